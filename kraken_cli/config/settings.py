@@ -1,0 +1,148 @@
+"""Typed settings every layer reads: endpoints, credentials, krx options, markets, subscriptions.
+
+The loader (``kraken_cli.config.loader``) builds a :class:`Settings` from the config file and the
+environment; library users may also build one by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+APP_NAME = "krx"
+
+DEFAULT_REST_URL = "https://api.kraken.com"
+DEFAULT_WS_URL = "wss://ws.kraken.com/v2"
+DEFAULT_WS_AUTH_URL = "wss://ws-auth.kraken.com/v2"
+DEFAULT_FUTURES_URL = "https://futures.kraken.com"
+DEFAULT_FUTURES_WS_URL = "wss://futures.kraken.com/ws/v1"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An API key pair; the secret never appears in repr or str."""
+
+    key: str
+    secret: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Credentials(key={redact(self.key)!r}, secret='***')"
+
+    __str__ = __repr__
+
+
+def redact(value: str) -> str:
+    """Return a value safe to show: its first 4 characters and a mask."""
+    return value[:4] + "***" if len(value) > 8 else "***"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Base URLs for every Kraken surface; each honours its KRX_* override."""
+
+    rest_url: str = DEFAULT_REST_URL
+    ws_url: str = DEFAULT_WS_URL
+    ws_auth_url: str = DEFAULT_WS_AUTH_URL
+    futures_url: str = DEFAULT_FUTURES_URL
+    futures_ws_url: str = DEFAULT_FUTURES_WS_URL
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, base: Endpoints | None = None
+    ) -> Endpoints:
+        """Apply KRX_REST_URL / KRX_WS_URL / ... overrides on top of ``base``."""
+        env = os.environ if env is None else env
+        base = base or cls()
+        return cls(
+            rest_url=env.get("KRX_REST_URL") or base.rest_url,
+            ws_url=env.get("KRX_WS_URL") or base.ws_url,
+            ws_auth_url=env.get("KRX_WS_AUTH_URL") or base.ws_auth_url,
+            futures_url=env.get("KRX_FUTURES_URL") or base.futures_url,
+            futures_ws_url=env.get("KRX_FUTURES_WS_URL") or base.futures_ws_url,
+        )
+
+
+TIERS = ("starter", "intermediate", "pro", "custom")
+
+
+@dataclass(frozen=True)
+class KrxOptions:
+    """The optional ``krx`` section of the config: our own knobs."""
+
+    tier: str = "starter"
+    custom_max_counter: float | None = None
+    custom_decay_per_s: float | None = None
+    max_clock_skew_s: float = 5.0
+    public_calls_per_s: float = 1.0
+    cache_ttl_s: float = 86400.0
+    timeout_s: float = 10.0
+    max_retries: int = 4
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """A configured symbol of a market (``{name, leverage?, quantity?}``)."""
+
+    name: str
+    leverage: float | None = None
+    quantity: str | None = None
+
+
+@dataclass(frozen=True)
+class MarketSpec:
+    """A configured market of the Kraken connector (spot, margin or futures)."""
+
+    market_type: str
+    symbols: tuple[SymbolSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """A platform subscription (PROVIDER_MARKETDATA_CANDLE / TRADE / ORDERBOOK ...)."""
+
+    type: str
+    symbols: tuple[str, ...] = ()
+    intervals: tuple[str, ...] = ()
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a service needs to know about where and how to talk to Kraken."""
+
+    endpoints: Endpoints = field(default_factory=Endpoints)
+    spot: Credentials | None = None
+    futures: Credentials | None = None
+    krx: KrxOptions = field(default_factory=KrxOptions)
+    markets: tuple[MarketSpec, ...] = ()
+    subscriptions: tuple[SubscriptionSpec, ...] = ()
+    config_path: Path | None = None
+    sandbox: bool = False
+
+
+def _platformdirs_path(kind: str) -> Path:
+    import platformdirs
+
+    getter = {
+        "config": platformdirs.user_config_dir,
+        "cache": platformdirs.user_cache_dir,
+        "state": platformdirs.user_state_dir,
+    }[kind]
+    return Path(getter(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """Return the user config dir for krx (platformdirs; honours XDG_CONFIG_HOME)."""
+    return _platformdirs_path("config")
+
+
+def cache_dir() -> Path:
+    """Return the user cache dir for krx (platformdirs; honours XDG_CACHE_HOME)."""
+    return _platformdirs_path("cache")
+
+
+def state_dir() -> Path:
+    """Return the user state dir for krx (platformdirs; honours XDG_STATE_HOME)."""
+    return _platformdirs_path("state")
