@@ -17,7 +17,7 @@
      │    ├── ServiceUnavailableError   EService:Unavailable / Busy / market state (retryable)
      │    └── InternalServerError   EGeneral:Internal error, EDatabase:* (retryable)
      ├── NetworkError               unreachable, timeout, TLS, non-JSON or non-200 replies
-     │    └── TimeoutError_
+     │    └── RequestTimeoutError
      ├── RateLimitError             rate limited and gave up
      │    └── OrderRateLimitError   the matching-engine (per pair) counter
      └── IntegrityError             a stream that could not be kept consistent
@@ -128,7 +128,7 @@ class NetworkError(KrxError):
     retryable = True
 
 
-class TimeoutError_(NetworkError):  # noqa: N801 - avoid shadowing the builtin
+class RequestTimeoutError(NetworkError):
     kind = "timeout"
 
 
