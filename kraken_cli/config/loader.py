@@ -19,8 +19,9 @@ from typing import Any
 
 from kraken_cli.config import settings as s
 from kraken_cli.config.dotenv import overlay_env
-from kraken_cli.config.expand import PathPart, expand, format_path, is_placeholder_only
+from kraken_cli.config.expand import PathPart, expand, format_path
 from kraken_cli.config.parse import RawConfig, read_config
+from kraken_cli.config.redaction import has_literal_secret
 from kraken_cli.config.validate import (
     ConfigProblems,
     Problem,
@@ -32,11 +33,6 @@ from kraken_cli.errors import ConfigError
 
 CONFIG_NAME = "config.provider.json"
 _ALT_NAMES = (CONFIG_NAME, "config.provider.yaml", "config.provider.yml")
-#: Connector fields that hold secrets (the permission warning and `config show` redaction).
-SECRET_FIELDS = frozenset(
-    {"secret", "key", "futuresKey", "futuresSecret", "apiKey", "apiSecret", "token", "password"}
-)
-_PROVIDER_SECRETS = ("apiToken", "restApiToken")
 
 
 @dataclass
@@ -83,8 +79,13 @@ def load_settings(
     sandbox: bool = False,
     require: bool = False,
     cwd: Path | None = None,
+    use_cache: bool = True,
 ) -> LoadResult:
-    """Load the effective Settings from the config file (if any), .env files and environment."""
+    """Load the effective Settings from the config file (if any), .env files and environment.
+
+    ``env`` defaults to ``os.environ``; ``cwd`` (default: the working directory) anchors the
+    search and the second .env; ``use_cache=False`` validates even an unchanged file.
+    """
     base_env = dict(os.environ if env is None else env)
     cwd = cwd or Path.cwd()
     path, _explicit = find_config(config_path, base_env, cwd)
@@ -99,7 +100,7 @@ def load_settings(
     full_env, used_dotenvs, warnings = overlay_env(base_env, dotenvs)
     document: dict[str, Any] | None = None
     if raw is not None:
-        document, doc_warnings = _expand_and_validate(raw, full_env, used_dotenvs)
+        document, doc_warnings = _expand_and_validate(raw, full_env, use_cache=use_cache)
         warnings.extend(doc_warnings)
         warnings.extend(_permission_warnings(raw))
     settings, build_warnings = build_settings(document, full_env, source=path, sandbox=sandbox)
@@ -129,7 +130,7 @@ def _reads(document: dict[str, Any], parts: Sequence[PathPart]) -> bool:
 
 
 def _expand_and_validate(
-    raw: RawConfig, env: Mapping[str, str], dotenvs: list[Path]
+    raw: RawConfig, env: Mapping[str, str], *, use_cache: bool
 ) -> tuple[dict[str, Any], list[str]]:
     from kraken_cli.config import vcache
 
@@ -149,35 +150,23 @@ def _expand_and_validate(
             )
     key = vcache.make_key(raw.path, raw.data, raw.stat, document, schema_version())
     cache_file = validation_cache_file()
-    cached = not problems and vcache.is_validated(cache_file, key)
+    cached = use_cache and not problems and vcache.is_validated(cache_file, key)
     if not cached:
         problems.extend(check(document, skip_paths=undefined_paths))
     if problems:
         beside = raw.path.parent / ".env"
         hint = "see the example: `krx config init --output -`"
         if any(p.path.startswith("${") for p in problems):
-            hint = f"set it in the environment or in .env beside the config ({beside})"
+            hint = f"set each variable in the environment or in .env beside the config ({beside})"
         raise ConfigProblems(str(raw.path), problems, hint=hint)
     if not cached:
         vcache.record(cache_file, key)
     return document, warnings + soft_warnings(document)
 
 
-def _has_literal_secret(document: dict[str, Any]) -> bool:
-    provider = document.get("provider")
-    if not isinstance(provider, dict):
-        return False
-    values = [provider.get(name) for name in _PROVIDER_SECRETS]
-    connectors = provider.get("connectors")
-    for connector in connectors if isinstance(connectors, list) else []:
-        if isinstance(connector, dict):
-            values.extend(v for k, v in connector.items() if k in SECRET_FIELDS)
-    return any(isinstance(v, str) and not is_placeholder_only(v) for v in values)
-
-
 def _permission_warnings(raw: RawConfig) -> list[str]:
     mode = raw.stat.st_mode & 0o777
-    if os.name == "nt" or not mode & 0o077 or not _has_literal_secret(raw.document):
+    if os.name == "nt" or not mode & 0o077 or not has_literal_secret(raw.document):
         return []
     return [
         f"{raw.path} holds secrets and is readable by group/others (mode {mode:04o});"
