@@ -26,7 +26,8 @@ INTERVAL_ALIASES = {
     "15": "min15", "15m": "min15", "m15": "min15", "30": "min30", "30m": "min30",
     "m30": "min30", "60": "h1", "1h": "h1", "120": "h2", "2h": "h2", "240": "h4", "4h": "h4",
     "1440": "day", "1d": "day", "d1": "day", "d": "day", "10080": "week", "1w": "week",
-    "w1": "week", "w": "week", "1mo": "month", "mo": "month",
+    "w1": "week", "w": "week", "1mo": "month", "mo": "month", "minute": "min1", "hour": "h1",
+    "hourly": "h1", "daily": "day", "weekly": "week", "monthly": "month",
 }  # fmt: skip
 
 #: Keys the platform (or krx) knows in objects we keep open; a near miss gets a warning.
@@ -138,9 +139,13 @@ def _problems_of(error: Any) -> list[Problem]:
             out.append(Problem(path, f"missing required key {key!r}{near}"))
         return out
     if kind == "enum":
-        allowed = ", ".join(str(v) for v in expected)
         hint = _did_you_mean(instance, [str(v) for v in expected])
+        if hint and len(expected) > 6:  # the suggestion says enough; skip a long list
+            return [Problem(path, f"{_short(instance)} is not a valid value{hint}")]
+        allowed = ", ".join(str(v) for v in expected)
         return [Problem(path, f"{_short(instance)} is not one of: {allowed}{hint}")]
+    if kind in _BOUNDS:
+        return [Problem(path, f"must be {_BOUNDS[kind]} {expected}, got {_short(instance)}")]
     if kind == "const":
         return [Problem(path, f"must be {_short(expected)}, got {_short(instance)}")]
     if kind == "type":
@@ -158,6 +163,14 @@ def _problems_of(error: Any) -> list[Problem]:
     if kind == "pattern":
         return [Problem(path, f"{_short(instance)} is not a plain decimal number")]
     return [Problem(path, str(error.message))]
+
+
+_BOUNDS = {
+    "minimum": "at least",
+    "exclusiveMinimum": "greater than",
+    "maximum": "at most",
+    "exclusiveMaximum": "less than",
+}
 
 
 def _sort_key(error: Any) -> tuple[tuple[int, str], ...]:
