@@ -110,15 +110,16 @@ def load_settings(
 
 def _reads(document: dict[str, Any], parts: Sequence[PathPart]) -> bool:
     """Whether krx reads the value at ``parts`` (it ignores other exchanges' connectors)."""
-    if not parts or parts[0] == "krx":
+    parts = tuple(parts)
+    if parts in ((), ("provider",), ("provider", "connectors")) or parts[0] == "krx":
         return True
     provider = document.get("provider")
-    if parts[0] != "provider" or len(parts) < 2 or not isinstance(provider, dict):
+    if parts[0] != "provider" or not isinstance(provider, dict):
         return False
     if parts[1] == "subscriptions":
         return True
     connectors = provider.get("connectors")
-    if parts[1] != "connectors" or len(parts) < 3 or not isinstance(connectors, list):
+    if parts[1] != "connectors" or not isinstance(connectors, list):
         return False
     index = parts[2]
     connector = connectors[index] if isinstance(index, int) else None
@@ -140,8 +141,9 @@ def _expand_and_validate(
     undefined_paths: set[str] = set()
     for name, where in undefined.items():
         rendered = ", ".join(format_path(parts) for parts in where)
-        undefined_paths.update(format_path(parts) for parts in where)
         if any(_reads(document, parts) for parts in where):
+            # Reported as undefined: a schema complaint about the placeholder would be noise.
+            undefined_paths.update(format_path(parts) for parts in where)
             problems.append(Problem(f"${{{name}}}", f"not defined; used at {rendered}"))
         else:
             warnings.append(

@@ -95,12 +95,25 @@ def _parse_yaml(path: Path, text: str) -> Any:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = exc.problem or exc.context or "syntax error"
         raise ConfigError(f"config {path} is not valid YAML: {problem}{where}") from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        # Constructors raise plain errors too, e.g. ValueError for a 5000-digit integer.
         raise ConfigError(f"config {path} is not valid YAML: {exc}") from exc
 
 
-def _plain(node: Any, parts: list[PathPart], problems: list[Problem]) -> Any:
-    """Make a YAML tree JSON-like: dates become ISO strings; other non-JSON values are problems."""
+MAX_NODES = 200_000
+
+
+def _plain(
+    node: Any, parts: list[PathPart], problems: list[Problem], budget: list[int] | None = None
+) -> Any:
+    """Make a YAML tree JSON-like: dates become ISO strings; other non-JSON values are problems.
+
+    YAML aliases can make a tiny file expand into billions of nodes: stop at MAX_NODES.
+    """
+    budget = budget if budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ConfigError(f"config too large once YAML aliases are expanded (> {MAX_NODES} values)")
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -109,10 +122,12 @@ def _plain(node: Any, parts: list[PathPart], problems: list[Problem]) -> Any:
                     Problem(format_path(parts), f"key {key!r} is not a string (quote it)")
                 )
                 continue
-            out[key] = _plain(value, [*parts, key], problems)
+            out[key] = _plain(value, [*parts, key], problems, budget)
         return out
     if isinstance(node, list):
-        return [_plain(value, [*parts, index], problems) for index, value in enumerate(node)]
+        return [
+            _plain(value, [*parts, index], problems, budget) for index, value in enumerate(node)
+        ]
     if isinstance(node, dt.date | dt.datetime):
         return node.isoformat()
     if node is None or isinstance(node, str | bool | int | float):

@@ -15,7 +15,7 @@ from kraken_cli.config import settings as s
 from kraken_cli.config.loader import find_config, load_settings, search_paths
 from kraken_cli.config.validate import ConfigProblems
 from kraken_cli.errors import ConfigError
-from tests.config.conftest import EXAMPLE, KEYS, ROOT, example, write_json
+from tests.config.config_helpers import EXAMPLE, KEYS, ROOT, example, write_json
 
 NAME = "config.provider.json"
 
@@ -433,3 +433,26 @@ def test_sandbox_module_missing(isolated: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "kraken_cli.sandbox.state", None)
     with pytest.raises(ConfigError, match="no running sandbox found"):
         load_settings(None, env={}, sandbox=True)
+
+
+def test_yaml_alias_bomb_is_refused(isolated: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 9):
+        prev = chr(ord("a") + level - 1)
+        name = chr(ord("a") + level)
+        lines.append(f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]")
+    path = isolated / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match="YAML aliases"):
+        load_settings(path, env={})
+
+
+def test_huge_numbers_are_schema_errors(isolated: Path) -> None:
+    doc = example()
+    doc["provider"]["connectors"][0]["markets"][0]["symbols"][0]["leverage"] = 10**400
+    doc["krx"] = {"timeoutSeconds": 10**400}
+    path = isolated / "c.json"
+    path.write_text(json.dumps(doc).replace('"maxRetries": 0', "") + "\n")
+    with pytest.raises(ConfigProblems) as info:
+        load_settings(path, env=KEYS)
+    assert len(info.value.problems) == 2
