@@ -127,13 +127,22 @@ class KrakenHttp:
         """Close the connection pool."""
         self._client.close()
 
-    def public(self, method: str, params: Params | None = None) -> Any:
-        """GET /0/public/<method>; unwrap the envelope; map errors; retry idempotent failures."""
+    def public(
+        self,
+        method: str,
+        params: Params | None = None,
+        *,
+        parse_float: Callable[[str], Any] | None = None,
+    ) -> Any:
+        """GET /0/public/<method>; unwrap the envelope; map errors; retry idempotent failures.
+
+        ``parse_float=Decimal`` keeps JSON numbers such as trade times exact.
+        """
         path = f"/0/public/{method}"
 
         def attempt(_: int) -> Any:
             self.pacer.wait(method)
-            return self.send("GET", path, params=params)
+            return self.send("GET", path, params=params, parse_float=parse_float)
 
         def on_retry(n: int, delay: float, exc: KrxError) -> None:
             if isinstance(exc, RateLimitError):
@@ -173,6 +182,7 @@ class KrakenHttp:
         headers: Mapping[str, str] | None = None,
         unwrap: Unwrap = unwrap_spot,
         ok_statuses: Collection[int] = (200,),
+        parse_float: Callable[[str], Any] | None = None,
     ) -> Any:
         """One request, no retry: unwrap the envelope or raise the mapped KrxError."""
         query = {k: str(v) for k, v in (params or {}).items()}
@@ -212,7 +222,7 @@ class KrakenHttp:
         if response.status_code not in ok_statuses:
             raise self._status_error(verb, url, response)
         try:
-            payload = json.loads(response.content)
+            payload = json.loads(response.content, parse_float=parse_float)
         except (ValueError, UnicodeDecodeError) as exc:
             err = NetworkError(
                 f"malformed reply from {url}: not JSON ({_snippet(response.text)})",
