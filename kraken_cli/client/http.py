@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 import time
+import types
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
-
-import httpx
 
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
@@ -30,6 +30,17 @@ from kraken_cli.errors import (
     RequestTimeoutError,
     from_kraken,
 )
+
+# httpx imports its own command line (click, rich, pygments: ~40 ms) from its __init__; a stub
+# in its place makes that optional import fail quietly, so the library never loads rich.
+_STUB = types.ModuleType("httpx._main")
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", _STUB)
+try:
+    import httpx
+finally:
+    if sys.modules.get("httpx._main") is _STUB:
+        del sys.modules["httpx._main"]
 
 USER_AGENT = "krx/0.1 (+https://github.com/krx)"
 #: Header and body fields that never appear in a log line.
