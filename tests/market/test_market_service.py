@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from conftest import SAMPLES, asset_pairs_body, assets_body, body_for, sample
 from hypothesis import given
 from hypothesis import strategies as st
+from market_samples import SAMPLES, asset_pairs_body, assets_body, body_for, sample
 
 from kraken_cli.client.http import KrakenHttp
 from kraken_cli.client.pacing import PublicPacer
