@@ -200,7 +200,7 @@ def path(ctx: typer.Context) -> None:
     used, explicit = find_config(state.config_path, os.environ)
     rows: list[dict[str, Any]] = []
     if explicit and used is not None:
-        origin = "--config" if state.config_path else "KRX_CONFIG"
+        origin = "--config / KRX_CONFIG"
         rows.append({"order": 1, "path": str(used), "via": origin, "exists": used.is_file()})
     for candidate in search_paths():
         via = "search (skipped: --config given)" if explicit else "search"

@@ -121,8 +121,9 @@ def test_path_lists_the_search_order(isolated: Path, capsys: pytest.CaptureFixtu
     assert rows[-1]["path"].startswith(str(s.config_dir()))
     assert run(["--format", "jsonl", "--config", "x.json", "config", "path"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert rows[0] == {"order": 1, "path": "x.json", "via": "--config", "exists": False,
-                       "used": True}  # fmt: skip
+    assert rows[0] == {
+        "order": 1, "path": "x.json", "via": "--config / KRX_CONFIG", "exists": False, "used": True
+    }  # fmt: skip
     assert all("skipped" in row["via"] for row in rows[1:])
 
 
