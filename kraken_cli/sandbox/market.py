@@ -257,7 +257,8 @@ def pair_json(pair: Pair, info: str = "info") -> dict[str, object]:
 
 
 def _num(text: str) -> Raw:
-    return Raw(text)
+    # the instrument channel writes these as floats ("qty_min": 4.0), never as integers
+    return Raw(text if "." in text or "e" in text else text + ".0")
 
 
 def instrument_data() -> dict[str, object]:
