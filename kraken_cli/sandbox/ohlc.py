@@ -114,22 +114,67 @@ class Stats:
     count: int
 
 
-def stats(tape: Tape, start_ns: int, now_ns: int) -> Stats:
-    """Compute statistics of trades in ``[start_ns, now_ns]`` (last price if none)."""
-    out: Stats | None = None
-    for trade in tape.iter_after(start_ns - 1, now_ns):
-        if out is None:
-            out = Stats(trade.price, trade.price, trade.price, trade.price, 0, 0, 0, 0)
-        out.high = max(out.high, trade.price)
-        out.low = min(out.low, trade.price)
-        out.last = trade.price
-        out.last_volume = trade.volume
-        out.volume += trade.volume
-        out.pv += trade.price * trade.volume
-        out.count += 1
+def _fold(out: Stats | None, trade: Trade) -> Stats:
     if out is None:
-        last = tape.last_trade(now_ns)
-        price = last.price if last else tape.price_units(now_ns)
-        volume = last.volume if last else 0
+        return Stats(trade.price, trade.price, trade.price, trade.price, trade.volume,
+                     trade.volume, trade.price * trade.volume, 1)  # fmt: skip
+    out.high = max(out.high, trade.price)
+    out.low = min(out.low, trade.price)
+    out.last = trade.price
+    out.last_volume = trade.volume
+    out.volume += trade.volume
+    out.pv += trade.price * trade.volume
+    out.count += 1
+    return out
+
+
+def _merge(out: Stats | None, part: Stats) -> Stats:
+    if out is None:
+        return Stats(**part.__dict__)
+    out.high = max(out.high, part.high)
+    out.low = min(out.low, part.low)
+    out.last, out.last_volume = part.last, part.last_volume
+    out.volume += part.volume
+    out.pv += part.pv
+    out.count += part.count
+    return out
+
+
+def _summary(tape: Tape, index: int) -> Stats | None:
+    """Return the (cached) statistics of a whole bucket; bucket contents never change."""
+    key = ("stats", index)
+    if key not in tape.memo:
+        out: Stats | None = None
+        for trade in tape.bucket(index):
+            out = _fold(out, trade)
+        tape.memo[key] = out
+    cached: Stats | None = tape.memo[key]
+    return cached
+
+
+def stats(tape: Tape, start_ns: int, now_ns: int) -> Stats:
+    """Compute statistics of trades in ``[start_ns, now_ns]`` (last price if none).
+
+    Whole buckets inside the window use cached summaries, so a 24 h window costs a few dozen
+    merges plus the two partial buckets at its edges.
+    """
+    out: Stats | None = None
+    index = tape.bucket_of(max(start_ns, tape.origin_ns))
+    last = tape.last_bucket(now_ns)
+    while index <= last:
+        begin, end = tape.bounds(index)
+        if begin >= start_ns and end <= now_ns:
+            part = _summary(tape, index)
+            if part is not None:
+                out = _merge(out, part)
+        else:
+            for trade in tape.bucket(index):
+                if start_ns <= trade.ns <= now_ns:
+                    out = _fold(out, trade)
+        index += 1
+    if out is None:
+        latest = tape.last_trade(now_ns)
+        price = latest.price if latest else tape.price_units(now_ns)
+        volume = latest.volume if latest else 0
         return Stats(price, price, price, price, volume, 0, 0, 0)
     return out

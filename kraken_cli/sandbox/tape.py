@@ -24,7 +24,7 @@ import random
 from collections import OrderedDict
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kraken_cli.sandbox.market import Pair
 from kraken_cli.sandbox.wire import NS
@@ -77,6 +77,8 @@ class Tape:
         rng = random.Random(_seed_int(seed, pair.key, "phases"))
         self._phases = [rng.uniform(0, 2 * math.pi) for _ in _PERIODS_H]
         self._cache: OrderedDict[int, list[Trade]] = OrderedDict()
+        #: derived per-bucket results (e.g. statistics) that other modules cache here
+        self.memo: dict[tuple[str, int], Any] = {}
         # first_id[i] = trade_id of the first trade of bucket i; extended lazily for live buckets
         self._first_id: list[int] = [1]
         for index in range(self._hist):
@@ -90,6 +92,11 @@ class Tape:
             return start, min(start + HOUR, self.started_ns), HOUR / NS / self.trade_interval_s
         start = self.started_ns + (index - self._hist) * LIVE_BUCKET
         return start, start + LIVE_BUCKET, self.live_rate * LIVE_BUCKET / NS
+
+    def bounds(self, index: int) -> tuple[int, int]:
+        """Return (start, end) of bucket ``index``; its trades have start <= ns < end."""
+        start, end, _mean = self._bounds(index)
+        return start, end
 
     def _rng(self, index: int) -> random.Random:
         start, _end, mean = self._bounds(index)

@@ -128,3 +128,18 @@ def test_ohlc_omits_empty_intervals_but_keeps_forming() -> None:
     assert candles[-1].open_ns == now // (60 * NS) * 60 * NS and candles[-1].count == 0
     assert all(c.count > 0 for c in candles[:-1])
     assert aggregate(tape, 1, STARTED, now) == []
+
+
+def test_window_stats_match_brute_force() -> None:
+    from kraken_cli.sandbox.ohlc import stats
+
+    tape = make()
+    now = STARTED + 25 * NS
+    for start in (now - 86400 * NS, now - 3 * HOUR - 123 * NS, now - 5 * NS):
+        got = stats(tape, start, now)
+        trades = [t for t in tape.iter_after(start - 1, now)]
+        assert got.count == len(trades)
+        assert (got.open, got.last) == (trades[0].price, trades[-1].price)
+        assert got.high == max(t.price for t in trades) and got.low == min(t.price for t in trades)
+        assert got.volume == sum(t.volume for t in trades)
+        assert got.pv == sum(t.price * t.volume for t in trades)
