@@ -50,6 +50,9 @@ class SandboxHandle:
     api_secret: str
     ready_lines: list[str]
     _nonce: int = field(default=0)
+    #: nonce = time_ns // divisor; lowered when another client (e.g. a krx run sharing the
+    #: session sandbox) already pushed the key's nonce to a finer scale
+    _divisor: int = field(default=1_000_000)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def control(self, faults: dict[str, Any]) -> dict[str, Any]:
@@ -60,9 +63,9 @@ class SandboxHandle:
         return result
 
     def nonce(self) -> str:
-        """Return a strictly increasing nonce for this sandbox's key."""
+        """Return a strictly increasing nonce for this sandbox's key (ms scale by default)."""
         with self._lock:
-            self._nonce = max(self._nonce + 1, time.time_ns() // 1000)
+            self._nonce = max(self._nonce + 1, time.time_ns() // self._divisor)
             return str(self._nonce)
 
     def public(self, method: str, **params: Any) -> httpx.Response:
@@ -72,16 +75,27 @@ class SandboxHandle:
     def private(
         self, method: str, key: str | None = None, secret: str | None = None, **params: Any
     ) -> httpx.Response:
-        """POST a signed ``/0/private/<method>`` call (form-encoded)."""
+        """POST a signed ``/0/private/<method>`` call (form-encoded).
+
+        Without an explicit ``nonce``, an ``EAPI:Invalid nonce`` (someone else used a finer
+        nonce scale on this key) is retried at ms -> µs -> ns scale.
+        """
         path = f"/0/private/{method}"
-        data = {"nonce": params.pop("nonce", None) or self.nonce(), **params}
-        body = urllib.parse.urlencode(data)
-        headers = {
-            "API-Key": key or self.api_key,
-            "API-Sign": _sign(secret or self.api_secret, path, str(data["nonce"]), body),
-            "Content-Type": "application/x-www-form-urlencoded",
-        }
-        return httpx.post(f"{self.rest_url}{path}", content=body, headers=headers, timeout=30)
+        fixed = params.pop("nonce", None)
+        while True:
+            data = {"nonce": fixed or self.nonce(), **params}
+            body = urllib.parse.urlencode(data)
+            headers = {
+                "API-Key": key or self.api_key,
+                "API-Sign": _sign(secret or self.api_secret, path, str(data["nonce"]), body),
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
+            response = httpx.post(
+                f"{self.rest_url}{path}", content=body, headers=headers, timeout=30
+            )
+            if fixed or self._divisor == 1 or "EAPI:Invalid nonce" not in response.text:
+                return response
+            self._divisor //= 1000
 
     def stop(self) -> int:
         """Terminate the process (SIGTERM) and wait; return its exit code."""
