@@ -67,6 +67,9 @@ def sandbox(
     ] = 0,
     skew_seconds: Annotated[float, typer.Option(help="Server clock offset.")] = 0.0,
     stall_after: Annotated[int, typer.Option(help="Go silent on a WS after N messages.")] = 0,
+    system_status: Annotated[
+        str, typer.Option(help="online | maintenance | cancel_only | post_only | limit_only")
+    ] = "online",
 ) -> None:
     """Run a protocol-faithful fake Kraken (REST + WebSocket v2) on loopback."""
     if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
@@ -104,6 +107,7 @@ def sandbox(
                 service_unavailable,
                 skew_seconds,
                 stall_after,
+                system_status,
             ),
         )
         run(options)

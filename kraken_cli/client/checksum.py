@@ -27,9 +27,7 @@ def pad_decimal(text: str, decimals: int) -> str:
     return f"{whole or '0'}.{frac.ljust(decimals, '0')}"
 
 
-def book_checksum_input(
-    asks: Iterable[tuple[str, str]], bids: Iterable[tuple[str, str]]
-) -> str:
+def book_checksum_input(asks: Iterable[tuple[str, str]], bids: Iterable[tuple[str, str]]) -> str:
     """Build the checksum string from the top-10 asks (low->high) then bids (high->low).
 
     Prices and volumes must already be formatted at the pair's precision (or be the wire

@@ -34,7 +34,10 @@ async def faults(sb: Sandbox, request: Request) -> Response:
             spec = json.loads(await request.body() or b"{}")
             if not isinstance(spec, dict):
                 raise FaultError("body must be a JSON object")
+            before = sb.faults.system_status
             sb.faults.update(spec)
+            if sb.faults.system_status != before:
+                sb.publish("status", "", sb.faults.system_status)
         except (ValueError, FaultError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse(sb.faults.to_json())

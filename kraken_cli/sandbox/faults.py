@@ -18,6 +18,9 @@ HTML_520 = (
 )
 
 
+SYSTEM_STATUSES = ("online", "maintenance", "cancel_only", "post_only", "limit_only")
+
+
 class FaultError(ValueError):
     """An invalid fault specification."""
 
@@ -47,6 +50,7 @@ class Faults:
     skew_seconds: float = 0.0
     stall_after: int = 0
     permissions: list[str] | None = None
+    system_status: str = "online"
     rng: random.Random = field(default_factory=lambda: random.Random(7), repr=False)
 
     def update(self, spec: dict[str, object]) -> None:
@@ -86,6 +90,10 @@ class Faults:
                 ):
                     raise FaultError("permissions must be a list of names or null")
                 self.permissions = value
+            elif key == "system_status":
+                if value not in SYSTEM_STATUSES:
+                    raise FaultError("system_status must be one of " + ", ".join(SYSTEM_STATUSES))
+                self.system_status = str(value)
             elif key == "reset":
                 self.reset()
             else:
@@ -112,6 +120,7 @@ class Faults:
             "skew_seconds": self.skew_seconds,
             "stall_after": self.stall_after,
             "permissions": self.permissions,
+            "system_status": self.system_status,
         }
 
     def take_http_error(self) -> int | None:

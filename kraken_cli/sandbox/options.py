@@ -63,6 +63,7 @@ def fault_spec(
     service_unavailable: int = 0,
     skew_seconds: float = 0.0,
     stall_after: int = 0,
+    system_status: str = "online",
 ) -> dict[str, object]:
     """Turn CLI fault options into the control endpoint's JSON shape."""
     spec: dict[str, object] = {}
@@ -83,6 +84,8 @@ def fault_spec(
         spec["skew_seconds"] = skew_seconds
     if stall_after:
         spec["stall_after"] = stall_after
+    if system_status != "online":
+        spec["system_status"] = system_status
     return spec
 
 
@@ -116,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service-unavailable", type=int, default=0, metavar="COUNT")
     p.add_argument("--skew-seconds", type=float, default=0.0)
     p.add_argument("--stall-after", type=int, default=0)
+    p.add_argument(
+        "--system-status",
+        default="online",
+        choices=("online", "maintenance", "cancel_only", "post_only", "limit_only"),
+    )
     return p
 
 
@@ -153,5 +161,6 @@ def from_args(argv: list[str] | None = None) -> Options:
             ns.service_unavailable,
             ns.skew_seconds,
             ns.stall_after,
+            ns.system_status,
         ),
     )

@@ -25,6 +25,14 @@ from kraken_cli.sandbox.wire import NS, Raw, dec_text
 
 Params = Mapping[str, str]
 PAGE = 50
+TRADING_METHODS = (
+    "AddOrder",
+    "AmendOrder",
+    "EditOrder",
+    "CancelOrder",
+    "CancelAll",
+    "CancelAllOrdersAfter",
+)
 
 
 def parse_body(body: bytes, content_type: str) -> dict[str, str]:
@@ -309,4 +317,22 @@ def handle_private(
         raise ApiError("EGeneral:Permission denied")
     if not sb.account.counter.try_add(REST_COST.get(method, 1)):
         raise ApiError("EAPI:Rate limit exceeded")
+    check_market_state(sb, method, params)
     return handler(sb, params)
+
+
+def check_market_state(sb: Sandbox, method: str, params: Params) -> None:
+    """Refuse trading calls the engine state forbids (SystemStatus / the WS status channel)."""
+    state = sb.faults.system_status
+    if state == "online" or method not in TRADING_METHODS:
+        return
+    if state == "maintenance":
+        raise ApiError("EService:Unavailable")
+    placing = method in ("AddOrder", "EditOrder", "AmendOrder")
+    if state == "cancel_only" and placing:
+        raise ApiError("EService:Market in cancel_only mode")
+    post = params.get("ordertype") == "limit" and "post" in params.get("oflags", "")
+    if state == "post_only" and method == "AddOrder" and not post:
+        raise ApiError("EService:Market in post_only mode")
+    if state == "limit_only" and method == "AddOrder" and params.get("ordertype") == "market":
+        raise ApiError("EService:Market in limit_only mode")

@@ -75,7 +75,7 @@ def time_(sb: Sandbox, params: Params) -> object:
 
 def system_status(sb: Sandbox, params: Params) -> object:
     """System status. https://docs.kraken.com/api/docs/rest-api/get-system-status"""
-    return {"status": "online", "timestamp": rfc3339_seconds(sb.server_now() // NS)}
+    return {"status": sb.faults.system_status, "timestamp": rfc3339_seconds(sb.server_now() // NS)}
 
 
 def assets(sb: Sandbox, params: Params) -> object:

@@ -23,6 +23,7 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
+MAX_BACKLOG = 20_000
 PUBLIC_CHANNELS = ("ticker", "book", "trade", "ohlc", "instrument", "heartbeat", "status")
 PRIVATE_CHANNELS = ("executions", "balances", "level3")
 WRONG_HOST_PUBLIC = (
@@ -53,8 +54,13 @@ class Connection:
     # -- output -----------------------------------------------------------------------------
     def on_event(self, kind: str, key: str, payload: object) -> None:
         """Queue a hub event (called synchronously by the hub)."""
-        if self.alive:
-            self.events.put_nowait((kind, key, payload))
+        if not self.alive:
+            return
+        if self.events.qsize() >= MAX_BACKLOG:
+            # a consumer this far behind would be disconnected by Kraken too
+            self.abort()
+            return
+        self.events.put_nowait((kind, key, payload))
 
     async def send(self, message: object, data: bool = True) -> None:
         """Send one JSON text frame, applying the stall and drop faults."""
@@ -158,6 +164,8 @@ class Connection:
                     await self.pub.on_trades(key, payload)  # type: ignore[arg-type]
                 elif kind == "book":
                     await self.pub.on_book(key)
+                elif kind == "status":
+                    await self.send(status_frame(self.sb), data=False)
                 else:
                     await self.priv.on_event(kind, payload)
 
@@ -177,6 +185,24 @@ class Connection:
                 await self.send({"channel": "heartbeat"}, data=False)
 
 
+def status_frame(sb: Sandbox) -> dict[str, object]:
+    """Build the ``status`` message sent on connect and on engine status changes."""
+    return {
+        "channel": "status",
+        "type": "update",
+        "data": [
+            {
+                "version": "2.0.10",
+                "system": sb.faults.system_status,
+                "api_version": "v2",
+                "connection_id": 18125794168470749634 - sb.options.seed,
+                "upcoming_maintenance": [],
+                "emergency": [],
+            }
+        ],
+    }
+
+
 async def serve_ws(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> None:
     """Run one WebSocket connection to completion."""
     path = scope.get("path", "")
@@ -189,21 +215,7 @@ async def serve_ws(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> N
         return
     await send({"type": "websocket.accept"})
     conn = Connection(sb, send, private=path == "/auth/v2")
-    status = {
-        "channel": "status",
-        "type": "update",
-        "data": [
-            {
-                "version": "2.0.10",
-                "system": "online",
-                "api_version": "v2",
-                "connection_id": 18125794168470749634 - sb.options.seed,
-                "upcoming_maintenance": [],
-                "emergency": [],
-            }
-        ],
-    }
-    await conn.send(status, data=False)
+    await conn.send(status_frame(sb), data=False)
     sb.subscribers.add(conn)
     tasks = [asyncio.create_task(conn.pump()), asyncio.create_task(conn.heartbeat())]
     try:

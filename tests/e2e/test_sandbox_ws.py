@@ -283,3 +283,20 @@ def test_idle_close(sandbox_factory: Callable[..., SandboxHandle]) -> None:
         started = time.monotonic()
         assert ws.recv() == ""  # a close frame, not an abrupt drop
         assert 1.0 < time.monotonic() - started < 5
+
+
+def test_system_status_fault_reaches_rest_ws_and_trading(sandbox: SandboxHandle) -> None:
+    with connect(sandbox.ws_url) as ws:
+        assert recv(ws)["data"][0]["system"] == "online"
+        sandbox.control({"system_status": "maintenance"})
+        try:
+            pushed = until(ws, lambda m: m.get("channel") == "status")
+            assert pushed["data"][0]["system"] == "maintenance"
+            assert ok(sandbox.public("SystemStatus"))["status"] == "maintenance"
+            refused = sandbox.private(
+                "AddOrder", pair="XBTUSD", type="buy", ordertype="market", volume="0.001"
+            ).json()
+            assert refused["error"] in (["EService:Unavailable"], ["EAPI:Rate limit exceeded"])
+        finally:
+            sandbox.control({"system_status": "online"})
+        assert until(ws, lambda m: m.get("channel") == "status")["data"][0]["system"] == "online"
