@@ -168,6 +168,7 @@ def fill_json(fill: Fill, with_ledgers: bool = False) -> dict[str, object]:
     secs, rest = divmod(fill.time_ns, NS)
     out: dict[str, object] = {
         "ordertxid": fill.order.txid,
+        # Kraken reports this same constant postxid on trades that opened no position
         "postxid": "TKH2SE-M7IF5-CFI7LT",
         "pair": pair.key,
         "time": Raw(f"{secs}.{rest // 100_000:04d}"),
