@@ -12,12 +12,15 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from decimal import Decimal
 from typing import Any
 
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.wire import dumps, rfc3339_us
 from kraken_cli.sandbox.ws_private import PrivateChannels
 from kraken_cli.sandbox.ws_public import PublicChannels
+from kraken_cli.sandbox.ws_trading import METHODS as TRADING_METHODS
+from kraken_cli.sandbox.ws_trading import trade_request
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -105,7 +108,8 @@ class Connection:
         """Handle one client frame."""
         time_in = self.stamp()
         try:
-            msg = json.loads(text)
+            # Decimal keeps order quantities and prices exact (they arrive as JSON numbers)
+            msg = json.loads(text, parse_float=Decimal)
         except ValueError:
             msg = None
         if not isinstance(msg, dict):
@@ -119,6 +123,8 @@ class Connection:
             await self.reply({"method": "pong"}, req_id, time_in)
         elif method in ("subscribe", "unsubscribe") and isinstance(params, dict):
             await self.subscription(method, params, req_id, time_in)
+        elif method in TRADING_METHODS and isinstance(params, dict):
+            await trade_request(self, str(method), params, req_id, time_in)
         else:
             await self.reply(
                 {"error": f"Method not found: {method}", "method": str(method), "success": False},

@@ -300,3 +300,49 @@ def test_system_status_fault_reaches_rest_ws_and_trading(sandbox: SandboxHandle)
         finally:
             sandbox.control({"system_status": "online"})
         assert until(ws, lambda m: m.get("channel") == "status")["data"][0]["system"] == "online"
+
+
+def test_ws_trading_requests(sandbox: SandboxHandle) -> None:
+    token = ok(sandbox.private("GetWebSocketsToken"))["token"]
+    with connect(sandbox.ws_auth_url) as ws:
+        recv(ws)
+
+        def call(method: str, req_id: int, **params: Any) -> Any:
+            ws.send(
+                json.dumps(
+                    {"method": method, "params": {"token": token, **params}, "req_id": req_id}
+                )
+            )
+            return until(ws, lambda m: m.get("method") == method and m.get("req_id") == req_id)
+
+        placed = call(
+            "add_order",
+            1,
+            order_type="limit",
+            side="buy",
+            order_qty=0.001,
+            symbol="BTC/USD",
+            limit_price=1000.0,
+            cl_ord_id="ws-1",
+        )
+        assert placed["success"] is True and placed["result"]["cl_ord_id"] == "ws-1"
+        order_id = placed["result"]["order_id"]
+        amended = call("amend_order", 2, order_id=order_id, limit_price=1001.0)
+        assert amended["success"] is True and "amend_id" in amended["result"]
+        canceled = call("cancel_order", 3, order_id=[order_id])
+        assert canceled["success"] is True and canceled["result"] == {"order_id": order_id}
+        refused = call(
+            "add_order", 4, order_type="market", side="buy", order_qty=1000, symbol="BTC/USD"
+        )
+        assert refused["success"] is False and refused["error"] == "EOrder:Insufficient funds"
+        filled = call(
+            "add_order", 5, order_type="market", side="sell", order_qty=0.001, symbol="BTC/USD"
+        )
+        assert filled["success"] is True
+        assert isinstance(call("cancel_all", 6)["result"]["count"], int)
+        ws.send(json.dumps({"method": "add_order", "params": {"token": "bad"}, "req_id": 7}))
+        assert until(ws, lambda m: m.get("req_id") == 7)["error"] == "ESession:Invalid session"
+    with connect(sandbox.ws_url) as ws:
+        recv(ws)
+        ws.send(json.dumps({"method": "cancel_all", "params": {"token": token}, "req_id": 8}))
+        assert "ws-auth" in until(ws, lambda m: m.get("req_id") == 8)["error"]
