@@ -77,6 +77,7 @@ class Sandbox:
         self.published = dict.fromkeys(PAIRS, self.started_ns)
         self.spreads: dict[str, deque[tuple[int, int, int]]] = {k: deque(maxlen=200) for k in PAIRS}
         for k in PAIRS:
+            self._prefill_spreads(k)
             self._record_spread(k)
         self.account.listeners.append(self._account_event)
         self._stats: dict[str, tuple[int, Stats]] = {}
@@ -133,6 +134,16 @@ class Sandbox:
         spreads = self.spreads[key]
         if not spreads or spreads[-1][1:] != top:
             spreads.append((self.server_now() // NS, *top))
+
+    def _prefill_spreads(self, key: str) -> None:
+        """Seed Spread history from the tape so it holds ~200 rows from the start, like Kraken."""
+        book, tape = self.books[key], self.tapes[key]
+        half = max(book.pair.tick_units, book.gap // 2)
+        spreads = self.spreads[key]
+        for trade in tape.recent(199, self.started_ns):
+            row = (trade.ns // NS, trade.price - half, trade.price + half)
+            if not spreads or spreads[-1] != row:
+                spreads.append(row)
 
     def _book_touched(self, key: str) -> None:
         self._record_spread(key)
