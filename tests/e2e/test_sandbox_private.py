@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import SandboxHandle, _sign, start_sandbox
-from tests.e2e.test_sandbox_rest import err, ok
-from tests.sandbox.shapes import assert_shape, sample
+from tests.sandbox.shapes import assert_shape, err, ok, sample
 
 pytestmark = pytest.mark.e2e
 ORDER_EXTRA = frozenset({"cl_ord_id", "trades", "closetm", "reason"})

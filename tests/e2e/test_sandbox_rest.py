@@ -6,29 +6,14 @@ import json
 import re
 import time
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import SandboxHandle
-from tests.sandbox.shapes import assert_shape, sample
+from tests.sandbox.shapes import assert_shape, err, ok, sample
 
 pytestmark = pytest.mark.e2e
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["error"] == [], body
-    return body["result"]
-
-
-def err(response: httpx.Response) -> list[str]:
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["error"], body
-    return list(body["error"])
 
 
 # -- public --------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ import websocket
 
 from kraken_cli.client.checksum import book_checksum
 from tests.e2e.conftest import SandboxHandle
-from tests.e2e.test_sandbox_rest import ok
-from tests.sandbox.shapes import assert_shape, sample
+from tests.sandbox.shapes import assert_shape, ok, sample
 
 pytestmark = pytest.mark.e2e
 

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
 
@@ -69,3 +71,19 @@ def assert_shape(ours: Any, real: Any, extra_ok: frozenset[str] = frozenset()) -
     """Fail with every shape difference listed."""
     errors = shape_errors(ours, real, extra_ok=extra_ok)
     assert not errors, "\n".join(errors)
+
+
+def ok(response: httpx.Response) -> Any:
+    """Return ``result`` of a successful Kraken envelope (HTTP 200, empty ``error``)."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["error"] == [], body
+    return body["result"]
+
+
+def err(response: httpx.Response) -> list[str]:
+    """Return the ``error`` list of a failed Kraken envelope (still HTTP 200)."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["error"], body
+    return list(body["error"])
