@@ -137,6 +137,7 @@ class Exchange:
         """Register a validated order and execute what crosses."""
         self.orders[order.txid] = order
         self._log("new", order)
+        self.account.emit("exec", ("pending_new", order, None))
         self.account.emit("exec", ("new", order, None))
         if order.ordertype in ("market", "limit"):
             self._execute(order)

@@ -119,12 +119,16 @@ def execution_json(
             }
         )
         return out
-    if exec_type in ("new", "snapshot"):
+    if exec_type == "new":
+        # Kraken's "new" acknowledgement is short; the details came with "pending_new"
+        return _order_base(order, "new", "new", now_ns)
+    if exec_type in ("pending_new", "snapshot"):
+        pending = exec_type == "pending_new"
         out = _order_base(
             order,
-            "new",
-            partially if order.status == "open" else order.status,
-            now_ns if exec_type == "new" else order.opentm_ns,
+            "pending_new" if pending else "new",
+            "pending_new" if pending else partially,
+            now_ns if pending else order.opentm_ns,
         )
         out.update(
             {

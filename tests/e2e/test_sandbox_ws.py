@@ -237,13 +237,18 @@ def test_private_executions_and_balances(sandbox: SandboxHandle) -> None:
             message = recv(ws)
             if message.get("channel") == "executions":
                 kinds += [d["exec_type"] for d in message["data"]]
+                if message["data"][0]["exec_type"] == "pending_new":
+                    extra = frozenset({"cl_ord_id", "post_only", "reduce_only"})
+                    assert_shape(_floatify(message), real("ws-v2-executions.json", 1), extra)
+                if message["data"][0]["exec_type"] == "new":
+                    assert_shape(_floatify(message), real("ws-v2-executions.json", 2))
                 if message["data"][0]["exec_type"] == "trade":
                     trade_sample = real("ws-v2-executions.json", 3)
                     extra = frozenset({"cl_ord_id"})
                     assert_shape(_floatify(message), trade_sample, extra)
             if message.get("channel") == "balances":
                 ledger = message
-        assert kinds[0] == "new" and "trade" in kinds and "filled" in kinds
+        assert kinds[:2] == ["pending_new", "new"] and "trade" in kinds and "filled" in kinds
         assert ledger is not None
         assert_shape(_floatify(ledger), real("ws-v2-balances.json", 3))
 
