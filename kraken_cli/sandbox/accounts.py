@@ -110,6 +110,7 @@ class Account:
 
     def new_token(self, now_ns: int) -> str:
         """Issue a WebSockets token valid for 15 minutes."""
+        self.tokens = {t: exp for t, exp in self.tokens.items() if exp > now_ns}
         token = base64.b64encode(self.rng.randbytes(30)).decode()
         self.tokens[token] = now_ns + 900 * NS
         return token

@@ -186,6 +186,7 @@ def trades(sb: Sandbox, params: Params) -> object:
             value = Decimal(since_text)
         except ArithmeticError:
             raise ApiError("EGeneral:Invalid arguments:since") from None
+        # below 10**12 it cannot be a ns cursor: unix seconds, inclusive (hence the -1)
         since = int(value * NS) - 1 if value < 10**12 else int(value)
     tape = sb.tapes[pair.key]
     page, last = tape.page(since, count, sb.now())
