@@ -180,7 +180,9 @@ class Connection:
         loop = asyncio.get_running_loop()
         while self.alive:
             await asyncio.sleep(1.0)
-            if loop.time() - self.last_client > self.sb.options.idle_timeout:
+            idle = loop.time() - self.last_client > self.sb.options.idle_timeout
+            # a private subscription keeps an authenticated connection open (PROTOCOL §4.3)
+            if idle and not self.priv.channels:
                 self.alive = False
                 with contextlib.suppress(Exception):  # the client may already be gone
                     await self._send(
