@@ -8,7 +8,7 @@ the process.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 HTML_520 = (
     "<!DOCTYPE html>\n<html><head><title>api.kraken.com | 520: Web server is returning an "
@@ -102,10 +102,9 @@ class Faults:
     def reset(self) -> None:
         """Clear every fault."""
         fresh = Faults()
-        for name in self.to_json():
-            if name not in ("http_error", "corrupt_checksum"):
-                setattr(self, name, getattr(fresh, name))
-        self.corrupt_count = self.http_error_count = 0
+        for name in fields(self):
+            if name.name != "rng":
+                setattr(self, name.name, getattr(fresh, name.name))
 
     def to_json(self) -> dict[str, object]:
         """Render the current settings (the shape POST accepts)."""
