@@ -302,14 +302,15 @@ def handle_private(
         raise ApiError("EGeneral:Unknown method")
     handler, needs = entry
     key = headers.get("api-key", "")
-    if not key or not hmac.compare_digest(key.strip(), sb.account.api_key):
+    # compare bytes: compare_digest refuses non-ASCII str, and headers may carry anything
+    if not key or not hmac.compare_digest(key.strip().encode(), sb.account.api_key.encode()):
         raise ApiError("EAPI:Invalid key")
     params = parse_body(body, headers.get("content-type", ""))
     nonce_text = params.get("nonce", "")
     expected = spot_signature(
         sb.account.api_secret, path, nonce_text, body.decode("utf-8", errors="replace")
     )
-    if not hmac.compare_digest(headers.get("api-sign", "").strip(), expected):
+    if not hmac.compare_digest(headers.get("api-sign", "").strip().encode(), expected.encode()):
         raise ApiError("EAPI:Invalid signature")
     if not nonce_text.isdigit() or not sb.account.check_nonce(int(nonce_text)):
         raise ApiError("EAPI:Invalid nonce")

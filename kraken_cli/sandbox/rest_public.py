@@ -42,7 +42,7 @@ def _int_param(params: Params, name: str, default: int | None) -> int | None:
         return default
     try:
         return int(Decimal(text))
-    except ArithmeticError:
+    except (ArithmeticError, ValueError):  # junk, NaN, infinity
         raise ApiError(f"EGeneral:Invalid arguments:{name}") from None
 
 
@@ -186,6 +186,8 @@ def trades(sb: Sandbox, params: Params) -> object:
             value = Decimal(since_text)
         except ArithmeticError:
             raise ApiError("EGeneral:Invalid arguments:since") from None
+        if not value.is_finite():
+            raise ApiError("EGeneral:Invalid arguments:since")
         # below 10**12 it cannot be a ns cursor: unix seconds, inclusive (hence the -1)
         since = int(value * NS) - 1 if value < 10**12 else int(value)
     tape = sb.tapes[pair.key]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -32,6 +33,9 @@ from kraken_cli.sandbox.rest_public import PUBLIC, ApiError
 from kraken_cli.sandbox.state import remove_state, write_state
 from kraken_cli.sandbox.wire import envelope
 from kraken_cli.sandbox.ws import Receive, Scope, Send, serve_ws
+
+
+LOG = logging.getLogger("kraken_cli.sandbox")
 
 
 def _json(body: str) -> Response:
@@ -70,6 +74,9 @@ async def public_endpoint(sb: Sandbox, request: Request) -> Response:
         return _json(envelope(handler(sb, request.query_params)))
     except ApiError as exc:
         return _json(envelope(errors=[str(exc)]))
+    except Exception:  # a sandbox bug: answer like Kraken's backend would, keep the trace
+        LOG.exception("internal error in %s", method)
+        return _json(envelope(errors=["EGeneral:Internal error"]))
 
 
 async def private_endpoint(sb: Sandbox, request: Request) -> Response:
@@ -86,6 +93,9 @@ async def private_endpoint(sb: Sandbox, request: Request) -> Response:
         )
     except ApiError as exc:
         return _json(envelope(errors=[str(exc)]))
+    except Exception:  # a sandbox bug: answer like Kraken's backend would, keep the trace
+        LOG.exception("internal error in %s", request.path_params["method"])
+        return _json(envelope(errors=["EGeneral:Internal error"]))
     return _json(envelope(result))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from decimal import Decimal
@@ -239,7 +240,15 @@ async def serve_ws(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> N
             if text is None and message.get("bytes") is not None:
                 text = message["bytes"].decode("utf-8", errors="replace")
             if text is not None:
-                await conn.handle(text)
+                try:
+                    await conn.handle(text)
+                except Exception:  # a sandbox bug must not kill the connection silently
+                    logging.getLogger("kraken_cli.sandbox").exception("WS request failed")
+                    await conn.reply(
+                        {"error": "EGeneral:Internal error", "method": "", "success": False},
+                        None,
+                        conn.stamp(),
+                    )
     finally:
         conn.alive = False
         sb.subscribers.discard(conn)
