@@ -34,7 +34,6 @@ from kraken_cli.sandbox.state import remove_state, write_state
 from kraken_cli.sandbox.wire import envelope
 from kraken_cli.sandbox.ws import Receive, Scope, Send, serve_ws
 
-
 LOG = logging.getLogger("kraken_cli.sandbox")
 
 

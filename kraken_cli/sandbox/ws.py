@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from decimal import Decimal
 from typing import Any
