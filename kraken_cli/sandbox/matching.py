@@ -1,0 +1,256 @@
+"""The sandbox's matching engine: validate, place, fill, trigger, amend and cancel orders.
+
+Market orders and the crossing part of limit orders take liquidity from the simulated book
+(the book changes are published to WS subscribers). Resting limit orders fill as maker, at their
+limit, once the public tape trades through their price; stop/take-profit orders trigger on the
+tape's last price. The account's own fills do not enter the public tape (which stays a pure
+function of the seed).
+https://docs.kraken.com/api/docs/rest-api/add-order
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from kraken_cli.sandbox.accounts import Account
+from kraken_cli.sandbox.book import Book
+from kraken_cli.sandbox.market import ASSETS, Pair
+from kraken_cli.sandbox.orders import Fill, Order
+from kraken_cli.sandbox.tape import Tape
+from kraken_cli.sandbox.wire import NS
+
+TAKER_FEE = Decimal("0.0026")
+MAKER_FEE = Decimal("0.0016")
+
+
+class OrderRejected(Exception):
+    """A Kraken error string for the request (``EOrder:...``, ``EGeneral:...``)."""
+
+
+class Exchange:
+    """Order state of the account against the books and tapes."""
+
+    def __init__(
+        self,
+        account: Account,
+        books: dict[str, Book],
+        tapes: dict[str, Tape],
+        now: Callable[[], int],
+        on_book_change: Callable[[str], None],
+    ) -> None:
+        self.account = account
+        self.books = books
+        self.tapes = tapes
+        self.now = now
+        self.on_book_change = on_book_change
+        self.orders: dict[str, Order] = {}
+        self.fills: list[Fill] = []
+        self.log: list[dict[str, object]] = []
+        self.dead_man_ns: int | None = None
+        self._trade_seq = 900_000_000
+
+    # -- queries ----------------------------------------------------------------------------
+    def open_orders(self) -> list[Order]:
+        """Return open orders, newest first."""
+        rows = [o for o in self.orders.values() if o.status in ("open", "pending")]
+        return sorted(rows, key=lambda o: o.opentm_ns, reverse=True)
+
+    def closed_orders(self) -> list[Order]:
+        """Return closed/canceled orders, newest first."""
+        rows = [o for o in self.orders.values() if o.status not in ("open", "pending")]
+        return sorted(rows, key=lambda o: o.closetm_ns or 0, reverse=True)
+
+    def find(self, ref: str) -> list[Order]:
+        """Find orders by txid, cl_ord_id or userref (an integer)."""
+        if ref in self.orders:
+            return [self.orders[ref]]
+        found = [o for o in self.open_orders() if o.cl_ord_id == ref]
+        if not found and ref.lstrip("-").isdigit():
+            found = [o for o in self.open_orders() if o.userref == int(ref)]
+        return found
+
+    def holds(self) -> dict[str, Decimal]:
+        """Return funds held by open spot orders per asset."""
+        held: dict[str, Decimal] = {}
+        for order in self.open_orders():
+            if order.leverage:
+                continue
+            pair = order.pair
+            vol = Decimal(order.remaining) / 10**pair.lot_decimals
+            if order.side == "sell":
+                held[pair.base] = held.get(pair.base, Decimal(0)) + vol
+            else:
+                price = order.limit_price or order.price or 0
+                cost = vol * Decimal(price) / 10**pair.pair_decimals * (1 + TAKER_FEE)
+                held[pair.quote] = held.get(pair.quote, Decimal(0)) + cost
+        return held
+
+    def available(self, asset: str) -> Decimal:
+        """Return balance minus holds."""
+        return self.account.balances.get(asset, Decimal(0)) - self.holds().get(asset, Decimal(0))
+
+    def last_price(self, pair: Pair) -> int:
+        """Return the tape's last price in units."""
+        return self.tapes[pair.key].price_units(self.now())
+
+    # -- placing ----------------------------------------------------------------------------
+    def check_funds(self, order: Order) -> None:
+        """Raise ``EOrder:Insufficient funds`` if the account cannot pay for the order."""
+        pair = order.pair
+        if order.leverage:
+            return
+        if order.side == "sell":
+            need = Decimal(order.volume) / 10**pair.lot_decimals
+            if need > self.available(pair.base):
+                raise OrderRejected("EOrder:Insufficient funds")
+            return
+        price = order.limit_price or order.price
+        if order.ordertype == "market" or price is None:
+            fills = self.preview(order)
+            cost = sum((Decimal(p) * q for p, q in fills), Decimal(0))
+        else:
+            cost = Decimal(price) * order.volume
+        cost = cost / 10 ** (pair.pair_decimals + pair.lot_decimals) * (1 + TAKER_FEE)
+        if cost > self.available(pair.quote):
+            raise OrderRejected("EOrder:Insufficient funds")
+
+    def preview(self, order: Order) -> list[tuple[int, int]]:
+        """Return the fills a taker order would get now, without touching the book."""
+        book = self.books[order.pair.key]
+        side = book.asks if order.side == "buy" else book.bids
+        prices = side.prices if order.side == "buy" else list(reversed(side.prices))
+        limit = order.limit_price if order.ordertype != "market" else None
+        out: list[tuple[int, int]] = []
+        remaining = order.volume
+        for price in prices:
+            if remaining <= 0 or (
+                limit is not None and (price > limit if order.side == "buy" else price < limit)
+            ):
+                break
+            took = min(remaining, side.qty[price])
+            out.append((price, took))
+            remaining -= took
+        return out
+
+    def place(self, order: Order) -> None:
+        """Register a validated order and execute what crosses."""
+        self.orders[order.txid] = order
+        self._log("new", order)
+        self.account.emit("exec", ("pending_new", order, None))
+        self.account.emit("exec", ("new", order, None))
+        if order.ordertype in ("market", "limit"):
+            self._execute(order)
+
+    def _execute(self, order: Order) -> None:
+        """Take liquidity for a market/limit (or triggered) order; rest or close it."""
+        limit = order.limit_price if order.ordertype != "market" else None
+        book = self.books[order.pair.key]
+        crosses = bool(self.preview(order)) if limit is not None else True
+        if order.post_only and crosses:
+            self.close(order, "canceled", "Post only order")
+            return
+        if crosses:
+            now = self.now()
+            for price, qty in book.take(order.side, order.remaining, limit, now // NS):
+                self.fill(order, price, qty, maker=False)
+            self.on_book_change(order.pair.key)
+        if order.remaining <= 0:
+            self.close(order, "closed", None)
+        elif limit is None or order.timeinforce == "IOC":
+            self.close(order, "closed" if order.vol_exec else "canceled", "Insufficient liquidity")
+
+    def fill(self, order: Order, price: int, qty: int, maker: bool) -> Fill:
+        """Book one fill: balances, ledger, private trade, execution event."""
+        pair = order.pair
+        now = self.now()
+        vol = Decimal(qty) / 10**pair.lot_decimals
+        cost = vol * Decimal(price) / 10**pair.pair_decimals
+        cost = cost.quantize(Decimal(1).scaleb(-pair.cost_decimals))
+        fee = (cost * (MAKER_FEE if maker else TAKER_FEE)).quantize(
+            Decimal(1).scaleb(-ASSETS[pair.quote].decimals)
+        )
+        self._trade_seq += 1
+        fill = Fill(
+            self.account.new_id("T"),
+            order,
+            now,
+            price,
+            qty,
+            cost,
+            fee,
+            maker,
+            self._trade_seq,
+            position=bool(order.leverage),
+        )
+        if order.leverage:
+            entry = self.account.post(pair.quote, Decimal(0), fee, fill.id, now, "margin")
+            fill.ledgers.append(entry.id)
+        else:
+            sign = 1 if order.side == "buy" else -1
+            base = self.account.post(pair.base, vol * sign, Decimal(0), fill.id, now, "trade")
+            quote = self.account.post(pair.quote, -cost * sign, fee, fill.id, now, "trade")
+            fill.ledgers += [base.id, quote.id]
+        order.vol_exec += qty
+        order.cost += cost
+        order.fee += fee
+        order.trades.append(fill.id)
+        self.fills.append(fill)
+        self._log("trade", order, fill)
+        self.account.emit("exec", ("trade", order, fill))
+        return fill
+
+    def close(self, order: Order, status: str, reason: str | None) -> None:
+        """Close or cancel an order."""
+        order.status = status
+        order.reason = reason
+        order.closetm_ns = self.now()
+        self._log(status, order)
+        self.account.emit("exec", ("canceled" if status == "canceled" else "filled", order, None))
+
+    def _log(self, event: str, order: Order, fill: Fill | None = None) -> None:
+        row: dict[str, object] = {
+            "time_ns": self.now(),
+            "event": event,
+            "txid": order.txid,
+            "pair": order.pair.key,
+            "side": order.side,
+            "ordertype": order.ordertype,
+            "status": order.status,
+        }
+        if fill is not None:
+            row.update(price=str(fill.price), volume=str(fill.volume), trade=fill.id)
+        self.log.append(row)
+
+    # -- time-driven ------------------------------------------------------------------------
+    def on_tick(self) -> None:
+        """Fill resting limits and fire triggers against the tape; run the dead-man switch."""
+        now = self.now()
+        if self.dead_man_ns is not None and now >= self.dead_man_ns:
+            self.dead_man_ns = None
+            for order in self.open_orders():
+                self.close(order, "canceled", "Cancel all orders after timeout")
+        for order in self.open_orders():
+            last = self.last_price(order.pair)
+            if order.ordertype in ("market", "limit") or order.triggered:
+                limit = order.limit_price
+                if limit is not None and (
+                    # strictly through the limit: the tape must trade past the resting price
+                    (order.side == "buy" and last < limit)
+                    or (order.side == "sell" and last > limit)
+                ):
+                    self.fill(order, limit, order.remaining, maker=True)
+                    self.close(order, "closed", None)
+                continue
+            stop = order.price or 0
+            is_stop = order.ordertype.startswith("stop-loss")
+            up = last >= stop
+            down = last <= stop
+            fire = (
+                (up if order.side == "buy" else down)
+                if is_stop
+                else (down if order.side == "buy" else up)
+            )
+            if fire:
+                order.triggered = True
+                self._execute(order)

@@ -1,0 +1,221 @@
+"""Order, fill and position records and how Kraken renders them on REST.
+
+Order objects follow the live CCXT captures (``rest-private-QueryOrders.json``): ``refid``
+null, ``userref`` and the ``*tm`` times as strings, money as strings at pair precision.
+https://docs.kraken.com/api/docs/rest-api/get-orders-info
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from kraken_cli.sandbox.market import Pair
+from kraken_cli.sandbox.wire import NS, Raw, dec_text, units_text
+
+TRIGGERED_TYPES = ("stop-loss", "take-profit", "stop-loss-limit", "take-profit-limit")
+ORDER_TYPES = ("market", "limit", *TRIGGERED_TYPES)
+
+
+@dataclass
+class Order:
+    """One order of the sandbox account (volumes in lot units, prices in price units)."""
+
+    txid: str
+    pair: Pair
+    side: str
+    ordertype: str
+    volume: int
+    price: int | None
+    price2: int | None
+    opentm_ns: int
+    userref: int = 0
+    cl_ord_id: str | None = None
+    oflags: str = "fciq"
+    leverage: int | None = None
+    reduce_only: bool = False
+    timeinforce: str = "GTC"
+    status: str = "open"
+    vol_exec: int = 0
+    cost: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)
+    closetm_ns: int | None = None
+    reason: str | None = None
+    triggered: bool = False
+    amended: bool = False
+    amend_tm_ns: int = 0
+    trades: list[str] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> int:
+        """Unfilled volume in lot units."""
+        return self.volume - self.vol_exec
+
+    @property
+    def post_only(self) -> bool:
+        """Whether the order carries the ``post`` flag."""
+        return "post" in self.oflags.split(",")
+
+    @property
+    def limit_price(self) -> int | None:
+        """The limit that applies when the order executes (price2 for *-limit types)."""
+        if self.ordertype == "limit":
+            return self.price
+        if self.ordertype.endswith("-limit"):
+            return self.price2
+        return None
+
+
+@dataclass
+class Fill:
+    """One private trade (TradesHistory row)."""
+
+    id: str
+    order: Order
+    time_ns: int
+    price: int
+    volume: int
+    cost: Decimal
+    fee: Decimal
+    maker: bool
+    trade_id: int
+    ledgers: list[str] = field(default_factory=list)
+    position: bool = False
+
+
+def price_text(pair: Pair, units: int | None) -> str:
+    """Render a price at the pair's precision ("0" when absent)."""
+    return "0" if units is None else units_text(units, pair.pair_decimals)
+
+
+def vol_text(pair: Pair, units: int) -> str:
+    """Render a volume at the pair's lot precision."""
+    return units_text(units, pair.lot_decimals)
+
+
+def describe(order: Order) -> str:
+    """Build Kraken's human ``descr.order`` text, e.g. ``buy 0.10000000 XBTUSD @ market``."""
+    pair = order.pair
+    head = f"{order.side} {vol_text(pair, order.volume)} {pair.altname} @ "
+    p1, p2 = price_text(pair, order.price), price_text(pair, order.price2)
+    body = {
+        "market": "market",
+        "limit": f"limit {p1}",
+        "stop-loss": f"stop loss {p1}",
+        "take-profit": f"take profit {p1}",
+        "stop-loss-limit": f"stop loss {p1} -> limit {p2}",
+        "take-profit-limit": f"take profit {p1} -> limit {p2}",
+    }[order.ordertype]
+    tail = f" with {order.leverage}:1 leverage" if order.leverage else ""
+    return head + body + tail
+
+
+def _tm(ns: int | None) -> str:
+    if not ns:
+        return "0"
+    secs, rest = divmod(ns, NS)
+    return f"{secs}.{rest // 1000:06d}"
+
+
+def order_json(order: Order, with_trades: bool = False) -> dict[str, object]:
+    """Render an order object like OpenOrders/ClosedOrders/QueryOrders do."""
+    pair = order.pair
+    cost_places = pair.cost_decimals
+    avg = Decimal(0)
+    if order.vol_exec:
+        avg = order.cost / (Decimal(order.vol_exec) / Decimal(10**pair.lot_decimals))
+    out: dict[str, object] = {
+        "refid": None,
+        "userref": str(order.userref),
+        "status": order.status,
+        "opentm": _tm(order.opentm_ns),
+        "starttm": "0",
+        "expiretm": "0",
+        "descr": {
+            "pair": pair.altname,
+            "type": order.side,
+            "ordertype": order.ordertype,
+            "price": price_text(pair, order.price),
+            "price2": price_text(pair, order.price2),
+            "leverage": f"{order.leverage}:1" if order.leverage else "none",
+            "order": describe(order),
+            "close": "",
+        },
+        "vol": vol_text(pair, order.volume),
+        "vol_exec": vol_text(pair, order.vol_exec),
+        "cost": dec_text(order.cost, cost_places),
+        "fee": dec_text(order.fee, cost_places),
+        "price": dec_text(avg, pair.pair_decimals) if order.vol_exec else "0.00000",
+        "stopprice": "0.00000",
+        "limitprice": "0.00000",
+        "misc": "amended" if order.amended else "",
+        "oflags": order.oflags,
+    }
+    if order.cl_ord_id is not None:
+        out["cl_ord_id"] = order.cl_ord_id
+    if with_trades and order.trades:
+        out["trades"] = list(order.trades)
+    out["reason"] = order.reason
+    if order.status in ("closed", "canceled", "expired"):
+        out["closetm"] = _tm(order.closetm_ns)
+    return out
+
+
+def fill_json(fill: Fill, with_ledgers: bool = False) -> dict[str, object]:
+    """Render a TradesHistory entry (prices padded like the docs sample)."""
+    pair = fill.order.pair
+    decimals = max(pair.pair_decimals, 5)
+    secs, rest = divmod(fill.time_ns, NS)
+    out: dict[str, object] = {
+        "ordertxid": fill.order.txid,
+        # Kraken reports this same constant postxid on trades that opened no position
+        "postxid": "TKH2SE-M7IF5-CFI7LT",
+        "pair": pair.key,
+        "time": Raw(f"{secs}.{rest // 100_000:04d}"),
+        "type": fill.order.side,
+        "ordertype": fill.order.ordertype,
+        "price": dec_text(Decimal(fill.price) / 10**pair.pair_decimals, decimals),
+        "cost": dec_text(fill.cost, pair.cost_decimals),
+        "fee": dec_text(fill.fee, pair.cost_decimals),
+        "vol": vol_text(pair, fill.volume),
+        "margin": dec_text(
+            fill.cost / fill.order.leverage if fill.order.leverage else Decimal(0),
+            pair.cost_decimals,
+        ),
+        "misc": "",
+        "trade_id": fill.trade_id,
+        "maker": fill.maker,
+    }
+    if fill.order.leverage:
+        out["posstatus"] = "open"
+    if with_ledgers:
+        out["ledgers"] = list(fill.ledgers)
+    return out
+
+
+def position_json(fill: Fill, value: Decimal) -> dict[str, object]:
+    """Render one OpenPositions entry for a margin fill."""
+    pair = fill.order.pair
+    places = pair.cost_decimals
+    lev = fill.order.leverage or 1
+    sign = 1 if fill.order.side == "buy" else -1
+    net = (value - fill.cost) * sign - fill.fee
+    return {
+        "ordertxid": fill.order.txid,
+        "posstatus": "open",
+        "pair": pair.key,
+        "time": Raw(f"{fill.time_ns // NS}.{fill.time_ns % NS // 100_000:04d}"),
+        "type": fill.order.side,
+        "ordertype": fill.order.ordertype,
+        "cost": dec_text(fill.cost, places),
+        "fee": dec_text(fill.fee, places),
+        "vol": vol_text(pair, fill.volume),
+        "vol_closed": vol_text(pair, 0),
+        "margin": dec_text(fill.cost / lev, places),
+        "value": dec_text(value, pair.pair_decimals),
+        "net": ("+" if net >= 0 else "") + dec_text(net, 4),
+        "terms": "0.0100% per 4 hours",
+        "rollovertm": str(fill.time_ns // NS + 4 * 3600),
+        "misc": "",
+        "oflags": "",
+    }

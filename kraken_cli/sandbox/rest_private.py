@@ -1,0 +1,339 @@
+"""Spot private REST (``POST /0/private/<Method>``): authentication chain and account reads.
+
+Checks run in PROTOCOL §9's order: key, signature over the exact body bytes, nonce, permission,
+call counter, then the endpoint itself. Form-encoded and JSON bodies are both accepted.
+https://docs.kraken.com/api/docs/guides/spot-rest-auth
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from urllib.parse import parse_qsl
+
+from kraken_cli.client.auth import spot_signature
+from kraken_cli.sandbox import trading
+from kraken_cli.sandbox.core import Sandbox
+from kraken_cli.sandbox.market import ASSETS, PAIRS
+from kraken_cli.sandbox.orders import fill_json, order_json, position_json
+from kraken_cli.sandbox.ratelimit import REST_COST
+from kraken_cli.sandbox.rest_public import ApiError
+from kraken_cli.sandbox.trading import truthy
+from kraken_cli.sandbox.wire import NS, Raw, dec_text
+
+Params = Mapping[str, str]
+PAGE = 50
+TRADING_METHODS = (
+    "AddOrder",
+    "AmendOrder",
+    "EditOrder",
+    "CancelOrder",
+    "CancelAll",
+    "CancelAllOrdersAfter",
+)
+
+
+def parse_body(body: bytes, content_type: str) -> dict[str, str]:
+    """Decode a form or JSON body into string parameters."""
+    text = body.decode("utf-8", errors="replace")
+    if "json" in content_type or text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text) if text.strip() else {}
+        except ValueError:
+            raise ApiError("EGeneral:Invalid arguments") from None
+        if not isinstance(data, dict):
+            raise ApiError("EGeneral:Invalid arguments")
+        out: dict[str, str] = {}
+        for key, value in data.items():
+            if isinstance(value, bool):
+                out[key] = "true" if value else "false"
+            elif isinstance(value, list):
+                out[key] = ",".join(str(v) for v in value)
+            else:
+                out[key] = str(value)
+        return out
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def _fmt_asset(asset: str, value: Decimal) -> str:
+    return dec_text(value, ASSETS[asset].decimals)
+
+
+def balance(sb: Sandbox, params: Params) -> object:
+    """Balances. https://docs.kraken.com/api/docs/rest-api/get-account-balance"""
+    return {a: _fmt_asset(a, v) for a, v in sb.account.balances.items()}
+
+
+def balance_ex(sb: Sandbox, params: Params) -> object:
+    """Extended balances. https://docs.kraken.com/api/docs/rest-api/get-extended-balance"""
+    holds = sb.exchange.holds()
+    return {
+        a: {"balance": _fmt_asset(a, v), "hold_trade": _fmt_asset(a, holds.get(a, Decimal(0)))}
+        for a, v in sb.account.balances.items()
+    }
+
+
+def usd_value(sb: Sandbox, asset: str, amount: Decimal) -> Decimal:
+    """Value an amount in USD using the tapes' last prices (USDT at par)."""
+    if asset in ("ZUSD", "USDT"):
+        return amount
+    for pair in PAIRS.values():
+        if pair.base == asset and pair.quote == "ZUSD":
+            units = sb.tapes[pair.key].price_units(sb.now())
+            return amount * Decimal(units) / Decimal(10**pair.pair_decimals)
+    return Decimal(0)
+
+
+def trade_balance(sb: Sandbox, params: Params) -> object:
+    """Trade balance. https://docs.kraken.com/api/docs/rest-api/get-trade-balance"""
+    asset = params.get("asset", "ZUSD")
+    if asset not in ("ZUSD", "USD"):
+        raise ApiError("EQuery:Unknown asset")
+    eb = sum((usd_value(sb, a, v) for a, v in sb.account.balances.items()), Decimal(0))
+    margin = sum(
+        (f.cost / (f.order.leverage or 1) for f in sb.exchange.fills if f.position), Decimal(0)
+    )
+    tb = sb.account.balances.get("ZUSD", Decimal(0))
+    fields = {
+        "eb": eb,
+        "tb": tb,
+        "m": margin,
+        "n": Decimal(0),
+        "c": margin,
+        "v": margin,
+        "e": tb,
+        "mf": tb - margin,
+    }
+    out = {k: dec_text(v, 4) for k, v in fields.items()}
+    out["ml"] = dec_text(tb / margin * 100, 2) if margin else "0.00"
+    return out
+
+
+def open_orders(sb: Sandbox, params: Params) -> object:
+    """Open orders. https://docs.kraken.com/api/docs/rest-api/get-open-orders"""
+    with_trades = truthy(params.get("trades"))
+    rows = sb.exchange.open_orders()
+    if params.get("cl_ord_id"):
+        rows = [o for o in rows if o.cl_ord_id == params["cl_ord_id"]]
+    if params.get("userref"):
+        rows = [o for o in rows if str(o.userref) == params["userref"]]
+    return {"open": {o.txid: order_json(o, with_trades) for o in rows}}
+
+
+def _ofs(params: Params) -> int:
+    try:
+        return max(0, int(params.get("ofs") or 0))
+    except ValueError:
+        raise ApiError("EGeneral:Invalid arguments:ofs") from None
+
+
+def _window(params: Params, time_ns: int) -> bool:
+    start, end = params.get("start"), params.get("end")
+    if start and start.replace(".", "").isdigit() and time_ns <= Decimal(start) * NS:
+        return False
+    return not (end and end.replace(".", "").isdigit() and time_ns > Decimal(end) * NS)
+
+
+def closed_orders(sb: Sandbox, params: Params) -> object:
+    """Closed orders, 50 per page. https://docs.kraken.com/api/docs/rest-api/get-closed-orders"""
+    rows = [o for o in sb.exchange.closed_orders() if _window(params, o.closetm_ns or 0)]
+    ofs = _ofs(params)
+    page = rows[ofs : ofs + PAGE]
+    with_trades = truthy(params.get("trades"))
+    return {"closed": {o.txid: order_json(o, with_trades) for o in page}, "count": len(rows)}
+
+
+def query_orders(sb: Sandbox, params: Params) -> object:
+    """Orders by id. https://docs.kraken.com/api/docs/rest-api/get-orders-info"""
+    ids = [t for t in params.get("txid", "").split(",") if t]
+    if not ids or len(ids) > 50:
+        raise ApiError("EGeneral:Invalid arguments:txid")
+    out: dict[str, object] = {}
+    for txid in ids:
+        order = sb.exchange.orders.get(txid)
+        if order is None:
+            raise ApiError("EOrder:Invalid order")
+        out[txid] = order_json(order, truthy(params.get("trades")))
+    return out
+
+
+def trades_history(sb: Sandbox, params: Params) -> object:
+    """Own trades, 50 per page. https://docs.kraken.com/api/docs/rest-api/get-trade-history"""
+    rows = [f for f in reversed(sb.exchange.fills) if _window(params, f.time_ns)]
+    ofs = _ofs(params)
+    with_ledgers = truthy(params.get("ledgers"))
+    page = {f.id: fill_json(f, with_ledgers) for f in rows[ofs : ofs + PAGE]}
+    return {"trades": page, "count": len(rows)}
+
+
+def _ledger_json(sb: Sandbox, entry: object) -> dict[str, object]:
+    from kraken_cli.sandbox.accounts import LedgerEntry
+
+    assert isinstance(entry, LedgerEntry)
+    decimals = ASSETS[entry.asset].decimals
+    secs, rest = divmod(entry.time_ns, NS)
+    return {
+        "refid": entry.refid,
+        "time": Raw(f"{secs}.{rest // 100_000:04d}"),
+        "type": entry.type,
+        "subtype": entry.subtype,
+        "aclass": "currency",
+        "asset": entry.asset,
+        "amount": dec_text(entry.amount, decimals),
+        "fee": dec_text(entry.fee, decimals),
+        "balance": dec_text(entry.balance, decimals),
+    }
+
+
+def ledgers(sb: Sandbox, params: Params) -> object:
+    """Ledger entries, 50 per page. https://docs.kraken.com/api/docs/rest-api/get-ledgers"""
+    assets = {a for a in params.get("asset", "").split(",") if a and a != "all"}
+    kind = params.get("type", "all")
+    rows = [
+        e
+        for e in reversed(sb.account.ledger)
+        if (not assets or e.asset in assets or ASSETS[e.asset].altname in assets)
+        and kind in ("all", e.type)
+        and _window(params, e.time_ns)
+    ]
+    ofs = _ofs(params)
+    return {
+        "ledger": {e.id: _ledger_json(sb, e) for e in rows[ofs : ofs + PAGE]},
+        "count": len(rows),
+    }
+
+
+def query_ledgers(sb: Sandbox, params: Params) -> object:
+    """Ledger entries by id. https://docs.kraken.com/api/docs/rest-api/get-ledgers-info"""
+    ids = set(params.get("id", "").split(","))
+    return {e.id: _ledger_json(sb, e) for e in sb.account.ledger if e.id in ids}
+
+
+def open_positions(sb: Sandbox, params: Params) -> object:
+    """Margin positions. https://docs.kraken.com/api/docs/rest-api/get-open-positions"""
+    rows = [f for f in sb.exchange.fills if f.position]
+    out = {}
+    for fill in rows:
+        pair = fill.order.pair
+        value = (
+            Decimal(fill.volume)
+            / 10**pair.lot_decimals
+            * Decimal(sb.tapes[pair.key].price_units(sb.now()))
+            / 10**pair.pair_decimals
+        )
+        out[fill.id] = position_json(fill, value)
+    if params.get("consolidation") == "market":
+        return [
+            {
+                "pair": p["pair"],
+                "positions": "1",
+                "type": p["type"],
+                "leverage": "0",
+                "cost": p["cost"],
+                "fee": p["fee"],
+                "vol": p["vol"],
+                "vol_closed": p["vol_closed"],
+                "margin": p["margin"],
+                "value": p["value"],
+                "net": p["net"],
+            }
+            for p in out.values()
+        ]
+    return out
+
+
+def ws_token(sb: Sandbox, params: Params) -> object:
+    """WS token. https://docs.kraken.com/api/docs/rest-api/get-websockets-token"""
+    return {"token": sb.account.new_token(sb.now()), "expires": 900}
+
+
+def api_key_info(sb: Sandbox, params: Params) -> object:
+    """Key info (shape of the Kraken.Net fixture). https://docs.kraken.com/api/docs/rest-api/get-api-key-info"""
+    started = str(sb.started_ns // NS)
+    return {
+        "api_key_name": "krx-sandbox",
+        "api_key": sb.account.api_key,
+        "nonce": str(sb.account.last_nonce),
+        "nonce_window": "0",
+        "permissions": sorted(sb.permissions()),
+        "iban": "AA00 SAND BOX0 0000",
+        "valid_until": "0",
+        "query_from": "0",
+        "query_to": "0",
+        "created_time": started,
+        "modified_time": started,
+        "ip_allowlist": [],
+        "last_used": str(sb.now() // NS),
+    }
+
+
+Handler = Callable[[Sandbox, Params], object]
+#: method -> (handler, permissions any of which suffices; empty = none needed)
+PRIVATE: dict[str, tuple[Handler, tuple[str, ...]]] = {
+    "Balance": (balance, ("query-funds",)),
+    "BalanceEx": (balance_ex, ("query-funds",)),
+    "TradeBalance": (trade_balance, ("query-funds",)),
+    "OpenOrders": (open_orders, ("query-open-trades",)),
+    "ClosedOrders": (closed_orders, ("query-closed-trades",)),
+    "QueryOrders": (query_orders, ("query-open-trades", "query-closed-trades")),
+    "TradesHistory": (trades_history, ("query-open-trades", "query-closed-trades")),
+    "Ledgers": (ledgers, ("query-ledger",)),
+    "QueryLedgers": (query_ledgers, ("query-ledger",)),
+    "OpenPositions": (open_positions, ("query-open-trades",)),
+    "AddOrder": (trading.add_order, ("modify-trades",)),
+    "AmendOrder": (trading.amend_order, ("modify-trades",)),
+    "EditOrder": (trading.edit_order, ("modify-trades",)),
+    "CancelOrder": (trading.cancel_order, ("cancel-trades",)),
+    "CancelAll": (trading.cancel_all, ("cancel-trades",)),
+    "CancelAllOrdersAfter": (trading.cancel_all_after, ("cancel-trades",)),
+    "GetWebSocketsToken": (ws_token, ("create-ws-token",)),
+    "GetApiKeyInfo": (api_key_info, ()),
+}
+
+
+def handle_private(
+    sb: Sandbox, method: str, path: str, headers: Mapping[str, str], body: bytes
+) -> object:
+    """Authenticate and run one private call; raise :class:`ApiError` on any failure."""
+    entry = PRIVATE.get(method)
+    if entry is None:
+        raise ApiError("EGeneral:Unknown method")
+    handler, needs = entry
+    key = headers.get("api-key", "")
+    # compare bytes: compare_digest refuses non-ASCII str, and headers may carry anything
+    if not key or not hmac.compare_digest(key.strip().encode(), sb.account.api_key.encode()):
+        raise ApiError("EAPI:Invalid key")
+    params = parse_body(body, headers.get("content-type", ""))
+    nonce_text = params.get("nonce", "")
+    expected = spot_signature(
+        sb.account.api_secret, path, nonce_text, body.decode("utf-8", errors="replace")
+    )
+    if not hmac.compare_digest(headers.get("api-sign", "").strip().encode(), expected.encode()):
+        raise ApiError("EAPI:Invalid signature")
+    if not nonce_text.isdigit() or not sb.account.check_nonce(int(nonce_text)):
+        raise ApiError("EAPI:Invalid nonce")
+    if needs and not sb.permissions().intersection(needs):
+        raise ApiError("EGeneral:Permission denied")
+    if not sb.account.counter.try_add(REST_COST.get(method, 1)):
+        raise ApiError("EAPI:Rate limit exceeded")
+    check_market_state(sb, method, params)
+    return handler(sb, params)
+
+
+def check_market_state(sb: Sandbox, method: str, params: Params) -> None:
+    """Refuse trading calls the engine state forbids (SystemStatus / the WS status channel)."""
+    state = sb.faults.system_status
+    if state == "online" or method not in TRADING_METHODS:
+        return
+    if state == "maintenance":
+        raise ApiError("EService:Unavailable")
+    placing = method in ("AddOrder", "EditOrder", "AmendOrder")
+    if state == "cancel_only" and placing:
+        raise ApiError("EService:Market in cancel_only mode")
+    post = params.get("ordertype") == "limit" and "post" in params.get("oflags", "")
+    if state == "post_only" and method == "AddOrder" and not post:
+        raise ApiError("EService:Market in post_only mode")
+    if state == "limit_only" and method == "AddOrder" and params.get("ordertype") == "market":
+        raise ApiError("EService:Market in limit_only mode")
