@@ -54,6 +54,10 @@ class PrivateHttp(Protocol):
         """Run ``attempt_fn`` under the client's retry policy."""
         ...
 
+    def close(self) -> None:
+        """Close the connections."""
+        ...
+
 
 class SpotPrivate:
     """Kraken spot private REST: sign, nonce, pace, send."""
@@ -74,6 +78,10 @@ class SpotPrivate:
         self.limiter = limiter
         self._otp = otp
         self._sleep = sleep
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.http.close()
 
     def call(self, method: str, data: Mapping[str, str] | None = None, *, idempotent: bool) -> Any:
         """POST /0/private/<method> signed; retry (fresh nonce each time) only if idempotent."""

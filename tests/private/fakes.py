@@ -34,6 +34,9 @@ class FakeHttp:
             return item(path, body)
         return item
 
+    def close(self) -> None:
+        pass
+
     def with_retry(
         self,
         attempt_fn: Callable[[int], Any],
