@@ -87,9 +87,18 @@ def add(
     if not validate:
         at = f" @ {price}" if price else ""
         confirm(f"Place {req.type} {req.side} {volume} {pair.symbol}{at}?", yes)
+    from kraken_cli.cli.account_cmd import settings_for
+    from kraken_cli.services.account import open_private
+
     names = names_for(ctx)
+    settings = settings_for(ctx)
+    # After a lost reply the look-up gets a more patient timeout than the order had.
+    patient = max(30.0, 3 * settings.krx.timeout_s)
     with private_api(ctx, otp) as api:
-        placed = TradingService(api, names).place(pair, req)
+        service = TradingService(
+            api, names, recovery=lambda: open_private(settings, otp=otp, timeout_s=patient)
+        )
+        placed = service.place(pair, req)
     if placed.status == "placed-after-timeout":
         info(
             f"the reply was lost, but Kraken has the order (found by cl_ord_id {placed.cl_ord_id})"

@@ -45,6 +45,7 @@ def open_private(
     transport: httpx.BaseTransport | None = None,
     debug_log: Callable[[str], None] | None = None,
     state_dir: Path | None = None,
+    timeout_s: float | None = None,
 ) -> SpotPrivate:
     """Build the signed spot client (nonce lock, shared counter) from Settings."""
     from kraken_cli.client.http import KrakenHttp
@@ -63,7 +64,7 @@ def open_private(
     http = KrakenHttp(
         settings.endpoints.rest_url,
         transport=transport,
-        timeout=opts.timeout_s,
+        timeout=timeout_s or opts.timeout_s,
         retry=RetryPolicy(max_attempts=max(1, opts.max_retries + 1)),
         debug_log=debug_log,
     )

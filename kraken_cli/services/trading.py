@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from kraken_cli.client.spot_private import SpotPrivate
-from kraken_cli.errors import NetworkError, UsageError
+from kraken_cli.errors import KrxError, NetworkError, UsageError
 from kraken_cli.models.account import Names, Order
 from kraken_cli.models.symbols import Pair
 from kraken_cli.services.account import AccountService
@@ -201,9 +201,14 @@ class TradingService:
         sleep: Callable[[float], None] = time.sleep,
         lookup_grace_s: float = 10.0,
         lookup_interval_s: float = 1.0,
+        recovery: Callable[[], SpotPrivate] | None = None,
     ) -> None:
         self.api = api
+        self.names = names
         self.account = AccountService(api, names)
+        #: Builds the client for the look-up after a lost AddOrder reply: a slow server that
+        #: timed out once deserves a more patient timeout (same key lock and counter).
+        self._recovery = recovery
         self._sleep = sleep
         self.lookup_grace_s = lookup_grace_s
         self.lookup_interval_s = lookup_interval_s
@@ -230,45 +235,55 @@ class TradingService:
             txids[0] if txids else None, cl_ord_id, pair.symbol, description, "placed"
         )
 
-    def find(self, cl_ord_id: str) -> Order | None:
+    def find(self, cl_ord_id: str, account: AccountService | None = None) -> Order | None:
         """Return the order with this client id, open or recently closed, or None."""
-        for order in self.account.open_orders(cl_ord_id):
+        account = account or self.account
+        for order in account.open_orders(cl_ord_id):
             return order
-        for order in self.account.closed_orders(cl_ord_id=cl_ord_id):
+        for order in account.closed_orders(cl_ord_id=cl_ord_id):
             return order
         return None
 
     def _recover(self, pair: Pair, cl_ord_id: str, cause: NetworkError) -> PlacedOrder:
         # The request may have reached Kraken. Never re-send: look it up, a few times, because
         # a slow engine may still be processing it.
-        waited = 0.0
+        account = self.account
+        if self._recovery is not None:
+            account = AccountService(self._recovery(), self.names)
         try:
-            while True:
-                found = self.find(cl_ord_id)
-                if found is not None:
-                    return PlacedOrder(
-                        found.order_id,
-                        cl_ord_id,
-                        found.symbol or pair.symbol,
-                        found.description or "",
-                        "placed-after-timeout",
-                    )
-                if waited >= self.lookup_grace_s:
-                    break
-                self._sleep(self.lookup_interval_s)
-                waited += self.lookup_interval_s
-        except NetworkError as again:
+            found, waited = self._poll(cl_ord_id, account)
+        except KrxError as again:
             raise NetworkError(
                 f"AddOrder failed ({cause.message}) and the order could not be looked up: "
                 f"its outcome is UNKNOWN (cl_ord_id {cl_ord_id})",
                 hint=f"check `krx account orders` for cl_ord_id {cl_ord_id} before placing it "
                 "again; krx never re-sends an order on its own",
             ) from again
-        raise NetworkError(
-            f"AddOrder failed ({cause.message}); the order was NOT placed: no order with "
-            f"cl_ord_id {cl_ord_id} is open or closed after {waited:.0f} s",
-            hint="it is safe to place it again",
-        ) from cause
+        finally:
+            if account is not self.account:
+                account.api.close()
+        if found is None:
+            raise NetworkError(
+                f"AddOrder failed ({cause.message}); the order was NOT placed: no order with "
+                f"cl_ord_id {cl_ord_id} is open or closed after {waited:.0f} s",
+                hint="it is safe to place it again",
+            ) from cause
+        return PlacedOrder(
+            found.order_id,
+            cl_ord_id,
+            found.symbol or pair.symbol,
+            found.description or "",
+            "placed-after-timeout",
+        )
+
+    def _poll(self, cl_ord_id: str, account: AccountService) -> tuple[Order | None, float]:
+        waited = 0.0
+        while True:
+            found = self.find(cl_ord_id, account)
+            if found is not None or waited >= self.lookup_grace_s:
+                return found, waited
+            self._sleep(self.lookup_interval_s)
+            waited += self.lookup_interval_s
 
     def amend(
         self,
