@@ -199,6 +199,7 @@ class TradingService:
         names: Names | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         lookup_grace_s: float = 10.0,
         lookup_interval_s: float = 1.0,
         recovery: Callable[[], SpotPrivate] | None = None,
@@ -210,6 +211,7 @@ class TradingService:
         #: timed out once deserves a more patient timeout (same key lock and counter).
         self._recovery = recovery
         self._sleep = sleep
+        self._clock = clock
         self.lookup_grace_s = lookup_grace_s
         self.lookup_interval_s = lookup_interval_s
 
@@ -277,13 +279,14 @@ class TradingService:
         )
 
     def _poll(self, cl_ord_id: str, account: AccountService) -> tuple[Order | None, float]:
-        waited = 0.0
+        # Bounded by time, not by rounds: each look-up may itself be slow.
+        start = self._clock()
         while True:
             found = self.find(cl_ord_id, account)
+            waited = self._clock() - start
             if found is not None or waited >= self.lookup_grace_s:
                 return found, waited
             self._sleep(self.lookup_interval_s)
-            waited += self.lookup_interval_s
 
     def amend(
         self,
