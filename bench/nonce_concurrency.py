@@ -119,7 +119,7 @@ def main() -> None:
                         barrier,
                         out,
                     ),
-                )  # fmt: skip
+                )
                 for _ in range(args.procs)
             ]
             for p in procs:
