@@ -300,7 +300,9 @@ def select_candles(
     forming. Without ``last`` the final row is taken to be the forming one. Rows are deduped by
     open time and sorted.
     """
-    committed = last if last is not None else (candles[-1].time - 1 if candles else None)
+    committed = (
+        last if last is not None else (max(c.time for c in candles) - 1 if candles else None)
+    )
     seen: set[int] = set()
     for candle in sorted(candles, key=lambda c: c.time):
         if candle.time in seen:
