@@ -1,0 +1,260 @@
+"""``krx account ...``: balances, orders, trades, ledger and positions of the spot key.
+
+Also the helpers order_cmd and verify_cmd share: settings, the signed client, name mapping.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kraken_cli.cli.common import emit, get_state
+
+if TYPE_CHECKING:
+    from kraken_cli.client.spot_private import SpotPrivate
+    from kraken_cli.config.settings import Settings
+    from kraken_cli.models.account import Names
+    from kraken_cli.services.account import Window
+    from kraken_cli.services.market import MarketService
+
+ORDER_COLUMNS = (
+    "order_id",
+    "cl_ord_id",
+    "symbol",
+    "side",
+    "type",
+    "price",
+    "volume",
+    "filled",
+    "status",
+    "opened",
+    "closed",
+)
+BALANCE_COLUMNS = ("asset", "balance", "hold", "available")
+TRADE_COLUMNS = ("trade_id", "time", "price", "volume", "side", "ord_type", "symbol", "order_id")
+LEDGER_COLUMNS = ("ledger_id", "time", "type", "asset", "amount", "fee", "balance")
+
+OtpOption = Annotated[
+    str | None,
+    typer.Option("--otp", envvar="KRX_OTP", help="One-time password, if the key has 2FA."),
+]
+LimitOption = Annotated[int, typer.Option("--limit", min=1, help="Most rows to fetch (50/page).")]
+SinceOption = Annotated[str | None, typer.Option("--since", help="From T (ISO, unix, or 7d).")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Up to T (inclusive).")]
+
+account_app = typer.Typer(
+    name="account",
+    help="Balances, orders, trades, ledger and positions of the spot API key.",
+    no_args_is_help=True,
+)
+
+
+def settings_for(ctx: typer.Context) -> Settings:
+    """Return this invocation's Settings (env fallback until the config loader exists)."""
+    from kraken_cli.cli.common import get_settings
+
+    try:
+        return get_settings(ctx)
+    except ModuleNotFoundError as exc:
+        if "kraken_cli.config.loader" not in str(exc):
+            raise
+        import os
+
+        from kraken_cli.config.settings import Credentials, Endpoints, Settings
+
+        key, secret = os.environ.get("KRAKEN_API_KEY"), os.environ.get("KRAKEN_API_SECRET")
+        creds = Credentials(key, secret) if key and secret else None
+        return Settings(endpoints=Endpoints.from_env(), spot=creds)
+
+
+def _debug_log(ctx: typer.Context) -> Callable[[str], None] | None:
+    if not get_state(ctx).debug:
+        return None
+
+    def log(line: str) -> None:
+        sys.stderr.write(f"krx: debug: {line}\n")
+
+    return log
+
+
+@contextmanager
+def private_api(ctx: typer.Context, otp: str | None) -> Iterator[SpotPrivate]:
+    """Yield the signed spot client for this invocation; close it afterwards."""
+    from kraken_cli.services.account import open_private
+
+    log = _debug_log(ctx)
+    api = open_private(settings_for(ctx), otp=otp, debug_log=log)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@contextmanager
+def market_for(ctx: typer.Context) -> Iterator[MarketService]:
+    """Yield the public market service (symbols, ticker, status) for this invocation."""
+    from kraken_cli.services.market import MarketService
+
+    log = _debug_log(ctx)
+    service = MarketService.from_settings(settings_for(ctx), debug_log=log)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+def names_for(ctx: typer.Context) -> Names:
+    """Return asset/pair name mapping from the symbol cache; raw Kraken names if unavailable."""
+    from kraken_cli.errors import KrxError
+    from kraken_cli.models.account import Names
+    from kraken_cli.services.account import names_from_index
+
+    try:
+        with market_for(ctx) as market:
+            return names_from_index(market.resolver.index())
+    except KrxError:
+        return Names()
+
+
+def _window(since: str | None, until: str | None, limit: int) -> Window:
+    from kraken_cli.models.times import parse_time
+    from kraken_cli.services.account import Window
+
+    start = int(parse_time(since).timestamp()) if since else None
+    end = int(parse_time(until).timestamp()) if until else None
+    return Window(start, end, limit)
+
+
+@account_app.command()
+def balance(ctx: typer.Context, otp: OtpOption = None) -> None:
+    """Show balances: balance, hold (open orders) and available = balance - hold.
+
+    Example: krx account balance --format csv
+    """
+    from kraken_cli.services.account import AccountService
+
+    names = names_for(ctx)
+    with private_api(ctx, otp) as api:
+        rows = AccountService(api, names).balances()
+    emit([b.to_record() for b in rows], BALANCE_COLUMNS, ctx=ctx)
+
+
+@account_app.command("trade-balance")
+def trade_balance(
+    ctx: typer.Context,
+    asset: Annotated[str, typer.Option("--asset", help="Valuation asset.")] = "ZUSD",
+    otp: OtpOption = None,
+) -> None:
+    """Show the margin summary (equity, free margin, margin level) in one asset.
+
+    Example: krx account trade-balance --asset ZEUR
+    """
+    from kraken_cli.services.account import AccountService
+
+    names = names_for(ctx)
+    with private_api(ctx, otp) as api:
+        record = AccountService(api, names).trade_balance(asset)
+    emit([record], ctx=ctx)
+
+
+@account_app.command()
+def orders(
+    ctx: typer.Context,
+    cl_ord_id: Annotated[str | None, typer.Option("--cl-ord-id", help="Only this id.")] = None,
+    otp: OtpOption = None,
+) -> None:
+    """List open orders.
+
+    Example: krx account orders --format jsonl
+    """
+    from kraken_cli.services.account import AccountService
+
+    names = names_for(ctx)
+    with private_api(ctx, otp) as api:
+        rows = AccountService(api, names).open_orders(cl_ord_id)
+    emit([o.to_record() for o in rows], ORDER_COLUMNS, ctx=ctx)
+
+
+@account_app.command("closed-orders")
+def closed_orders(
+    ctx: typer.Context,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    limit: LimitOption = 50,
+    otp: OtpOption = None,
+) -> None:
+    """List closed and cancelled orders, newest first (paged 50 at a time).
+
+    Example: krx account closed-orders --since 7d --limit 200
+    """
+    from kraken_cli.services.account import AccountService
+
+    names = names_for(ctx)
+    with private_api(ctx, otp) as api:
+        rows = AccountService(api, names).closed_orders(_window(since, until, limit))
+    emit([o.to_record() for o in rows], ORDER_COLUMNS, ctx=ctx)
+
+
+@account_app.command()
+def trades(
+    ctx: typer.Context,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    limit: LimitOption = 50,
+    otp: OtpOption = None,
+) -> None:
+    """List the account's own fills, newest first (paged; each page costs 2 on the counter).
+
+    Example: krx account trades --since 30d --format csv
+    """
+    from kraken_cli.services.account import AccountService
+
+    names = names_for(ctx)
+    with private_api(ctx, otp) as api:
+        rows = AccountService(api, names).trades(_window(since, until, limit))
+    emit([t.to_record() for t in rows], TRADE_COLUMNS, ctx=ctx)
+
+
+@account_app.command()
+def ledger(
+    ctx: typer.Context,
+    asset: Annotated[str | None, typer.Option("--asset", help="Comma list of assets.")] = None,
+    kind: Annotated[str | None, typer.Option("--type", help="trade, deposit, ...")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    limit: LimitOption = 50,
+    otp: OtpOption = None,
+) -> None:
+    """List ledger entries, newest first (paged; each page costs 2 on the counter).
+
+    Example: krx account ledger --asset XBT --type trade --limit 100
+    """
+    from kraken_cli.services.account import AccountService
+
+    names = names_for(ctx)
+    with private_api(ctx, otp) as api:
+        rows = AccountService(api, names).ledger(_window(since, until, limit), asset, kind)
+    emit([e.to_record() for e in rows], LEDGER_COLUMNS, ctx=ctx)
+
+
+@account_app.command()
+def positions(ctx: typer.Context, otp: OtpOption = None) -> None:
+    """List open margin positions.
+
+    Example: krx account positions
+    """
+    from kraken_cli.services.account import AccountService
+
+    names = names_for(ctx)
+    with private_api(ctx, otp) as api:
+        rows = AccountService(api, names).positions()
+    emit([p.to_record() for p in rows], ctx=ctx)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``krx account ...`` to ``app``."""
+    app.add_typer(account_app)

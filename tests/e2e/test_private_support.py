@@ -1,0 +1,67 @@
+"""Helpers for the private e2e tests: run krx against any sandbox handle, read ground truth."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_krx(
+    handle: Any, home: Path, *args: str, config: dict[str, Any] | None = None, timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m kraken_cli --sandbox ARGS`` against ``handle`` with isolated XDG dirs."""
+    env = dict(os.environ)
+    for name in ("KRX_CONFIG", "KRX_FORMAT", "KRAKEN_API_KEY", "KRAKEN_API_SECRET", "KRX_OTP"):
+        env.pop(name, None)
+    env.update(
+        KRX_SANDBOX_STATE=str(handle.state_file),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        XDG_STATE_HOME=str(home / "state"),
+        NO_COLOR="1",
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    extra: list[str] = []
+    if config is not None:
+        path = home / "config.provider.json"
+        path.write_text(json.dumps(with_provider(config)))
+        extra = ["--config", str(path)]
+    return subprocess.run(
+        [sys.executable, "-m", "kraken_cli", "--sandbox", *extra, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home,
+        timeout=timeout,
+    )
+
+
+def with_provider(krx: dict[str, Any]) -> dict[str, Any]:
+    """Return a minimal config document (a spot BTCUSD market) with the given ``krx`` section."""
+    connector = {
+        "connectorType": "kraken",
+        "enabled": True,
+        "markets": [{"marketType": "spot", "symbols": [{"name": "BTCUSD"}]}],
+    }
+    return {"provider": {"connectors": [connector]}, "krx": krx}
+
+
+def ground_truth(handle: Any) -> dict[str, Any]:
+    """Return the sandbox's orders (``GET /sandbox/orders``)."""
+    response = httpx.get(f"{handle.rest_url}/sandbox/orders", timeout=10)
+    response.raise_for_status()
+    orders: dict[str, Any] = response.json()["orders"]
+    return orders
+
+
+def jsonl(text: str) -> list[dict[str, Any]]:
+    """Parse JSON lines."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
