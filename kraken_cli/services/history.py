@@ -1,0 +1,232 @@
+"""Candle history beyond Kraken's 720-row OHLC window: trades -> local store -> candles.
+
+Flow: find the parts of the range the store does not cover, page ``Trades`` through them with
+the nanosecond ``last`` cursor (each page committed with its coverage in one transaction), then
+stream the stored trades through :mod:`kraken_cli.services.aggregate` in one pass.
+
+Cursor rule (PROTOCOL §1.8, peers pain point 5): a page fetched with ``since=S`` that answers
+``last=L`` proves every trade with ``S < t < L`` complete; the trades AT ``L`` may continue on the
+next page if Kraken ever split a run of equal timestamps, so the next request asks for
+``since=L-1`` and the store drops the repeats by ``trade_id``. Only a FULL page can
+have been cut that way (a short page holds everything up to ``last``), so only full pages pay
+the size of one timestamp run (about 0.1 % more calls). This makes the download correct whether
+Kraken's ``since`` is inclusive or exclusive and wherever it cuts a page.
+
+The progress callback is injected (the CLI draws a rich bar; services never import rich).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from kraken_cli.services.aggregate import NS, Candle, Precision, aggregate
+from kraken_cli.services.trade_store import StoredTrade, TradeStore
+
+DEFAULT_REST_HOST = "api.kraken.com"
+PAGE_SIZE = 1000
+
+
+class TradeLike(Protocol):
+    """What a parsed ``Trades`` row offers (``kraken_cli.models.market.Trade``)."""
+
+    @property
+    def trade_id(self) -> int | None: ...
+    @property
+    def time(self) -> Decimal: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def volume(self) -> Decimal: ...
+    @property
+    def side(self) -> str: ...
+    @property
+    def ord_type(self) -> str: ...
+    @property
+    def misc(self) -> str: ...
+
+
+class TradesPageLike(Protocol):
+    """One ``Trades`` answer: rows and the ns ``last`` cursor."""
+
+    @property
+    def trades(self) -> Sequence[TradeLike]: ...
+    @property
+    def last(self) -> str: ...
+
+
+FetchTrades = Callable[[str], TradesPageLike]
+"""``fetch(since)`` -> one page; ``since`` is a nanosecond cursor string."""
+
+
+@dataclass(frozen=True)
+class HistoryProgress:
+    """A progress report: trades and calls so far, and how much of the range is downloaded."""
+
+    pair: str
+    calls: int
+    trades: int
+    done_ns: int
+    total_ns: int
+    cursor_ns: int
+    finished: bool = False
+
+
+ProgressCallback = Callable[[HistoryProgress], None]
+
+_progress_factory: Callable[[], ProgressCallback | None] | None = None
+
+
+def set_progress_factory(factory: Callable[[], ProgressCallback | None] | None) -> None:
+    """Install how downloads report progress by default (the CLI installs a rich bar)."""
+    global _progress_factory
+    _progress_factory = factory
+
+
+def default_progress() -> ProgressCallback | None:
+    """Return a progress callback from the installed factory, if any."""
+    return _progress_factory() if _progress_factory is not None else None
+
+
+@dataclass
+class HistoryStats:
+    """Counters of one history query (``KRX_DEBUG`` prints them)."""
+
+    calls: int = 0
+    trades_added: int = 0
+    trades_seen: int = 0
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+
+
+# -- store location and naming -------------------------------------------------------------------
+def store_path(cache_dir: Path) -> Path:
+    """Return the trade store's file: ``<cache dir>/trades.sqlite``."""
+    return cache_dir / "trades.sqlite"
+
+
+def store_pair_name(pair_key: str, rest_url: str) -> str:
+    """Return the store's name for a pair: the Kraken key, qualified when not api.kraken.com.
+
+    A sandbox or another server has its own tape, so its trades never mix with Kraken's.
+    """
+    host = urlsplit(rest_url).netloc or rest_url
+    if host == DEFAULT_REST_HOST:
+        return pair_key
+    tag = host if len(host) <= 40 else hashlib.sha256(host.encode()).hexdigest()[:12]
+    return f"{pair_key}@{tag}"
+
+
+# -- conversion ----------------------------------------------------------------------------------
+def exact_text(value: Any) -> str:
+    """Return a number as Kraken's exact decimal text (Decimal keeps trailing zeros)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return format(value, "f")
+
+
+def time_ns(value: Any) -> int:
+    """Return a trade time (unix seconds, Decimal/str/float) as integer nanoseconds."""
+    if isinstance(value, float):
+        value = repr(value)
+    return int(Decimal(value).scaleb(9).to_integral_value())
+
+
+def to_stored(trade: TradeLike) -> StoredTrade:
+    """Convert a parsed trade into the store's row."""
+    if trade.trade_id is None:
+        raise ValueError("a trade without trade_id cannot be stored")
+    return StoredTrade(
+        int(trade.trade_id),
+        time_ns(trade.time),
+        exact_text(trade.price),
+        exact_text(trade.volume),
+        "b" if trade.side in ("b", "buy") else "s",
+        "m" if trade.ord_type in ("m", "market") else "l",
+        trade.misc or "",
+    )
+
+
+# -- download ------------------------------------------------------------------------------------
+def sync_trades(
+    store: TradeStore,
+    pair: str,
+    start_ns: int,
+    end_ns: int,
+    fetch: FetchTrades,
+    *,
+    progress: ProgressCallback | None = None,
+    stats: HistoryStats | None = None,
+    page_size: int = PAGE_SIZE,
+) -> HistoryStats:
+    """Make the store hold every trade with ``start_ns <= t < end_ns``; fetch only the gaps."""
+    stats = stats if stats is not None else HistoryStats()
+    gaps = store.missing(pair, start_ns - 1, end_ns - 1)
+    stats.gaps = list(gaps)
+    total = sum(b - a for a, b in gaps)
+    done = 0
+
+    def report(cursor: int, finished: bool = False) -> None:
+        if progress is not None:
+            progress(
+                HistoryProgress(
+                    pair, stats.calls, stats.trades_added, done, total, cursor, finished
+                )
+            )
+
+    inclusive = False  # learnt from the server: does ``since`` include trades AT since?
+    for lo, hi in gaps:
+        cursor = lo  # invariant: every trade in (lo, cursor] is in the store
+        while cursor < hi:
+            page = fetch(str(cursor + 1 if inclusive else cursor))
+            stats.calls += 1
+            rows = [to_stored(t) for t in page.trades]
+            stats.trades_seen += len(rows)
+            if not rows:
+                break  # nothing after the cursor yet: the head of the tape
+            # Kraken's ``last`` is exact ns; a row's time went through a 7-digit float
+            last = int(page.last) if page.last else rows[-1].time_ns
+            if last <= cursor:
+                # the run AT the cursor came again: ``since`` is inclusive on this server
+                stats.trades_added += store.add_page(pair, rows, cursor, cursor)
+                if inclusive:
+                    break
+                inclusive = True
+                continue
+            # a full page may have been cut inside the run of trades at ``last``: ask again
+            # from just before it; a short page holds everything up to ``last``
+            nxt = last - 1 if len(rows) >= page_size else last
+            if nxt <= cursor:
+                nxt = last  # one run of equal timestamps fills a whole page: step over it
+            stats.trades_added += store.add_page(pair, rows, cursor, nxt)
+            done += min(nxt, hi) - cursor
+            cursor = nxt
+            report(cursor)
+    report(end_ns, finished=True)
+    return stats
+
+
+# -- candles from the store ----------------------------------------------------------------------
+def trade_candles(
+    store: TradeStore,
+    pair: str,
+    periods: Sequence[int],
+    start_s: int,
+    end_s: int,
+    precision: Precision | None = None,
+) -> Iterator[tuple[int, Candle]]:
+    """Yield ``(period, candle)`` built from the stored trades with ``start <= t < end``."""
+    trades = store.iter_trades(pair, start_s * NS, end_s * NS)
+    return aggregate(trades, periods, precision or Precision())
+
+
+def now_ns() -> int:
+    """Return the wall clock in nanoseconds."""
+    return time.time_ns()
