@@ -80,19 +80,6 @@ class HistoryProgress:
 
 ProgressCallback = Callable[[HistoryProgress], None]
 
-_progress_factory: Callable[[], ProgressCallback | None] | None = None
-
-
-def set_progress_factory(factory: Callable[[], ProgressCallback | None] | None) -> None:
-    """Install how downloads report progress by default (the CLI installs a rich bar)."""
-    global _progress_factory
-    _progress_factory = factory
-
-
-def default_progress() -> ProgressCallback | None:
-    """Return a progress callback from the installed factory, if any."""
-    return _progress_factory() if _progress_factory is not None else None
-
 
 @dataclass
 class HistoryStats:
