@@ -23,11 +23,25 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from kraken_cli.services.aggregate import NS, Candle, Precision, aggregate
+from kraken_cli.services.aggregate import (
+    MONTH,
+    NS,
+    Candle,
+    Precision,
+    aggregate,
+    period_end,
+    period_start,
+)
 from kraken_cli.services.trade_store import StoredTrade, TradeStore
+
+if TYPE_CHECKING:
+    from kraken_cli.client.spot_public import SpotPublic
+    from kraken_cli.models.intervals import Interval
+    from kraken_cli.models.market import Candle as MarketCandle
+    from kraken_cli.models.symbols import Pair
 
 DEFAULT_REST_HOST = "api.kraken.com"
 PAGE_SIZE = 1000
@@ -217,3 +231,93 @@ def trade_candles(
 def now_ns() -> int:
     """Return the wall clock in nanoseconds."""
     return time.time_ns()
+
+
+# -- the candles service's beyond-the-window branch ----------------------------------------------
+def interval_period(interval: Interval) -> int:
+    """Return the aggregation period of an interval: seconds, or MONTH for calendar months."""
+    return MONTH if interval.minutes == 0 else interval.seconds
+
+
+def history_candles(
+    api: SpotPublic,
+    pair: Pair,
+    interval: Interval,
+    since_ts: int | None,
+    until_ts: int | None,
+    *,
+    now: int,
+    window_start: int,
+    partial: bool = False,
+    store: TradeStore | None = None,
+    progress: ProgressCallback | None = None,
+    stats: HistoryStats | None = None,
+) -> Iterator[MarketCandle]:
+    """Yield candles with open time in [since, until) from trades, then OHLC past the seam.
+
+    Seam rule: Kraken-native intervals take every candle that opens at or after the seam from
+    OHLC and every earlier one from trades; the seam is the first OHLC candle, and never earlier
+    than one interval after the window's computed start (so a few seconds of clock skew cannot
+    put it outside the 720 rows). Ranges that end before the seam make no OHLC call at all.
+    Intervals Kraken does not serve (h2, month) come from trades for the whole range.
+    A candle still forming at ``now`` is left out unless ``partial``.
+    """
+    from kraken_cli.config.settings import cache_dir
+    from kraken_cli.models.market import Candle as MarketCandle
+    from kraken_cli.services.market import select_candles
+    from kraken_cli.services.progress import default_progress
+
+    period = interval_period(interval)
+    if since_ts is None:  # no start given: as many candles as one OHLC answer would hold
+        since_ts = _periods_back(interval.open_time(now), period, 719)
+    end = until_ts if until_ts is not None else now + 1
+    ohlc: list[MarketCandle] = []
+    ohlc_last: int | None = None
+    seam = end
+    if interval.kraken_native:
+        seam = window_start + interval.seconds
+        if end > seam:
+            page = api.ohlc(pair.altname, pair.symbol, interval.minutes)
+            ohlc, ohlc_last = page.candles, page.last
+            if ohlc:
+                seam = max(seam, min(c.time for c in ohlc))
+    trades_to = min(seam, end)
+    if since_ts < trades_to:
+        # trades up to the close of the last candle that opens before ``trades_to``
+        trades_end = period_end(period_start(trades_to - 1, period), period)
+        own = store is None
+        db = store if store is not None else TradeStore(store_path(cache_dir()))
+        try:
+            name = store_pair_name(pair.key, api.http.base_url)
+            sync_trades(
+                db,
+                name,
+                since_ts * NS,
+                min(trades_end, now + 1) * NS,
+                lambda since: api.trades(pair.altname, pair.symbol, since=since),
+                progress=progress if progress is not None else default_progress(),
+                stats=stats,
+            )
+            prec = Precision(pair.pair_decimals, pair.lot_decimals)
+            for _, c in trade_candles(db, name, [period], since_ts, trades_end, prec):
+                if c.time >= trades_to:
+                    break
+                if not partial and period_end(c.time, period) > now:
+                    break  # still forming
+                yield MarketCandle(
+                    pair.symbol, c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count
+                )
+        finally:
+            if own:
+                db.close()
+    if ohlc:
+        yield from select_candles(ohlc, ohlc_last, max(seam, since_ts), until_ts, partial=partial)
+
+
+def _periods_back(open_ts: int, period: int, count: int) -> int:
+    if period != MONTH:
+        return open_ts - count * period
+    t = open_ts
+    for _ in range(min(count, 23)):  # two years of months
+        t = period_start(t - 1, MONTH)
+    return t
