@@ -264,10 +264,22 @@ class MarketService:
             interval.open_time(now) - (OHLC_WINDOW - 1) * interval.seconds if native else now
         )
         if not native or (since_ts is not None and since_ts < window_start):
-            # >>> HISTORY BRANCH: the history engineer replaces this raise with candles built
-            # from trades (services/history.py) for ranges beyond the OHLC window and for
-            # intervals Kraken does not serve (h2, month).
-            raise _beyond_window(interval, since_ts, window_start)
+            # >>> HISTORY BRANCH (history engineer): beyond the OHLC window and for intervals
+            # Kraken does not serve (h2, month), candles are built from trades kept in the
+            # local store (services/history.py), with OHLC past the seam.
+            from kraken_cli.services.history import history_candles
+
+            yield from history_candles(
+                self.api,
+                pair,
+                interval,
+                since_ts,
+                until_ts,
+                now=now,
+                window_start=window_start,
+                partial=partial,
+            )
+            return
             # <<< HISTORY BRANCH
         page = self.api.ohlc(pair.altname, pair.symbol, interval.minutes)
         yield from select_candles(page.candles, page.last, since_ts, until_ts, partial=partial)

@@ -1,0 +1,323 @@
+"""Candle history beyond Kraken's 720-row OHLC window: trades -> local store -> candles.
+
+Flow: find the parts of the range the store does not cover, page ``Trades`` through them with
+the nanosecond ``last`` cursor (each page committed with its coverage in one transaction), then
+stream the stored trades through :mod:`kraken_cli.services.aggregate` in one pass.
+
+Cursor rule (PROTOCOL §1.8, peers pain point 5): a page fetched with ``since=S`` that answers
+``last=L`` proves every trade with ``S < t < L`` complete; the trades AT ``L`` may continue on the
+next page if Kraken ever split a run of equal timestamps, so the next request asks for
+``since=L-1`` and the store drops the repeats by ``trade_id``. Only a FULL page can
+have been cut that way (a short page holds everything up to ``last``), so only full pages pay
+the size of one timestamp run (about 0.1 % more calls). This makes the download correct whether
+Kraken's ``since`` is inclusive or exclusive and wherever it cuts a page.
+
+The progress callback is injected (the CLI draws a rich bar; services never import rich).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+from kraken_cli.services.aggregate import (
+    MONTH,
+    NS,
+    Candle,
+    Precision,
+    aggregate,
+    period_end,
+    period_start,
+)
+from kraken_cli.services.trade_store import StoredTrade, TradeStore
+
+if TYPE_CHECKING:
+    from kraken_cli.client.spot_public import SpotPublic
+    from kraken_cli.models.intervals import Interval
+    from kraken_cli.models.market import Candle as MarketCandle
+    from kraken_cli.models.symbols import Pair
+
+DEFAULT_REST_HOST = "api.kraken.com"
+PAGE_SIZE = 1000
+
+
+class TradeLike(Protocol):
+    """What a parsed ``Trades`` row offers (``kraken_cli.models.market.Trade``)."""
+
+    @property
+    def trade_id(self) -> int | None: ...
+    @property
+    def time(self) -> Decimal: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def volume(self) -> Decimal: ...
+    @property
+    def side(self) -> str: ...
+    @property
+    def ord_type(self) -> str: ...
+    @property
+    def misc(self) -> str: ...
+
+
+class TradesPageLike(Protocol):
+    """One ``Trades`` answer: rows and the ns ``last`` cursor."""
+
+    @property
+    def trades(self) -> Sequence[TradeLike]: ...
+    @property
+    def last(self) -> str: ...
+
+
+FetchTrades = Callable[[str], TradesPageLike]
+"""``fetch(since)`` -> one page; ``since`` is a nanosecond cursor string."""
+
+
+@dataclass(frozen=True)
+class HistoryProgress:
+    """A progress report: trades and calls so far, and how much of the range is downloaded."""
+
+    pair: str
+    calls: int
+    trades: int
+    done_ns: int
+    total_ns: int
+    cursor_ns: int
+    finished: bool = False
+
+
+ProgressCallback = Callable[[HistoryProgress], None]
+
+
+@dataclass
+class HistoryStats:
+    """Counters of one history query (``KRX_DEBUG`` prints them)."""
+
+    calls: int = 0
+    trades_added: int = 0
+    trades_seen: int = 0
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+
+
+# -- store location and naming -------------------------------------------------------------------
+def store_path(cache_dir: Path) -> Path:
+    """Return the trade store's file: ``<cache dir>/trades.sqlite``."""
+    return cache_dir / "trades.sqlite"
+
+
+def store_pair_name(pair_key: str, rest_url: str) -> str:
+    """Return the store's name for a pair: the Kraken key, qualified when not api.kraken.com.
+
+    A sandbox or another server has its own tape, so its trades never mix with Kraken's.
+    """
+    host = urlsplit(rest_url).netloc or rest_url
+    if host == DEFAULT_REST_HOST:
+        return pair_key
+    tag = host if len(host) <= 40 else hashlib.sha256(host.encode()).hexdigest()[:12]
+    return f"{pair_key}@{tag}"
+
+
+# -- conversion ----------------------------------------------------------------------------------
+def exact_text(value: Any) -> str:
+    """Return a number as Kraken's exact decimal text (Decimal keeps trailing zeros)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return format(value, "f")
+
+
+def time_ns(value: Any) -> int:
+    """Return a trade time (unix seconds, Decimal/str/float) as integer nanoseconds."""
+    if isinstance(value, float):
+        value = repr(value)
+    return int(Decimal(value).scaleb(9).to_integral_value())
+
+
+def to_stored(trade: TradeLike) -> StoredTrade:
+    """Convert a parsed trade into the store's row."""
+    if trade.trade_id is None:
+        raise ValueError("a trade without trade_id cannot be stored")
+    return StoredTrade(
+        int(trade.trade_id),
+        time_ns(trade.time),
+        exact_text(trade.price),
+        exact_text(trade.volume),
+        "b" if trade.side in ("b", "buy") else "s",
+        "m" if trade.ord_type in ("m", "market") else "l",
+        trade.misc or "",
+    )
+
+
+# -- download ------------------------------------------------------------------------------------
+def sync_trades(
+    store: TradeStore,
+    pair: str,
+    start_ns: int,
+    end_ns: int,
+    fetch: FetchTrades,
+    *,
+    progress: ProgressCallback | None = None,
+    stats: HistoryStats | None = None,
+    page_size: int = PAGE_SIZE,
+) -> HistoryStats:
+    """Make the store hold every trade with ``start_ns <= t < end_ns``; fetch only the gaps."""
+    stats = stats if stats is not None else HistoryStats()
+    gaps = store.missing(pair, start_ns - 1, end_ns - 1)
+    stats.gaps = list(gaps)
+    total = sum(b - a for a, b in gaps)
+    done = 0
+
+    def report(cursor: int, finished: bool = False) -> None:
+        if progress is not None:
+            progress(
+                HistoryProgress(
+                    pair, stats.calls, stats.trades_added, done, total, cursor, finished
+                )
+            )
+
+    inclusive = False  # learnt from the server: does ``since`` include trades AT since?
+    for lo, hi in gaps:
+        cursor = lo  # invariant: every trade in (lo, cursor] is in the store
+        while cursor < hi:
+            page = fetch(str(cursor + 1 if inclusive else cursor))
+            stats.calls += 1
+            rows = [to_stored(t) for t in page.trades]
+            stats.trades_seen += len(rows)
+            if not rows:
+                break  # nothing after the cursor yet: the head of the tape
+            # Kraken's ``last`` is exact ns; a row's time went through a 7-digit float
+            last = int(page.last) if page.last else rows[-1].time_ns
+            if last <= cursor:
+                # the run AT the cursor came again: ``since`` is inclusive on this server
+                stats.trades_added += store.add_page(pair, rows, cursor, cursor)
+                if inclusive:
+                    break
+                inclusive = True
+                continue
+            # a full page may have been cut inside the run of trades at ``last``: ask again
+            # from just before it; a short page holds everything up to ``last``
+            nxt = last - 1 if len(rows) >= page_size else last
+            if nxt <= cursor:
+                nxt = last  # one run of equal timestamps fills a whole page: step over it
+            stats.trades_added += store.add_page(pair, rows, cursor, nxt)
+            done += min(nxt, hi) - cursor
+            cursor = nxt
+            report(cursor)
+    report(end_ns, finished=True)
+    return stats
+
+
+# -- candles from the store ----------------------------------------------------------------------
+def trade_candles(
+    store: TradeStore,
+    pair: str,
+    periods: Sequence[int],
+    start_s: int,
+    end_s: int,
+    precision: Precision | None = None,
+) -> Iterator[tuple[int, Candle]]:
+    """Yield ``(period, candle)`` built from the stored trades with ``start <= t < end``."""
+    trades = store.iter_trades(pair, start_s * NS, end_s * NS)
+    return aggregate(trades, periods, precision or Precision())
+
+
+def now_ns() -> int:
+    """Return the wall clock in nanoseconds."""
+    return time.time_ns()
+
+
+# -- the candles service's beyond-the-window branch ----------------------------------------------
+def interval_period(interval: Interval) -> int:
+    """Return the aggregation period of an interval: seconds, or MONTH for calendar months."""
+    return MONTH if interval.minutes == 0 else interval.seconds
+
+
+def history_candles(
+    api: SpotPublic,
+    pair: Pair,
+    interval: Interval,
+    since_ts: int | None,
+    until_ts: int | None,
+    *,
+    now: int,
+    window_start: int,
+    partial: bool = False,
+    store: TradeStore | None = None,
+    progress: ProgressCallback | None = None,
+    stats: HistoryStats | None = None,
+) -> Iterator[MarketCandle]:
+    """Yield candles with open time in [since, until) from trades, then OHLC past the seam.
+
+    Seam rule: Kraken-native intervals take every candle that opens at or after the seam from
+    OHLC and every earlier one from trades; the seam is the first OHLC candle, and never earlier
+    than one interval after the window's computed start (so a few seconds of clock skew cannot
+    put it outside the 720 rows). Ranges that end before the seam make no OHLC call at all.
+    Intervals Kraken does not serve (h2, month) come from trades for the whole range.
+    A candle still forming at ``now`` is left out unless ``partial``.
+    """
+    from kraken_cli.config.settings import cache_dir
+    from kraken_cli.models.market import Candle as MarketCandle
+    from kraken_cli.services.market import select_candles
+    from kraken_cli.services.progress import default_progress
+
+    period = interval_period(interval)
+    if since_ts is None:  # no start given: as many candles as one OHLC answer would hold
+        since_ts = _periods_back(interval.open_time(now), period, 719)
+    end = until_ts if until_ts is not None else now + 1
+    ohlc: list[MarketCandle] = []
+    ohlc_last: int | None = None
+    seam = end
+    if interval.kraken_native:
+        seam = window_start + interval.seconds
+        if end > seam:
+            page = api.ohlc(pair.altname, pair.symbol, interval.minutes)
+            ohlc, ohlc_last = page.candles, page.last
+            if ohlc:
+                seam = max(seam, min(c.time for c in ohlc))
+    trades_to = min(seam, end)
+    if since_ts < trades_to:
+        # trades up to the close of the last candle that opens before ``trades_to``
+        trades_end = period_end(period_start(trades_to - 1, period), period)
+        own = store is None
+        db = store if store is not None else TradeStore(store_path(cache_dir()))
+        try:
+            name = store_pair_name(pair.key, api.http.base_url)
+            sync_trades(
+                db,
+                name,
+                since_ts * NS,
+                min(trades_end, now + 1) * NS,
+                lambda since: api.trades(pair.altname, pair.symbol, since=since),
+                progress=progress if progress is not None else default_progress(),
+                stats=stats,
+            )
+            prec = Precision(pair.pair_decimals, pair.lot_decimals)
+            for _, c in trade_candles(db, name, [period], since_ts, trades_end, prec):
+                if c.time >= trades_to:
+                    break
+                if not partial and period_end(c.time, period) > now:
+                    break  # still forming
+                yield MarketCandle(
+                    pair.symbol, c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count
+                )
+        finally:
+            if own:
+                db.close()
+    if ohlc:
+        yield from select_candles(ohlc, ohlc_last, max(seam, since_ts), until_ts, partial=partial)
+
+
+def _periods_back(open_ts: int, period: int, count: int) -> int:
+    if period != MONTH:
+        return open_ts - count * period
+    t = open_ts
+    for _ in range(min(count, 23)):  # two years of months
+        t = period_start(t - 1, MONTH)
+    return t

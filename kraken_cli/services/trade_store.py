@@ -1,0 +1,247 @@
+"""The local store of raw public trades per pair (SQLite, WAL) and of the ranges known complete.
+
+A trade is kept exactly as Kraken sent it: price and volume strings, ``trade_id`` (the primary
+key per pair, so a trade can never be stored twice), time as integer nanoseconds.
+
+Coverage is kept in the Trades cursor's own space: a row ``(lo, hi)`` means "every trade with
+``lo < time_ns <= hi`` is in the store". A downloaded page and the coverage it proves are written
+in ONE transaction, so an interrupted download (Ctrl-C, crash, network loss) leaves either the
+whole page with its coverage or neither: resuming never leaves a gap and never duplicates.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, NamedTuple
+
+SCHEMA_VERSION: Final = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pairs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS trades (
+    pair INTEGER NOT NULL,
+    trade_id INTEGER NOT NULL,
+    time_ns INTEGER NOT NULL,
+    price TEXT NOT NULL,
+    volume TEXT NOT NULL,
+    side TEXT NOT NULL,
+    ord_type TEXT NOT NULL,
+    misc TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (pair, trade_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS trades_by_time ON trades (pair, time_ns);
+CREATE TABLE IF NOT EXISTS coverage (
+    pair INTEGER NOT NULL,
+    lo INTEGER NOT NULL,
+    hi INTEGER NOT NULL,
+    PRIMARY KEY (pair, lo)
+) WITHOUT ROWID;
+"""
+
+
+class StoredTrade(NamedTuple):
+    """One public trade as stored: exact strings, ns time, Kraken's per-pair trade_id."""
+
+    trade_id: int
+    time_ns: int
+    price: str
+    volume: str
+    side: str  # "b" | "s"
+    ord_type: str  # "m" | "l"
+    misc: str = ""
+
+
+@dataclass(frozen=True)
+class PairSummary:
+    """What the store holds for one pair (``krx cache info``)."""
+
+    pair: str
+    trades: int
+    first_ns: int | None
+    last_ns: int | None
+    covered: tuple[tuple[int, int], ...]
+
+
+class TradeStore:
+    """SQLite store of trades and coverage; one instance per process (not thread-safe)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT)
+        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        self._pair_ids: dict[str, int] = {}
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> TradeStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- pairs ---------------------------------------------------------------------------------
+    def _pair_id(self, pair: str, *, create: bool) -> int | None:
+        cached = self._pair_ids.get(pair)
+        if cached is not None:
+            return cached
+        row = self._db.execute("SELECT id FROM pairs WHERE name = ?", (pair,)).fetchone()
+        if row is None:
+            if not create:
+                return None
+            cur = self._db.execute("INSERT INTO pairs (name) VALUES (?)", (pair,))
+            pid = int(cur.lastrowid or 0)
+        else:
+            pid = int(row[0])
+        self._pair_ids[pair] = pid
+        return pid
+
+    def pairs(self) -> list[str]:
+        """Return the pairs the store knows, by name."""
+        return [r[0] for r in self._db.execute("SELECT name FROM pairs ORDER BY name")]
+
+    # -- writing -------------------------------------------------------------------------------
+    def add_page(self, pair: str, trades: Sequence[StoredTrade], lo: int, hi: int) -> int:
+        """Store a page and mark ``(lo, hi]`` complete, atomically; return trades newly added."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            pid = self._pair_id(pair, create=True)
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO trades VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(pid, *t) for t in trades],
+            )
+            added = db.total_changes - before
+            if hi > lo:
+                self._merge_coverage(pid, lo, hi)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return added
+
+    def _merge_coverage(self, pid: int | None, lo: int, hi: int) -> None:
+        rows = self._db.execute(
+            "SELECT lo, hi FROM coverage WHERE pair = ? AND lo <= ? AND hi >= ?", (pid, hi, lo)
+        ).fetchall()
+        for a, b in rows:
+            lo, hi = min(lo, a), max(hi, b)
+        self._db.executemany(
+            "DELETE FROM coverage WHERE pair = ? AND lo = ?", [(pid, a) for a, _ in rows]
+        )
+        self._db.execute("INSERT INTO coverage VALUES (?, ?, ?)", (pid, lo, hi))
+
+    def clear(self, pair: str | None = None) -> int:
+        """Forget one pair's trades and coverage (all pairs with None); return trades removed."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if pair is None:
+                removed = db.execute("SELECT COUNT(*) FROM trades").fetchone()[0]
+                db.execute("DELETE FROM trades")
+                db.execute("DELETE FROM coverage")
+                db.execute("DELETE FROM pairs")
+            else:
+                pid = self._pair_id(pair, create=False)
+                if pid is None:
+                    db.execute("COMMIT")
+                    return 0
+                removed = db.execute("SELECT COUNT(*) FROM trades WHERE pair = ?", (pid,))
+                removed = removed.fetchone()[0]
+                db.execute("DELETE FROM trades WHERE pair = ?", (pid,))
+                db.execute("DELETE FROM coverage WHERE pair = ?", (pid,))
+                db.execute("DELETE FROM pairs WHERE id = ?", (pid,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self._pair_ids.clear()
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("VACUUM")
+        return int(removed)
+
+    # -- reading -------------------------------------------------------------------------------
+    def coverage(self, pair: str) -> list[tuple[int, int]]:
+        """Return the ``(lo, hi]`` ranges known complete, ascending."""
+        pid = self._pair_id(pair, create=False)
+        if pid is None:
+            return []
+        rows = self._db.execute(
+            "SELECT lo, hi FROM coverage WHERE pair = ? ORDER BY lo", (pid,)
+        ).fetchall()
+        return [(int(a), int(b)) for a, b in rows]
+
+    def missing(self, pair: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Return the parts of ``(lo, hi]`` not known complete, as ``(a, b]`` ranges."""
+        gaps: list[tuple[int, int]] = []
+        cursor = lo
+        for a, b in self.coverage(pair):
+            if b <= cursor:
+                continue
+            if a >= hi:
+                break
+            if a > cursor:
+                gaps.append((cursor, a))
+            cursor = max(cursor, b)
+            if cursor >= hi:
+                break
+        if cursor < hi:
+            gaps.append((cursor, hi))
+        return gaps
+
+    def iter_trades(self, pair: str, start_ns: int, end_ns: int) -> Iterator[tuple[int, str, str]]:
+        """Yield ``(time_ns, price, volume)`` for ``start_ns <= time < end_ns`` in trade order."""
+        pid = self._pair_id(pair, create=False)
+        if pid is None:
+            return
+        # a separate cursor streams rows; nothing is materialised
+        yield from self._db.execute(
+            "SELECT time_ns, price, volume FROM trades "
+            "WHERE pair = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, trade_id",
+            (pid, start_ns, end_ns),
+        )
+
+    def iter_full(self, pair: str, start_ns: int, end_ns: int) -> Iterator[StoredTrade]:
+        """Yield whole stored trades for ``start_ns <= time < end_ns`` in trade order."""
+        pid = self._pair_id(pair, create=False)
+        if pid is None:
+            return
+        for row in self._db.execute(
+            "SELECT trade_id, time_ns, price, volume, side, ord_type, misc FROM trades "
+            "WHERE pair = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, trade_id",
+            (pid, start_ns, end_ns),
+        ):
+            yield StoredTrade(*row)
+
+    def summary(self) -> list[PairSummary]:
+        """Return per-pair trade counts, time span and coverage."""
+        out = []
+        for name in self.pairs():
+            pid = self._pair_id(name, create=False)
+            count, first, last = self._db.execute(
+                "SELECT COUNT(*), MIN(time_ns), MAX(time_ns) FROM trades WHERE pair = ?", (pid,)
+            ).fetchone()
+            out.append(PairSummary(name, int(count), first, last, tuple(self.coverage(name))))
+        return out
+
+    def size_bytes(self) -> int:
+        """Return the bytes the store takes on disk (database, WAL and shared-memory files)."""
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
