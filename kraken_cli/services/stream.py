@@ -268,16 +268,19 @@ class StreamService:
                 if text is None:
                     self._check_time(ws.now)
                     continue
-                msg = decode(text)
+                try:
+                    msg = decode(text)
+                except ValueError:
+                    raise ConnectionLost(f"not JSON: {text[:80]!r}") from None
                 channel = msg.get("channel")
                 handler = by_channel.get(channel) if channel is not None else None
-                if handler is not None:
+                if handler is not None and "method" not in msg:
                     if channel == "ohlc" and len(self._ohlc) > 1:
                         self._dispatch_ohlc(msg)
                     else:
                         handler.on_message(msg)
                     healthy = True
-                elif channel is None:
+                elif "method" in msg:
                     self._on_method(msg)
                 elif channel == "status":
                     self._on_status(msg)

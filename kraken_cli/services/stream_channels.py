@@ -230,11 +230,11 @@ class OhlcHandler(Handler):
                 continue
             # the last row is the forming candle: the new WS snapshot carries it
             committed = [r for r in rows[:-1] if int(r[0]) >= since]
+            if committed:
+                self.ctx.event("backfill", channel="ohlc", symbol=sym, count=len(committed))
             for row in committed:
                 self.ctx.emit(ohlc_from_rest(sym, interval, row))
                 self.last[sym] = int(row[0])
-            if committed:
-                self.ctx.event("backfill", channel="ohlc", symbol=sym, count=len(committed))
 
 
 # -- book -------------------------------------------------------------------------------------

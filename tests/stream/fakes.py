@@ -114,7 +114,11 @@ class FakeConnect:
         self.urls.append(url)
         if not self.scripts:
             raise ConnectionRefusedError("refused")
-        ws = FakeWs(self.scripts.popleft(), self.clock, timeout, self.auto_ack)
+        script = self.scripts.popleft()
+        if script and callable(script[0]):
+            script[0]()  # what happened while disconnected (e.g. REST learns new trades)
+            script = script[1:]
+        ws = FakeWs(script, self.clock, timeout, self.auto_ack)
         self.conns.append(ws)
         return ws
 
@@ -137,19 +141,32 @@ def tid_iso(tid: int) -> str:
 
 def trade_msg(*tids: int, sym: str = "BTC/USD") -> str:
     items = ",".join(
-        '{"symbol":"%s","side":"buy","price":64525.0,"qty":0.00100000,"ord_type":"limit",'
-        '"trade_id":%d,"timestamp":"%s"}' % (sym, t, tid_iso(t))
+        json.dumps(
+            {
+                "symbol": sym,
+                "side": "buy",
+                "price": 0,
+                "qty": 1,
+                "ord_type": "limit",
+                "trade_id": t,
+                "timestamp": tid_iso(t),
+            }
+        )
+        .replace('"price": 0', '"price": 64525.0')
+        .replace('"qty": 1', '"qty": 0.00100000')
         for t in tids
     )
-    return '{"channel":"trade","type":"update","data":[%s]}' % items
+    return '{"channel":"trade","type":"update","data":[' + items + "]}"
 
 
 class FakeTrades:
     """REST Trades over a tape of trade ids: rows after the ``since`` cursor, paged."""
 
-    def __init__(self, ids: range, page: int = 50) -> None:
+    def __init__(self, ids: range | list[int], page: int = 50) -> None:
         self.ids = list(ids)
         self.page = page
+        #: REST only knows trades up to this id (None: all)
+        self.upto: int | None = None
         self.calls: list[tuple[str, str | None]] = []
 
     @staticmethod
@@ -168,6 +185,7 @@ class FakeTrades:
     def __call__(self, pair: str, since: str | None) -> tuple[list[list[Any]], str | None]:
         self.calls.append((pair, since))
         cursor = int(since or 0)
-        rows = [self.row(t) for t in self.ids if tid_ns(t) > cursor][: self.page]
+        known = [t for t in self.ids if self.upto is None or t <= self.upto]
+        rows = [self.row(t) for t in known if tid_ns(t) > cursor][: self.page]
         last = str(tid_ns(int(rows[-1][6]))) if rows else since
         return rows, last
