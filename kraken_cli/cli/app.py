@@ -1,0 +1,206 @@
+"""The ``krx`` entry point: global options, command registration, errors -> exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kraken_cli import __version__
+from kraken_cli.cli import exit_codes
+from kraken_cli.cli.common import AppState, activate, env_flag, get_state, report_error
+from kraken_cli.errors import KrxError, UsageError
+
+#: Command modules, each exposing ``register(app)``. Imported at start-up, so they must stay
+#: light: heavy imports (httpx, websocket, jsonschema, services) happen inside commands.
+COMMAND_MODULES = (
+    "verify_cmd",
+    "market_cmd",
+    "account_cmd",
+    "order_cmd",
+    "stream_cmd",
+    "cache_cmd",
+    "config_cmd",
+    "sandbox_cmd",
+    "futures_cmd",
+)
+
+FORMAT_CHOICES = ("table", "json", "jsonl", "csv")
+
+HELP = """Kraken market data, account and orders from the shell: exact, verified, gapless.
+
+\b
+Examples:
+  krx verify                          # key permissions and clock skew
+  krx candles BTCUSDT h1 --days 7     # any range, built from trades beyond 720 candles
+  krx stream trades BTCUSDT | jq .price
+  krx --sandbox status                # against a local `krx sandbox`
+"""
+
+
+def _rich_help() -> str | None:
+    # Rich help costs ~50 ms of imports; use it only where a human reads it.
+    try:
+        return "rich" if sys.stdout.isatty() and not env_flag("NO_COLOR") else None
+    except (AttributeError, ValueError):
+        return None
+
+
+app = typer.Typer(
+    name="krx",
+    help=HELP,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=_rich_help(),  # type: ignore[arg-type]
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"krx {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            envvar="KRX_FORMAT",
+            help="table | json | jsonl | csv (default: table on a terminal, else jsonl).",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", envvar="KRX_CONFIG", help="Config file (config.provider.json)."),
+    ] = None,
+    sandbox: Annotated[
+        bool,
+        typer.Option("--sandbox", envvar="KRX_SANDBOX", help="Talk to a local `krx sandbox`."),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", envvar="KRX_DEBUG", help="Tracebacks and request logging."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Set the global options shared by every command."""
+    from kraken_cli.output.render import default_format
+
+    fmt = (output_format or default_format()).lower()
+    if fmt not in FORMAT_CHOICES:
+        raise UsageError(
+            f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMAT_CHOICES)
+        )
+    ctx.obj = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
+    activate(ctx.obj)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        module_name = f"kraken_cli.cli.{name}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).register(app)
+
+
+_register_commands()
+
+_GLOBAL_WITH_VALUE = ("--format", "--config")
+_GLOBAL_FLAGS = ("--sandbox", "--debug")
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """Move global options given after the command to the front (SPEC: accepted anywhere)."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in _GLOBAL_WITH_VALUE:
+            if "=" in arg:
+                front.append(arg)
+            elif index + 1 < len(args):
+                front.extend(args[index : index + 2])
+                index += 1
+            else:
+                rest.append(arg)
+        elif arg in _GLOBAL_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
+def _quiet_broken_pipe() -> int:
+    # `krx ... | head`: the reader left. Point stdout at /dev/null so the interpreter's final
+    # flush does not raise again, and exit 0 like other well-behaved filters.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return exit_codes.SUCCESS
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run krx with ``argv`` and return the exit code (no sys.exit; used by tests)."""
+    from typer._click.exceptions import ClickException  # typer >= 0.28 vendors click
+
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    debug = "--debug" in args or env_flag("KRX_DEBUG")
+    command = typer.main.get_command(app)
+    activate(AppState(format=os.environ.get("KRX_FORMAT", "jsonl"), debug=debug))
+    try:
+        result = command.main(args=args, prog_name="krx", standalone_mode=False)
+        return result if isinstance(result, int) else exit_codes.SUCCESS
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except ClickException as exc:
+        exc.show()
+        return exit_codes.USAGE if exc.exit_code == 2 else exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("\nkrx: interrupted\n")
+        return exit_codes.INTERRUPTED
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except KrxError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        report_error(exc, get_state())
+        return exit_codes.exit_code_for(exc)
+    except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"krx: error: internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write("hint: rerun with --debug for a traceback, and report it\n")
+        return exit_codes.INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point: run and exit with the mapped code."""
+    code = run(argv)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _quiet_broken_pipe()
+    sys.exit(code)

@@ -1,0 +1,123 @@
+"""What every command shares: global state, settings loading, rendering, stderr messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from kraken_cli.errors import KrxError
+
+if TYPE_CHECKING:
+    from kraken_cli.config.settings import Settings
+
+
+@dataclass
+class AppState:
+    """Global options of one krx invocation (set by the app callback)."""
+
+    format: str = "jsonl"
+    config_path: Path | None = None
+    sandbox: bool = False
+    debug: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def structured_errors(self) -> bool:
+        """Whether errors are also written as one JSON object on stderr (json/jsonl)."""
+        return self.format in ("json", "jsonl")
+
+
+_active: AppState | None = None
+
+
+def activate(state: AppState) -> None:
+    """Make ``state`` the invocation's state (also reachable after the click context ends)."""
+    global _active
+    _active = state
+
+
+def get_state(ctx: typer.Context | None = None) -> AppState:
+    """Return the invocation's AppState (a default one outside a command, e.g. in tests)."""
+    ctx = ctx or _current_context()
+    if ctx is not None:
+        root = ctx.find_root()
+        if isinstance(root.obj, AppState):
+            return root.obj
+    return _active or AppState()
+
+
+def _current_context() -> typer.Context | None:
+    from typer._click.globals import get_current_context  # typer vendors click
+
+    ctx = get_current_context(silent=True)
+    return ctx  # type: ignore[return-value]
+
+
+def get_settings(ctx: typer.Context | None = None, *, require_config: bool = False) -> Settings:
+    """Load settings once per invocation from the config file, environment and sandbox state."""
+    state = get_state(ctx)
+    if state._settings is None:
+        from kraken_cli.config.loader import load_settings
+
+        result = load_settings(state.config_path, sandbox=state.sandbox, require=require_config)
+        for message in result.warnings:
+            warn(message)
+        state._settings = result.settings
+    return state._settings
+
+
+def emit(
+    records: Iterable[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    ctx: typer.Context | None = None,
+) -> int:
+    """Render records to stdout in the invocation's format; return how many were written."""
+    from kraken_cli.output.render import render
+
+    return render(records, get_state(ctx).format, columns=columns, title=title)
+
+
+def emit_object(obj: Mapping[str, Any], *, ctx: typer.Context | None = None) -> None:
+    """Render one object (e.g. an order book in ``--format json``) to stdout."""
+    from kraken_cli.output.render import render_object
+
+    render_object(obj, get_state(ctx).format)
+
+
+def warn(message: str) -> None:
+    """Write ``krx: warning: ...`` to stderr."""
+    sys.stderr.write(f"krx: warning: {message}\n")
+
+
+def info(message: str) -> None:
+    """Write an informational line to stderr (never stdout: stdout is data)."""
+    sys.stderr.write(f"krx: {message}\n")
+
+
+def report_error(error: KrxError, state: AppState) -> None:
+    """Write ``krx: error: ...`` (+ hint) and, for json/jsonl, one JSON error object."""
+    sys.stderr.write(f"krx: error: {error.message}\n")
+    if error.hint:
+        sys.stderr.write(f"hint: {error.hint}\n")
+    if state.structured_errors:
+        sys.stderr.write(json.dumps({"error": error.to_json()}) + "\n")
+    sys.stderr.flush()
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a human can answer a prompt (stdin and stderr are terminals)."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def env_flag(name: str) -> bool:
+    """Read a boolean environment variable (1/true/yes/on)."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

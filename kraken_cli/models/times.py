@@ -1,0 +1,60 @@
+"""Time arguments (ISO-8601, unix seconds, relative ages) and UTC rendering."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from kraken_cli.errors import UsageError
+
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)", re.IGNORECASE)
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_UNIX = re.compile(r"\d{9,11}(?:\.\d+)?")
+
+ACCEPTED_HELP = (
+    "ISO-8601 (2026-11-01, 2026-11-01T12:00:00Z), unix seconds, or an age (90m, 12h, 7d)"
+)
+
+
+def utc_now() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def parse_time(text: str, now: datetime | None = None) -> datetime:
+    """Parse T as SPEC.md describes: ISO-8601, unix seconds, or an age before ``now``."""
+    raw = text.strip()
+    now = now or utc_now()
+    age = _AGE.fullmatch(raw)
+    if age:
+        seconds = float(age.group(1)) * _AGE_UNITS[age.group(2).lower()]
+        return now - timedelta(seconds=seconds)
+    if _UNIX.fullmatch(raw):
+        try:
+            return datetime.fromtimestamp(float(Decimal(raw)), UTC)
+        except (InvalidOperation, OverflowError, ValueError) as exc:
+            raise UsageError(f"bad time {raw!r}", hint=f"accepted: {ACCEPTED_HELP}") from exc
+    iso = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError as exc:
+        raise UsageError(f"bad time {raw!r}", hint=f"accepted: {ACCEPTED_HELP}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """Render an aware datetime as ISO-8601 UTC with ``Z`` (microseconds only when present)."""
+    moment = moment.astimezone(UTC)
+    text = moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def iso_from_unix(seconds: int | float | str | Decimal) -> str:
+    """Render unix seconds (possibly fractional text such as ``"1616663618.5583"``) as ISO UTC."""
+    value = Decimal(str(seconds))
+    whole = int(value)
+    micros = int((value - whole) * 1_000_000)
+    return iso_utc(datetime.fromtimestamp(whole, UTC) + timedelta(microseconds=micros))

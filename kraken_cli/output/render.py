@@ -1,0 +1,163 @@
+"""Render records as a table, JSON, JSON lines or CSV; decimals stay exact, times UTC.
+
+Records are mappings whose values are str, int, bool, None, Decimal, datetime or nested lists /
+mappings of those. jsonl and csv stream row by row (``krx trades ... | head`` prints at once);
+json and table collect first.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TextIO
+
+from kraken_cli.models.times import iso_utc
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def plain(value: Any) -> Any:
+    """Convert a record value to JSON-native data (Decimal -> exact string, datetime -> ISO)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    """Render one value for csv/table cells: nested data as compact JSON, None as empty."""
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return _COMPACT.encode(value)
+    return str(value)
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def default_format(stream: TextIO | None = None) -> str:
+    """Return ``table`` when writing to a terminal, else ``jsonl`` (SPEC.md)."""
+    stream = stream or sys.stdout
+    try:
+        return "table" if stream.isatty() else "jsonl"
+    except (AttributeError, ValueError):
+        return "jsonl"
+
+
+def _columns_of(first: Mapping[str, Any], columns: Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return list(first.keys())
+    extra = [key for key in first if key not in columns]
+    return list(columns) + extra
+
+
+def render(
+    records: Iterable[Mapping[str, Any]],
+    fmt: str,
+    *,
+    columns: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    title: str | None = None,
+) -> int:
+    """Write records in ``fmt`` to ``out`` (stdout); return how many were written."""
+    out = out or sys.stdout
+    if fmt == "jsonl":
+        count = 0
+        for record in records:
+            out.write(_COMPACT.encode(plain(record)) + "\n")
+            count += 1
+        out.flush()
+        return count
+    if fmt == "csv":
+        return _render_csv(records, columns, out)
+    rows = [plain(record) for record in records]
+    if fmt == "json":
+        out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        out.flush()
+        return len(rows)
+    _render_table(rows, columns, out, title)
+    return len(rows)
+
+
+def render_object(obj: Mapping[str, Any], fmt: str, *, out: TextIO | None = None) -> None:
+    """Write one object: pretty JSON for json/table, one line for jsonl, key/value rows for csv."""
+    out = out or sys.stdout
+    data = plain(obj)
+    if fmt == "jsonl":
+        out.write(_COMPACT.encode(data) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["key", "value"])
+        for key, value in data.items():
+            writer.writerow([key, _cell(value)])
+    else:
+        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _render_csv(
+    records: Iterable[Mapping[str, Any]], columns: Sequence[str] | None, out: TextIO
+) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    header: list[str] | None = list(columns) if columns is not None else None
+    count = 0
+    for record in records:
+        if count == 0:
+            header = _columns_of(record, columns)
+            writer.writerow(header)
+        assert header is not None
+        writer.writerow([_cell(record.get(key)) for key in header])
+        count += 1
+    if count == 0 and header:
+        writer.writerow(header)
+    out.flush()
+    return count
+
+
+def _render_table(
+    rows: list[Any], columns: Sequence[str] | None, out: TextIO, title: str | None
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, soft_wrap=False)
+    if not rows:
+        console.print("(no rows)", style="dim")
+        return
+    header = _columns_of(rows[0], columns)
+    table = Table(title=title, show_lines=False, header_style="bold")
+    numeric = {key: _is_numeric_column(rows, key) for key in header}
+    for key in header:
+        table.add_column(key, justify="right" if numeric[key] else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(_cell(row.get(key)) for key in header))
+    console.print(table)
+
+
+def _is_numeric_column(rows: list[Any], key: str) -> bool:
+    for row in rows[:50]:
+        value = row.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int | float):
+            continue
+        try:
+            Decimal(str(value))
+        except ArithmeticError:
+            return False
+    return True
