@@ -118,8 +118,8 @@ def trade_from_rest(symbol: str, row: list[Any], pair: StreamPair) -> dict[str, 
         "time": iso_from_seconds(row[2]),
         "price": fix(row[0], pair.price_decimals),
         "volume": fix(row[1], pair.qty_decimals),
-        "side": "buy" if row[3] == "b" else "sell",
-        "ord_type": "market" if row[4] == "m" else "limit",
+        "side": "buy" if row[3] in ("b", "buy") else "sell",
+        "ord_type": "market" if row[4] in ("m", "market") else "limit",
     }
 
 
