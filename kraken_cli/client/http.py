@@ -1,0 +1,275 @@
+"""The one HTTP core of krx: transport, Kraken's envelope, error mapping, retries, pacing.
+
+Spot REST answers HTTP 200 with ``{"error": [...], "result": ...}``; anything else (Cloudflare
+520 HTML pages, timeouts, refused connections, non-JSON bodies) means the request never reached
+Kraken properly and becomes a :class:`~kraken_cli.errors.NetworkError`. Kraken's own error
+strings become the mapped :class:`~kraken_cli.errors.KrxError` (``errors.from_kraken``); an
+error is never returned as data.
+
+https://docs.kraken.com/api/docs/guides/spot-rest-intro
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+import time
+import types
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from kraken_cli.client.pacing import PublicPacer
+from kraken_cli.client.retry import RetryPolicy, run_with_retry
+from kraken_cli.errors import (
+    KrxError,
+    NetworkError,
+    RateLimitError,
+    RequestTimeoutError,
+    from_kraken,
+)
+
+# httpx imports its own command line (click, rich, pygments: ~40 ms) from its __init__; a stub
+# in its place makes that optional import fail quietly, so the library never loads rich.
+_STUB = types.ModuleType("httpx._main")
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", _STUB)
+try:
+    import httpx
+finally:
+    if sys.modules.get("httpx._main") is _STUB:
+        del sys.modules["httpx._main"]
+
+USER_AGENT = "krx/0.1 (+https://github.com/krx)"
+#: Header and body fields that never appear in a log line.
+SECRET_HEADERS = frozenset({"api-key", "api-sign", "authent", "apikey", "authorization"})
+SECRET_FIELDS = frozenset({"nonce", "otp"})
+
+Params = Mapping[str, str | int]
+Unwrap = Callable[[Any], Any]
+
+_TITLE = re.compile(r"<title>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
+
+
+def unwrap_spot(payload: Any) -> Any:
+    """Return ``result`` of a spot envelope, or raise the KrxError its ``error`` maps to."""
+    if not isinstance(payload, dict) or "error" not in payload:
+        raise NetworkError(
+            "unexpected reply from Kraken: not a {error, result} envelope",
+            hint="is KRX_REST_URL pointing at a Kraken spot REST server?",
+        )
+    errors = [str(e) for e in payload.get("error") or []]
+    # Warnings ("W...") may accompany a good result; only "E..." strings are failures.
+    failures = [e for e in errors if not e.startswith("W")]
+    if failures:
+        raise from_kraken(failures)
+    if "result" not in payload:
+        raise NetworkError("Kraken's reply carries neither a result nor an error")
+    return payload["result"]
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Return ``headers`` with key/signature values masked."""
+    return {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def redact_form(text: str) -> str:
+    """Return a form/query string with nonce and otp values masked."""
+    if not text:
+        return text
+    pairs = parse_qsl(text, keep_blank_values=True)
+    if not pairs:
+        return "<body>"
+    return urlencode([(k, "***" if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
+
+
+def _html_title(text: str) -> str | None:
+    match = _TITLE.search(text[:4096])
+    return " ".join(match.group(1).split()) if match else None
+
+
+class KrakenHttp:
+    """Synchronous Kraken REST client over httpx with an injectable transport."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        pacer: PublicPacer | None = None,
+        debug_log: Callable[[str], None] | None = None,
+        rng: Callable[[], float] = random.random,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.pacer = pacer if pacer is not None else PublicPacer(1.0, clock=clock, sleep=sleep)
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng
+        self._wall = wall
+        self._debug = debug_log
+        #: Wall-clock (sent, received) instants of the last completed exchange (clock skew).
+        self.last_span: tuple[float, float] | None = None
+        #: The HTTP ``Date`` header of the last reply, if any.
+        self.last_date: str | None = None
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> KrakenHttp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def public(
+        self,
+        method: str,
+        params: Params | None = None,
+        *,
+        parse_float: Callable[[str], Any] | None = None,
+    ) -> Any:
+        """GET /0/public/<method>; unwrap the envelope; map errors; retry idempotent failures.
+
+        ``parse_float=Decimal`` keeps JSON numbers such as trade times exact.
+        """
+        path = f"/0/public/{method}"
+
+        def attempt(_: int) -> Any:
+            self.pacer.wait(method)
+            return self.send("GET", path, params=params, parse_float=parse_float)
+
+        def on_retry(n: int, delay: float, exc: KrxError) -> None:
+            if isinstance(exc, RateLimitError):
+                self.pacer.penalize(method, delay)
+            self._log(f"retry {n} of {method} in {delay:.2f} s after: {exc.message}")
+
+        return self.with_retry(attempt, on_retry=on_retry)
+
+    def with_retry(
+        self,
+        attempt_fn: Callable[[int], Any],
+        *,
+        on_retry: Callable[[int, float, KrxError], None] | None = None,
+    ) -> Any:
+        """Run ``attempt_fn`` under this client's retry policy, clock and sleep."""
+
+        def log_retry(n: int, delay: float, exc: KrxError) -> None:
+            self._log(f"retry {n} in {delay:.2f} s after: {exc.message}")
+
+        return run_with_retry(
+            attempt_fn,
+            self.retry,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+            wall=self._wall,
+            on_retry=on_retry or log_retry,
+        )
+
+    def send(
+        self,
+        verb: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        body: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        unwrap: Unwrap = unwrap_spot,
+        ok_statuses: Collection[int] = (200,),
+        parse_float: Callable[[str], Any] | None = None,
+    ) -> Any:
+        """One request, no retry: unwrap the envelope or raise the mapped KrxError."""
+        query = {k: str(v) for k, v in (params or {}).items()}
+        url = f"{self.base_url}{path}"
+        shown = url + ("?" + redact_form(urlencode(query)) if query else "")
+        if body:
+            shown += f" body={redact_form(body)}"
+        req_headers = dict(headers or {})
+        if body is not None and "content-type" not in {k.lower() for k in req_headers}:
+            req_headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+        t0, w0 = self._clock(), self._wall()
+        try:
+            response = self._client.request(
+                verb, path, params=query or None, content=body, headers=req_headers
+            )
+        except httpx.TimeoutException as exc:
+            self._log(f"{verb} {shown} -> timeout after {self._ms(t0)} ms")
+            raise RequestTimeoutError(
+                f"{verb} {url} timed out after {self.timeout:g} s",
+                hint="Kraken did not answer in time; check the network or raise krx.timeout_s",
+            ) from exc
+        except httpx.ConnectError as exc:
+            self._log(f"{verb} {shown} -> connect error after {self._ms(t0)} ms")
+            raise NetworkError(
+                f"cannot connect to {self.base_url}: {exc}",
+                hint="check the network, proxy and KRX_REST_URL",
+            ) from exc
+        except httpx.TransportError as exc:
+            self._log(f"{verb} {shown} -> {type(exc).__name__} after {self._ms(t0)} ms")
+            raise NetworkError(
+                f"{verb} {url} failed: {type(exc).__name__}: {exc}",
+                hint="the connection broke; try again",
+            ) from exc
+        self.last_span = (w0, self._wall())
+        self.last_date = response.headers.get("date")
+        self._log(f"{verb} {shown} -> {response.status_code} in {self._ms(t0)} ms")
+        if response.status_code not in ok_statuses:
+            raise self._status_error(verb, url, response)
+        try:
+            payload = json.loads(response.content, parse_float=parse_float)
+        except (ValueError, UnicodeDecodeError) as exc:
+            err = NetworkError(
+                f"malformed reply from {url}: not JSON ({_snippet(response.text)})",
+                hint="a proxy or CDN answered instead of Kraken; try again later",
+            )
+            err.retryable = False
+            raise err from exc
+        return unwrap(payload)
+
+    def _status_error(self, verb: str, url: str, response: httpx.Response) -> KrxError:
+        status = response.status_code
+        title = _html_title(response.text) if response.content else None
+        what = f"HTTP {status}" + (f" ({title})" if title else "")
+        if status == 429:
+            return RateLimitError(
+                f"{verb} {url}: {what}", hint="Kraken is throttling this IP; slow down"
+            )
+        err = NetworkError(
+            f"{verb} {url}: {what}",
+            hint=(
+                "Kraken's edge (Cloudflare) could not reach the API; it is usually transient"
+                if status >= 500
+                else "the request did not reach Kraken's API; check KRX_REST_URL"
+            ),
+        )
+        err.retryable = status >= 500
+        return err
+
+    def _ms(self, t0: float) -> int:
+        return round((self._clock() - t0) * 1000)
+
+    def _log(self, line: str) -> None:
+        if self._debug is not None:
+            self._debug(line)
+
+
+def _snippet(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return (flat[:limit] + "...") if len(flat) > limit else flat or "empty body"

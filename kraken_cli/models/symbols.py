@@ -1,0 +1,273 @@
+"""Kraken assets and pairs, and the pure index that maps any user spelling to one pair.
+
+A market has four spellings (PROTOCOL §5.2): pair key ``XXBTZUSD``, altname ``XBTUSD``, v1
+wsname ``XBT/USD`` and the v2 symbol ``BTC/USD``. krx's canonical symbol is the v2 form
+``BASE/QUOTE`` with ``BTC``/``DOGE`` (never ``XBT``/``XDG``). The index is built from the
+``AssetPairs`` and ``Assets`` results only; concatenated input such as ``BTCUSDT`` is resolved by
+lookup, never by splitting the string heuristically (PROTOCOL §5.3).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from kraken_cli.errors import UnknownSymbolError
+
+#: Kraken's legacy asset codes and the names the rest of the world (and WS v2) uses.
+ALIASES = {"XBT": "BTC", "XDG": "DOGE"}
+_REVERSE = {v: k for k, v in ALIASES.items()}
+_SEPARATORS = str.maketrans({"-": "/", "_": "/", " ": "/", ":": "/"})
+
+
+def norm_code(code: str) -> str:
+    """Return the canonical asset code: upper case, ``XBT``->``BTC``, ``XDG``->``DOGE``."""
+    code = code.strip().upper()
+    head, dot, tail = code.partition(".")
+    return ALIASES.get(head, head) + dot + tail
+
+
+def code_variants(code: str) -> tuple[str, ...]:
+    """Return every spelling of a canonical code (``BTC`` -> ``BTC``, ``XBT``)."""
+    head, dot, tail = code.partition(".")
+    legacy = _REVERSE.get(head)
+    return (code,) if legacy is None else (code, legacy + dot + tail)
+
+
+def _strip_legacy_prefix(asset_id: str) -> str:
+    # Old asset ids carry a class prefix (XXBT, ZUSD); only used when Assets lacks the id.
+    if len(asset_id) == 4 and asset_id[0] in "XZ" and "." not in asset_id:
+        return asset_id[1:]
+    return asset_id
+
+
+def _dec(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One Kraken asset (``Assets`` entry)."""
+
+    id: str
+    altname: str
+    code: str
+    decimals: int
+    display_decimals: int
+    status: str
+    aclass: str
+
+    @classmethod
+    def from_kraken(cls, asset_id: str, raw: Mapping[str, Any]) -> Asset:
+        """Build from one ``Assets`` result entry."""
+        altname = str(raw.get("altname") or asset_id)
+        return cls(
+            id=asset_id,
+            altname=altname,
+            code=norm_code(altname),
+            decimals=int(raw.get("decimals", 0)),
+            display_decimals=int(raw.get("display_decimals", 0)),
+            status=str(raw.get("status", "")),
+            aclass=str(raw.get("aclass", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One tradable spot pair with the precision and limits other modules need."""
+
+    key: str
+    altname: str
+    wsname: str
+    symbol: str
+    base: str
+    quote: str
+    base_id: str
+    quote_id: str
+    pair_decimals: int
+    lot_decimals: int
+    cost_decimals: int
+    tick_size: Decimal | None
+    ordermin: Decimal | None
+    costmin: Decimal | None
+    leverage_buy: tuple[int, ...] = ()
+    leverage_sell: tuple[int, ...] = ()
+    status: str = "online"
+    aclass_base: str = "currency"
+
+    @property
+    def compact(self) -> str:
+        """Return the symbol without the slash (``BTCUSDT``)."""
+        return self.base + self.quote
+
+    @classmethod
+    def from_kraken(cls, key: str, raw: Mapping[str, Any], assets: Mapping[str, Asset]) -> Pair:
+        """Build from one ``AssetPairs`` result entry and the ``Assets`` table."""
+        base_id = str(raw.get("base", ""))
+        quote_id = str(raw.get("quote", ""))
+        wsname = str(raw.get("wsname") or "")
+        ws_base, _, ws_quote = wsname.partition("/")
+        base = _code_for(base_id, assets, ws_base)
+        quote = _code_for(quote_id, assets, ws_quote)
+        return cls(
+            key=key,
+            altname=str(raw.get("altname") or key),
+            wsname=wsname,
+            symbol=f"{base}/{quote}",
+            base=base,
+            quote=quote,
+            base_id=base_id,
+            quote_id=quote_id,
+            pair_decimals=int(raw.get("pair_decimals", 0)),
+            lot_decimals=int(raw.get("lot_decimals", 0)),
+            cost_decimals=int(raw.get("cost_decimals", 0)),
+            tick_size=_dec(raw.get("tick_size")),
+            ordermin=_dec(raw.get("ordermin")),
+            costmin=_dec(raw.get("costmin")),
+            leverage_buy=tuple(int(x) for x in raw.get("leverage_buy") or ()),
+            leverage_sell=tuple(int(x) for x in raw.get("leverage_sell") or ()),
+            status=str(raw.get("status", "online")),
+            aclass_base=str(raw.get("aclass_base", "currency")),
+        )
+
+
+def _code_for(asset_id: str, assets: Mapping[str, Asset], ws_part: str) -> str:
+    asset = assets.get(asset_id)
+    if asset is not None:
+        return asset.code
+    if ws_part:
+        return norm_code(ws_part)
+    return norm_code(_strip_legacy_prefix(asset_id))
+
+
+def normalise_input(text: str) -> str:
+    """Upper-case a user symbol and turn ``-``/``_``/space separators into ``/``."""
+    return "/".join(p for p in text.strip().upper().translate(_SEPARATORS).split("/") if p)
+
+
+@dataclass
+class SymbolIndex:
+    """Every spelling of every pair, resolved to the one :class:`Pair`."""
+
+    pairs: tuple[Pair, ...]
+    assets: Mapping[str, Asset]
+    _by_name: dict[str, Pair] = field(default_factory=dict, repr=False)
+    _asset_codes: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(
+        cls, asset_pairs: Mapping[str, Any], assets: Mapping[str, Any] | None = None
+    ) -> SymbolIndex:
+        """Build from the ``AssetPairs`` and ``Assets`` results (``result`` objects)."""
+        table = {k: Asset.from_kraken(k, v) for k, v in (assets or {}).items()}
+        pairs = tuple(Pair.from_kraken(k, v, table) for k, v in asset_pairs.items())
+        index = cls(pairs=pairs, assets=table)
+        index._build()
+        return index
+
+    def _build(self) -> None:
+        by_name = self._by_name
+        # Priority order: a name already taken by a stronger spelling is never overwritten.
+        for spelling in (_exact_names, _symbol_names):
+            for pair in self.pairs:
+                for name in spelling(pair):
+                    by_name.setdefault(name, pair)
+        codes = self._asset_codes
+        for asset in self.assets.values():
+            for name in (asset.id, asset.altname, asset.code, *code_variants(asset.code)):
+                codes.setdefault(name.upper(), asset.code)
+        for pair in self.pairs:
+            for asset_id, code in ((pair.base_id, pair.base), (pair.quote_id, pair.quote)):
+                for name in (asset_id, code, *code_variants(code)):
+                    codes.setdefault(name.upper(), code)
+
+    def lookup(self, text: str) -> Pair | None:
+        """Return the pair a user spelling names, or None."""
+        name = normalise_input(text)
+        if not name:
+            return None
+        hit = self._by_name.get(name) or self._by_name.get(name.replace("/", ""))
+        if hit is not None:
+            return hit
+        base, slash, quote = name.partition("/")
+        if slash and "/" not in quote:
+            b, q = self._asset_codes.get(base), self._asset_codes.get(quote)
+            if b and q:
+                return self._by_name.get(f"{b}/{q}")
+        return None
+
+    def resolve(self, text: str) -> Pair:
+        """Return the pair for ``text`` or raise UnknownSymbolError with close matches."""
+        pair = self.lookup(text)
+        if pair is None:
+            raise unknown_symbol(text, self.suggest(text))
+        return pair
+
+    def suggest(self, text: str, n: int = 5) -> list[str]:
+        """Return up to ``n`` canonical symbols close to ``text``."""
+        name = normalise_input(text)
+        compact = name.replace("/", "")
+        for legacy, code in ALIASES.items():
+            compact = compact.replace(legacy, code)
+        by_compact = {p.compact: p.symbol for p in self.pairs}
+        close = difflib.get_close_matches(compact, list(by_compact), n=n, cutoff=0.6)
+        out = [by_compact[c] for c in close]
+        base = self._asset_codes.get(name.partition("/")[0])
+        if base and len(out) < n:
+            out += [p.symbol for p in self.pairs if p.base == base and p.symbol not in out]
+        return out[:n]
+
+    def asset_code(self, text: str) -> str | None:
+        """Return the canonical code for an asset spelling (``XXBT``, ``xbt``, ``BTC``)."""
+        return self._asset_codes.get(text.strip().upper())
+
+    def filter(self, *, quote: str | None = None, base: str | None = None) -> list[Pair]:
+        """Return the pairs with the given quote/base asset (any spelling), sorted by symbol."""
+        q = (self.asset_code(quote) or norm_code(quote)) if quote else None
+        b = (self.asset_code(base) or norm_code(base)) if base else None
+        chosen = [
+            p for p in self.pairs if (q is None or p.quote == q) and (b is None or p.base == b)
+        ]
+        return sorted(chosen, key=lambda p: p.symbol)
+
+
+def _exact_names(pair: Pair) -> Iterable[str]:
+    yield pair.key.upper()
+    yield pair.altname.upper()
+    yield pair.symbol
+    if pair.wsname:
+        yield pair.wsname.upper()
+
+
+def _symbol_names(pair: Pair) -> Iterable[str]:
+    for base in code_variants(pair.base):
+        for quote in code_variants(pair.quote):
+            yield f"{base}/{quote}"
+            yield f"{base}{quote}"
+    yield (pair.base_id + pair.quote_id).upper()
+
+
+def unknown_symbol(text: str, suggestions: list[str]) -> UnknownSymbolError:
+    """Build the UnknownSymbolError for ``text`` with its "did you mean" hint."""
+    hint = (
+        "did you mean: " + ", ".join(suggestions) + "?"
+        if suggestions
+        else "run `krx symbols` to list the pairs"
+    )
+    return UnknownSymbolError(f"unknown symbol {text!r}", hint=hint)
+
+
+def result_rows(result: Mapping[str, Any]) -> Any:
+    """Return the data under the one result key that is not ``last`` (PROTOCOL §0.6)."""
+    keys = [k for k in result if k != "last"]
+    if not keys:
+        return None
+    return result[keys[0]]
