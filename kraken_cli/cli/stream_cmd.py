@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-
-from kraken_cli.cli.common import get_settings
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
@@ -67,7 +66,7 @@ def stream(
     from kraken_cli.services.stream import StreamDeps, StreamOptions, StreamService
     from kraken_cli.services.stream_setup import requests_for, requests_from_config
 
-    settings = get_settings(ctx)
+    settings = _settings(ctx)
     market = _market(settings)
     try:
         resolve = _resolver(market)
@@ -96,6 +95,12 @@ def stream(
         )
         write, on_event = _writers(events)
         StreamService(requests, deps, options, write, on_event).run()
+    except BrokenPipeError:
+        # `krx stream ... | head`: the reader left. click would turn EPIPE into exit 1; exit 0
+        # like any filter, with stdout on /dev/null so the final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
     finally:
         if market is not None:
             market.close()
@@ -121,6 +126,20 @@ def _writers(events_to_stdout: bool) -> tuple[Any, Any]:
     return write_record, write_event
 
 
+def _settings(ctx: typer.Context) -> Settings:
+    from kraken_cli.cli.common import get_settings
+
+    try:
+        return get_settings(ctx)
+    except ModuleNotFoundError as exc:
+        # Until the config loader lands, public streams only need endpoints from the env.
+        if "kraken_cli.config.loader" not in str(exc):
+            raise
+        from kraken_cli.config.settings import Endpoints, Settings
+
+        return Settings(endpoints=Endpoints.from_env())
+
+
 def _market(settings: Settings) -> Any:
     from kraken_cli.services.market import MarketService
 
@@ -144,7 +163,6 @@ def _token_fetcher(settings: Settings) -> Any:
             "private channels need spot API credentials",
             hint="set KRAKEN_API_KEY / KRAKEN_API_SECRET or a config file; see `krx verify`",
         )
-    from kraken_cli.services.account import websocket_token_fetcher  # type: ignore[attr-defined]
+    from kraken_cli.services.stream_setup import private_token_fetcher
 
-    fetch: Any = websocket_token_fetcher(settings)
-    return fetch
+    return private_token_fetcher(settings)

@@ -167,3 +167,26 @@ def rest_fetchers(api: Any) -> tuple[FetchTrades, FetchOhlc]:
 
 
 _OHLC = ("open", "high", "low", "close", "vwap", "volume")
+
+
+def private_token_fetcher(settings: Any) -> Callable[[], str]:
+    """Return a function fetching a fresh WS token (REST GetWebSocketsToken) per connection.
+
+    https://docs.kraken.com/api/docs/rest-api/get-websockets-token
+    """
+    import importlib
+
+    try:
+        module = importlib.import_module("kraken_cli.services.account")
+        client = module.AccountService.from_settings(settings).private
+    except (ModuleNotFoundError, AttributeError) as exc:
+        raise UsageError(
+            "private streams need the private REST client, which is not available",
+            hint="update krx",
+        ) from exc
+
+    def fetch() -> str:
+        result = client.call("GetWebSocketsToken", {}, idempotent=True)
+        return str(result["token"])
+
+    return fetch
