@@ -53,7 +53,9 @@ def floor(ws_url: str, n: int) -> float:
     import websocket
 
     ws = websocket.create_connection(ws_url, timeout=10, skip_utf8_validation=True)
-    ws.send(json.dumps({"method": "subscribe", "params": {"channel": "trade", "symbol": ["BTC/USD"]}}))
+    ws.send(
+        json.dumps({"method": "subscribe", "params": {"channel": "trade", "symbol": ["BTC/USD"]}})
+    )
     out = open(os.devnull, "w")  # noqa: SIM115
     got, t0 = 0, 0.0
     while got < n:

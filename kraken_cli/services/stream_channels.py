@@ -83,12 +83,15 @@ class TradeHandler(Handler):
         attempts: int = 4,
         retry_delay_s: float = 1.0,
         max_pages: int = 100,
+        full_page: int = 1000,
     ) -> None:
         super().__init__(ctx, request)
         self.fetch = fetch
         self.attempts = attempts
         self.retry_delay_s = retry_delay_s
         self.max_pages = max_pages
+        #: REST Trades returns at most this many rows: a shorter page is the head of the tape
+        self.full_page = full_page
         self.states = {p.symbol: _TradeState(p) for p in request.pairs}
 
     def on_ack(self, msg: dict[str, Any]) -> None:
@@ -146,12 +149,37 @@ class TradeHandler(Handler):
             return
         first = st.last_id
         written = 0
+        try:
+            written = self._pages(st, upto)
+        finally:
+            if written:
+                self.ctx.event(
+                    "backfill",
+                    channel="trade",
+                    symbol=sym,
+                    count=written,
+                    from_trade_id=None if first is None else first + 1,
+                    to_trade_id=st.last_id,
+                )
+        if upto is not None and (st.last_id is None or st.last_id < upto - 1):
+            raise IntegrityError(
+                f"trades of {sym} after trade_id {st.last_id} are missing and REST did not "
+                f"return them (next live trade_id {upto})",
+                hint="the output has a gap; restart the stream",
+            )
+
+    def _pages(self, st: _TradeState, upto: int | None) -> int:
+        """Page REST Trades from the last trade written; return how many trades were written."""
+        sym = st.pair.symbol
+        fetch = self.fetch
+        assert fetch is not None and st.last_time is not None  # checked by _backfill
+        written = 0
         for attempt in range(self.attempts):
             # 1 ms before the last trade: REST's time is coarser; duplicates are dropped by id
             cursor: str | None = str(iso_to_ns(st.last_time) - 1_000_000)
             for _page in range(self.max_pages):
                 try:
-                    rows, last = self.fetch(st.pair.rest_pair, cursor)
+                    rows, last = fetch(st.pair.rest_pair, cursor)
                 except KrxError as exc:
                     self.ctx.event("backfill_error", channel="trade", symbol=sym, error=str(exc))
                     break
@@ -172,6 +200,8 @@ class TradeHandler(Handler):
                     written += 1
                 if hole or not rows or last is None or last == cursor:
                     break
+                if upto is None and len(rows) < self.full_page:
+                    break  # caught up with REST's head: the live feed carries on from here
                 if upto is not None and st.last_id is not None and st.last_id >= upto - 1:
                     break
                 cursor = last
@@ -179,21 +209,7 @@ class TradeHandler(Handler):
                 break
             if attempt + 1 < self.attempts:
                 self.ctx.sleep(self.retry_delay_s)
-        if written:
-            self.ctx.event(
-                "backfill",
-                channel="trade",
-                symbol=sym,
-                count=written,
-                from_trade_id=(first or 0) + 1 if first is not None else None,
-                to_trade_id=st.last_id,
-            )
-        if upto is not None and (st.last_id is None or st.last_id < upto - 1):
-            raise IntegrityError(
-                f"trades of {sym} after trade_id {st.last_id} are missing and REST did not "
-                f"return them (next live trade_id {upto})",
-                hint="the output has a gap; restart the stream",
-            )
+        return written
 
 
 # -- candles ----------------------------------------------------------------------------------

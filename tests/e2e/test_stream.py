@@ -22,9 +22,19 @@ pytestmark = pytest.mark.e2e
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env(handle: Any, tmp_path: Path) -> dict[str, str]:
+#: The sandbox is local: no need to pace public REST calls (backfill) at Kraken's 1/s.
+CONFIG: dict[str, Any] = {
+    "provider": {"connectors": [], "subscriptions": []},
+    "krx": {"publicCallsPerSecond": 50},
+}
+
+
+def _env(handle: Any, tmp_path: Path, config: dict[str, Any] | None = None) -> dict[str, str]:
+    config_file = tmp_path / "config.provider.json"
+    config_file.write_text(json.dumps(config or CONFIG))
     env = dict(os.environ)
     env.update(
+        KRX_CONFIG=str(config_file),
         KRX_SANDBOX_STATE=str(handle.state_file),
         KRX_REST_URL=handle.rest_url,
         KRX_WS_URL=handle.ws_url,
@@ -39,14 +49,18 @@ def _env(handle: Any, tmp_path: Path) -> dict[str, str]:
 
 
 def stream(
-    handle: Any, tmp_path: Path, *args: str, timeout: float = 60
+    handle: Any,
+    tmp_path: Path,
+    *args: str,
+    timeout: float = 60,
+    config: dict[str, Any] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `krx stream ARGS` against ``handle`` (a sandbox) and wait for it."""
     return subprocess.run(
         [sys.executable, "-m", "kraken_cli", "stream", *args],
         capture_output=True,
         text=True,
-        env=_env(handle, tmp_path),
+        env=_env(handle, tmp_path, config),
         cwd=tmp_path,
         timeout=timeout,
     )
@@ -65,12 +79,14 @@ def tape(handle: Any, pair: str = "XXBTZUSD") -> dict[int, dict[str, Any]]:
 def test_drops_every_200_messages_5000_trades_match_the_tape(
     sandbox_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
-    sb = sandbox_factory(drop_every=200, live_rate=2500, book_rate=0)
+    # The sandbox batches the trades of a tick into one message (~15 here): dropping every 20
+    # messages gives a drop every ~300 trades, ~15 drops over 5,000 trades in a few seconds.
+    sb = sandbox_factory(drop_every=20, live_rate=1000, book_rate=1000)
     n = 5000
     res = stream(sb, tmp_path, "trades", "BTCUSD", "--count", str(n), "--events", timeout=90)
     assert res.returncode == 0, res.stderr[-2000:]
     out = lines(res.stdout)
-    trades = [x for x in out if x.get("channel") == "trade"]
+    trades = [x for x in out if x.get("channel") == "trade" and "event" not in x]
     events = [x for x in out if "event" in x]
     assert len(trades) == n
     ids = [t["trade_id"] for t in trades]
@@ -92,26 +108,25 @@ def test_corrupt_checksum_resyncs_that_symbol_only(
     assert res.returncode == 0, res.stderr[-2000:]
     out = lines(res.stdout)
     resyncs = [x for x in out if x.get("event") == "resync"]
-    books = [x for x in out if x.get("channel") == "book"]
+    books = [x for x in out if x.get("channel") == "book" and "event" not in x]
     assert resyncs and {e["symbol"] for e in resyncs} == {"BTC/USD"}
     assert {b["symbol"] for b in books} == {"BTC/USD", "ETH/USD"}
     for b in books:  # every book written verifies against its own checksum
-        assert book_checksum(
-            [tuple(x) for x in b["asks"]], [tuple(x) for x in b["bids"]]
-        ) == b["checksum"]
+        assert (
+            book_checksum([tuple(x) for x in b["asks"]], [tuple(x) for x in b["bids"]])
+            == b["checksum"]
+        )
 
 
 def test_stalled_connection_is_detected_by_the_watchdog(
     sandbox_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
-    sb = sandbox_factory(stall_after=30, live_rate=50, book_rate=0)
-    res = stream(
-        sb, tmp_path, "trades", "BTCUSD", "--count", "60", "--watchdog", "1", timeout=60
-    )
+    sb = sandbox_factory(stall_after=10, live_rate=50, book_rate=0)
+    res = stream(sb, tmp_path, "trades", "BTCUSD", "--count", "120", "--watchdog", "1", timeout=60)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "watchdog" in res.stderr
     ids = [t["trade_id"] for t in lines(res.stdout)]
-    assert ids == list(range(ids[0], ids[0] + 60))
+    assert ids == list(range(ids[0], ids[0] + 120))
 
 
 def test_head_exits_zero_and_ctrl_c_exits_130(
@@ -140,3 +155,20 @@ def test_unknown_symbol_exits_2(sandbox_factory: Callable[..., Any], tmp_path: P
     res = stream(sb, tmp_path, "trades", "NOPEUSD", "--count", "1")
     assert res.returncode == 2
     assert "NOPEUSD" in res.stderr
+
+
+def test_no_channel_runs_the_configs_active_subscriptions(
+    sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sb = sandbox_factory(live_rate=200, book_rate=20)
+    subs = [
+        {"type": "PROVIDER_MARKETDATA_TRADE", "symbols": ["BTCUSD"], "active": True},
+        {"type": "PROVIDER_MARKETDATA_ORDERBOOK", "symbols": ["ETHUSD"], "active": True},
+        {"type": "PROVIDER_MARKETDATA_CANDLE", "symbols": ["BTCUSD"], "intervals": ["min1"]},
+        {"type": "PROVIDER_MARKETDATA_TRADE", "symbols": ["ETHUSD"], "active": False},
+    ]
+    config = {**CONFIG, "provider": {"connectors": [], "subscriptions": subs}}
+    res = stream(sb, tmp_path, "--duration", "2", config=config)
+    assert res.returncode == 0, res.stderr[-2000:]
+    seen = {(x["channel"], x["symbol"]) for x in lines(res.stdout)}
+    assert seen == {("trade", "BTC/USD"), ("book", "ETH/USD"), ("ohlc", "BTC/USD")}
