@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench._util import krx_command, print_table  # noqa: E402
 
 N_TRADES = 100_000
-LIVE_RATE = 1_000_000
+LIVE_RATE = 20_000  # the sandbox publishes its tape at this rate (trades/s)
 
 
 def _start_sandbox(workdir: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -33,7 +33,7 @@ def _start_sandbox(workdir: Path) -> tuple[subprocess.Popen[str], dict[str, str]
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "kraken_cli.sandbox", "--port", "0", "--seed", "1",
-            "--state-file", str(state), "--live-rate", str(LIVE_RATE), "--book-rate", "0",
+            "--state-file", str(state), "--live-rate", str(LIVE_RATE),
         ],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT,
     )  # fmt: skip
