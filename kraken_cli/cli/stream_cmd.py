@@ -1,0 +1,168 @@
+"""``krx stream``: live WebSocket v2 data as JSON lines, verified and gapless."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from kraken_cli.config.settings import Settings
+    from kraken_cli.services.stream_records import StreamPair
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``stream`` command."""
+    app.command("stream")(stream)
+
+
+def stream(
+    ctx: typer.Context,
+    channel: Annotated[
+        str | None,
+        typer.Argument(
+            help="trades | ticker | candles | book | instrument | executions | balances "
+            "(none: the config's active subscriptions).",
+            show_default=False,
+        ),
+    ] = None,
+    symbols: Annotated[
+        list[str] | None,
+        typer.Argument(help="Symbols: BTCUSDT, BTC/USD, XBTUSD ...", show_default=False),
+    ] = None,
+    interval: Annotated[
+        str | None, typer.Option("--interval", "-i", help="Candle interval (min1 .. week).")
+    ] = None,
+    depth: Annotated[int, typer.Option(help="Book depth: 10, 25, 100, 500 or 1000.")] = 10,
+    levels: Annotated[
+        int | None, typer.Option(help="Write only the top N levels of each book side.")
+    ] = None,
+    updates: Annotated[
+        bool, typer.Option("--updates", help="Book: write only the changed levels.")
+    ] = False,
+    count: Annotated[int | None, typer.Option(help="Stop after N records.")] = None,
+    duration: Annotated[float | None, typer.Option(help="Stop after SECONDS.")] = None,
+    events: Annotated[
+        bool,
+        typer.Option("--events", help="Write reconnect/backfill/resync events to stdout too."),
+    ] = False,
+    watchdog: Annotated[
+        float, typer.Option(help="Seconds without any message before reconnecting.")
+    ] = 5.0,
+) -> None:
+    """Stream live data as one JSON object per line (flushed per line).
+
+    \b
+    Examples:
+      krx stream trades BTCUSDT | jq .price
+      krx stream book BTC/USD ETH/USD --depth 100 --levels 5
+      krx stream candles BTCUSDT --interval min5 --count 10
+      krx stream executions
+      krx stream                     # the config's active subscriptions
+    """
+    from kraken_cli.services.stream import StreamDeps, StreamOptions, StreamService
+    from kraken_cli.services.stream_setup import requests_for, requests_from_config
+
+    settings = _settings(ctx)
+    market = _market(settings)
+    try:
+        resolve = _resolver(market)
+        if channel is None:
+            requests = requests_from_config(settings.subscriptions, resolve=resolve, depth=depth)
+        else:
+            requests = requests_for(
+                channel, symbols or [], resolve=resolve, interval=interval, depth=depth
+            )
+        deps = StreamDeps(
+            ws_url=settings.endpoints.ws_url, ws_auth_url=settings.endpoints.ws_auth_url
+        )
+        if market is not None:
+            from kraken_cli.services.stream_setup import rest_fetchers
+
+            deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market.api)
+        if any(r.channel in ("executions", "balances") for r in requests):
+            deps.fetch_token = _token_fetcher(settings)
+        options = StreamOptions(
+            levels=levels,
+            updates=updates,
+            count=count,
+            duration_s=duration,
+            watchdog_s=watchdog,
+            tick_s=min(1.0, watchdog),
+        )
+        write, on_event = _writers(events)
+        StreamService(requests, deps, options, write, on_event).run()
+    except BrokenPipeError:
+        # `krx stream ... | head`: the reader left. click would turn EPIPE into exit 1; exit 0
+        # like any filter, with stdout on /dev/null so the final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    finally:
+        if market is not None:
+            market.close()
+
+
+def _writers(events_to_stdout: bool) -> tuple[Any, Any]:
+    """Return (write record, write event): a pre-built compact encoder, one flush per line."""
+    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    out = sys.stdout
+    write, flush = out.write, out.flush
+
+    def write_record(record: dict[str, Any]) -> None:
+        write(encode(record) + "\n")
+        flush()
+
+    def write_event(event: dict[str, Any]) -> None:
+        if events_to_stdout:
+            write_record(event)
+        else:
+            sys.stderr.write(f"krx: event: {encode(event)}\n")
+            sys.stderr.flush()
+
+    return write_record, write_event
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    from kraken_cli.cli.common import get_settings
+
+    try:
+        return get_settings(ctx)
+    except ModuleNotFoundError as exc:
+        # Until the config loader lands, public streams only need endpoints from the env.
+        if "kraken_cli.config.loader" not in str(exc):
+            raise
+        from kraken_cli.config.settings import Endpoints, Settings
+
+        return Settings(endpoints=Endpoints.from_env())
+
+
+def _market(settings: Settings) -> Any:
+    from kraken_cli.services.market import MarketService
+
+    return MarketService.from_settings(settings)
+
+
+def _resolver(market: Any) -> Any:
+    from kraken_cli.services.stream_setup import stream_pair
+
+    def resolve(texts: list[str]) -> list[StreamPair]:
+        return [stream_pair(p) for p in market.resolver.resolve_many(texts)]
+
+    return resolve
+
+
+def _token_fetcher(settings: Settings) -> Any:
+    from kraken_cli.errors import AuthError
+
+    if settings.spot is None:
+        raise AuthError(
+            "private channels need spot API credentials",
+            hint="set KRAKEN_API_KEY / KRAKEN_API_SECRET or a config file; see `krx verify`",
+        )
+    from kraken_cli.services.stream_setup import private_token_fetcher
+
+    return private_token_fetcher(settings)

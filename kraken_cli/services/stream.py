@@ -1,0 +1,354 @@
+"""``krx stream``: one WebSocket v2 connection kept alive for days, never lying to the user.
+
+The loop: connect -> subscribe everything (req_id + ack check) -> restore continuity (REST
+backfill of trades, candle reconciliation) -> dispatch messages to the channel handlers. A drop
+or a stall (watchdog) reconnects with exponential backoff and jitter, bounded by a budget of
+consecutive attempts and of connects per window (Cloudflare allows ~150 per 10 min per IP).
+https://docs.kraken.com/api/docs/guides/spot-ws-reconnection
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kraken_cli.client.ws import ConnectFactory, ConnectionLost, WsClient, websocket_connect
+from kraken_cli.errors import (
+    IntegrityError,
+    KrakenError,
+    KrxError,
+    NetworkError,
+    UnknownSymbolError,
+    UsageError,
+    from_kraken,
+)
+from kraken_cli.services.stream_channels import (
+    BookHandler,
+    FetchOhlc,
+    FetchTrades,
+    Handler,
+    InstrumentHandler,
+    OhlcHandler,
+    PrivateHandler,
+    TickerHandler,
+    TradeHandler,
+)
+from kraken_cli.services.stream_records import PRIVATE_CHANNELS, StreamRequest
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """Knobs of a stream; the defaults follow Kraken's reconnection guide."""
+
+    levels: int | None = None
+    updates: bool = False
+    count: int | None = None
+    duration_s: float | None = None
+    tick_s: float = 1.0
+    watchdog_s: float = 5.0
+    ping_every_s: float = 30.0
+    ack_timeout_s: float = 10.0
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 30.0
+    max_attempts: int = 12
+    window_connects: int = 100
+    window_s: float = 600.0
+    max_book_failures: int = 5
+
+
+@dataclass
+class StreamDeps:
+    """Injected I/O: sockets, REST backfill, token, clock, sleep, randomness."""
+
+    ws_url: str
+    ws_auth_url: str | None = None
+    connect: ConnectFactory = websocket_connect
+    fetch_trades: FetchTrades | None = None
+    fetch_ohlc: FetchOhlc | None = None
+    fetch_token: Callable[[], str] | None = None
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random | None = None
+
+
+class _Stop(Exception):
+    """Unwinds the loop when --count or --duration is reached."""
+
+
+@dataclass
+class _Pending:
+    channel: str
+    symbols: set[str]
+    deadline: float
+    method: str
+
+
+class StreamService:
+    """Run subscriptions on one connection and hand verified records to ``emit``."""
+
+    def __init__(
+        self,
+        requests: list[StreamRequest],
+        deps: StreamDeps,
+        options: StreamOptions,
+        emit: Callable[[Record], None],
+        on_event: Callable[[Record], None],
+    ) -> None:
+        if not requests:
+            raise UsageError("nothing to stream", hint="name a channel, or activate subscriptions")
+        private = {r.channel in PRIVATE_CHANNELS for r in requests}
+        if len(private) > 1:
+            raise UsageError(
+                "private channels (executions, balances) and public ones need two connections",
+                hint="run them as two `krx stream` commands",
+            )
+        self.private = private == {True}
+        if self.private and deps.fetch_token is None:
+            raise UsageError("private channels need API credentials", hint="see `krx verify`")
+        self.requests = requests
+        self.deps = deps
+        self.options = options
+        self._write = emit
+        self._on_event = on_event
+        self.rng = deps.rng or random.Random()
+        self.emitted = 0
+        self.reconnects = 0
+        self._decode = json.JSONDecoder(parse_float=str).decode
+        self._ws: WsClient | None = None
+        self._pending: dict[int, _Pending] = {}
+        self._token: str | None = None
+        self._deadline: float | None = None
+        self.handlers: dict[tuple[str, int | None], Handler] = {}
+        for req in requests:
+            self.handlers[(req.channel, req.interval)] = self._handler(req)
+        self._by_channel: dict[str, Handler] = {}
+        for (channel, _interval), handler in self.handlers.items():
+            self._by_channel.setdefault(channel, handler)
+        self._ohlc = {k[1]: h for k, h in self.handlers.items() if k[0] == "ohlc"}
+
+    def _handler(self, req: StreamRequest) -> Handler:
+        if req.channel == "trade":
+            return TradeHandler(self, req, self.deps.fetch_trades)
+        if req.channel == "ohlc":
+            return OhlcHandler(self, req, self.deps.fetch_ohlc)
+        if req.channel == "book":
+            return BookHandler(
+                self,
+                req,
+                levels=self.options.levels,
+                updates=self.options.updates,
+                max_failures=self.options.max_book_failures,
+            )
+        if req.channel == "ticker":
+            return TickerHandler(self, req)
+        if req.channel == "instrument":
+            return InstrumentHandler(self, req)
+        return PrivateHandler(self, req)
+
+    # -- Context for the handlers ------------------------------------------------------------
+    def emit(self, record: Record) -> None:
+        """Write one data record; stop when --count is reached."""
+        self._write(record)
+        self.emitted += 1
+        if self.emitted == self.options.count:
+            raise _Stop
+
+    def event(self, name: str, **fields: Any) -> None:
+        """Report a non-data event (reconnect, backfill, resync, gap)."""
+        self._on_event({"event": name, **fields})
+
+    def resubscribe(self, request: StreamRequest, symbol: str) -> None:
+        """Unsubscribe then subscribe one symbol of a request (a fresh snapshot follows)."""
+        ws = self._ws
+        if ws is None:
+            return
+        ws.unsubscribe(request.params([symbol], self._token))
+        self._subscribe(ws, request, [symbol])
+
+    def sleep(self, seconds: float) -> None:
+        """Wait (the injected sleep)."""
+        self.deps.sleep(seconds)
+
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self) -> int:
+        """Stream until --count / --duration (return records written) or a fatal error."""
+        opts = self.options
+        clock = self.deps.clock
+        self._deadline = None if opts.duration_s is None else clock() + opts.duration_s
+        connects: deque[float] = deque()
+        attempt = 0
+        ever_connected = False
+        reason = ""
+        try:
+            while True:
+                if attempt:
+                    delay = self._backoff(attempt, connects, clock())
+                    self.reconnects += 1
+                    self.event("reconnect", attempt=attempt, delay_s=round(delay, 3), reason=reason)
+                    if self._deadline is not None and clock() + delay >= self._deadline:
+                        return self.emitted
+                    if delay > 0:
+                        self.deps.sleep(delay)
+                connects.append(clock())
+                try:
+                    self._session(reconnect=ever_connected)
+                except ConnectionLost as lost:
+                    reason, healthy = lost.reason, lost.healthy
+                except NetworkError as exc:
+                    reason, healthy = exc.message, False
+                if healthy:
+                    ever_connected = True
+                    attempt = 1
+                else:
+                    attempt += 1
+                if attempt > opts.max_attempts:
+                    msg = f"gave up after {opts.max_attempts} connection attempts: {reason}"
+                    if ever_connected:
+                        raise IntegrityError(msg, hint="the stream could not be kept consistent")
+                    raise NetworkError(msg, hint="check the network or KRX_WS_URL")
+        except _Stop:
+            return self.emitted
+        finally:
+            if self._ws is not None:
+                self._ws.close()
+                self._ws = None
+
+    def _backoff(self, attempt: int, connects: deque[float], now: float) -> float:
+        """Return the delay before connect number ``attempt`` (1 = right after a drop)."""
+        opts = self.options
+        # first retry right away (a random drop); then exponential with jitter
+        delay = 0.0
+        if attempt > 1:
+            cap = min(opts.backoff_max_s, opts.backoff_base_s * 2 ** (attempt - 2))
+            delay = cap * (0.5 + self.rng.random() / 2)
+        while connects and now - connects[0] >= opts.window_s:
+            connects.popleft()
+        if len(connects) >= opts.window_connects:
+            # stay under Cloudflare's per-IP connect limit: wait for the window to free up
+            delay = max(delay, connects[0] + opts.window_s - now)
+        return delay
+
+    def _session(self, *, reconnect: bool) -> None:
+        """Run one connection; raise ConnectionLost(reason, healthy) when it ends."""
+        deps, opts = self.deps, self.options
+        url = deps.ws_auth_url if self.private and deps.ws_auth_url else deps.ws_url
+        if self.private and deps.fetch_token is not None:
+            self._token = deps.fetch_token()  # a new token for every connection
+        ws = WsClient(
+            url,
+            connect=deps.connect,
+            clock=deps.clock,
+            tick_s=opts.tick_s,
+            watchdog_s=opts.watchdog_s,
+            ping_every_s=opts.ping_every_s,
+        )
+        ws.open()
+        self._ws = ws
+        self._pending.clear()
+        healthy = False
+        try:
+            for req in self.requests:
+                self._subscribe(ws, req, None)
+            if reconnect:
+                for each in self.handlers.values():
+                    each.after_reconnect()
+            decode = self._decode
+            by_channel = self._by_channel
+            deadline = self._deadline
+            pending = self._pending
+            while True:
+                text = ws.recv()
+                if text is None:
+                    self._check_time(ws.now)
+                    continue
+                try:
+                    msg = decode(text)
+                except ValueError:
+                    raise ConnectionLost(f"not JSON: {text[:80]!r}") from None
+                channel = msg.get("channel")
+                handler = by_channel.get(channel) if channel is not None else None
+                if handler is not None and "method" not in msg:
+                    if channel == "ohlc" and len(self._ohlc) > 1:
+                        self._dispatch_ohlc(msg)
+                    else:
+                        handler.on_message(msg)
+                    healthy = True
+                elif "method" in msg:
+                    self._on_method(msg)
+                elif channel == "status":
+                    self._on_status(msg)
+                if pending or deadline is not None:
+                    self._check_time(ws.now)
+        except ConnectionLost as lost:
+            raise ConnectionLost(lost.reason, healthy) from None
+        finally:
+            ws.close()
+            self._ws = None
+
+    def _dispatch_ohlc(self, msg: Record) -> None:
+        for c in msg["data"]:
+            handler = self._ohlc.get(c.get("interval"))
+            if handler is not None:
+                handler.on_message({**msg, "data": [c]})
+
+    def _check_time(self, now: float) -> None:
+        if self._deadline is not None and now >= self._deadline:
+            raise _Stop
+        for pending in self._pending.values():
+            if now >= pending.deadline:
+                raise ConnectionLost(f"no ack for {pending.method} {pending.channel}")
+
+    # -- requests and acks -------------------------------------------------------------------
+    def _subscribe(self, ws: WsClient, req: StreamRequest, symbols: list[str] | None) -> None:
+        params = req.params(symbols, self._token)
+        req_id = ws.subscribe(params)
+        names = set(params.get("symbol") or [req.channel])
+        deadline = ws.now + self.options.ack_timeout_s
+        self._pending[req_id] = _Pending(req.channel, names, deadline, "subscribe")
+
+    def _on_method(self, msg: Record) -> None:
+        method = msg.get("method")
+        if method not in ("subscribe", "unsubscribe"):
+            return  # pong, or replies we do not track
+        pending = self._pending.get(msg.get("req_id", -1))
+        result = msg.get("result") or {}
+        symbol = result.get("symbol") or msg.get("symbol")
+        if msg.get("success"):
+            if pending is not None:
+                pending.symbols.discard(symbol or pending.channel)
+                if not pending.symbols:
+                    del self._pending[msg["req_id"]]
+            if method == "subscribe":
+                handler = self._by_channel.get(result.get("channel", ""))
+                if handler is not None:
+                    handler.on_ack(msg)
+            return
+        error = str(msg.get("error", "unknown error"))
+        if method == "unsubscribe" or "already subscribed" in error.lower():
+            return
+        raise _ack_error(error, symbol)
+
+    def _on_status(self, msg: Record) -> None:
+        for item in msg.get("data") or []:
+            system = item.get("system")
+            if system and system != "online":
+                self.event("status", system=system)
+
+
+def _ack_error(error: str, symbol: str | None) -> KrxError:
+    """Map a failed subscribe ack to a KrxError."""
+    if "pair not supported" in error.lower() or "symbol" in error.lower():
+        return UnknownSymbolError(
+            f"Kraken refused symbol {symbol or ''}: {error}".replace("  ", " "),
+            hint="run `krx symbols` to list pairs",
+        )
+    if error.startswith("E"):
+        return from_kraken([error])
+    return KrakenError(f"Kraken refused the subscription: {error}", kraken=[error])

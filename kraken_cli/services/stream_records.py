@@ -1,0 +1,192 @@
+"""Stream requests and the records ``krx stream`` writes (one dict per JSON line).
+
+Numbers stay the exact decimal text of the wire (``parse_float=str``); prices and volumes of
+trades are padded to the pair's precision so WS and REST-backfilled trades look identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from kraken_cli.client.book import norm_decimal
+
+#: User-facing channel names -> WS v2 channel names.
+CHANNELS = {
+    "trades": "trade",
+    "trade": "trade",
+    "ticker": "ticker",
+    "candles": "ohlc",
+    "ohlc": "ohlc",
+    "book": "book",
+    "instrument": "instrument",
+    "executions": "executions",
+    "balances": "balances",
+}
+PRIVATE_CHANNELS = frozenset({"executions", "balances"})
+#: Channels subscribed per symbol.
+SYMBOL_CHANNELS = frozenset({"trade", "ticker", "ohlc", "book"})
+#: Native WS v2 ohlc intervals, minutes.
+OHLC_INTERVALS = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)
+
+
+@dataclass(frozen=True)
+class StreamPair:
+    """A resolved pair: WS v2 symbol, REST pair name and the precisions of the checksum."""
+
+    symbol: str
+    rest_pair: str
+    price_decimals: int
+    qty_decimals: int
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    """One subscription: a WS v2 channel over some pairs (with its interval or depth)."""
+
+    channel: str
+    pairs: tuple[StreamPair, ...] = ()
+    interval: int | None = None
+    depth: int = 10
+
+    def params(self, symbols: list[str] | None = None, token: str | None = None) -> dict[str, Any]:
+        """Return the subscribe ``params`` (all pairs, or only ``symbols``)."""
+        params: dict[str, Any] = {"channel": self.channel}
+        if self.channel in SYMBOL_CHANNELS:
+            params["symbol"] = symbols if symbols is not None else [p.symbol for p in self.pairs]
+        if self.channel == "ohlc":
+            params["interval"] = self.interval or 1
+        elif self.channel == "book":
+            params["depth"] = self.depth
+        elif self.channel == "executions":
+            params["snap_orders"] = True
+        if token is not None:
+            params["token"] = token
+        return params
+
+
+def num(value: object) -> object:
+    """Return a wire number as text (ints that are counts stay ints elsewhere)."""
+    return value if value.__class__ is str else str(value)
+
+
+def fix(value: object, decimals: int) -> str:
+    """Return a decimal text padded to ``decimals`` when that loses nothing."""
+    text = value if isinstance(value, str) else str(value)
+    dot = text.find(".")
+    if dot > 0 and len(text) - dot - 1 == decimals and "e" not in text:
+        return text
+    try:
+        fixed = norm_decimal(text, decimals)
+    except ArithmeticError:
+        return text
+    return fixed if Decimal(fixed) == Decimal(text) else text
+
+
+def iso_from_seconds(value: object) -> str:
+    """Render unix seconds (text, int or float; fractional) as ISO-8601 UTC with µs and Z."""
+    d = Decimal(value if isinstance(value, str) else str(value))
+    secs = int(d)
+    micros = int((d - secs) * 1_000_000)
+    stamp = datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{micros:06d}Z"
+
+
+def iso_to_ns(text: str) -> int:
+    """Return the unix time in nanoseconds of an RFC3339 ``...Z`` timestamp (any fraction)."""
+    base, _, frac = text.rstrip("Z").partition(".")
+    secs = int(datetime.fromisoformat(base).replace(tzinfo=UTC).timestamp())
+    return secs * 1_000_000_000 + int((frac or "0")[:9].ljust(9, "0"))
+
+
+def iso_trim(text: str) -> str:
+    """Drop an all-zero fraction: ``...T17:48:00.000000000Z`` -> ``...T17:48:00Z``."""
+    base, dot, frac = text.rstrip("Z").partition(".")
+    if not dot or not frac.strip("0"):
+        return base + "Z"
+    return f"{base}.{frac.rstrip('0')}Z"
+
+
+def trade_from_rest(symbol: str, row: list[Any], pair: StreamPair) -> dict[str, Any]:
+    """Build a trade record from a REST Trades row ``[price, volume, time, b|s, m|l, misc, id]``."""
+    return {
+        "channel": "trade",
+        "symbol": symbol,
+        "trade_id": int(row[6]),
+        "time": iso_from_seconds(row[2]),
+        "price": fix(row[0], pair.price_decimals),
+        "volume": fix(row[1], pair.qty_decimals),
+        "side": "buy" if row[3] in ("b", "buy") else "sell",
+        "ord_type": "market" if row[4] in ("m", "market") else "limit",
+    }
+
+
+def ohlc_record(c: dict[str, Any]) -> dict[str, Any]:
+    """Build a candle record from a WS v2 ohlc item."""
+    return {
+        "channel": "ohlc",
+        "symbol": c["symbol"],
+        "time": iso_trim(c["interval_begin"]),
+        "open": num(c["open"]),
+        "high": num(c["high"]),
+        "low": num(c["low"]),
+        "close": num(c["close"]),
+        "vwap": num(c["vwap"]),
+        "volume": num(c["volume"]),
+        "count": c.get("trades"),
+        "interval": c.get("interval"),
+    }
+
+
+def ohlc_from_rest(symbol: str, interval: int, row: list[Any]) -> dict[str, Any]:
+    """Build a candle record from a REST OHLC row ``[time, o, h, l, c, vwap, volume, count]``."""
+    stamp = datetime.fromtimestamp(int(row[0]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "channel": "ohlc",
+        "symbol": symbol,
+        "time": stamp,
+        "open": num(row[1]),
+        "high": num(row[2]),
+        "low": num(row[3]),
+        "close": num(row[4]),
+        "vwap": num(row[5]),
+        "volume": num(row[6]),
+        "count": int(row[7]),
+        "interval": interval,
+    }
+
+
+def ticker_record(t: dict[str, Any]) -> dict[str, Any]:
+    """Build a ticker record from a WS v2 ticker item."""
+    rec: dict[str, Any] = {
+        "channel": "ticker",
+        "symbol": t["symbol"],
+        "bid": num(t["bid"]),
+        "ask": num(t["ask"]),
+        "last": num(t["last"]),
+        "volume_24h": num(t["volume"]),
+        "vwap_24h": num(t["vwap"]),
+        "low_24h": num(t["low"]),
+        "high_24h": num(t["high"]),
+    }
+    for key in ("bid_qty", "ask_qty", "change", "change_pct"):
+        if key in t:
+            rec[key] = num(t[key])
+    if "trades" in t:
+        rec["trades_24h"] = t["trades"]
+    if "timestamp" in t:
+        rec["time"] = t["timestamp"]
+    return rec
+
+
+def private_record(channel: str, item: dict[str, Any], sequence: object) -> dict[str, Any]:
+    """Build an executions/balances record: the item with ``channel`` (and ``symbol``) first."""
+    rec: dict[str, Any] = {"channel": channel, "symbol": item.get("symbol") or item.get("asset")}
+    for key, value in item.items():
+        if key != "symbol":
+            rec[key] = str(value) if isinstance(value, float) else value
+    if sequence is not None:
+        rec["sequence"] = sequence
+    return rec

@@ -1,0 +1,174 @@
+"""`krx stream` as a process against the sandbox, with faults: drops, corrupt checksums, stalls."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kraken_cli.client.checksum import book_checksum
+
+pytestmark = pytest.mark.e2e
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+#: The sandbox is local: no need to pace public REST calls (backfill) at Kraken's 1/s.
+CONFIG: dict[str, Any] = {
+    "provider": {"connectors": [], "subscriptions": []},
+    "krx": {"publicCallsPerSecond": 50},
+}
+
+
+def _env(handle: Any, tmp_path: Path, config: dict[str, Any] | None = None) -> dict[str, str]:
+    config_file = tmp_path / "config.provider.json"
+    config_file.write_text(json.dumps(config or CONFIG))
+    env = dict(os.environ)
+    env.update(
+        KRX_CONFIG=str(config_file),
+        KRX_SANDBOX_STATE=str(handle.state_file),
+        KRX_REST_URL=handle.rest_url,
+        KRX_WS_URL=handle.ws_url,
+        KRX_WS_AUTH_URL=handle.ws_auth_url,
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        NO_COLOR="1",
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    return env
+
+
+def stream(
+    handle: Any,
+    tmp_path: Path,
+    *args: str,
+    timeout: float = 60,
+    config: dict[str, Any] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `krx stream ARGS` against ``handle`` (a sandbox) and wait for it."""
+    return subprocess.run(
+        [sys.executable, "-m", "kraken_cli", "stream", *args],
+        capture_output=True,
+        text=True,
+        env=_env(handle, tmp_path, config),
+        cwd=tmp_path,
+        timeout=timeout,
+    )
+
+
+def lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in text.splitlines() if x.strip()]
+
+
+def tape(handle: Any, pair: str = "XXBTZUSD") -> dict[int, dict[str, Any]]:
+    resp = httpx.get(f"{handle.rest_url}/sandbox/tape", params={"pair": pair}, timeout=30)
+    resp.raise_for_status()
+    return {row["trade_id"]: row for row in lines(resp.text)}
+
+
+def test_drops_every_200_messages_5000_trades_match_the_tape(
+    sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    # The sandbox batches the trades of a tick into one message (~15 here): dropping every 20
+    # messages gives a drop every ~300 trades, ~15 drops over 5,000 trades in a few seconds.
+    sb = sandbox_factory(drop_every=20, live_rate=1000, book_rate=1000)
+    n = 5000
+    res = stream(sb, tmp_path, "trades", "BTCUSD", "--count", str(n), "--events", timeout=90)
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = lines(res.stdout)
+    trades = [x for x in out if x.get("channel") == "trade" and "event" not in x]
+    events = [x for x in out if "event" in x]
+    assert len(trades) == n
+    ids = [t["trade_id"] for t in trades]
+    assert ids == list(range(ids[0], ids[0] + n)), "gap or duplicate"
+    assert sum(e["event"] == "reconnect" for e in events) >= 5
+    truth = tape(sb)
+    for t in trades:
+        row = truth[t["trade_id"]]
+        assert Decimal(t["price"]) == Decimal(row["price"])
+        assert Decimal(t["volume"]) == Decimal(row["volume"])
+        assert t["side"] == row["side"] or t["side"][0] == row["side"][0]
+
+
+def test_corrupt_checksum_resyncs_that_symbol_only(
+    sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sb = sandbox_factory(corrupt_checksum_every=15, book_rate=50)
+    res = stream(sb, tmp_path, "book", "BTCUSD", "ETHUSD", "--count", "120", "--events")
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = lines(res.stdout)
+    resyncs = [x for x in out if x.get("event") == "resync"]
+    books = [x for x in out if x.get("channel") == "book" and "event" not in x]
+    assert resyncs and {e["symbol"] for e in resyncs} == {"BTC/USD"}
+    assert {b["symbol"] for b in books} == {"BTC/USD", "ETH/USD"}
+    for b in books:  # every book written verifies against its own checksum
+        assert (
+            book_checksum([tuple(x) for x in b["asks"]], [tuple(x) for x in b["bids"]])
+            == b["checksum"]
+        )
+
+
+def test_stalled_connection_is_detected_by_the_watchdog(
+    sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sb = sandbox_factory(stall_after=10, live_rate=50, book_rate=0)
+    res = stream(sb, tmp_path, "trades", "BTCUSD", "--count", "120", "--watchdog", "1", timeout=60)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "watchdog" in res.stderr
+    ids = [t["trade_id"] for t in lines(res.stdout)]
+    assert ids == list(range(ids[0], ids[0] + 120))
+
+
+def test_head_exits_zero_and_ctrl_c_exits_130(
+    sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sb = sandbox_factory(live_rate=100)
+    env = _env(sb, tmp_path)
+    cmd = [sys.executable, "-m", "kraken_cli", "stream", "trades", "BTCUSD"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    assert json.loads(proc.stdout.readline())["channel"] == "trade"
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+
+
+def test_unknown_symbol_exits_2(sandbox_factory: Callable[..., Any], tmp_path: Path) -> None:
+    sb = sandbox_factory()
+    res = stream(sb, tmp_path, "trades", "NOPEUSD", "--count", "1")
+    assert res.returncode == 2
+    assert "NOPEUSD" in res.stderr
+
+
+def test_no_channel_runs_the_configs_active_subscriptions(
+    sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sb = sandbox_factory(live_rate=200, book_rate=20)
+    subs = [
+        {"type": "PROVIDER_MARKETDATA_TRADE", "symbols": ["BTCUSD"], "active": True},
+        {"type": "PROVIDER_MARKETDATA_ORDERBOOK", "symbols": ["ETHUSD"], "active": True},
+        {"type": "PROVIDER_MARKETDATA_CANDLE", "symbols": ["BTCUSD"], "intervals": ["min1"]},
+        {"type": "PROVIDER_MARKETDATA_TRADE", "symbols": ["ETHUSD"], "active": False},
+    ]
+    config = {**CONFIG, "provider": {"connectors": [], "subscriptions": subs}}
+    res = stream(sb, tmp_path, "--duration", "2", config=config)
+    assert res.returncode == 0, res.stderr[-2000:]
+    seen = {(x["channel"], x["symbol"]) for x in lines(res.stdout)}
+    assert seen == {("trade", "BTC/USD"), ("book", "ETH/USD"), ("ohlc", "BTC/USD")}
