@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 import time
+import types
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
-
-import httpx
 
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
@@ -30,6 +30,17 @@ from kraken_cli.errors import (
     RequestTimeoutError,
     from_kraken,
 )
+
+# httpx imports its own command line (click, rich, pygments: ~40 ms) from its __init__; a stub
+# in its place makes that optional import fail quietly, so the library never loads rich.
+_STUB = types.ModuleType("httpx._main")
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", _STUB)
+try:
+    import httpx
+finally:
+    if sys.modules.get("httpx._main") is _STUB:
+        del sys.modules["httpx._main"]
 
 USER_AGENT = "krx/0.1 (+https://github.com/krx)"
 #: Header and body fields that never appear in a log line.
@@ -127,13 +138,22 @@ class KrakenHttp:
         """Close the connection pool."""
         self._client.close()
 
-    def public(self, method: str, params: Params | None = None) -> Any:
-        """GET /0/public/<method>; unwrap the envelope; map errors; retry idempotent failures."""
+    def public(
+        self,
+        method: str,
+        params: Params | None = None,
+        *,
+        parse_float: Callable[[str], Any] | None = None,
+    ) -> Any:
+        """GET /0/public/<method>; unwrap the envelope; map errors; retry idempotent failures.
+
+        ``parse_float=Decimal`` keeps JSON numbers such as trade times exact.
+        """
         path = f"/0/public/{method}"
 
         def attempt(_: int) -> Any:
             self.pacer.wait(method)
-            return self.send("GET", path, params=params)
+            return self.send("GET", path, params=params, parse_float=parse_float)
 
         def on_retry(n: int, delay: float, exc: KrxError) -> None:
             if isinstance(exc, RateLimitError):
@@ -173,6 +193,7 @@ class KrakenHttp:
         headers: Mapping[str, str] | None = None,
         unwrap: Unwrap = unwrap_spot,
         ok_statuses: Collection[int] = (200,),
+        parse_float: Callable[[str], Any] | None = None,
     ) -> Any:
         """One request, no retry: unwrap the envelope or raise the mapped KrxError."""
         query = {k: str(v) for k, v in (params or {}).items()}
@@ -212,7 +233,7 @@ class KrakenHttp:
         if response.status_code not in ok_statuses:
             raise self._status_error(verb, url, response)
         try:
-            payload = json.loads(response.content)
+            payload = json.loads(response.content, parse_float=parse_float)
         except (ValueError, UnicodeDecodeError) as exc:
             err = NetworkError(
                 f"malformed reply from {url}: not JSON ({_snippet(response.text)})",
