@@ -105,7 +105,7 @@ def test_trade_stream_snapshot_oldest_first_then_live() -> None:
 
 
 def test_ticker_stream_record() -> None:
-    tick = next(f for f in FRAMES if '"feed":"ticker"' in f)
+    tick = next(f for f in FRAMES if '"feed":"ticker","bid"' in f)
     conn = FakeConn([FRAMES[0], FRAMES[1], tick])
     (rec,) = stream(SETTINGS, "ticker", ["PF_XBTUSD"], count=1, connect=lambda u, t: conn)
     assert rec["bid"] == "84001.0" and rec["mark_price"] == "84004.11362574516"
