@@ -19,11 +19,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+# http first: it keeps httpx from importing its command line (click, rich) at start-up.
+from kraken_cli.client.http import USER_AGENT, redact_form
+
+# isort: split
 import httpx
 
 from kraken_cli.client.auth import futures_signature
 from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_futures
-from kraken_cli.client.http import USER_AGENT, redact_form
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
 from kraken_cli.config.settings import Credentials
 from kraken_cli.errors import AuthError, KrxError, NetworkError, RequestTimeoutError
