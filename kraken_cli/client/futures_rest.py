@@ -1,0 +1,393 @@
+"""Kraken Futures REST client: ``Authent`` signing, the futures envelope, errors, rate budget.
+
+Futures is a separate platform (PROTOCOL §7): host ``futures.kraken.com``, paths under
+``/derivatives/api/v3``, its own keys and its envelope ``{"result": "success"|"error", ...,
+"serverTime"}`` with two error shapes (``error: "<word>"`` and ``errors: [{code, message}]``).
+Bodies carry prices as JSON numbers, so this client parses replies itself with
+``parse_float=str`` (``KrakenHttp.send`` parses to float); it reuses the shared retry policy and
+log redaction of :mod:`kraken_cli.client.http`.
+
+https://docs.kraken.com/api/docs/guides/futures-rest
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+# http first: it keeps httpx from importing its command line (click, rich) at start-up.
+from kraken_cli.client.http import USER_AGENT, redact_form
+
+# isort: split
+import httpx
+
+from kraken_cli.client.auth import futures_signature
+from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_futures
+from kraken_cli.client.retry import RetryPolicy, run_with_retry
+from kraken_cli.config.settings import Credentials
+from kraken_cli.errors import AuthError, KrxError, NetworkError, RequestTimeoutError
+from kraken_cli.models.futures import loads
+
+V3 = "/derivatives/api/v3"
+CHARTS = "/api/charts/v1"
+DOCS = "https://docs.kraken.com/api/docs/futures-api"
+
+#: §7.6 cost of each private /derivatives endpoint in the 500-per-10-s budget.
+COSTS = {
+    "sendorder": 10,
+    "editorder": 10,
+    "cancelorder": 10,
+    "cancelallorders": 25,
+    "cancelallordersafter": 25,
+    "accounts": 2,
+    "openpositions": 2,
+    "openorders": 2,
+    "fills": 2,
+}
+FILLS_SINCE_COST = 25
+#: Resolutions the charts API serves (§7.4).
+RESOLUTIONS = ("1m", "5m", "15m", "30m", "1h", "4h", "12h", "1d", "1w")
+
+Params = Mapping[str, str | int]
+
+
+class FuturesBudget:
+    """Client-side pacing of the §7.6 budget: ``capacity`` points refilled over ``window_s``."""
+
+    def __init__(
+        self,
+        capacity: float = 500.0,
+        window_s: float = 10.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.capacity = capacity
+        self.rate = capacity / window_s
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = capacity
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def spend(self, cost: float) -> float:
+        """Take ``cost`` points, sleeping first if the budget is short; return seconds slept."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            self._tokens -= cost
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def penalize(self) -> None:
+        """Empty the budget after an ``apiLimitExceeded`` so the next call waits a full refill."""
+        with self._lock:
+            self._tokens = min(self._tokens, 0.0)
+            self._at = self._clock()
+
+
+class MsNonce:
+    """Millisecond nonces, strictly increasing within the process (futures tolerates reorder)."""
+
+    def __init__(self, wall: Callable[[], float] = time.time) -> None:
+        self._wall = wall
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            self._last = max(self._last + 1, int(self._wall() * 1000))
+            return self._last
+
+
+class FuturesRest:
+    """Synchronous Kraken Futures REST client over httpx with an injectable transport."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        budget: FuturesBudget | None = None,
+        nonce: Callable[[], int] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+        debug_log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.budget = budget or FuturesBudget(clock=clock, sleep=sleep)
+        self.nonce = nonce or MsNonce(wall)
+        self._clock, self._sleep, self._wall, self._rng = clock, sleep, wall, rng
+        self._debug = debug_log
+        #: ``serverTime`` of the last envelope and the wall-clock span of that exchange.
+        self.last_server_time: str | None = None
+        self.last_span: tuple[float, float] | None = None
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> FuturesRest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    # -- transport ---------------------------------------------------------------------------
+    def _exchange(
+        self, verb: str, path: str, query: str, body: str | None, headers: Mapping[str, str]
+    ) -> httpx.Response:
+        url = path + (f"?{query}" if query else "")
+        shown = f"{self.base_url}{path}" + (f"?{redact_form(query)}" if query else "")
+        if body:
+            shown += f" body={redact_form(body)}"
+        req_headers = dict(headers)
+        if body is not None:
+            req_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        t0, w0 = self._clock(), self._wall()
+        try:
+            response = self._client.request(verb, url, content=body, headers=req_headers)
+        except httpx.TimeoutException as exc:
+            self._log(f"{verb} {shown} -> timeout")
+            raise RequestTimeoutError(
+                f"{verb} {self.base_url}{path} timed out after {self.timeout:g} s",
+                hint="Kraken Futures did not answer in time; check the network",
+            ) from exc
+        except httpx.TransportError as exc:
+            self._log(f"{verb} {shown} -> {type(exc).__name__}")
+            raise NetworkError(
+                f"cannot reach {self.base_url}: {type(exc).__name__}: {exc}",
+                hint="check the network, proxy and KRX_FUTURES_URL",
+            ) from exc
+        self.last_span = (w0, self._wall())
+        ms = round((self._clock() - t0) * 1000)
+        self._log(f"{verb} {shown} -> {response.status_code} in {ms} ms")
+        return response
+
+    def _envelope(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            payload = loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise status_error(response.status_code, response.text) from exc
+        if not isinstance(payload, dict):
+            raise status_error(response.status_code, response.text)
+        if isinstance(payload.get("serverTime"), str):
+            self.last_server_time = payload["serverTime"]
+        if response.status_code == 429 and payload.get("result") != "error":
+            raise status_error(429, response.text)
+        return unwrap_futures(payload, response.status_code)
+
+    def _call(self, attempt_fn: Callable[[int], dict[str, Any]], retry: bool) -> dict[str, Any]:
+        if not retry:
+            return attempt_fn(1)
+
+        def on_retry(n: int, delay: float, exc: KrxError) -> None:
+            self._log(f"retry {n} in {delay:.2f} s after: {exc.message}")
+
+        return run_with_retry(
+            attempt_fn,
+            self.retry,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+            wall=self._wall,
+            on_retry=on_retry,
+        )
+
+    def public(self, endpoint: str, params: Params | None = None) -> dict[str, Any]:
+        """GET a public v3 endpoint (no cost in the budget); unwrap; retry transient failures."""
+        query = urlencode({k: str(v) for k, v in (params or {}).items()})
+        path = f"{V3}/{endpoint}"
+        return self._call(
+            lambda _: self._envelope(self._exchange("GET", path, query, None, {})), True
+        )
+
+    def private(
+        self,
+        verb: str,
+        endpoint: str,
+        params: Params | None = None,
+        *,
+        idempotent: bool,
+        cost: float | None = None,
+    ) -> dict[str, Any]:
+        """Sign (fresh nonce per attempt) and send a private v3 call; only GETs are retried."""
+        creds = self.credentials
+        if creds is None:
+            raise AuthError(
+                "no Kraken Futures API key configured",
+                hint="set KRAKEN_FUTURES_API_KEY and KRAKEN_FUTURES_API_SECRET (keys are made "
+                "in the Futures UI; spot keys do not work there) or add them to the config",
+            )
+        data = urlencode({k: str(v) for k, v in (params or {}).items()})
+        path = f"{V3}/{endpoint}"
+        spend = COSTS.get(endpoint, 1) if cost is None else cost
+
+        def attempt(_: int) -> dict[str, Any]:
+            self.budget.spend(spend)
+            nonce = str(self.nonce())
+            headers = {
+                "APIKey": creds.key,
+                "Nonce": nonce,
+                "Authent": futures_signature(creds.secret, path, data, nonce),
+            }
+            if verb == "GET":
+                response = self._exchange("GET", path, data, None, headers)
+            else:
+                response = self._exchange(verb, path, "", data, headers)
+            try:
+                return self._envelope(response)
+            except KrxError as exc:
+                if exc.kraken and exc.kraken[0] == "apiLimitExceeded":
+                    self.budget.penalize()
+                raise
+
+        return self._call(attempt, idempotent)
+
+    def _log(self, line: str) -> None:
+        if self._debug is not None:
+            self._debug(line)
+
+    # -- public endpoints --------------------------------------------------------------------
+    def instruments(self) -> list[dict[str, Any]]:
+        """List every futures instrument.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/get-instruments
+        """
+        return list(self.public("instruments").get("instruments", []))
+
+    def tickers(self) -> list[dict[str, Any]]:
+        """Return the tickers of every instrument, index and reference rate.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/get-tickers
+        """
+        return list(self.public("tickers").get("tickers", []))
+
+    def orderbook(self, symbol: str) -> dict[str, Any]:
+        """Return ``{"bids": [[price, size], ...], "asks": [...]}`` for one contract.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/get-orderbook
+        """
+        return dict(self.public("orderbook", {"symbol": symbol}).get("orderBook", {}))
+
+    def history(self, symbol: str, last_time: str | None = None) -> list[dict[str, Any]]:
+        """Return up to 100 public trades, newest first, before ``last_time`` (ISO).
+
+        https://docs.kraken.com/api/docs/futures-api/trading/get-history
+        """
+        params: dict[str, str] = {"symbol": symbol}
+        if last_time:
+            params["lastTime"] = last_time
+        return list(self.public("history", params).get("history", []))
+
+    def charts(
+        self, tick_type: str, symbol: str, resolution: str, from_s: int, to_s: int
+    ) -> dict[str, Any]:
+        """Return one page ``{"candles": [...], "more_candles": bool}`` of the charts API.
+
+        https://docs.kraken.com/api/docs/futures-api/charts/candles
+        """
+        path = f"{CHARTS}/{tick_type}/{symbol}/{resolution}"
+        query = urlencode({"from": from_s, "to": to_s})
+
+        def attempt(_: int) -> dict[str, Any]:
+            response = self._exchange("GET", path, query, None, {})
+            if response.status_code == 200:
+                try:
+                    payload = loads(response.content)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise status_error(200, response.text) from exc
+                if isinstance(payload, dict) and "candles" in payload:
+                    return payload
+            raise charts_error(response.status_code, response.text, path)
+
+        return self._call(attempt, True)
+
+    # -- private endpoints -------------------------------------------------------------------
+    def accounts(self) -> dict[str, Any]:
+        """Return every account (cash, margin, flex) with balances and margin figures.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/get-accounts
+        """
+        return dict(self.private("GET", "accounts", idempotent=True).get("accounts", {}))
+
+    def openpositions(self) -> list[dict[str, Any]]:
+        """Return the open positions.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/get-open-positions
+        """
+        reply = self.private("GET", "openpositions", idempotent=True)
+        return list(reply.get("openPositions", []))
+
+    def openorders(self) -> list[dict[str, Any]]:
+        """Return the open orders.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/get-open-orders
+        """
+        return list(self.private("GET", "openorders", idempotent=True).get("openOrders", []))
+
+    def fills(self, last_fill_time: str | None = None) -> list[dict[str, Any]]:
+        """Return recent fills (100 max), before ``last_fill_time`` when given.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/get-fills
+        """
+        params = {"lastFillTime": last_fill_time} if last_fill_time else None
+        cost = FILLS_SINCE_COST if last_fill_time else COSTS["fills"]
+        reply = self.private("GET", "fills", params, idempotent=True, cost=cost)
+        return list(reply.get("fills", []))
+
+    def sendorder(self, params: Params) -> dict[str, Any]:
+        """Place an order (never retried); return ``sendStatus``.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/send-order
+        """
+        return dict(self.private("POST", "sendorder", params, idempotent=False)["sendStatus"])
+
+    def editorder(self, params: Params) -> dict[str, Any]:
+        """Edit an open order (``orderId`` or ``cliOrdId``); return ``editStatus``.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/edit-order-spring
+        """
+        return dict(self.private("POST", "editorder", params, idempotent=False)["editStatus"])
+
+    def cancelorder(
+        self, order_id: str | None = None, cli_ord_id: str | None = None
+    ) -> dict[str, Any]:
+        """Cancel one order by ``order_id`` or ``cliOrdId``; return ``cancelStatus``.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/cancel-order
+        """
+        params = {"order_id": order_id} if order_id else {"cliOrdId": cli_ord_id or ""}
+        reply = self.private("POST", "cancelorder", params, idempotent=False)
+        return dict(reply["cancelStatus"])
+
+    def cancelallorders(self, symbol: str | None = None) -> dict[str, Any]:
+        """Cancel all open orders (of one symbol when given); return ``cancelStatus``.
+
+        https://docs.kraken.com/api/docs/futures-api/trading/cancel-all-orders
+        """
+        params = {"symbol": symbol} if symbol else None
+        reply = self.private("POST", "cancelallorders", params, idempotent=False)
+        return dict(reply.get("cancelStatus", {}))

@@ -1,0 +1,167 @@
+"""Futures streams as SPEC stream records: ``trade``, ``ticker``, ``book`` lines.
+
+Each record carries ``channel`` and ``symbol`` (the futures symbol) plus the record fields of
+the matching REST command. A book ``seq`` gap triggers a resnapshot (unsubscribe + subscribe)
+and a ``resync`` event; a dropped connection reconnects with backoff and a ``reconnect`` event.
+Events go to ``on_event`` (the CLI prints them to stderr, or stdout with ``--events``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from kraken_cli.client.futures_ws import (
+    BookGap,
+    Connect,
+    FuturesBook,
+    FuturesWs,
+    check_alert,
+    default_connect,
+)
+from kraken_cli.config.settings import Settings
+from kraken_cli.errors import IntegrityError, NetworkError, UsageError
+from kraken_cli.models.futures import iso_ms, normalize_symbol, num
+
+FEEDS = {"trades": "trade", "trade": "trade", "ticker": "ticker", "book": "book"}
+MAX_RESYNCS = 20
+MAX_RECONNECTS = 5
+
+Event = Callable[[dict[str, Any]], None]
+
+
+def stream(
+    settings: Settings,
+    channel: str,
+    symbols: Sequence[str],
+    *,
+    depth: int = 10,
+    count: int | None = None,
+    on_event: Event | None = None,
+    connect: Connect = default_connect,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[dict[str, Any]]:
+    """Yield stream records of ``channel`` (trades|ticker|book) for futures ``symbols``."""
+    feed = FEEDS.get(channel)
+    if feed is None:
+        raise UsageError(
+            f"futures streams serve trades, ticker and book, not {channel!r}",
+            hint="krx stream trades|ticker|book SYMBOL --market futures",
+        )
+    if not symbols:
+        raise UsageError("name at least one futures symbol", hint="e.g. PF_XBTUSD")
+    products = [normalize_symbol(s) for s in symbols]
+    emit = on_event or (lambda _e: None)
+    ws = FuturesWs(settings.endpoints.futures_ws_url, settings.futures, connect=connect)
+    sent = 0
+    reconnects = 0
+    while True:
+        try:
+            for record in _session(ws, feed, products, depth, emit):
+                yield record
+                sent += 1
+                reconnects = 0
+                if count is not None and sent >= count:
+                    return
+        except NetworkError as exc:
+            reconnects += 1
+            if reconnects > MAX_RECONNECTS:
+                raise
+            delay = min(30.0, 0.5 * 2**reconnects)
+            emit({"event": "reconnect", "reason": exc.message, "in_s": delay})
+            sleep(delay)
+        finally:
+            ws.close()
+
+
+def _session(
+    ws: FuturesWs, feed: str, products: list[str], depth: int, emit: Event
+) -> Iterator[dict[str, Any]]:
+    ws.open()
+    ws.subscribe(feed, products)
+    books = {p: FuturesBook(p) for p in products}
+    resyncs = 0
+    while True:
+        frame = ws.recv()
+        if "event" in frame:  # info, subscribed, unsubscribed acks carry no data
+            check_alert(frame)
+            continue
+        kind = frame.get("feed")
+        if kind == "trade_snapshot":
+            for raw in reversed(frame.get("trades", [])):  # newest first on the wire
+                yield trade_record(raw)
+        elif kind == "trade":
+            yield trade_record(frame)
+        elif kind == "ticker":
+            yield ticker_record(frame)
+        elif kind == "book_snapshot":
+            book = books[str(frame["product_id"]).upper()]
+            book.snapshot(frame)
+            yield _book_record(book, depth, frame)
+        elif kind == "book":
+            book = books[str(frame["product_id"]).upper()]
+            if book.seq is None:
+                continue  # waiting for the resnapshot
+            try:
+                book.apply(frame)
+            except BookGap as gap:
+                resyncs += 1
+                if resyncs > MAX_RESYNCS:
+                    raise IntegrityError(
+                        f"futures book kept skipping seq ({resyncs} resnapshots)",
+                        hint="the connection is losing messages; try again later",
+                    ) from gap
+                emit({"event": "resync", "symbol": book.symbol, "reason": gap.message})
+                ws.unsubscribe("book", [book.symbol])
+                ws.subscribe("book", [book.symbol])
+                continue
+            yield _book_record(book, depth, frame)
+
+
+def trade_record(raw: dict[str, Any]) -> dict[str, Any]:
+    """Map a futures ``trade`` frame to a trade stream record."""
+    return {
+        "channel": "trade",
+        "symbol": str(raw.get("product_id", "")).upper(),
+        "trade_id": raw.get("uid"),
+        "time": iso_ms(int(raw["time"])),
+        "price": num(raw.get("price")),
+        "volume": num(raw.get("qty")),
+        "side": raw.get("side"),
+        "ord_type": "market" if raw.get("type", "fill") == "fill" else raw.get("type"),
+        "seq": raw.get("seq"),
+    }
+
+
+def ticker_record(raw: dict[str, Any]) -> dict[str, Any]:
+    """Map a futures ``ticker`` frame to a ticker stream record (+ mark/funding extras)."""
+    return {
+        "channel": "ticker",
+        "symbol": str(raw.get("product_id", "")).upper(),
+        "bid": num(raw.get("bid")),
+        "ask": num(raw.get("ask")),
+        "last": num(raw.get("last")),
+        "volume_24h": num(raw.get("volume")),
+        "vwap_24h": None,
+        "low_24h": None,
+        "high_24h": None,
+        "mark_price": num(raw.get("markPrice")),
+        "index_price": num(raw.get("index")),
+        "funding_rate": num(raw.get("funding_rate")),
+        "time": iso_ms(int(raw["time"])) if raw.get("time") is not None else None,
+    }
+
+
+def _book_record(book: FuturesBook, depth: int, frame: dict[str, Any]) -> dict[str, Any]:
+    bids, asks = book.levels(depth)
+    stamp = frame.get("timestamp")
+    return {
+        "channel": "book",
+        "symbol": book.symbol,
+        "time": iso_ms(int(stamp)) if stamp is not None else None,
+        "bids": bids,
+        "asks": asks,
+        "checksum": None,
+        "seq": book.seq,
+    }

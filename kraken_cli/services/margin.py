@@ -1,0 +1,138 @@
+"""Spot margin: open positions with unrealised P&L, trade balance, margin error explanations.
+
+Built on the private engineer's ``SpotPrivate.call(method, data, *, idempotent)``; any object
+with that method works (tests pass a fake).
+
+https://docs.kraken.com/api/docs/rest-api/get-open-positions
+https://docs.kraken.com/api/docs/rest-api/get-trade-balance
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from kraken_cli.errors import KrxError
+from kraken_cli.models.times import iso_from_unix
+
+
+class PrivateCaller(Protocol):
+    """What margin needs from ``kraken_cli.client.spot_private.SpotPrivate``."""
+
+    def call(self, method: str, data: dict[str, str], *, idempotent: bool) -> Any: ...
+
+
+#: TradeBalance keys -> record fields (PROTOCOL §2.5).
+TRADE_BALANCE_FIELDS = (
+    ("equivalent_balance", "eb"),
+    ("trade_balance", "tb"),
+    ("margin_used", "m"),
+    ("unrealized_pnl", "n"),
+    ("cost_basis", "c"),
+    ("valuation", "v"),
+    ("equity", "e"),
+    ("free_margin", "mf"),
+    ("margin_level", "ml"),
+    ("unexecuted_value", "uv"),
+)
+
+#: Margin error strings -> what they mean and what to do.
+MARGIN_HINTS = {
+    "EOrder:Insufficient margin": (
+        "Kraken has no margin to lend for this market right now (pool exhausted); try a "
+        "smaller size or later"
+    ),
+    "EOrder:Margin level too low": (
+        "your margin level (equity / used margin) would drop under the minimum; add "
+        "collateral, close positions or lower the size (`krx account trade-balance`)"
+    ),
+    "EOrder:Margin allowance exceeded": (
+        "the order exceeds your margin borrowing limit for your verification tier"
+    ),
+    "EOrder:Margin position size exceeded": "the position would exceed the maximum size",
+    "EOrder:Insufficient funds": (
+        "not enough free collateral; check `krx account trade-balance` (free_margin)"
+    ),
+    "EOrder:Cannot open position": "margin trading is not allowed for this account or pair",
+    "EOrder:Cannot open opposing position": "close the opposing position first",
+    "EOrder:Positions limit exceeded": "too many open positions; close some first",
+    "EOrder:Unknown position": "no such position id (`krx account positions`)",
+    "EOrder:Reduce only": "reduce-only orders need an open position they reduce",
+}
+
+
+def margin_hint(error: KrxError | str) -> str | None:
+    """Return the explanation for a margin error (a KrxError or Kraken's string)."""
+    texts = [error] if isinstance(error, str) else (error.kraken or [error.message])
+    for text in texts:
+        body = text.removeprefix("Kraken: ")
+        for prefix, hint in MARGIN_HINTS.items():
+            if body.startswith(prefix):
+                return hint
+    return None
+
+
+def explain(error: KrxError) -> KrxError:
+    """Attach the margin explanation to ``error`` as its hint (when it is a margin error)."""
+    hint = margin_hint(error)
+    if hint:
+        error.hint = hint
+    return error
+
+
+def positions(private: PrivateCaller, *, consolidate: bool = False) -> list[dict[str, Any]]:
+    """Return open margin positions with unrealised P&L (``docalcs``), or one row per market."""
+    data = {"docalcs": "true"}
+    if consolidate:
+        data["consolidation"] = "market"
+    try:
+        result = private.call("OpenPositions", data, idempotent=True)
+    except KrxError as exc:
+        raise explain(exc) from None
+    if isinstance(result, list):  # consolidation=market answers an array
+        return [_consolidated(row) for row in result]
+    return [_position(pid, row) for pid, row in sorted((result or {}).items())]
+
+
+def _position(pid: str, raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "position_id": pid,
+        "symbol": raw.get("pair"),
+        "side": raw.get("type"),
+        "volume": raw.get("vol"),
+        "volume_closed": raw.get("vol_closed"),
+        "cost": raw.get("cost"),
+        "fee": raw.get("fee"),
+        "margin": raw.get("margin"),
+        "value": raw.get("value"),
+        "pnl": raw.get("net"),
+        "opened": iso_from_unix(raw["time"]) if raw.get("time") is not None else None,
+        "order_id": raw.get("ordertxid"),
+        "status": raw.get("posstatus"),
+        "type": raw.get("ordertype"),
+        "terms": raw.get("terms"),
+        "rollover": iso_from_unix(raw["rollovertm"]) if raw.get("rollovertm") else None,
+    }
+
+
+def _consolidated(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "symbol": raw.get("pair"),
+        "side": raw.get("type"),
+        "positions": raw.get("positions"),
+        "leverage": raw.get("leverage"),
+        "volume": raw.get("vol"),
+        "volume_closed": raw.get("vol_closed"),
+        "cost": raw.get("cost"),
+        "fee": raw.get("fee"),
+        "margin": raw.get("margin"),
+        "value": raw.get("value"),
+        "pnl": raw.get("net"),
+    }
+
+
+def trade_balance(private: PrivateCaller, asset: str = "ZUSD") -> dict[str, Any]:
+    """Return the trade balance record: equity, margin used, free margin, margin level."""
+    result = private.call("TradeBalance", {"asset": asset}, idempotent=True) or {}
+    record: dict[str, Any] = {"asset": asset}
+    record |= {name: result.get(key) for name, key in TRADE_BALANCE_FIELDS}
+    return record

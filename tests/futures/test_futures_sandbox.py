@@ -1,0 +1,167 @@
+"""The futures sandbox routes on a bare Starlette app, driven by the real krx client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from kraken_cli.client.auth import futures_ws_challenge
+from kraken_cli.client.futures_rest import FuturesRest
+from kraken_cli.config.settings import Credentials, Settings
+from kraken_cli.errors import (
+    AuthError,
+    InvalidNonceError,
+    OrderError,
+    UnknownSymbolError,
+    UsageError,
+)
+from kraken_cli.sandbox.futures import FuturesState, futures_routes
+from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
+from kraken_cli.services import futures_account as fa
+from kraken_cli.services import futures_market as fm
+from kraken_cli.services import futures_trading as ft
+
+NOW_MS = 1_790_265_600_000 + 37 * 60_000 + 12_345
+
+
+def make_state() -> FuturesState:
+    return FuturesState.from_seed(7, clock_ms=lambda: NOW_MS, ws_interval=0.01)
+
+
+@pytest.fixture
+def state() -> FuturesState:
+    return make_state()
+
+
+@pytest.fixture
+def http(state: FuturesState) -> Iterator[TestClient]:
+    app = Starlette(routes=[Mount("/futures", routes=futures_routes(state))])
+    with TestClient(app, base_url="http://sandbox") as tc:
+        yield tc
+
+
+def client_for(tc: TestClient, creds: Credentials | None = None) -> FuturesRest:
+    return FuturesRest(
+        "http://sandbox/futures",
+        creds or Credentials(DEFAULT_KEY, DEFAULT_SECRET),
+        transport=tc._transport,
+    )
+
+
+NOW = datetime.fromtimestamp(NOW_MS / 1000, UTC)
+
+
+def test_market_services_against_sandbox(http: TestClient) -> None:
+    fc = client_for(http)
+    assert "PF_XBTUSD" in [r["symbol"] for r in fm.symbols(fc)]
+    tick = fm.ticker(fc, ["BTCUSD"])[0]
+    assert tick["symbol"] == "PF_XBTUSD" and tick["bid"] < tick["ask"]
+    book = fm.orderbook(fc, "PF_XBTUSD", depth=5)
+    assert len(book["bids"]) == 5 and "." in book["bids"][0][1]
+    trades = fm.trades(fc, "PF_XBTUSD", since=NOW - timedelta(hours=3), until=NOW)
+    assert len(trades) == 180  # one tape trade per minute
+    candles = fm.candles(fc, "PF_XBTUSD", "h1", since=NOW - timedelta(hours=3), until=NOW)
+    assert len(candles) == 3
+    last_full = candles[-2]
+    hour = [t for t in trades if t["time"].startswith(last_full["time"][:13])]
+    assert last_full["open"] == hour[0]["price"] and last_full["close"] == hour[-1]["price"]
+
+
+def test_sandbox_is_deterministic(http: TestClient) -> None:
+    again = make_state()
+    app = Starlette(routes=[Mount("/futures", routes=futures_routes(again))])
+    with TestClient(app, base_url="http://sandbox") as other:
+        a = fm.orderbook(client_for(http), "PF_ETHUSD")
+        b = fm.orderbook(client_for(other), "PF_ETHUSD")
+    assert a == b
+
+
+def test_error_shapes(http: TestClient) -> None:
+    reply = http.get("/futures/derivatives/api/v3/orderbook?symbol=NOPE")
+    assert reply.status_code == 400
+    assert reply.json()["errors"] == [{"code": 11, "message": "Argument invalid: symbol"}]
+    assert http.get("/futures/api/charts/v1/trade/PF_XBTUSD/2h").text == "Invalid resolution"
+    fc = client_for(http)
+    with pytest.raises(UnknownSymbolError):
+        fc.orderbook("NOPE")
+    with pytest.raises(UsageError, match="Invalid resolution"):
+        fc.charts("trade", "PF_XBTUSD", "2h", 0, 1)
+    bad = client_for(http, Credentials(DEFAULT_KEY, "d3Jvbmc="))
+    with pytest.raises(AuthError):
+        bad.accounts()
+
+
+def test_order_flow(http: TestClient) -> None:
+    fc = client_for(http)
+    price = fm.ticker(fc, ["PF_XBTUSD"])[0]["last"]
+    low = str(int(price) - 5000)
+    rec = ft.add_order(fc, "BTCUSD", "buy", "0.0100", price=low, cl_ord_id="krx-1")
+    assert rec["status"] == "placed"
+    orders = fa.open_orders(fc)
+    assert [o["cl_ord_id"] for o in orders] == ["krx-1"] and orders[0]["price"] == low
+    assert ft.edit_order(fc, rec["order_id"], price=str(int(low) - 1))["status"] == "edited"
+    assert ft.cancel_orders(fc, ["krx-1"])[0]["status"] == "cancelled"
+    market = ft.add_order(fc, "PF_XBTUSD", "buy", "0.0100", order_type="market")
+    assert market["filled"] == "0.0100"
+    pos = fa.positions(fc)
+    assert pos[0]["symbol"] == "PF_XBTUSD" and pos[0]["size"] == "0.0100"
+    assert fa.fills(fc)[0]["cl_ord_id"] == market["cl_ord_id"]
+    with pytest.raises(OrderError, match="insufficientAvailableFunds"):
+        ft.add_order(fc, "PF_XBTUSD", "buy", "100", order_type="market")
+    rows = ft.verify_futures(Settings(futures=Credentials(DEFAULT_KEY, DEFAULT_SECRET)), client=fc)
+    assert all(r["ok"] for r in rows if r["check"] != "futures clock skew")
+
+
+def test_nonce_duplicate_rejected(http: TestClient) -> None:
+    fc = FuturesRest(
+        "http://sandbox/futures",
+        Credentials(DEFAULT_KEY, DEFAULT_SECRET),
+        transport=http._transport,
+        nonce=lambda: 42,
+    )
+    fc.accounts()
+    with pytest.raises(InvalidNonceError):
+        fc.accounts()
+
+
+def test_ws_public_and_private(http: TestClient, state: FuturesState) -> None:
+    with http.websocket_connect("/futures/ws/v1") as ws:
+        assert ws.receive_json() == {"event": "info", "version": 1}
+        ws.send_json({"event": "subscribe", "feed": "book", "product_ids": ["PF_XBTUSD"]})
+        assert ws.receive_json()["event"] == "subscribed"
+        snap = json.loads(ws.receive_text())
+        assert snap["feed"] == "book_snapshot" and snap["seq"] == 1000
+        delta = ws.receive_json()
+        assert delta["feed"] == "book" and delta["seq"] == 1001
+        ws.send_json({"event": "subscribe", "feed": "nope", "product_ids": ["PF_XBTUSD"]})
+        ws.send_json({"event": "subscribe", "feed": "fills", "api_key": DEFAULT_KEY})
+        ws.send_json({"event": "challenge", "api_key": DEFAULT_KEY})
+        seen: list[dict[str, object]] = []
+        while not any(m.get("event") == "challenge" for m in seen):
+            seen.append(ws.receive_json())
+        alerts = [m["message"] for m in seen if m.get("event") == "alert"]
+        assert alerts == [
+            "Couldn't subscribe to invalid feed",
+            "Failed to subscribe to authenticated feed",
+        ]
+        challenge = str(next(m for m in seen if m.get("event") == "challenge")["message"])
+        ws.send_json(
+            {
+                "event": "subscribe",
+                "feed": "fills",
+                "api_key": DEFAULT_KEY,
+                "original_challenge": challenge,
+                "signed_challenge": futures_ws_challenge(DEFAULT_SECRET, challenge),
+            }
+        )
+        while True:
+            msg = ws.receive_json()
+            if msg.get("feed") == "fills":
+                assert msg["event"] == "subscribed"
+                break
