@@ -71,7 +71,17 @@ def sandbox(
         str, typer.Option(help="online | maintenance | cancel_only | post_only | limit_only")
     ] = "online",
 ) -> None:
-    """Run a protocol-faithful fake Kraken (REST + WebSocket v2) on loopback."""
+    """Run a protocol-faithful fake Kraken (REST + WebSocket v2) on loopback.
+
+    It prints its URLs and API key when ready and writes a state file, so that
+    `krx --sandbox ...` in another shell finds it. Ctrl-C stops it.
+
+    \b
+    Examples:
+      krx sandbox --port 0                       # pick a free port
+      krx sandbox --seed 7 --drop-every 200      # same market, WS dropped every 200 messages
+      krx sandbox --permissions query-funds      # a restricted key, to try `krx verify`
+    """
     if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
         raise ConfigError(
             "the sandbox needs the 'sandbox' extra",

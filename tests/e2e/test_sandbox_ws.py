@@ -197,7 +197,7 @@ def test_trade_ticker_ohlc_instrument(sandbox: SandboxHandle) -> None:
         assert_shape(_floatify(candle), real("ws-v2-ohlc.json"))
         begin = candle["data"][0]["interval_begin"]
         assert len(begin.split(".")[1]) == 10 and begin.endswith("Z")
-        heartbeat = until(ws, lambda m: m.get("channel") == "heartbeat", limit=5)
+        heartbeat = until(ws, lambda m: m.get("channel") == "heartbeat", limit=20)
         assert heartbeat == real("ws-v2-heartbeat.json")
         subscribe(ws, 4, channel="instrument")
         instrument = until(ws, lambda m: m.get("channel") == "instrument")

@@ -234,15 +234,6 @@ def test_candles_since_until_filter() -> None:
     assert [c.time for c in got] == [1790352000]
 
 
-def test_candles_beyond_window_and_non_native_raise_usage() -> None:
-    svc, _ = service()
-    with pytest.raises(UsageError, match="720-candle OHLC window"):
-        list(svc.get_candles("BTCUSD", parse_interval("h1"), datetime(2020, 1, 1, tzinfo=UTC)))
-    with pytest.raises(UsageError, match="not served") as info:
-        list(svc.get_candles("BTCUSD", parse_interval("h2")))
-    assert info.value.hint
-
-
 def test_select_candles_without_last_drops_final_row_and_dedupes() -> None:
     rows = sample("rest-public-OHLC.json")["result"]["XXBTZUSD"]
     candles = [parse_ohlc_row(r, "BTC/USD") for r in rows + rows[:1]]
