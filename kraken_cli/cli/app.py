@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import os
@@ -168,7 +169,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     activate(AppState(format=os.environ.get("KRX_FORMAT", "jsonl"), debug=debug))
     try:
         result = command.main(args=args, prog_name="krx", standalone_mode=False)
-        return result if isinstance(result, int) else exit_codes.SUCCESS
+        code = result if isinstance(result, int) else exit_codes.SUCCESS
+        if code == exit_codes.INTERRUPTED:  # typer's core returns 130 for Ctrl-C
+            sys.stderr.write("\nkrx: interrupted\n")
+        return code
     except typer.Exit as exc:
         return int(exc.exit_code)
     except ClickException as exc:
@@ -179,6 +183,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         return exit_codes.INTERRUPTED
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    except SystemExit as exc:
+        # typer's core turns EPIPE into sys.exit(1); for `| head` that is success.
+        cause = exc.__context__
+        if isinstance(cause, OSError) and cause.errno == errno.EPIPE:
+            return _quiet_broken_pipe()
+        raise
     except KrxError as exc:
         if debug:
             import traceback

@@ -133,17 +133,29 @@ def _render_table(
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=out, soft_wrap=False)
     if not rows:
-        console.print("(no rows)", style="dim")
+        Console(file=out).print("(no rows)", style="dim")
         return
     header = _columns_of(rows[0], columns)
+    cells = [[_cell(row.get(key)) for key in header] for row in rows]
+    widths = [max(len(key), *(len(line[i]) for line in cells)) for i, key in enumerate(header)]
+    natural = sum(widths) + 3 * len(widths) + 1
+    console = Console(file=out, soft_wrap=False)
+    if not console.is_terminal:
+        # Piped or redirected: never cut a number to fit an assumed 80 columns.
+        console = Console(file=out, soft_wrap=False, width=max(natural, 80))
     table = Table(title=title, show_lines=False, header_style="bold")
-    numeric = {key: _is_numeric_column(rows, key) for key in header}
-    for key in header:
-        table.add_column(key, justify="right" if numeric[key] else "left", no_wrap=True)
-    for row in rows:
-        table.add_row(*(_cell(row.get(key)) for key in header))
+    for index, key in enumerate(header):
+        numeric = _is_numeric_column(rows, key)
+        # A narrow terminal folds a cell onto two lines rather than truncating digits.
+        table.add_column(
+            key,
+            justify="right" if numeric else "left",
+            overflow="fold",
+            min_width=min(len(key), widths[index]),
+        )
+    for line in cells:
+        table.add_row(*line)
     console.print(table)
 
 
