@@ -94,8 +94,9 @@ def test_account_views(krx: Krx) -> None:
 
 
 def test_order_lifecycle(krx: Krx) -> None:
-    refused = krx("order", "add", "PF_XBTUSD", "buy", "0.01", "--price", "50000", "--market",
-                  "futures")  # fmt: skip
+    refused = krx(
+        "order", "add", "PF_XBTUSD", "buy", "0.01", "--price", "50000", "--market", "futures"
+    )
     assert refused.returncode == 2 and "--yes" in refused.stderr
 
     (placed,) = _rows(
@@ -112,7 +113,7 @@ def test_order_lifecycle(krx: Krx) -> None:
             "--cl-ord-id",
             "e2e-fut-1",
             "--yes",
-        )  # fmt: skip
+        )
     )
     assert placed["status"] == "placed" and placed["cl_ord_id"] == "e2e-fut-1"
     oid = placed["order_id"]
@@ -124,8 +125,20 @@ def test_order_lifecycle(krx: Krx) -> None:
     (cancelled,) = _rows(krx("order", "cancel", "e2e-fut-1", "--market", "futures"))
     assert cancelled["status"] == "cancelled"
 
-    _rows(krx("order", "add", "PF_ETHUSD", "sell", "0.1", "--price", "9000",
-              "--market", "futures", "--yes"))  # fmt: skip
+    _rows(
+        krx(
+            "order",
+            "add",
+            "PF_ETHUSD",
+            "sell",
+            "0.1",
+            "--price",
+            "9000",
+            "--market",
+            "futures",
+            "--yes",
+        )
+    )
     (done,) = _rows(
         krx("order", "cancel-all", "--market", "futures", "--symbol", "PF_ETHUSD", "--yes")
     )
@@ -143,7 +156,7 @@ def test_order_lifecycle(krx: Krx) -> None:
             "--market",
             "futures",
             "--yes",
-        )  # fmt: skip
+        )
     )
     assert filled["filled"] == "0.01"
     positions = _rows(krx("account", "positions", "--market", "futures"))
@@ -165,6 +178,6 @@ def test_validate_sends_nothing(krx: Krx) -> None:
             "--market",
             "futures",
             "--validate",
-        )  # fmt: skip
+        )
     )
     assert row["status"] == "validated" and row["order_id"] is None
