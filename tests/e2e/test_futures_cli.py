@@ -181,3 +181,77 @@ def test_validate_sends_nothing(krx: Krx) -> None:
         )
     )
     assert row["status"] == "validated" and row["order_id"] is None
+
+
+def test_stream_trades_and_book(krx: Krx) -> None:
+    trades = _rows(krx("stream", "trades", "PF_XBTUSD", "--market", "futures", "--count", "3"))
+    assert len(trades) == 3 and {t["channel"] for t in trades} == {"trade"}
+    books = _rows(
+        krx("stream", "book", "PF_XBTUSD", "--market", "futures", "--count", "3", "--levels", "2")
+    )
+    assert [b["channel"] for b in books] == ["book"] * 3
+    assert all(len(b["bids"]) <= 2 for b in books)
+    seqs = [b["seq"] for b in books]
+    assert seqs == sorted(seqs)
+
+
+def test_verify_with_a_futures_market_configured(krx: Krx, tmp_path: Path) -> None:
+    config = tmp_path / "config.provider.json"
+    config.write_text(
+        json.dumps(
+            {
+                "provider": {
+                    "connectors": [
+                        {
+                            "connectorType": "kraken",
+                            "enabled": True,
+                            "markets": [
+                                {"marketType": "spot", "symbols": [{"name": "BTCUSD"}]},
+                                {"marketType": "futures", "symbols": [{"name": "PF_XBTUSD"}]},
+                            ],
+                        }
+                    ]
+                }
+            }
+        )
+    )
+    config.chmod(0o600)
+    rows = _rows(krx("--config", str(config), "verify"))
+    checks = {r["check"]: r["ok"] for r in rows}
+    assert checks["key accepted"] and checks["futures key accepted"]
+    assert checks["futures permission: trade"] and all(checks.values())
+    only = _rows(krx("verify", "--market", "futures"))
+    assert only and all(r["check"].startswith("futures") for r in only)
+
+
+def test_margin_positions_after_a_leveraged_order(krx: Krx) -> None:
+    refused = krx(
+        "order", "add", "BTCUSD", "buy", "0.01", "--type", "market", "--market", "margin", "--yes"
+    )
+    assert refused.returncode == 2 and "--leverage" in refused.stderr
+    (placed,) = _rows(
+        krx(
+            "order",
+            "add",
+            "BTCUSD",
+            "buy",
+            "0.01",
+            "--type",
+            "market",
+            "--market",
+            "margin",
+            "--leverage",
+            "2",
+            "--yes",
+        )
+    )
+    assert placed["status"] == "placed"
+    positions = _rows(krx("account", "positions", "--market", "margin"))
+    mine = [p for p in positions if p["order_id"] == placed["order_id"]]
+    assert mine and mine[0]["side"] == "buy" and mine[0]["pnl"] is not None
+    assert mine[0]["margin"] and mine[0]["value"]
+    consolidated = _rows(krx("account", "positions", "--market", "margin", "--consolidate"))
+    assert consolidated and "positions" in consolidated[0] and "position_id" not in consolidated[0]
+    (balance,) = _rows(krx("account", "trade-balance", "--market", "margin"))
+    assert balance["equity"] and balance["margin_used"] and balance["margin_level"]
+    assert balance["margin_used"] != "0.0000"
