@@ -160,7 +160,8 @@ def test_order_lifecycle(krx: Krx) -> None:
     )
     assert filled["filled"] == "0.01"
     positions = _rows(krx("account", "positions", "--market", "futures"))
-    assert any(p["symbol"] == "PF_XBTUSD" for p in positions)
+    (pos,) = [p for p in positions if p["symbol"] == "PF_XBTUSD"]
+    assert pos["opened"] > "2020"
     fills = _rows(krx("account", "trades", "--market", "futures", "--limit", "5"))
     assert any(f["order_id"] == filled["order_id"] for f in fills)
 
