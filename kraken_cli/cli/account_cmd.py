@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kraken_cli.cli.common import emit, get_state
+from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
 
 if TYPE_CHECKING:
     from kraken_cli.client.spot_private import SpotPrivate
@@ -48,7 +49,7 @@ UntilOption = Annotated[str | None, typer.Option("--until", help="Up to T (inclu
 
 account_app = typer.Typer(
     name="account",
-    help="Balances, orders, trades, ledger and positions of the spot API key.",
+    help="Balances, orders, trades, ledger and positions (spot, margin or futures key).",
     no_args_is_help=True,
 )
 
@@ -130,12 +131,24 @@ def _window(since: str | None, until: str | None, limit: int) -> Window:
 
 
 @account_app.command()
-def balance(ctx: typer.Context, otp: OtpOption = None) -> None:
+def balance(ctx: typer.Context, market: MarketOption = None, otp: OtpOption = None) -> None:
     """Show balances: balance, hold (open orders) and available = balance - hold.
 
-    Example: krx account balance --format csv
+    --market futures lists each futures account's currencies (flex collateral, cash).
+
+    \b
+    Examples:
+      krx account balance --format csv
+      krx account balance --market futures
     """
     from kraken_cli.services.account import AccountService
+
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_account as fa
+
+        with futures_session(ctx) as fc:
+            emit(fa.balances(fc), (*BALANCE_COLUMNS, "account"), ctx=ctx)
+        return
 
     names = names_for(ctx)
     with private_api(ctx, otp) as api:
@@ -147,14 +160,35 @@ def balance(ctx: typer.Context, otp: OtpOption = None) -> None:
 def trade_balance(
     ctx: typer.Context,
     asset: Annotated[str, typer.Option("--asset", help="Valuation asset.")] = "ZUSD",
+    market: MarketOption = None,
     otp: OtpOption = None,
 ) -> None:
     """Show the margin summary (equity, free margin, margin level) in one asset.
 
-    Example: krx account trade-balance --asset ZEUR
+    --market margin shows every TradeBalance figure (equity, margin used, unrealized P&L,
+    free margin, margin level); --market futures one row per futures margin account.
+
+    \b
+    Examples:
+      krx account trade-balance --asset ZEUR
+      krx account trade-balance --market margin
+      krx account trade-balance --market futures
     """
     from kraken_cli.services.account import AccountService
 
+    chosen = pick_market(ctx, market)
+    if chosen == FUTURES:
+        from kraken_cli.services import futures_account as fa
+
+        with futures_session(ctx) as fc:
+            emit(fa.margin_summary(fc), ctx=ctx)
+        return
+    if chosen == MARGIN:
+        from kraken_cli.services import margin
+
+        with private_api(ctx, otp) as api:
+            emit([margin.trade_balance(api, asset)], ctx=ctx)
+        return
     names = names_for(ctx)
     with private_api(ctx, otp) as api:
         record = AccountService(api, names).trade_balance(asset)
@@ -165,13 +199,25 @@ def trade_balance(
 def orders(
     ctx: typer.Context,
     cl_ord_id: Annotated[str | None, typer.Option("--cl-ord-id", help="Only this id.")] = None,
+    market: MarketOption = None,
     otp: OtpOption = None,
 ) -> None:
     """List open orders.
 
-    Example: krx account orders --format jsonl
+    \b
+    Examples:
+      krx account orders --format jsonl
+      krx account orders --market futures
     """
     from kraken_cli.services.account import AccountService
+
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_account as fa
+
+        with futures_session(ctx) as fc:
+            open_ = [o for o in fa.open_orders(fc) if cl_ord_id in (None, o["cl_ord_id"])]
+        emit(open_, ORDER_COLUMNS, ctx=ctx)
+        return
 
     names = names_for(ctx)
     with private_api(ctx, otp) as api:
@@ -205,13 +251,27 @@ def trades(
     since: SinceOption = None,
     until: UntilOption = None,
     limit: LimitOption = 50,
+    market: MarketOption = None,
     otp: OtpOption = None,
 ) -> None:
     """List the account's own fills, newest first (paged; each page costs 2 on the counter).
 
-    Example: krx account trades --since 30d --format csv
+    --market futures lists the futures fills (the most recent 100 Kraken keeps per call).
+
+    \b
+    Examples:
+      krx account trades --since 30d --format csv
+      krx account trades --market futures --limit 10
     """
     from kraken_cli.services.account import AccountService
+
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_account as fa
+
+        with futures_session(ctx) as fc:
+            fills = fa.fills(fc)
+        emit(fills[:limit], (*TRADE_COLUMNS, "cl_ord_id", "fill_type"), ctx=ctx)
+        return
 
     names = names_for(ctx)
     with private_api(ctx, otp) as api:
@@ -242,12 +302,40 @@ def ledger(
 
 
 @account_app.command()
-def positions(ctx: typer.Context, otp: OtpOption = None) -> None:
-    """List open margin positions.
+def positions(
+    ctx: typer.Context,
+    market: MarketOption = None,
+    consolidate: Annotated[
+        bool, typer.Option("--consolidate", help="Margin: one row per market (consolidated).")
+    ] = False,
+    otp: OtpOption = None,
+) -> None:
+    """List open margin positions (spot margin, or futures with --market futures).
 
-    Example: krx account positions
+    --market margin shows each position with its unrealised P&L (pnl) and current value
+    (OpenPositions with docalcs); --consolidate folds them into one row per market.
+
+    \b
+    Examples:
+      krx account positions --market margin
+      krx account positions --market margin --consolidate
+      krx account positions --market futures
     """
     from kraken_cli.services.account import AccountService
+
+    chosen = pick_market(ctx, market)
+    if chosen == FUTURES:
+        from kraken_cli.services import futures_account as fa
+
+        with futures_session(ctx) as fc:
+            emit(fa.positions(fc), ctx=ctx)
+        return
+    if chosen == MARGIN or consolidate:
+        from kraken_cli.services import margin
+
+        with private_api(ctx, otp) as api:
+            emit(margin.positions(api, consolidate=consolidate), ctx=ctx)
+        return
 
     names = names_for(ctx)
     with private_api(ctx, otp) as api:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kraken_cli.cli.common import emit, emit_object, get_state
+from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
 from kraken_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ TICKER_COLUMNS = ("symbol", "bid", "ask", "last", "volume_24h", "vwap_24h", "low
 TRADE_COLUMNS = ("symbol", "trade_id", "time", "price", "volume", "side", "ord_type")
 CANDLE_COLUMNS = ("symbol", "time", "open", "high", "low", "close", "vwap", "volume", "count")
 BOOK_COLUMNS = ("symbol", "side", "price", "volume")
+FUTURES_TICKER_EXTRA = ("mark_price", "index_price", "funding_rate", "open_interest")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -54,13 +56,6 @@ def market_service(ctx: typer.Context) -> Iterator[MarketService]:
         service.close()
 
 
-def _spot_only(market: str) -> None:
-    if market.lower() != "spot":
-        raise UsageError(
-            f"market {market!r} is not supported by this command yet", hint="use --market spot"
-        )
-
-
 def _time(text: str | None, now: datetime) -> datetime | None:
     from kraken_cli.models.times import parse_time
 
@@ -81,13 +76,26 @@ def status(ctx: typer.Context) -> None:
 def symbols(
     ctx: typer.Context,
     quote: Annotated[str | None, typer.Option(help="Only pairs quoted in this asset.")] = None,
-    market: Annotated[str, typer.Option(help="spot (futures comes later).")] = "spot",
+    market: MarketOption = None,
 ) -> None:
     """List tradable pairs with their precision and order minimums.
 
-    Example: krx symbols --quote USD
+    --market margin lists the spot pairs that can be traded with leverage; --market futures
+    lists Kraken Futures contracts (PF_XBTUSD perpetuals, FF_/FI_ fixed maturities).
+
+    \b
+    Examples:
+      krx symbols --quote USD
+      krx symbols --market futures --quote USD
     """
-    _spot_only(market)
+    chosen = pick_market(ctx, market)
+    if chosen == FUTURES:
+        from kraken_cli.services import futures_market as fm
+
+        with futures_session(ctx) as fc:
+            emit(fm.symbols(fc, quote=quote), ctx=ctx)
+        return
+    margin_only = chosen == MARGIN
     with market_service(ctx) as svc:
         rows = [
             {
@@ -107,6 +115,7 @@ def symbols(
                 "status": p.status,
             }
             for p in svc.symbols(quote)
+            if not margin_only or p.leverage_buy or p.leverage_sell
         ]
     emit(rows, ctx=ctx)
 
@@ -135,11 +144,23 @@ def assets(ctx: typer.Context) -> None:
 def ticker(
     ctx: typer.Context,
     symbol: Annotated[list[str], typer.Argument(help="One or more symbols, e.g. BTCUSDT ETH/USD.")],
+    market: MarketOption = None,
 ) -> None:
     """Show bid, ask, last and 24-hour figures for one or more symbols (one request).
 
-    Example: krx ticker BTCUSDT ETH/USD
+    Futures rows add mark/index price, funding rate and open interest.
+
+    \b
+    Examples:
+      krx ticker BTCUSDT ETH/USD
+      krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_market as fm
+
+        with futures_session(ctx) as fc:
+            emit(fm.ticker(fc, symbol), (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA), ctx=ctx)
+        return
     with market_service(ctx) as svc:
         rows = [t.to_record() for t in svc.ticker(symbol)]
     emit(rows, TICKER_COLUMNS, ctx=ctx)
@@ -149,14 +170,29 @@ def orderbook(
     ctx: typer.Context,
     symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
     depth: Annotated[int, typer.Option(help="Levels per side (1..500).")] = 10,
+    market: MarketOption = None,
 ) -> None:
     """Show the order book: one row per level (bids, then asks).
 
     With --format json: {"symbol", "bids": [[price, volume], ...], "asks": [...], "checksum"},
-    where checksum is Kraken's CRC32 of the top 10 levels at the pair's precision.
+    where checksum is Kraken's CRC32 of the top 10 levels at the pair's precision (futures
+    books carry no checksum: null).
 
-    Example: krx orderbook BTCUSD --depth 5 --format json
+    \b
+    Examples:
+      krx orderbook BTCUSD --depth 5 --format json
+      krx orderbook PF_XBTUSD --market futures --depth 5
     """
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_market as fm
+
+        with futures_session(ctx) as fc:
+            fbook = fm.orderbook(fc, symbol, depth)
+        if get_state(ctx).format == "json":
+            emit_object(fbook, ctx=ctx)
+        else:
+            emit(fm.orderbook_rows(fbook), BOOK_COLUMNS, ctx=ctx)
+        return
     with market_service(ctx) as svc:
         book = svc.orderbook(symbol, depth)
     if get_state(ctx).format == "json":
@@ -171,14 +207,27 @@ def trades(
     since: Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")] = None,
     until: Annotated[str | None, typer.Option(help="End (exclusive), same forms.")] = None,
     limit: Annotated[int | None, typer.Option(help="At most N trades.")] = None,
+    market: MarketOption = None,
 ) -> None:
     """Show public trades: the latest ones, or every trade from --since (paged, gapless).
 
-    Example: krx trades BTCUSDT --since 30m --limit 500
+    \b
+    Examples:
+      krx trades BTCUSDT --since 30m --limit 500
+      krx trades PF_XBTUSD --market futures --limit 20
     """
     from kraken_cli.models.times import utc_now
 
     now = utc_now()
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_market as fm
+
+        with futures_session(ctx) as fc:
+            rows = fm.trades(
+                fc, symbol, since=_time(since, now), until=_time(until, now), limit=limit
+            )
+        emit(rows, TRADE_COLUMNS, ctx=ctx)
+        return
     with market_service(ctx) as svc:
         records = (
             t.to_record() for t in svc.trades(symbol, _time(since, now), _time(until, now), limit)
@@ -198,18 +247,26 @@ def candles(
     partial: Annotated[
         bool, typer.Option("--partial", help="Include the still-forming last candle.")
     ] = False,
-    market: Annotated[str, typer.Option(help="spot (futures comes later).")] = "spot",
+    market: MarketOption = None,
+    tick_type: Annotated[
+        str, typer.Option("--tick-type", help="Futures only: trade | mark | spot prices.")
+    ] = "trade",
 ) -> None:
     """Show OHLC candles. The still-forming last candle is left out unless --partial.
 
-    Without --days/--since: the whole OHLC window (up to 720 candles).
+    Without --days/--since: the whole OHLC window (up to 720 candles); for futures, the last
+    day. Futures candles come from the charts API (any range it serves; h2 and month are
+    aggregated) and have no vwap/count.
 
-    Example: krx candles BTCUSDT h1 --days 7
+    \b
+    Examples:
+      krx candles BTCUSDT h1 --days 7
+      krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
     """
     from kraken_cli.models.intervals import parse_interval
     from kraken_cli.models.times import utc_now
 
-    _spot_only(market)
+    chosen = pick_market(ctx, market)
     if days is not None and since is not None:
         raise UsageError("give --days or --since, not both")
     if days is not None and days <= 0:
@@ -217,6 +274,18 @@ def candles(
     parsed = parse_interval(interval)
     now = utc_now()
     start = now - timedelta(days=days) if days is not None else _time(since, now)
+    if chosen == FUTURES:
+        from kraken_cli.services import futures_market as fm
+
+        with futures_session(ctx) as fc:
+            frows = fm.candles(
+                fc, symbol, parsed, since=start, until=_time(until, now), tick_type=tick_type
+            )
+        if not partial:  # like spot: the still-forming candle only on request
+            cutoff = now - timedelta(seconds=parsed.seconds)
+            frows = [r for r in frows if r["time"] <= cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")]
+        emit(frows, CANDLE_COLUMNS, ctx=ctx)
+        return
     with market_service(ctx) as svc:
         rows = svc.get_candles(symbol, parsed, start, _time(until, now), partial=partial)
         emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)

@@ -8,11 +8,12 @@ import typer
 
 from kraken_cli.cli.account_cmd import OtpOption, market_for, names_for, private_api
 from kraken_cli.cli.common import emit, info, stdin_is_terminal
-from kraken_cli.errors import UsageError
+from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
+from kraken_cli.errors import KrxError, UsageError
 
 order_app = typer.Typer(
     name="order",
-    help="Place, amend and cancel spot orders (checked against the pair's rules first).",
+    help="Place, amend and cancel orders: spot, margin (--leverage) or futures (--market).",
     no_args_is_help=True,
 )
 
@@ -53,7 +54,16 @@ def add(
     ] = None,
     post_only: Annotated[bool, typer.Option("--post-only", help="Maker only.")] = False,
     reduce_only: Annotated[bool, typer.Option("--reduce-only", help="Only reduce.")] = False,
-    leverage: Annotated[str | None, typer.Option("--leverage", help="e.g. 2 (margin).")] = None,
+    leverage: Annotated[
+        str | None, typer.Option("--leverage", help="Margin leverage, e.g. 2 (spot margin).")
+    ] = None,
+    trigger_price: Annotated[
+        str | None,
+        typer.Option("--trigger-price", help="Futures: stop/take-profit trigger price."),
+    ] = None,
+    trigger_signal: Annotated[
+        str | None, typer.Option("--trigger-signal", help="Futures: mark | index | last.")
+    ] = None,
     cl_ord_id: Annotated[
         str | None, typer.Option("--cl-ord-id", help="Client order id (default: a UUID).")
     ] = None,
@@ -61,13 +71,57 @@ def add(
         bool, typer.Option("--validate", help="Let Kraken validate only; nothing is placed.")
     ] = False,
     yes: YesOption = False,
+    market: MarketOption = None,
     otp: OtpOption = None,
 ) -> None:
     """Place an order once; after a timeout, find it by its client id instead of re-sending.
 
-    Example: krx order add BTCUSD buy 0.001 --type limit --price 50000 --yes
+    --market margin needs --leverage (and explains margin rejections); --market futures
+    places a Kraken Futures order (VOLUME in contracts; types limit, market, post, ioc,
+    stop, take-profit; --reduce-only; --validate checks locally, nothing is sent).
+
+    \b
+    Examples:
+      krx order add BTCUSD buy 0.001 --type limit --price 50000 --yes
+      krx order add BTCUSD buy 0.01 --type market --market margin --leverage 2 --yes
+      krx order add PF_XBTUSD buy 0.01 --price 50000 --market futures --yes
     """
     from kraken_cli.services.trading import OrderRequest, TradingService, check_order
+
+    chosen = pick_market(ctx, market)
+    if chosen == FUTURES:
+        if leverage or post_only or price2:
+            raise UsageError(
+                "--leverage, --post-only and --price2 are spot options",
+                hint="futures: --type post for maker-only; leverage is set per contract on "
+                "Kraken Futures",
+            )
+        _futures_add(
+            ctx,
+            symbol,
+            side.lower(),
+            volume,
+            order_type=order_type.lower(),
+            price=price,
+            trigger_price=trigger_price,
+            trigger_signal=trigger_signal,
+            reduce_only=reduce_only,
+            cl_ord_id=cl_ord_id,
+            validate=validate,
+            yes=yes,
+        )
+        return
+    if trigger_price or trigger_signal:
+        raise UsageError(
+            "--trigger-price/--trigger-signal are futures options",
+            hint="spot stop orders take the trigger in --price (and the limit in --price2)",
+        )
+    if chosen == MARGIN and not leverage:
+        raise UsageError(
+            "a margin order needs --leverage",
+            hint="e.g. --leverage 2 (see `krx symbols "
+            "--market margin` for each pair's max_leverage)",
+        )
 
     req = OrderRequest(
         side=side.lower(),
@@ -81,8 +135,8 @@ def add(
         cl_ord_id=cl_ord_id,
         validate=validate,
     )
-    with market_for(ctx) as market:
-        pair = market.resolver.resolve(symbol)
+    with market_for(ctx) as market_svc:
+        pair = market_svc.resolver.resolve(symbol)
     check_order(pair, req)
     if not validate:
         at = f" @ {price}" if price else ""
@@ -98,12 +152,60 @@ def add(
         service = TradingService(
             api, names, recovery=lambda: open_private(settings, otp=otp, timeout_s=patient)
         )
-        placed = service.place(pair, req)
+        try:
+            placed = service.place(pair, req)
+        except KrxError as exc:
+            if leverage:
+                from kraken_cli.services.margin import explain
+
+                raise explain(exc) from exc
+            raise
     if placed.status == "placed-after-timeout":
         info(
             f"the reply was lost, but Kraken has the order (found by cl_ord_id {placed.cl_ord_id})"
         )
     emit([placed.to_record()], ctx=ctx)
+
+
+def _futures_add(
+    ctx: typer.Context,
+    symbol: str,
+    side: str,
+    size: str,
+    *,
+    order_type: str,
+    price: str | None,
+    trigger_price: str | None,
+    trigger_signal: str | None,
+    reduce_only: bool,
+    cl_ord_id: str | None,
+    validate: bool,
+    yes: bool,
+) -> None:
+    from kraken_cli.services import futures_trading as ft
+    from kraken_cli.services.futures_market import resolve
+
+    with futures_session(ctx) as fc:
+        if not validate:
+            name = resolve(fc, symbol).symbol
+            summary = ft.order_summary(name, side, size, order_type, price or trigger_price)
+            confirm(f"Place {summary}?", yes)
+        record = ft.add_order(
+            fc,
+            symbol,
+            side,
+            size,
+            order_type=order_type,
+            price=price,
+            stop_price=trigger_price,
+            trigger_signal=trigger_signal,
+            reduce_only=reduce_only,
+            cl_ord_id=cl_ord_id,
+            validate=validate,
+        )
+    if record.get("note"):
+        info(str(record.pop("note")))
+    emit([record], ctx=ctx)
 
 
 @order_app.command()
@@ -121,18 +223,32 @@ def amend(
     symbol: Annotated[
         str | None, typer.Option("--symbol", help="The order's pair, to check tick/lot first.")
     ] = None,
+    market: MarketOption = None,
     otp: OtpOption = None,
 ) -> None:
     """Amend an order in place, keeping its id (and queue priority where possible).
 
-    Example: krx order amend OUF4EM-FRGI2-MQMWZD --price 50100
+    --market futures edits a futures order (order id or cliOrdId): --volume is the new size.
+
+    \b
+    Examples:
+      krx order amend OUF4EM-FRGI2-MQMWZD --price 50100
+      krx order amend 0b8e3c1e-5a0e-4c8c-9d1c-1d5c1e0f7a2b --price 50100 --market futures
     """
     from kraken_cli.services.trading import TradingService
 
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_trading as ft
+
+        with futures_session(ctx) as fc:
+            row = ft.edit_order(fc, order_id, size=volume, price=price, stop_price=trigger_price)
+        emit([row], ctx=ctx)
+        return
+
     pair = None
     if symbol:
-        with market_for(ctx) as market:
-            pair = market.resolver.resolve(symbol)
+        with market_for(ctx) as market_svc:
+            pair = market_svc.resolver.resolve(symbol)
     with private_api(ctx, otp) as api:
         result = TradingService(api).amend(
             order_id,
@@ -149,13 +265,25 @@ def amend(
 def cancel(
     ctx: typer.Context,
     order_ids: Annotated[list[str], typer.Argument(help="Order ids or client order ids.")],
+    market: MarketOption = None,
     otp: OtpOption = None,
 ) -> None:
     """Cancel one or more orders.
 
-    Example: krx order cancel OUF4EM-FRGI2-MQMWZD OB5VMB-B4U2U-DK2WRW
+    \b
+    Examples:
+      krx order cancel OUF4EM-FRGI2-MQMWZD OB5VMB-B4U2U-DK2WRW
+      krx order cancel my-client-id --market futures
     """
     from kraken_cli.services.trading import TradingService
+
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_trading as ft
+
+        with futures_session(ctx) as fc:
+            frows = ft.cancel_orders(fc, order_ids)
+        emit(frows, ctx=ctx)
+        return
 
     with private_api(ctx, otp) as api:
         rows = TradingService(api).cancel(order_ids)
@@ -163,13 +291,33 @@ def cancel(
 
 
 @order_app.command("cancel-all")
-def cancel_all(ctx: typer.Context, yes: YesOption = False, otp: OtpOption = None) -> None:
+def cancel_all(
+    ctx: typer.Context,
+    yes: YesOption = False,
+    market: MarketOption = None,
+    symbol: Annotated[
+        str | None, typer.Option("--symbol", help="Futures: only this contract's orders.")
+    ] = None,
+    otp: OtpOption = None,
+) -> None:
     """Cancel every open order of the key (asks first, like `order add`).
 
-    Example: krx order cancel-all --yes
+    \b
+    Examples:
+      krx order cancel-all --yes
+      krx order cancel-all --market futures --symbol PF_XBTUSD --yes
     """
     from kraken_cli.services.trading import TradingService
 
+    if pick_market(ctx, market) == FUTURES:
+        from kraken_cli.services import futures_trading as ft
+
+        confirm(f"Cancel ALL open futures orders{' of ' + symbol if symbol else ''}?", yes)
+        with futures_session(ctx) as fc:
+            emit([ft.cancel_all(fc, symbol)], ctx=ctx)
+        return
+    if symbol:
+        raise UsageError("--symbol is a futures option of cancel-all", hint="add --market futures")
     confirm("Cancel ALL open orders?", yes)
     with private_api(ctx, otp) as api:
         count = TradingService(api).cancel_all()

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kraken_cli.cli.markets import FUTURES, MarketOption, pick_market
+
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
     from kraken_cli.services.stream_records import StreamPair
@@ -52,6 +54,7 @@ def stream(
     watchdog: Annotated[
         float, typer.Option(help="Seconds without any message before reconnecting.")
     ] = 5.0,
+    market: MarketOption = None,
 ) -> None:
     """Stream live data as one JSON object per line (flushed per line).
 
@@ -61,15 +64,20 @@ def stream(
       krx stream book BTC/USD ETH/USD --depth 100 --levels 5
       krx stream candles BTCUSDT --interval min5 --count 10
       krx stream executions
+      krx stream trades PF_XBTUSD --market futures --count 5
+      krx stream book PF_XBTUSD --market futures --depth 10   # seq-checked
       krx stream                     # the config's active subscriptions
     """
+    if channel is not None and pick_market(ctx, market) == FUTURES:
+        _futures_stream(ctx, channel, symbols or [], depth, levels, count, duration, events)
+        return
     from kraken_cli.services.stream import StreamDeps, StreamOptions, StreamService
     from kraken_cli.services.stream_setup import requests_for, requests_from_config
 
     settings = _settings(ctx)
-    market = _market(settings)
+    market_svc = _market(settings)
     try:
-        resolve = _resolver(market)
+        resolve = _resolver(market_svc)
         if channel is None:
             requests = requests_from_config(settings.subscriptions, resolve=resolve, depth=depth)
         else:
@@ -79,10 +87,10 @@ def stream(
         deps = StreamDeps(
             ws_url=settings.endpoints.ws_url, ws_auth_url=settings.endpoints.ws_auth_url
         )
-        if market is not None:
+        if market_svc is not None:
             from kraken_cli.services.stream_setup import rest_fetchers
 
-            deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market.api)
+            deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market_svc.api)
         if any(r.channel in ("executions", "balances") for r in requests):
             deps.fetch_token = _token_fetcher(settings)
         options = StreamOptions(
@@ -102,8 +110,46 @@ def stream(
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(0) from None
     finally:
-        if market is not None:
-            market.close()
+        if market_svc is not None:
+            market_svc.close()
+
+
+def _futures_stream(
+    ctx: typer.Context,
+    channel: str,
+    symbols: list[str],
+    depth: int,
+    levels: int | None,
+    count: int | None,
+    duration: float | None,
+    events: bool,
+) -> None:
+    """Stream a Kraken Futures feed (trades, ticker, book with its ``seq`` checked)."""
+    import time
+
+    from kraken_cli.services.futures_stream import stream as futures_stream
+
+    settings = _settings(ctx)
+    write, on_event = _writers(events)
+    deadline = None if duration is None else time.monotonic() + duration
+    records = futures_stream(
+        settings, channel, symbols, depth=depth, count=count, on_event=on_event
+    )
+    try:
+        for record in records:
+            if levels is not None and "bids" in record:
+                record = record | {"bids": record["bids"][:levels], "asks": record["asks"][:levels]}
+            write(record)
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
 
 
 def _writers(events_to_stdout: bool) -> tuple[Any, Any]:

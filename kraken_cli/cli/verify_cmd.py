@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kraken_cli.cli.account_cmd import OtpOption, market_for, private_api, settings_for
 from kraken_cli.cli.common import emit, info
+from kraken_cli.cli.markets import FUTURES, MarketOption, pick_market
+
+if TYPE_CHECKING:
+    from kraken_cli.services.verify import Check
 
 VERIFY_COLUMNS = ("check", "ok", "detail")
 
@@ -18,14 +22,20 @@ def verify(
         str | None,
         typer.Option("--symbol", help="Pair for the validate-only AddOrder probe."),
     ] = None,
+    market: MarketOption = None,
     otp: OtpOption = None,
 ) -> None:
     """Check connectivity, clock skew, the key and each permission; nothing is ever placed.
 
     Exit 0 when every required check passes, 4 when the key, a permission or the clock
-    fails, 6 when Kraken is unreachable.
+    fails, 6 when Kraken is unreachable. The futures rows (futures reachable, server time,
+    futures key accepted, permissions probed) are added when the config has a futures
+    market; --market futures checks only futures, --market spot only spot.
 
-    Example: krx verify --format json
+    \b
+    Examples:
+      krx verify --format json
+      krx verify --market futures
     """
     from contextlib import ExitStack
 
@@ -36,27 +46,37 @@ def verify(
         KRAKEN,
         NETWORK,
         RATE_LIMIT,
+        VerifyReport,
         VerifyService,
         adapt_market,
         exit_category,
     )
 
     settings = settings_for(ctx)
-    probe_symbol = symbol or _configured_symbol(settings) or "BTC/USD"
-    with ExitStack() as stack:
-        market = stack.enter_context(market_for(ctx))
-        try:
-            api = stack.enter_context(private_api(ctx, otp))
-        except ConfigError:
-            api = None  # reported as the "key accepted" row
-        service = VerifyService(
-            adapt_market(market),
-            api,
-            rest_url=settings.endpoints.rest_url,
-            max_skew_s=settings.krx.max_clock_skew_s,
-            probe_symbol=probe_symbol,
-        )
-        report = service.run()
+    chosen = pick_market(ctx, market)
+    configured = {m.market_type.lower() for m in settings.markets}
+    check_futures = chosen == FUTURES or (market is None and FUTURES in configured)
+    report = VerifyReport()
+    if chosen != FUTURES:
+        probe_symbol = symbol or _configured_symbol(settings) or "BTC/USD"
+        with ExitStack() as stack:
+            spot_market = stack.enter_context(market_for(ctx))
+            try:
+                api = stack.enter_context(private_api(ctx, otp))
+            except ConfigError:
+                api = None  # reported as the "key accepted" row
+            service = VerifyService(
+                adapt_market(spot_market),
+                api,
+                rest_url=settings.endpoints.rest_url,
+                max_skew_s=settings.krx.max_clock_skew_s,
+                probe_symbol=probe_symbol,
+            )
+            report = service.run()
+    if check_futures:
+        from kraken_cli.services.futures_trading import verify_futures
+
+        report.checks.extend(futures_checks(verify_futures(settings)))
     emit([c.to_record() for c in report.checks], VERIFY_COLUMNS, ctx=ctx)
     category = exit_category(report)
     codes = {
@@ -71,6 +91,21 @@ def verify(
         return
     info(f"verify: FAILED: {', '.join(failed)}")
     raise typer.Exit(codes[category])
+
+
+def futures_checks(rows: list[dict[str, Any]]) -> list[Check]:
+    """Turn ``verify_futures`` rows into report checks (unreachable: network, else auth)."""
+    from kraken_cli.services.verify import AUTH, NETWORK, Check
+
+    return [
+        Check(
+            check=str(r["check"]),
+            ok=bool(r["ok"]),
+            detail=str(r["detail"]),
+            category=None if r["ok"] else NETWORK if "connectivity" in r["check"] else AUTH,
+        )
+        for r in rows
+    ]
 
 
 def _configured_symbol(settings: object) -> str | None:

@@ -12,11 +12,12 @@ https://docs.kraken.com/api/docs/guides/futures-rest
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 # http first: it keeps httpx from importing its command line (click, rich) at start-up.
@@ -53,6 +54,9 @@ FILLS_SINCE_COST = 25
 RESOLUTIONS = ("1m", "5m", "15m", "30m", "1h", "4h", "12h", "1d", "1w")
 
 Params = Mapping[str, str | int]
+
+if TYPE_CHECKING:
+    from kraken_cli.client.nonce import NonceSource
 
 
 class FuturesBudget:
@@ -120,6 +124,7 @@ class FuturesRest:
         retry: RetryPolicy | None = None,
         budget: FuturesBudget | None = None,
         nonce: Callable[[], int] | None = None,
+        nonces: NonceSource | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall: Callable[[], float] = time.time,
@@ -132,6 +137,10 @@ class FuturesRest:
         self.retry = retry or RetryPolicy()
         self.budget = budget or FuturesBudget(clock=clock, sleep=sleep)
         self.nonce = nonce or MsNonce(wall)
+        #: The persisted cross-process per-key nonce (``client.nonce``); when set it wins over
+        #: ``nonce`` and its lock is held until Kraken answered, so calls on one key from
+        #: several krx processes reach Kraken in nonce order.
+        self.nonces = nonces
         self._clock, self._sleep, self._wall, self._rng = clock, sleep, wall, rng
         self._debug = debug_log
         #: ``serverTime`` of the last envelope and the wall-clock span of that exchange.
@@ -247,16 +256,16 @@ class FuturesRest:
 
         def attempt(_: int) -> dict[str, Any]:
             self.budget.spend(spend)
-            nonce = str(self.nonce())
-            headers = {
-                "APIKey": creds.key,
-                "Nonce": nonce,
-                "Authent": futures_signature(creds.secret, path, data, nonce),
-            }
-            if verb == "GET":
-                response = self._exchange("GET", path, data, None, headers)
-            else:
-                response = self._exchange(verb, path, "", data, headers)
+            with self._nonce_slot() as nonce:
+                headers = {
+                    "APIKey": creds.key,
+                    "Nonce": nonce,
+                    "Authent": futures_signature(creds.secret, path, data, nonce),
+                }
+                if verb == "GET":
+                    response = self._exchange("GET", path, data, None, headers)
+                else:
+                    response = self._exchange(verb, path, "", data, headers)
             try:
                 return self._envelope(response)
             except KrxError as exc:
@@ -265,6 +274,15 @@ class FuturesRest:
                 raise
 
         return self._call(attempt, idempotent)
+
+    @contextlib.contextmanager
+    def _nonce_slot(self) -> Iterator[str]:
+        """Yield a fresh nonce; with a persisted source, hold its key lock for the exchange."""
+        if self.nonces is None:
+            yield str(self.nonce())
+            return
+        with self.nonces.reserve() as state:
+            yield str(state.nonce)
 
     def _log(self, line: str) -> None:
         if self._debug is not None:

@@ -286,11 +286,11 @@ def build_settings(
         subscriptions += _subscriptions(connector.get("subscriptions"))
     endpoints = s.Endpoints.from_env(env)
     if sandbox:
-        from kraken_cli.config.sandbox_env import sandbox_endpoints
+        from kraken_cli.config.sandbox_env import sandbox_access
 
-        endpoints, sandbox_creds = sandbox_endpoints(env)
-        spot = spot or sandbox_creds
-        futures = futures or sandbox_creds
+        endpoints, sandbox_spot, sandbox_futures = sandbox_access(env)
+        spot = spot or sandbox_spot
+        futures = futures or sandbox_futures
     spot = spot or _env_credentials(env, "KRAKEN_API")
     futures = futures or _env_credentials(env, "KRAKEN_FUTURES_API")
     settings = s.Settings(

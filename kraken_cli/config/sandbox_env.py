@@ -33,16 +33,25 @@ def _ws_base(http_url: str) -> str:
 
 
 def sandbox_endpoints(env: Mapping[str, str]) -> tuple[Endpoints, Credentials | None]:
-    """Return the sandbox's endpoints (KRX_* URL overrides win) and its own API key, if any.
+    """Return the sandbox's endpoints (KRX_* URL overrides win) and its own spot key, if any."""
+    endpoints, spot, _ = sandbox_access(env)
+    return endpoints, spot
+
+
+def sandbox_access(
+    env: Mapping[str, str],
+) -> tuple[Endpoints, Credentials | None, Credentials | None]:
+    """Return the sandbox's endpoints (KRX_* URL overrides win), its spot key and futures key.
 
     With no running sandbox, KRX_REST_URL alone is enough (SPEC: the sandbox's address comes
-    from KRX_REST_URL/KRX_WS_URL or its state file); otherwise this is a ConfigError.
+    from KRX_REST_URL/KRX_WS_URL or its state file); otherwise this is a ConfigError. The two
+    keys are never mixed up: the futures side has its own (``futures_api_key``).
     """
     state = _read_state(env)
     if state is None:
         if env.get("KRX_REST_URL"):
             rest = env["KRX_REST_URL"].rstrip("/")
-            return Endpoints.from_env(env, base=_derived(rest)), None
+            return Endpoints.from_env(env, base=_derived(rest)), None, _default_futures_key()
         raise ConfigError("no running sandbox found", hint=_NO_SANDBOX_HINT)
     rest = str(state.get("rest_url") or "").rstrip("/")
     if not rest:
@@ -55,9 +64,24 @@ def sandbox_endpoints(env: Mapping[str, str]) -> tuple[Endpoints, Credentials | 
         futures_url=str(state.get("futures_url") or derived.futures_url),
         futures_ws_url=str(state.get("futures_ws_url") or derived.futures_ws_url),
     )
-    key, secret = state.get("api_key"), state.get("api_secret")
-    creds = Credentials(key, secret) if isinstance(key, str) and isinstance(secret, str) else None
-    return Endpoints.from_env(env, base=base), creds
+    spot = _creds(state.get("api_key"), state.get("api_secret"))
+    futures = _creds(state.get("futures_api_key"), state.get("futures_api_secret"))
+    return Endpoints.from_env(env, base=base), spot, futures or _default_futures_key()
+
+
+def _creds(key: object, secret: object) -> Credentials | None:
+    if isinstance(key, str) and isinstance(secret, str) and key and secret:
+        return Credentials(key, secret)
+    return None
+
+
+def _default_futures_key() -> Credentials | None:
+    # An older state file without futures keys: the futures emulator's fixed key.
+    try:
+        routes = importlib.import_module("kraken_cli.sandbox.futures.routes")
+    except ImportError:
+        return None
+    return _creds(getattr(routes, "DEFAULT_KEY", None), getattr(routes, "DEFAULT_SECRET", None))
 
 
 def _derived(rest: str) -> Endpoints:
@@ -67,6 +91,6 @@ def _derived(rest: str) -> Endpoints:
         rest_url=rest,
         ws_url=f"{ws}/v2",
         ws_auth_url=f"{ws}/auth/v2",
-        futures_url=rest,
-        futures_ws_url=f"{ws}/ws/v1",
+        futures_url=f"{rest}/futures",
+        futures_ws_url=f"{ws}/futures/ws/v1",
     )

@@ -257,6 +257,11 @@ def _symbol_names(pair: Pair) -> Iterable[str]:
 
 def unknown_symbol(text: str, suggestions: list[str]) -> UnknownSymbolError:
     """Build the UnknownSymbolError for ``text`` with its "did you mean" hint."""
+    from kraken_cli.models.futures import spot_market_hint
+
+    futures_hint = spot_market_hint(text)
+    if futures_hint:  # PF_XBTUSD given to a spot command: say which market it belongs to
+        return UnknownSymbolError(f"unknown spot symbol {text!r}", hint=futures_hint)
     hint = (
         "did you mean: " + ", ".join(suggestions) + "?"
         if suggestions

@@ -22,11 +22,13 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from kraken_cli.sandbox import control
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.faults import HTML_520
+from kraken_cli.sandbox.futures.routes import DEFAULT_KEY as FUTURES_KEY
+from kraken_cli.sandbox.futures.routes import DEFAULT_SECRET as FUTURES_SECRET
 from kraken_cli.sandbox.options import LOOPBACK, Options, default_state_file
 from kraken_cli.sandbox.rest_private import handle_private
 from kraken_cli.sandbox.rest_public import PUBLIC, ApiError
@@ -99,7 +101,8 @@ async def private_endpoint(sb: Sandbox, request: Request) -> Response:
 
 
 def build_app(sb: Sandbox) -> Any:
-    """Return the ASGI app: WS to :func:`serve_ws`, HTTP to Starlette routes."""
+    """Return the ASGI app: WS to :func:`serve_ws`, HTTP (and futures WS) to Starlette routes."""
+    from kraken_cli.sandbox.futures import FuturesState, futures_routes
 
     def bind(fn: Any) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -115,11 +118,13 @@ def build_app(sb: Sandbox) -> Any:
             Route("/sandbox/faults", bind(control.faults), methods=["GET", "POST"]),
             Route("/sandbox/tape", bind(control.tape), methods=["GET"]),
             Route("/sandbox/orders", bind(control.orders), methods=["GET"]),
+            Mount("/futures", routes=futures_routes(FuturesState.from_seed(sb.options.seed))),
         ]
     )
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
+        # The futures WS (/futures/ws/v1) is a Starlette route; every other WS is the spot one.
+        if scope["type"] == "websocket" and not str(scope.get("path", "")).startswith("/futures/"):
             await serve_ws(sb, scope, receive, send)
         else:
             await http(scope, receive, send)
@@ -177,6 +182,8 @@ def ready_lines(state: dict[str, object]) -> str:
         f"WS auth   {state['ws_auth_url']}\n"
         f"API key   {state['api_key']}\n"
         f"API secret {state['api_secret']}\n"
+        f"Futures   {state['futures_url']}\n"
+        f"Futures WS {state['futures_ws_url']}\n"
     )
 
 
@@ -204,10 +211,12 @@ async def serve(options: Options, state_file: Path) -> None:
         "rest_url": f"http://{host}:{port}",
         "ws_url": f"ws://{host}:{port}/v2",
         "ws_auth_url": f"ws://{host}:{port}/auth/v2",
-        "futures_url": None,
-        "futures_ws_url": None,
+        "futures_url": f"http://{host}:{port}/futures",
+        "futures_ws_url": f"ws://{host}:{port}/futures/ws/v1",
         "api_key": sb.account.api_key,
         "api_secret": sb.account.api_secret,
+        "futures_api_key": FUTURES_KEY,
+        "futures_api_secret": FUTURES_SECRET,
         "seed": options.seed,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sb.started_ns // 10**9)),
     }

@@ -1,7 +1,7 @@
 """The sandbox state file: how other processes find a running sandbox.
 
-Written (mode 0600) once the server listens; removed on clean exit. Futures fields are null
-until the futures emulator exists.
+Written (mode 0600) once the server listens; removed on clean exit. The futures side has its
+own URLs and key (``futures_url``, ``futures_ws_url``, ``futures_api_key``/``_secret``).
 """
 
 from __future__ import annotations

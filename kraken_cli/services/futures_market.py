@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from kraken_cli.client.futures_rest import FuturesRest
@@ -39,14 +40,29 @@ MAX_PAGES = 500
 
 
 def futures_client(
-    settings: Settings, *, debug_log: Any = None, transport: Any = None
+    settings: Settings,
+    *,
+    debug_log: Any = None,
+    transport: Any = None,
+    state_dir: Path | None = None,
 ) -> FuturesRest:
-    """Build the futures REST client for ``settings`` (futures credentials only, never spot)."""
+    """Build the futures REST client for ``settings`` (futures credentials only, never spot).
+
+    Private calls draw their nonces from the persisted per-key source of ``client.nonce``
+    (futures keys have their own state file), so concurrent krx processes never collide.
+    """
+    from kraken_cli.client.nonce import NonceSource
+
+    creds = settings.futures
+    nonces = None
+    if creds is not None and creds.key.strip():
+        nonces = NonceSource(creds.key, state_dir / "keys" if state_dir is not None else None)
     return FuturesRest(
         settings.endpoints.futures_url,
-        settings.futures,
+        creds,
         timeout=settings.krx.timeout_s,
         transport=transport,
+        nonces=nonces,
         debug_log=debug_log,
     )
 

@@ -416,6 +416,20 @@ def test_sandbox_endpoints_and_keys(isolated: Path, fake_state: dict[str, Any]) 
     assert result.settings.spot == s.Credentials("spot-key-123456", "c2VjcmV0")
 
 
+def test_sandbox_futures_keys_are_never_the_spot_keys(
+    isolated: Path, fake_state: dict[str, Any]
+) -> None:
+    fake_state["state"] |= {"futures_api_key": "fk", "futures_api_secret": "ZnM="}
+    settings = load_settings(None, env={}, sandbox=True).settings
+    assert settings.futures == s.Credentials("fk", "ZnM=")
+    assert settings.spot == s.Credentials("sandbox-key", "sandbox-secret")
+    # An older state file without futures keys: the futures emulator's own fixed key.
+    del fake_state["state"]["futures_api_key"]
+    from kraken_cli.sandbox.futures.routes import DEFAULT_KEY
+
+    assert load_settings(None, env={}, sandbox=True).settings.futures.key == DEFAULT_KEY  # type: ignore[union-attr]
+
+
 def test_no_sandbox_running(isolated: Path, fake_state: dict[str, Any]) -> None:
     fake_state["state"] = None
     with pytest.raises(ConfigError, match="no running sandbox found") as info:

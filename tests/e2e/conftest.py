@@ -29,6 +29,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 20.0
+#: "krx sandbox ready", REST, WS, WS auth, API key, API secret, Futures, Futures WS.
+READY_LINES = 8
 
 
 def _sign(secret: str, path: str, nonce: str, body: str) -> str:
@@ -49,6 +51,8 @@ class SandboxHandle:
     api_key: str
     api_secret: str
     ready_lines: list[str]
+    futures_url: str = ""
+    futures_ws_url: str = ""
     _nonce: int = field(default=0)
     #: nonce = time_ns // divisor; lowered when another client (e.g. a krx run sharing the
     #: session sandbox) already pushed the key's nonce to a finer scale
@@ -138,20 +142,17 @@ def start_sandbox(workdir: Path, **options: Any) -> SandboxHandle:
     assert process.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + READY_TIMEOUT_S
-    while len(lines) < 6 and time.monotonic() < deadline:
+    while len(lines) < READY_LINES and time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
         lines.append(line.rstrip("\n"))
-    if len(lines) < 6 or lines[0] != "krx sandbox ready":
+    if len(lines) < READY_LINES or lines[0] != "krx sandbox ready":
         process.kill()
         raise RuntimeError(
             f"sandbox did not start: {lines} {(workdir / 'sandbox.stderr').read_text()}"
         )
-    fields = {
-        line.split()[0] + (" auth" if line.startswith("WS auth") else ""): line.split()[-1]
-        for line in lines[1:]
-    }
+    fields = {" ".join(line.split()[:-1]): line.split()[-1] for line in lines[1:]}
     state = json.loads(state_file.read_text())
     return SandboxHandle(
         process=process,
@@ -162,6 +163,8 @@ def start_sandbox(workdir: Path, **options: Any) -> SandboxHandle:
         api_key=state["api_key"],
         api_secret=state["api_secret"],
         ready_lines=lines,
+        futures_url=fields["Futures"],
+        futures_ws_url=fields["Futures WS"],
     )
 
 

@@ -27,6 +27,9 @@ def test_ready_lines_and_state_file(sandbox_factory: Callable[..., SandboxHandle
     assert lines[2] == "WS        " + own.ws_url and own.ws_url.endswith("/v2")
     assert lines[3] == "WS auth   " + own.ws_auth_url and own.ws_auth_url.endswith("/auth/v2")
     assert lines[4] == "API key   my-key" and lines[5].startswith("API secret ")
+    assert lines[6] == "Futures   " + own.futures_url and own.futures_url.endswith("/futures")
+    assert lines[7] == "Futures WS " + own.futures_ws_url
+    assert own.futures_ws_url.endswith("/futures/ws/v1")
     mode = stat.S_IMODE(os.stat(own.state_file).st_mode)
     assert mode == 0o600
     state = read_state(own.state_file)
@@ -40,10 +43,13 @@ def test_ready_lines_and_state_file(sandbox_factory: Callable[..., SandboxHandle
         "futures_ws_url",
         "api_key",
         "api_secret",
+        "futures_api_key",
+        "futures_api_secret",
         "seed",
         "started",
     }
-    assert state["futures_url"] is None and state["api_key"] == "my-key"
+    assert state["futures_url"] == own.futures_url and state["api_key"] == "my-key"
+    assert state["futures_api_key"] != state["api_key"]
     assert own.stop() == 0
     assert not own.state_file.exists()
     assert read_state(own.state_file) is None

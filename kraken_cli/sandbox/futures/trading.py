@@ -88,6 +88,8 @@ class Account:
     #: symbol -> (signed size, average entry price)
     positions: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     realized: Decimal = Decimal(0)
+    #: symbol -> when the current position was opened (epoch ms)
+    opened: dict[str, int] = field(default_factory=dict)
     _counter: int = 0
 
     def _id(self) -> str:
@@ -144,7 +146,7 @@ class Account:
                 "side": "long" if size > 0 else "short",
                 "symbol": sym,
                 "price": entry,
-                "fillTime": iso_ms(0),
+                "fillTime": iso_ms(self.opened.get(sym, 0)),
                 "size": abs(size),
                 "unrealizedFunding": Decimal(0),
             }
@@ -245,6 +247,8 @@ class Account:
             if new and (new > 0) != (size > 0):
                 entry = price
         self.positions[order.symbol] = (new, entry if new else Decimal(0))
+        if size == 0 or (new and (new > 0) != (size > 0)):
+            self.opened[order.symbol] = now
         self.fills.append(
             {
                 "fill_id": self._id(),

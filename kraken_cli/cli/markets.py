@@ -1,0 +1,71 @@
+"""The ``--market spot|margin|futures`` option the shared commands take, and its sessions.
+
+Spot is the default; a config whose markets are all of one type makes that type the default
+(a futures-only config means ``krx ticker PF_XBTUSD`` needs no ``--market``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kraken_cli.cli.common import get_settings, get_state
+from kraken_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from kraken_cli.client.futures_rest import FuturesRest
+    from kraken_cli.config.settings import Settings
+
+SPOT, MARGIN, FUTURES = "spot", "margin", "futures"
+MARKETS = (SPOT, MARGIN, FUTURES)
+
+MarketOption = Annotated[
+    str | None,
+    typer.Option(
+        "--market",
+        help="spot | margin | futures (default: spot, or the config's only market type).",
+        show_default=False,
+    ),
+]
+
+
+def default_market(settings: Settings) -> str:
+    """Return the config's market type when it configures exactly one, else spot."""
+    kinds = {m.market_type.lower() for m in settings.markets} & set(MARKETS)
+    return kinds.pop() if len(kinds) == 1 else SPOT
+
+
+def pick_market(ctx: typer.Context, market: str | None, allowed: tuple[str, ...] = MARKETS) -> str:
+    """Return the market this invocation targets; exit 2 for one the command lacks."""
+    chosen = market.strip().lower() if market else default_market(get_settings(ctx))
+    if chosen not in MARKETS:
+        raise UsageError(f"unknown market {market!r}", hint="use spot, margin or futures")
+    if chosen not in allowed:
+        raise UsageError(
+            f"this command has no {chosen} variant", hint="use --market " + " or ".join(allowed)
+        )
+    return chosen
+
+
+def debug_log(ctx: typer.Context) -> Callable[[str], None] | None:
+    """Return the ``--debug`` request logger (stderr), or None."""
+    if not get_state(ctx).debug:
+        return None
+
+    def log(line: str) -> None:
+        sys.stderr.write(f"krx: debug: {line}\n")
+
+    return log
+
+
+@contextmanager
+def futures_session(ctx: typer.Context) -> Iterator[FuturesRest]:
+    """Yield the Kraken Futures REST client of this invocation (futures keys only)."""
+    from kraken_cli.services.futures_market import futures_client
+
+    with futures_client(get_settings(ctx), debug_log=debug_log(ctx)) as client:
+        yield client
