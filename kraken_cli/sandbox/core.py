@@ -8,7 +8,7 @@ own subscriptions) and drives resting orders and triggers.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -77,6 +77,8 @@ class Sandbox:
             self.account, self.books, self.tapes, self.clock, self._book_touched
         )
         self.subscribers: set[Subscriber] = set()
+        #: private REST calls that passed authentication, per method (``GET /sandbox/calls``)
+        self.calls: Counter[str] = Counter()
         self.published = dict.fromkeys(PAIRS, self.started_ns)
         self.spreads: dict[str, deque[tuple[int, int, int]]] = {k: deque(maxlen=200) for k in PAIRS}
         for k in PAIRS:

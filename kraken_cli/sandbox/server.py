@@ -132,6 +132,7 @@ def build_app(sb: Sandbox) -> Any:
             Route("/sandbox/faults", bind(control.faults), methods=["GET", "POST"]),
             Route("/sandbox/tape", bind(control.tape), methods=["GET"]),
             Route("/sandbox/orders", bind(control.orders), methods=["GET"]),
+            Route("/sandbox/calls", bind(control.calls), methods=["GET"]),
         ]
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_private_support import ground_truth, jsonl, run_krx
+from tests.e2e.test_private_support import calls, ground_truth, jsonl, run_krx
 
 pytestmark = pytest.mark.e2e
 
@@ -98,6 +98,7 @@ def test_lost_add_order_reply_is_looked_up_not_resent(sb: Any, tmp_path: Path) -
     assert "reply was lost" in result.stderr
     orders = {t: o for t, o in ground_truth(sb).items() if o.get("cl_ord_id") == "lost-1"}
     assert list(orders) == [placed[0]["order_id"]]  # exactly one, the one reported
+    assert calls(sb)["AddOrder"] == 1  # sent once, looked up afterwards, never re-sent
 
 
 def test_parallel_processes_share_the_key_without_nonce_errors(sb: Any, tmp_path: Path) -> None:
