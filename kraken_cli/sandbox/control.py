@@ -2,7 +2,9 @@
 
 * ``GET/POST /sandbox/faults`` — read or change the fault settings (JSON, see faults.py);
 * ``GET /sandbox/tape?pair=&since=&until=`` — the ground-truth tape as JSON lines;
-* ``GET /sandbox/orders`` — the account's orders, fills and the order event log.
+* ``GET /sandbox/orders`` — the account's orders, fills and the order event log;
+* ``GET /sandbox/calls`` — authenticated private REST calls per method (e.g. how many
+  ``AddOrder`` or ``GetWebSocketsToken`` requests reached the engine).
 """
 
 from __future__ import annotations
@@ -84,3 +86,10 @@ async def orders(sb: Sandbox, request: Request) -> Response:
         "events": ex.log,
     }
     return Response(dumps(body), media_type="application/json")
+
+
+async def calls(sb: Sandbox, request: Request) -> Response:
+    """Return the number of authenticated private REST calls per method."""
+    if not _local(request):
+        return PlainTextResponse("forbidden", status_code=403)
+    return JSONResponse(dict(sorted(sb.calls.items())))

@@ -8,7 +8,7 @@ own subscriptions) and drives resting orders and triggers.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -31,6 +31,9 @@ class Subscriber(Protocol):
 
     def on_event(self, kind: str, key: str, payload: object) -> None:
         """Receive a market or account event (must not block)."""
+
+    # Optional: ``wants_trades(key) -> bool`` says whether new trades of a pair matter to it;
+    # without it a subscriber gets every pair's trades.
 
 
 class Sandbox:
@@ -74,6 +77,8 @@ class Sandbox:
             self.account, self.books, self.tapes, self.clock, self._book_touched
         )
         self.subscribers: set[Subscriber] = set()
+        #: private REST calls that passed authentication, per method (``GET /sandbox/calls``)
+        self.calls: Counter[str] = Counter()
         self.published = dict.fromkeys(PAIRS, self.started_ns)
         self.spreads: dict[str, deque[tuple[int, int, int]]] = {k: deque(maxlen=200) for k in PAIRS}
         for k in PAIRS:
@@ -125,6 +130,13 @@ class Sandbox:
         for sub in list(self.subscribers):
             sub.on_event(kind, key, payload)
 
+    def _trades_wanted(self, key: str) -> bool:
+        for sub in self.subscribers:
+            wants = getattr(sub, "wants_trades", None)
+            if wants is None or wants(key):  # a subscriber that cannot tell gets everything
+                return True
+        return False
+
     def _account_event(self, kind: str, payload: object) -> None:
         self.publish(kind, "", payload)
 
@@ -153,10 +165,14 @@ class Sandbox:
         """Advance the market once: publish new trades, move books, run the engine."""
         now = self.now()
         for key, tape in self.tapes.items():
-            trades: list[Trade] = list(tape.iter_after(self.published[key], now))
-            if trades:
-                self.published[key] = trades[-1].ns
-                self.publish("trades", key, trades)
+            if not self._trades_wanted(key):
+                # nobody listens: skip the tape (a high live rate is generated only when read)
+                self.published[key] = max(self.published[key], now)
+            else:
+                trades: list[Trade] = list(tape.iter_after(self.published[key], now))
+                if trades:
+                    self.published[key] = trades[-1].ns
+                    self.publish("trades", key, trades)
             if book_due:
                 mid = tape.price_units(now)
                 if self.books[key].step(mid, now // NS):

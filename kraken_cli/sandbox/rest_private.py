@@ -17,7 +17,7 @@ from kraken_cli.client.auth import spot_signature
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.market import ASSETS, PAIRS
-from kraken_cli.sandbox.orders import fill_json, order_json, position_json
+from kraken_cli.sandbox.orders import Order, fill_json, order_json, position_json
 from kraken_cli.sandbox.ratelimit import REST_COST
 from kraken_cli.sandbox.rest_public import ApiError
 from kraken_cli.sandbox.trading import truthy
@@ -114,12 +114,17 @@ def trade_balance(sb: Sandbox, params: Params) -> object:
 def open_orders(sb: Sandbox, params: Params) -> object:
     """Open orders. https://docs.kraken.com/api/docs/rest-api/get-open-orders"""
     with_trades = truthy(params.get("trades"))
-    rows = sb.exchange.open_orders()
+    rows = _by_client_ref(sb.exchange.open_orders(), params)
+    return {"open": {o.txid: order_json(o, with_trades) for o in rows}}
+
+
+def _by_client_ref(rows: list[Order], params: Params) -> list[Order]:
+    # OpenOrders and ClosedOrders both filter on cl_ord_id and userref before paging.
     if params.get("cl_ord_id"):
         rows = [o for o in rows if o.cl_ord_id == params["cl_ord_id"]]
     if params.get("userref"):
         rows = [o for o in rows if str(o.userref) == params["userref"]]
-    return {"open": {o.txid: order_json(o, with_trades) for o in rows}}
+    return rows
 
 
 def _ofs(params: Params) -> int:
@@ -139,6 +144,7 @@ def _window(params: Params, time_ns: int) -> bool:
 def closed_orders(sb: Sandbox, params: Params) -> object:
     """Closed orders, 50 per page. https://docs.kraken.com/api/docs/rest-api/get-closed-orders"""
     rows = [o for o in sb.exchange.closed_orders() if _window(params, o.closetm_ns or 0)]
+    rows = _by_client_ref(rows, params)
     ofs = _ofs(params)
     page = rows[ofs : ofs + PAGE]
     with_trades = truthy(params.get("trades"))
@@ -318,6 +324,8 @@ def handle_private(
         raise ApiError("EGeneral:Permission denied")
     if not sb.account.counter.try_add(REST_COST.get(method, 1)):
         raise ApiError("EAPI:Rate limit exceeded")
+    # ground truth for tests: authenticated calls that reached the handler, per method
+    sb.calls[method] += 1
     check_market_state(sb, method, params)
     return handler(sb, params)
 

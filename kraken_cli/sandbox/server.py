@@ -43,11 +43,16 @@ def _json(body: str) -> Response:
     return Response(body, media_type="application/json")
 
 
-async def _faults_first(sb: Sandbox) -> Response | None:
-    """Apply REST faults: delay, injected HTTP 5xx, ``EService:Unavailable``."""
+async def _delay_reply(sb: Sandbox) -> None:
+    """Hold a reply for ``delay_ms``: AFTER handling, so a client that gives up has still had
+    its request applied (a lost reply, e.g. an AddOrder that Kraken placed)."""
+    if sb.faults.delay_ms:
+        await asyncio.sleep(sb.faults.delay_ms / 1000)
+
+
+def _faults_first(sb: Sandbox) -> Response | None:
+    """Apply REST faults that replace handling: injected HTTP 5xx, ``EService:Unavailable``."""
     faults = sb.faults
-    if faults.delay_ms:
-        await asyncio.sleep(faults.delay_ms / 1000)
     code = faults.take_http_error()
     if code is not None:
         return Response(
@@ -62,7 +67,13 @@ async def _faults_first(sb: Sandbox) -> Response | None:
 
 async def public_endpoint(sb: Sandbox, request: Request) -> Response:
     """``/0/public/<Method>``: GET only, HTTP 200 with the error array on failure."""
-    fault = await _faults_first(sb)
+    response = _public(sb, request)
+    await _delay_reply(sb)
+    return response
+
+
+def _public(sb: Sandbox, request: Request) -> Response:
+    fault = _faults_first(sb)
     if fault is not None:
         return fault
     method = request.path_params["method"]
@@ -82,12 +93,18 @@ async def public_endpoint(sb: Sandbox, request: Request) -> Response:
 
 async def private_endpoint(sb: Sandbox, request: Request) -> Response:
     """``/0/private/<Method>``: POST only, authenticated."""
-    fault = await _faults_first(sb)
+    body = await request.body()
+    response = _private(sb, request, body)
+    await _delay_reply(sb)
+    return response
+
+
+def _private(sb: Sandbox, request: Request, body: bytes) -> Response:
+    fault = _faults_first(sb)
     if fault is not None:
         return fault
     if request.method != "POST":
         return _json(envelope(errors=["EGeneral:Invalid arguments"]))
-    body = await request.body()
     try:
         result = handle_private(
             sb, request.path_params["method"], request.url.path, request.headers, body
@@ -118,6 +135,7 @@ def build_app(sb: Sandbox) -> Any:
             Route("/sandbox/faults", bind(control.faults), methods=["GET", "POST"]),
             Route("/sandbox/tape", bind(control.tape), methods=["GET"]),
             Route("/sandbox/orders", bind(control.orders), methods=["GET"]),
+            Route("/sandbox/calls", bind(control.calls), methods=["GET"]),
             Mount("/futures", routes=futures_routes(FuturesState.from_seed(sb.options.seed))),
         ]
     )

@@ -1,7 +1,10 @@
 """The public trade tape of one pair: a pure, lazily generated function of (seed, pair).
 
 Time is cut into buckets: whole clock hours of history (from ``started - history_days``,
-floored to the hour, up to ``started``), then 10-second live buckets after ``started``. Each
+floored to the hour, up to ``started``), then live buckets after ``started``: 10 s long, or
+shorter at a high ``live_rate`` so that one holds ~500 trades (start-up and each ticker step
+then generate only a few small buckets, whatever the rate: a 100,000 trades/s tape is cheap
+until somebody reads it). Each
 bucket's trades come from an RNG seeded by (seed, pair, bucket start, bucket length, rate), so a
 bucket can be generated on its own, in any order, and always gives the same trades. Only bucket
 *counts* are needed up front (for the per-pair ``trade_id`` sequence that starts at 1).
@@ -30,7 +33,8 @@ from kraken_cli.sandbox.market import Pair
 from kraken_cli.sandbox.wire import NS
 
 HOUR = 3600 * NS
-LIVE_BUCKET = 10 * NS
+LIVE_BUCKET = 10 * NS  # the longest live bucket
+LIVE_BUCKET_TRADES = 500  # mean trades per live bucket at a high live rate
 _CACHE_BUCKETS = 4096
 _PERIODS_H = (3.0, 13.0, 47.0, 173.0)
 _AMPLITUDES = (0.002, 0.006, 0.015, 0.03)
@@ -52,6 +56,14 @@ def _seed_int(*parts: object) -> int:
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
 
 
+def live_bucket_ns(live_rate: float) -> int:
+    """Return the live bucket length: 10 s, or whole ms holding ~500 trades at a high rate."""
+    if live_rate <= 0:
+        return LIVE_BUCKET
+    ms = int(LIVE_BUCKET_TRADES * 1000 / live_rate)
+    return max(1, min(LIVE_BUCKET // 1_000_000, ms)) * 1_000_000
+
+
 class Tape:
     """Deterministic trade tape of one pair; see the module docstring for the model."""
 
@@ -69,6 +81,7 @@ class Tape:
         self.started_ns = started_ns
         self.trade_interval_s = max(trade_interval_s, 0.01)
         self.live_rate = max(live_rate, 0.0)
+        self.live_bucket = live_bucket_ns(self.live_rate)
         self.origin_ns = (started_ns - int(history_days * 86400 * NS)) // HOUR * HOUR
         self._starts: list[int] = list(range(self.origin_ns, started_ns, HOUR))
         self._hist = len(self._starts)
@@ -90,8 +103,8 @@ class Tape:
         if index < self._hist:
             start = self._starts[index]
             return start, min(start + HOUR, self.started_ns), HOUR / NS / self.trade_interval_s
-        start = self.started_ns + (index - self._hist) * LIVE_BUCKET
-        return start, start + LIVE_BUCKET, self.live_rate * LIVE_BUCKET / NS
+        start = self.started_ns + (index - self._hist) * self.live_bucket
+        return start, start + self.live_bucket, self.live_rate * self.live_bucket / NS
 
     def bounds(self, index: int) -> tuple[int, int]:
         """Return (start, end) of bucket ``index``; its trades have start <= ns < end."""
@@ -100,7 +113,7 @@ class Tape:
 
     def _rng(self, index: int) -> random.Random:
         start, _end, mean = self._bounds(index)
-        length = HOUR if index < self._hist else LIVE_BUCKET
+        length = HOUR if index < self._hist else self.live_bucket
         return random.Random(_seed_int(self.seed, self.pair.key, start, length, mean))
 
     @staticmethod
@@ -123,7 +136,7 @@ class Tape:
             return max(0, bisect.bisect_right(self._starts, ns) - 1)
         if self.live_rate <= 0:
             return self._hist
-        return self._hist + (ns - self.started_ns) // LIVE_BUCKET
+        return self._hist + (ns - self.started_ns) // self.live_bucket
 
     def last_bucket(self, now_ns: int) -> int:
         """Return the highest bucket index that may hold trades visible at ``now_ns``."""
@@ -149,7 +162,7 @@ class Tape:
 
     def _generate(self, index: int) -> list[Trade]:
         start, end, mean = self._bounds(index)
-        length = HOUR if index < self._hist else LIVE_BUCKET
+        length = HOUR if index < self._hist else self.live_bucket
         rng = self._rng(index)
         n = self._draw_count(rng, mean)
         if n == 0:

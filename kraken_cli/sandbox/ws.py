@@ -56,6 +56,11 @@ class Connection:
         self.pub = PublicChannels(self)
 
     # -- output -----------------------------------------------------------------------------
+    def wants_trades(self, key: str) -> bool:
+        """Tell whether this connection turns trades of pair ``key`` into messages."""
+        symbol = self.sb.tapes[key].pair.symbol
+        return any((channel, symbol) in self.subs for channel in ("trade", "ticker", "ohlc"))
+
     def on_event(self, kind: str, key: str, payload: object) -> None:
         """Queue a hub event (called synchronously by the hub)."""
         if not self.alive:

@@ -26,6 +26,8 @@ class PublicChannels:
         self.conn = conn
         self.views: dict[str, BookView] = {}
         self.candles: dict[tuple[str, int], Candle] = {}
+        #: last trade_id of each trade snapshot sent (no update repeats it)
+        self.snapshot_last: dict[str, int] = {}
         self.book_sent = 0
 
     async def simple(
@@ -130,7 +132,11 @@ class PublicChannels:
             if wanted:
                 await self.send_book("snapshot", symbol, asks, bids, checksum)
         elif channel == "trade" and wanted:
-            data = [trade_json(pair, t) for t in sb.tapes[key].recent(50, now)]
+            recent = sb.tapes[key].recent(50, now)
+            if recent:
+                # the hub may publish these again (it ticks every 100 ms): updates skip them
+                self.snapshot_last[symbol] = recent[-1].trade_id
+            data = [trade_json(pair, t) for t in recent]
             await self.conn.send({"channel": "trade", "type": "snapshot", "data": data})
         elif channel == "ticker" and wanted:
             data = [ticker_json(pair, sb.books[key], sb.day_stats(key), now)]
@@ -185,13 +191,16 @@ class PublicChannels:
         pair = sb.tapes[key].pair
         symbol = pair.symbol
         if ("trade", symbol) in self.conn.subs:
-            await self.conn.send(
-                {
-                    "channel": "trade",
-                    "type": "update",
-                    "data": [trade_json(pair, t) for t in trades],
-                }
-            )
+            seen = self.snapshot_last.get(symbol)
+            fresh = trades if seen is None else [t for t in trades if t.trade_id > seen]
+            if fresh:
+                await self.conn.send(
+                    {
+                        "channel": "trade",
+                        "type": "update",
+                        "data": [trade_json(pair, t) for t in fresh],
+                    }
+                )
         ticker = self.conn.subs.get(("ticker", symbol))
         if ticker is not None and ticker.get("event_trigger", "trades") == "trades":
             data = [ticker_json(pair, sb.books[key], sb.day_stats(key), sb.now())]

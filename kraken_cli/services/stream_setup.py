@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from kraken_cli.client.book import DEPTHS
-from kraken_cli.config.settings import SubscriptionSpec
-from kraken_cli.errors import UsageError
+from kraken_cli.config.settings import Settings, SubscriptionSpec
+from kraken_cli.errors import KrakenError, UsageError
 from kraken_cli.services.stream_channels import FetchOhlc, FetchTrades
 from kraken_cli.services.stream_records import (
     CHANNELS,
@@ -169,24 +169,29 @@ def rest_fetchers(api: Any) -> tuple[FetchTrades, FetchOhlc]:
 _OHLC = ("open", "high", "low", "close", "vwap", "volume")
 
 
-def private_token_fetcher(settings: Any) -> Callable[[], str]:
+def private_token_fetcher(settings: Settings, **private: Any) -> Callable[[], str]:
     """Return a function fetching a fresh WS token (REST GetWebSocketsToken) per connection.
 
+    The signed client (nonce lock, shared rate counter) is built on first use and kept for the
+    reconnects; ``private`` goes to ``open_private`` (``otp``, ``transport``, ``state_dir``).
     https://docs.kraken.com/api/docs/rest-api/get-websockets-token
     """
-    import importlib
+    from kraken_cli.client.spot_private import SpotPrivate
+    from kraken_cli.services.account import open_private
 
-    try:
-        module = importlib.import_module("kraken_cli.services.account")
-        client = module.AccountService.from_settings(settings).private
-    except (ModuleNotFoundError, AttributeError) as exc:
-        raise UsageError(
-            "private streams need the private REST client, which is not available",
-            hint="update krx",
-        ) from exc
+    client: list[SpotPrivate] = []
 
     def fetch() -> str:
-        result = client.call("GetWebSocketsToken", {}, idempotent=True)
-        return str(result["token"])
+        if not client:
+            client.append(open_private(settings, **private))
+        # Idempotent: a retried request only mints another token; the last one wins.
+        result = client[0].call("GetWebSocketsToken", {}, idempotent=True)
+        token = result.get("token") if isinstance(result, dict) else None
+        if not isinstance(token, str) or not token:
+            raise KrakenError(
+                "GetWebSocketsToken returned no token",
+                hint="check the key's 'WebSocket interface' permission with `krx verify`",
+            )
+        return token
 
     return fetch

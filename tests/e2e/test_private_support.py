@@ -65,3 +65,11 @@ def ground_truth(handle: Any) -> dict[str, Any]:
 def jsonl(text: str) -> list[dict[str, Any]]:
     """Parse JSON lines."""
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def calls(handle: Any) -> dict[str, int]:
+    """Return the sandbox's authenticated private calls per method (``GET /sandbox/calls``)."""
+    response = httpx.get(f"{handle.rest_url}/sandbox/calls", timeout=10)
+    response.raise_for_status()
+    result: dict[str, int] = response.json()
+    return result

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,3 +99,31 @@ def test_same_seed_same_market(
     assert hour(sandbox)[1:7] == hour(other)[1:7]
     assert hour(sandbox)[1:7] != hour(different)[1:7]
     assert other.api_key == sandbox.api_key and different.api_key != sandbox.api_key
+
+
+def test_ready_fast_and_streaming_at_a_high_live_rate(
+    sandbox_factory: Callable[..., SandboxHandle],
+) -> None:
+    # Start-up must not depend on the live rate (the tape is generated lazily, per small bucket).
+    started = time.monotonic()
+    own = sandbox_factory(live_rate=100_000)
+    assert time.monotonic() - started < 3.0  # ~0.3 s on a quiet machine, incl. interpreter
+    import websocket
+
+    ws = websocket.create_connection(own.ws_url, timeout=10, skip_utf8_validation=True)
+    try:
+        ws.send(
+            json.dumps(
+                {"method": "subscribe", "params": {"channel": "trade", "symbol": ["BTC/USD"]}}
+            )
+        )
+        ids: list[int] = []
+        deadline = time.monotonic() + 10
+        while len(ids) < 20_000 and time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            if msg.get("channel") == "trade":
+                ids += [t["trade_id"] for t in msg["data"]]
+    finally:
+        ws.close()
+    assert len(ids) >= 20_000
+    assert ids == list(range(ids[0], ids[0] + len(ids)))

@@ -118,3 +118,16 @@ def test_amend_and_edit_keep_accounts_consistent(sb: Sandbox) -> None:
     assert sb.exchange.orders[txid].status == "canceled"
     assert Decimal(str(edited["price"])) == Decimal("1100.0")  # type: ignore[index]
     assert [o.txid for o in sb.exchange.open_orders()] == [edited["txid"]]  # type: ignore[index]
+
+
+def test_open_and_closed_orders_filter_by_client_ids(sb: Sandbox) -> None:
+    kept = order(sb, price="1000.0", cl_ord_id="keep-1")["txid"][0]
+    gone = order(sb, price="1000.0", cl_ord_id="gone-1")["txid"][0]
+    other = order(sb, price="1000.0", userref="42")["txid"][0]
+    for txid in (gone, other):
+        trading.cancel_order(sb, {"txid": txid})
+    assert list(rest_private.open_orders(sb, {"cl_ord_id": "keep-1"})["open"]) == [kept]  # type: ignore[index]
+    closed = rest_private.closed_orders(sb, {"cl_ord_id": "gone-1"})
+    assert list(closed["closed"]) == [gone] and closed["count"] == 1  # type: ignore[index]
+    assert list(rest_private.closed_orders(sb, {"userref": "42"})["closed"]) == [other]  # type: ignore[index]
+    assert rest_private.closed_orders(sb, {"cl_ord_id": "keep-1"})["closed"] == {}  # type: ignore[index]

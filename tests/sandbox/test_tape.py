@@ -143,3 +143,17 @@ def test_window_stats_match_brute_force() -> None:
         assert got.high == max(t.price for t in trades) and got.low == min(t.price for t in trades)
         assert got.volume == sum(t.volume for t in trades)
         assert got.pv == sum(t.price * t.volume for t in trades)
+
+
+def test_high_live_rate_generates_small_buckets_lazily() -> None:
+    tape = make(live_rate=100_000)
+    assert tape.live_bucket == 5_000_000  # 5 ms holds ~500 trades
+    assert make().live_bucket == 10 * NS  # the default rate keeps 10 s buckets (same tape)
+    historic_last = make(live_rate=0).last_trade(STARTED)
+    assert historic_last is not None
+    live = list(tape.iter_after(STARTED - 1, STARTED + NS // 10))
+    assert 5_000 < len(live) < 25_000  # ~100,000/s for 0.1 s
+    assert [t.trade_id for t in live] == list(
+        range(historic_last.trade_id + 1, historic_last.trade_id + 1 + len(live))
+    )
+    assert len(tape._cache) <= 25  # only the buckets read were generated
