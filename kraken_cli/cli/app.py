@@ -165,7 +165,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args or env_flag("KRX_DEBUG")
-    command = typer.main.get_command(app)
+    from kraken_cli.cli.lazy import build_root
+
+    command = build_root(app, _global_options)
     activate(AppState(format=os.environ.get("KRX_FORMAT", "jsonl"), debug=debug))
     try:
         result = command.main(args=args, prog_name="krx", standalone_mode=False)

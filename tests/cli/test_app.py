@@ -172,3 +172,32 @@ def test_python_dash_m_works() -> None:
         timeout=60,
     )
     assert result.returncode == 0 and result.stdout.startswith("krx ")
+
+
+def test_root_builds_only_the_command_used() -> None:
+    from kraken_cli.cli.app import _global_options
+    from kraken_cli.cli.lazy import build_root
+
+    root = build_root(app_module.app, _global_options)
+    assert root.commands == {}  # nothing built for --help
+    assert {"ticker", "account", "stream", "config"} <= set(root.list_commands(None))  # type: ignore[arg-type]
+    ticker = root.get_command(None, "ticker")  # type: ignore[arg-type]
+    assert ticker is not None and list(root.commands) == ["ticker"]
+
+
+def test_shell_completion_lists_commands() -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "_KRX_COMPLETE": "complete_bash",
+        "COMP_WORDS": "krx tic",
+        "COMP_CWORD": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "from kraken_cli.cli.app import main; main()"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert "ticker" in result.stdout, result.stdout + result.stderr
