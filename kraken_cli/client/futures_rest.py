@@ -21,16 +21,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 # http first: it keeps httpx from importing its command line (click, rich) at start-up.
-from kraken_cli.client.http import USER_AGENT, redact_form
+from kraken_cli.client.http import KrakenHttp
 
 # isort: split
 import httpx
 
 from kraken_cli.client.auth import futures_signature
 from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_futures
+from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
 from kraken_cli.config.settings import Credentials
-from kraken_cli.errors import AuthError, KrxError, NetworkError, RequestTimeoutError
+from kraken_cli.errors import AuthError, KrxError
 from kraken_cli.models.futures import loads
 
 V3 = "/derivatives/api/v3"
@@ -146,12 +147,19 @@ class FuturesRest:
         #: ``serverTime`` of the last envelope and the wall-clock span of that exchange.
         self.last_server_time: str | None = None
         self.last_span: tuple[float, float] | None = None
-        self._client = httpx.Client(
-            base_url=self.base_url,
+        # One HTTP core for both platforms: transport errors, timing and redacted logging.
+        self.http = KrakenHttp(
+            self.base_url,
             transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=False,
+            timeout=timeout,
+            retry=self.retry,
+            clock=clock,
+            sleep=sleep,
+            pacer=PublicPacer(0),
+            debug_log=debug_log,
+            rng=rng,
+            wall=wall,
+            url_setting="KRX_FUTURES_URL",
         )
 
     def __enter__(self) -> FuturesRest:
@@ -162,37 +170,14 @@ class FuturesRest:
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._client.close()
+        self.http.close()
 
     # -- transport ---------------------------------------------------------------------------
     def _exchange(
         self, verb: str, path: str, query: str, body: str | None, headers: Mapping[str, str]
     ) -> httpx.Response:
-        url = path + (f"?{query}" if query else "")
-        shown = f"{self.base_url}{path}" + (f"?{redact_form(query)}" if query else "")
-        if body:
-            shown += f" body={redact_form(body)}"
-        req_headers = dict(headers)
-        if body is not None:
-            req_headers["Content-Type"] = "application/x-www-form-urlencoded"
-        t0, w0 = self._clock(), self._wall()
-        try:
-            response = self._client.request(verb, url, content=body, headers=req_headers)
-        except httpx.TimeoutException as exc:
-            self._log(f"{verb} {shown} -> timeout")
-            raise RequestTimeoutError(
-                f"{verb} {self.base_url}{path} timed out after {self.timeout:g} s",
-                hint="Kraken Futures did not answer in time; check the network",
-            ) from exc
-        except httpx.TransportError as exc:
-            self._log(f"{verb} {shown} -> {type(exc).__name__}")
-            raise NetworkError(
-                f"cannot reach {self.base_url}: {type(exc).__name__}: {exc}",
-                hint="check the network, proxy and KRX_FUTURES_URL",
-            ) from exc
-        self.last_span = (w0, self._wall())
-        ms = round((self._clock() - t0) * 1000)
-        self._log(f"{verb} {shown} -> {response.status_code} in {ms} ms")
+        response = self.http.exchange(verb, path, params=query or None, body=body, headers=headers)
+        self.last_span = self.http.last_span
         return response
 
     def _envelope(self, response: httpx.Response) -> dict[str, Any]:

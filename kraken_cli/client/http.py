@@ -106,8 +106,11 @@ class KrakenHttp:
         debug_log: Callable[[str], None] | None = None,
         rng: Callable[[], float] = random.random,
         wall: Callable[[], float] = time.time,
+        url_setting: str = "KRX_REST_URL",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: The setting a user changes to point krx elsewhere (named in hints).
+        self.url_setting = url_setting
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.pacer = pacer if pacer is not None else PublicPacer(1.0, clock=clock, sleep=sleep)
@@ -196,40 +199,8 @@ class KrakenHttp:
         parse_float: Callable[[str], Any] | None = None,
     ) -> Any:
         """One request, no retry: unwrap the envelope or raise the mapped KrxError."""
-        query = {k: str(v) for k, v in (params or {}).items()}
         url = f"{self.base_url}{path}"
-        shown = url + ("?" + redact_form(urlencode(query)) if query else "")
-        if body:
-            shown += f" body={redact_form(body)}"
-        req_headers = dict(headers or {})
-        if body is not None and "content-type" not in {k.lower() for k in req_headers}:
-            req_headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-        t0, w0 = self._clock(), self._wall()
-        try:
-            response = self._client.request(
-                verb, path, params=query or None, content=body, headers=req_headers
-            )
-        except httpx.TimeoutException as exc:
-            self._log(f"{verb} {shown} -> timeout after {self._ms(t0)} ms")
-            raise RequestTimeoutError(
-                f"{verb} {url} timed out after {self.timeout:g} s",
-                hint="Kraken did not answer in time; check the network or raise krx.timeout_s",
-            ) from exc
-        except httpx.ConnectError as exc:
-            self._log(f"{verb} {shown} -> connect error after {self._ms(t0)} ms")
-            raise NetworkError(
-                f"cannot connect to {self.base_url}: {exc}",
-                hint="check the network, proxy and KRX_REST_URL",
-            ) from exc
-        except httpx.TransportError as exc:
-            self._log(f"{verb} {shown} -> {type(exc).__name__} after {self._ms(t0)} ms")
-            raise NetworkError(
-                f"{verb} {url} failed: {type(exc).__name__}: {exc}",
-                hint="the connection broke; try again",
-            ) from exc
-        self.last_span = (w0, self._wall())
-        self.last_date = response.headers.get("date")
-        self._log(f"{verb} {shown} -> {response.status_code} in {self._ms(t0)} ms")
+        response = self.exchange(verb, path, params=params, body=body, headers=headers)
         if response.status_code not in ok_statuses:
             raise self._status_error(verb, url, response)
         try:
@@ -242,6 +213,59 @@ class KrakenHttp:
             err.retryable = False
             raise err from exc
         return unwrap(payload)
+
+    def exchange(
+        self,
+        verb: str,
+        path: str,
+        *,
+        params: Params | str | None = None,
+        body: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request and return the raw response; map transport failures to KrxErrors.
+
+        ``params`` may be a mapping or an already encoded query string (signed requests must
+        send exactly the bytes they signed). Records the exchange's wall-clock span and logs
+        it (secrets redacted) for ``--debug``.
+        """
+        if isinstance(params, str):
+            query_text = params
+        else:
+            query_text = urlencode({k: str(v) for k, v in (params or {}).items()})
+        url = f"{self.base_url}{path}"
+        shown = url + ("?" + redact_form(query_text) if query_text else "")
+        if body:
+            shown += f" body={redact_form(body)}"
+        req_headers = dict(headers or {})
+        if body is not None and "content-type" not in {k.lower() for k in req_headers}:
+            req_headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+        target = path + (f"?{query_text}" if query_text else "")
+        t0, w0 = self._clock(), self._wall()
+        try:
+            response = self._client.request(verb, target, content=body, headers=req_headers)
+        except httpx.TimeoutException as exc:
+            self._log(f"{verb} {shown} -> timeout after {self._ms(t0)} ms")
+            raise RequestTimeoutError(
+                f"{verb} {url} timed out after {self.timeout:g} s",
+                hint="Kraken did not answer in time; check the network or raise krx.timeout_s",
+            ) from exc
+        except httpx.ConnectError as exc:
+            self._log(f"{verb} {shown} -> connect error after {self._ms(t0)} ms")
+            raise NetworkError(
+                f"cannot connect to {self.base_url}: {exc}",
+                hint=f"check the network, proxy and {self.url_setting}",
+            ) from exc
+        except httpx.TransportError as exc:
+            self._log(f"{verb} {shown} -> {type(exc).__name__} after {self._ms(t0)} ms")
+            raise NetworkError(
+                f"{verb} {url} failed: {type(exc).__name__}: {exc}",
+                hint="the connection broke; try again",
+            ) from exc
+        self.last_span = (w0, self._wall())
+        self.last_date = response.headers.get("date")
+        self._log(f"{verb} {shown} -> {response.status_code} in {self._ms(t0)} ms")
+        return response
 
     def _status_error(self, verb: str, url: str, response: httpx.Response) -> KrxError:
         status = response.status_code
@@ -256,7 +280,7 @@ class KrakenHttp:
             hint=(
                 "Kraken's edge (Cloudflare) could not reach the API; it is usually transient"
                 if status >= 500
-                else "the request did not reach Kraken's API; check KRX_REST_URL"
+                else f"the request did not reach Kraken's API; check {self.url_setting}"
             ),
         )
         err.retryable = status >= 500
