@@ -161,14 +161,19 @@ def _quiet_broken_pipe() -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run krx with ``argv`` and return the exit code (no sys.exit; used by tests)."""
-    from typer._click.exceptions import ClickException  # typer >= 0.28 vendors click
+    from typer._click.exceptions import (  # typer >= 0.28 vendors click
+        ClickException,
+        NoArgsIsHelpError,
+    )
 
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args or env_flag("KRX_DEBUG")
     from kraken_cli.cli.lazy import build_root
 
     command = build_root(app, _global_options)
-    activate(AppState(format=os.environ.get("KRX_FORMAT", "jsonl"), debug=debug))
+    from kraken_cli.output.render import default_format
+
+    activate(AppState(format=os.environ.get("KRX_FORMAT") or default_format(), debug=debug))
     try:
         result = command.main(args=args, prog_name="krx", standalone_mode=False)
         code = result if isinstance(result, int) else exit_codes.SUCCESS
@@ -177,8 +182,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         return code
     except typer.Exit as exc:
         return int(exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # `krx` or `krx account` alone: the help text
+        return exit_codes.USAGE
     except ClickException as exc:
-        exc.show()
+        _report_click_error(exc)
         return exit_codes.USAGE if exc.exit_code == 2 else exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("\nkrx: interrupted\n")
@@ -206,6 +214,16 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"krx: error: internal error: {type(exc).__name__}: {exc}\n")
         sys.stderr.write("hint: rerun with --debug for a traceback, and report it\n")
         return exit_codes.INTERNAL
+
+
+def _report_click_error(exc: Exception) -> None:
+    """Report a parsing error like every other error: usage, ``krx: error:`` and a hint."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        sys.stderr.write(ctx.get_usage() + "\n")
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    path = ctx.command_path if ctx is not None else "krx"
+    report_error(UsageError(message, hint=f"see '{path} --help'"), get_state())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
