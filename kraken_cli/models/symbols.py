@@ -150,7 +150,8 @@ def _code_for(asset_id: str, assets: Mapping[str, Asset], ws_part: str) -> str:
 
 def normalise_input(text: str) -> str:
     """Upper-case a user symbol and turn ``-``/``_``/space separators into ``/``."""
-    return "/".join(p for p in text.strip().upper().translate(_SEPARATORS).split("/") if p)
+    parts = (p.strip() for p in text.upper().translate(_SEPARATORS).split("/"))
+    return "/".join(p for p in parts if p)
 
 
 @dataclass
