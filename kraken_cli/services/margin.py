@@ -38,8 +38,9 @@ TRADE_BALANCE_FIELDS = (
 #: Margin error strings -> what they mean and what to do.
 MARGIN_HINTS = {
     "EOrder:Insufficient margin": (
-        "Kraken has no margin to lend for this market right now (pool exhausted); try a "
-        "smaller size or later"
+        "not enough free margin for this order (it needs cost / leverage): check "
+        "`krx account trade-balance` (free_margin), lower the size or raise the leverage; "
+        "Kraken also says this when its margin pool for the market is exhausted (try later)"
     ),
     "EOrder:Margin level too low": (
         "your margin level (equity / used margin) would drop under the minimum; add "
@@ -57,6 +58,10 @@ MARGIN_HINTS = {
     "EOrder:Positions limit exceeded": "too many open positions; close some first",
     "EOrder:Unknown position": "no such position id (`krx account positions`)",
     "EOrder:Reduce only": "reduce-only orders need an open position they reduce",
+    "EGeneral:Invalid arguments:leverage": (
+        "this pair does not offer that leverage for this side; see `krx symbols --market "
+        "margin` (max_leverage)"
+    ),
 }
 
 
