@@ -186,8 +186,9 @@ def trade_balance(
     if chosen == MARGIN:
         from kraken_cli.services import margin
 
+        names = names_for(ctx)
         with private_api(ctx, otp) as api:
-            emit([margin.trade_balance(api, asset)], ctx=ctx)
+            emit([margin.trade_balance(api, asset, names)], ctx=ctx)
         return
     names = names_for(ctx)
     with private_api(ctx, otp) as api:
@@ -330,14 +331,14 @@ def positions(
         with futures_session(ctx) as fc:
             emit(fa.positions(fc), ctx=ctx)
         return
+    names = names_for(ctx)
     if chosen == MARGIN or consolidate:
         from kraken_cli.services import margin
 
         with private_api(ctx, otp) as api:
-            emit(margin.positions(api, consolidate=consolidate), ctx=ctx)
+            emit(margin.positions(api, consolidate=consolidate, names=names), ctx=ctx)
         return
 
-    names = names_for(ctx)
     with private_api(ctx, otp) as api:
         rows = AccountService(api, names).positions()
     emit([p.to_record() for p in rows], ctx=ctx)

@@ -51,3 +51,19 @@ def test_reduce_only_without_a_position(krx: Krx) -> None:
     assert proc.returncode == 5, proc.stderr
     assert "EOrder:Reduce only:No position exists" in proc.stderr
     assert "hint:" in proc.stderr
+
+
+def _rows(proc: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+def test_margin_records_carry_canonical_symbols(krx: Krx) -> None:
+    (placed,) = _rows(_margin_buy(krx, "0.01", "--leverage", "3", "--yes"))
+    rows = _rows(krx("account", "positions", "--market", "margin"))
+    mine = [r for r in rows if r["order_id"] == placed["order_id"]]
+    assert mine and mine[0]["symbol"] == "BTC/USD"
+    merged = _rows(krx("account", "positions", "--market", "margin", "--consolidate"))
+    assert {r["symbol"] for r in merged} <= {"BTC/USD", "ETH/USD", "BTC/USDT", "ETH/BTC"}
+    (balance,) = _rows(krx("account", "trade-balance", "--market", "margin"))
+    assert balance["asset"] == "USD"
