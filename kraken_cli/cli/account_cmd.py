@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kraken_cli.cli.common import emit, get_state
+from kraken_cli.cli.common import emit, get_settings, get_state
 from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
 
 if TYPE_CHECKING:
     from kraken_cli.client.spot_private import SpotPrivate
-    from kraken_cli.config.settings import Settings
     from kraken_cli.models.account import Names
     from kraken_cli.services.account import Window
     from kraken_cli.services.market import MarketService
@@ -54,24 +53,6 @@ account_app = typer.Typer(
 )
 
 
-def settings_for(ctx: typer.Context) -> Settings:
-    """Return this invocation's Settings (env fallback until the config loader exists)."""
-    from kraken_cli.cli.common import get_settings
-
-    try:
-        return get_settings(ctx)
-    except ModuleNotFoundError as exc:
-        if "kraken_cli.config.loader" not in str(exc):
-            raise
-        import os
-
-        from kraken_cli.config.settings import Credentials, Endpoints, Settings
-
-        key, secret = os.environ.get("KRAKEN_API_KEY"), os.environ.get("KRAKEN_API_SECRET")
-        creds = Credentials(key, secret) if key and secret else None
-        return Settings(endpoints=Endpoints.from_env(), spot=creds)
-
-
 def _debug_log(ctx: typer.Context) -> Callable[[str], None] | None:
     if not get_state(ctx).debug:
         return None
@@ -88,7 +69,7 @@ def private_api(ctx: typer.Context, otp: str | None) -> Iterator[SpotPrivate]:
     from kraken_cli.services.account import open_private
 
     log = _debug_log(ctx)
-    api = open_private(settings_for(ctx), otp=otp, debug_log=log)
+    api = open_private(get_settings(ctx), otp=otp, debug_log=log)
     try:
         yield api
     finally:
@@ -101,7 +82,7 @@ def market_for(ctx: typer.Context) -> Iterator[MarketService]:
     from kraken_cli.services.market import MarketService
 
     log = _debug_log(ctx)
-    service = MarketService.from_settings(settings_for(ctx), debug_log=log)
+    service = MarketService.from_settings(get_settings(ctx), debug_log=log)
     try:
         yield service
     finally:
@@ -186,8 +167,9 @@ def trade_balance(
     if chosen == MARGIN:
         from kraken_cli.services import margin
 
+        names = names_for(ctx)
         with private_api(ctx, otp) as api:
-            emit([margin.trade_balance(api, asset)], ctx=ctx)
+            emit([margin.trade_balance(api, asset, names)], ctx=ctx)
         return
     names = names_for(ctx)
     with private_api(ctx, otp) as api:
@@ -330,14 +312,14 @@ def positions(
         with futures_session(ctx) as fc:
             emit(fa.positions(fc), ctx=ctx)
         return
+    names = names_for(ctx)
     if chosen == MARGIN or consolidate:
         from kraken_cli.services import margin
 
         with private_api(ctx, otp) as api:
-            emit(margin.positions(api, consolidate=consolidate), ctx=ctx)
+            emit(margin.positions(api, consolidate=consolidate, names=names), ctx=ctx)
         return
 
-    names = names_for(ctx)
     with private_api(ctx, otp) as api:
         rows = AccountService(api, names).positions()
     emit([p.to_record() for p in rows], ctx=ctx)

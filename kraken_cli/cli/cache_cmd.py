@@ -105,24 +105,30 @@ def _open_store() -> Any:
 def info_cmd(ctx: typer.Context) -> None:
     """Show each cached pair: trades, time span, ranges known complete, and size on disk.
 
+    ``bytes`` estimates each pair's share of the store file (its size split by trade count,
+    so the rows add up to the file); the total and the path also go to stderr.
+
     Example: krx cache info --format json
     """
     from kraken_cli.cli.common import emit, info
 
     with _open_store() as store:
-        rows = [
-            {
-                "pair": s.pair,
-                "trades": s.trades,
-                "first": _iso(s.first_ns),
-                "last": _iso(s.last_ns),
-                "covered": "; ".join(f"{_iso(lo + 1)}..{_iso(hi)}" for lo, hi in s.covered),
-            }
-            for s in store.summary()
-        ]
+        summary = store.summary()
         size = store.size_bytes()
         path = store.path
-    emit(rows, ["pair", "trades", "first", "last", "covered"], ctx=ctx)
+    total = sum(s.trades for s in summary)
+    rows = [
+        {
+            "pair": s.pair,
+            "trades": s.trades,
+            "first": _iso(s.first_ns),
+            "last": _iso(s.last_ns),
+            "covered": "; ".join(f"{_iso(lo + 1)}..{_iso(hi)}" for lo, hi in s.covered),
+            "bytes": size * s.trades // total if total else 0,
+        }
+        for s in summary
+    ]
+    emit(rows, ["pair", "trades", "first", "last", "covered", "bytes"], ctx=ctx)
     info(f"store {path}: {size / 1e6:.1f} MB on disk")
 
 

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kraken_cli.cli.common import emit, emit_object, get_state
+from kraken_cli.cli.common import emit, emit_object, get_settings, get_state
 from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
 from kraken_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from kraken_cli.config.settings import Settings
     from kraken_cli.services.market import MarketService
 
 TICKER_COLUMNS = ("symbol", "bid", "ask", "last", "volume_24h", "vwap_24h", "low_24h", "high_24h")
@@ -23,20 +22,6 @@ TRADE_COLUMNS = ("symbol", "trade_id", "time", "price", "volume", "side", "ord_t
 CANDLE_COLUMNS = ("symbol", "time", "open", "high", "low", "close", "vwap", "volume", "count")
 BOOK_COLUMNS = ("symbol", "side", "price", "volume")
 FUTURES_TICKER_EXTRA = ("mark_price", "index_price", "funding_rate", "open_interest")
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    from kraken_cli.cli.common import get_settings
-
-    try:
-        return get_settings(ctx)
-    except ModuleNotFoundError as exc:
-        # Until the config loader lands, public commands only need endpoints from the env.
-        if "kraken_cli.config.loader" not in str(exc):
-            raise
-        from kraken_cli.config.settings import Endpoints, Settings
-
-        return Settings(endpoints=Endpoints.from_env())
 
 
 @contextmanager
@@ -49,7 +34,9 @@ def market_service(ctx: typer.Context) -> Iterator[MarketService]:
     def debug(line: str) -> None:
         sys.stderr.write(f"krx: debug: {line}\n")
 
-    service = MarketService.from_settings(_settings(ctx), debug_log=debug if state.debug else None)
+    service = MarketService.from_settings(
+        get_settings(ctx), debug_log=debug if state.debug else None
+    )
     try:
         yield service
     finally:
@@ -247,6 +234,14 @@ def candles(
     partial: Annotated[
         bool, typer.Option("--partial", help="Include the still-forming last candle.")
     ] = False,
+    fill: Annotated[
+        bool,
+        typer.Option(
+            "--fill",
+            help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
+            "interval without trades; by default they are omitted, like Kraken does.",
+        ),
+    ] = False,
     market: MarketOption = None,
     tick_type: Annotated[
         str, typer.Option("--tick-type", help="Futures only: trade | mark | spot prices.")
@@ -258,9 +253,13 @@ def candles(
     day. Futures candles come from the charts API (any range it serves; h2 and month are
     aggregated) and have no vwap/count.
 
+    Intervals without trades have no candle (as in Kraken's OHLC); --fill adds a flat one at
+    the previous close (open = high = low = close = vwap, volume 0, count 0).
+
     \b
     Examples:
       krx candles BTCUSDT h1 --days 7
+      krx candles DOGEUSD min1 --since 2h --fill
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
     """
     from kraken_cli.models.intervals import parse_interval
@@ -274,6 +273,8 @@ def candles(
     parsed = parse_interval(interval)
     now = utc_now()
     start = now - timedelta(days=days) if days is not None else _time(since, now)
+    if chosen == FUTURES and fill:
+        raise UsageError("--fill applies to spot candles", hint="drop --fill for futures")
     if chosen == FUTURES:
         from kraken_cli.services import futures_market as fm
 
@@ -287,7 +288,7 @@ def candles(
         emit(frows, CANDLE_COLUMNS, ctx=ctx)
         return
     with market_service(ctx) as svc:
-        rows = svc.get_candles(symbol, parsed, start, _time(until, now), partial=partial)
+        rows = svc.get_candles(symbol, parsed, start, _time(until, now), partial=partial, fill=fill)
         emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli.account_cmd import OtpOption, market_for, names_for, private_api
-from kraken_cli.cli.common import emit, info, stdin_is_terminal
+from kraken_cli.cli.common import emit, get_settings, info, stdin_is_terminal
 from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
 from kraken_cli.errors import KrxError, UsageError
 
@@ -141,11 +141,10 @@ def add(
     if not validate:
         at = f" @ {price}" if price else ""
         confirm(f"Place {req.type} {req.side} {volume} {pair.symbol}{at}?", yes)
-    from kraken_cli.cli.account_cmd import settings_for
     from kraken_cli.services.account import open_private
 
     names = names_for(ctx)
-    settings = settings_for(ctx)
+    settings = get_settings(ctx)
     # After a lost reply the look-up gets a more patient timeout than the order had.
     patient = max(30.0, 3 * settings.krx.timeout_s)
     with private_api(ctx, otp) as api:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kraken_cli.cli.account_cmd import OtpOption, market_for, private_api, settings_for
-from kraken_cli.cli.common import emit, info
+from kraken_cli.cli.account_cmd import OtpOption, market_for, private_api
+from kraken_cli.cli.common import emit, get_settings, info
 from kraken_cli.cli.markets import FUTURES, MarketOption, pick_market
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def verify(
         exit_category,
     )
 
-    settings = settings_for(ctx)
+    settings = get_settings(ctx)
     chosen = pick_market(ctx, market)
     configured = {m.market_type.lower() for m in settings.markets}
     check_futures = chosen == FUTURES or (market is None and FUTURES in configured)

@@ -47,6 +47,17 @@ class Pair:
     position_limits: tuple[int, int]
     ref_price: str
     typical_volume: str
+    #: ``leverage_sell`` when it differs from ``leverage`` (which is ``leverage_buy``)
+    short_leverage: tuple[int, ...] | None = None
+
+    @property
+    def leverage_sell(self) -> tuple[int, ...]:
+        """Leverage levels allowed for short (sell) margin orders."""
+        return self.leverage if self.short_leverage is None else self.short_leverage
+
+    def leverage_for(self, side: str) -> tuple[int, ...]:
+        """Leverage levels allowed for a margin order on ``side`` (buy|sell)."""
+        return self.leverage_sell if side == "sell" else self.leverage
 
     @property
     def tick_units(self) -> int:
@@ -142,6 +153,7 @@ PAIRS: dict[str, Pair] = {
             (1000, 800),
             "0.04920",
             "0.6",
+            (2, 3),  # Kraken lists fewer short levels on some crosses
         ),
         Pair(
             "XDGUSD",
@@ -220,7 +232,7 @@ def asset_json(asset: Asset) -> dict[str, object]:
 def pair_json(pair: Pair, info: str = "info") -> dict[str, object]:
     """Render one AssetPairs entry like the 2026 live sample (``info`` variants trimmed)."""
     if info == "leverage":
-        return {"leverage_buy": list(pair.leverage), "leverage_sell": list(pair.leverage)}
+        return {"leverage_buy": list(pair.leverage), "leverage_sell": list(pair.leverage_sell)}
     if info == "fees":
         return {"fees": [], "fees_maker": [], "fee_volume_currency": "ZUSD"}
     if info == "margin":
@@ -238,7 +250,7 @@ def pair_json(pair: Pair, info: str = "info") -> dict[str, object]:
         "lot_decimals": pair.lot_decimals,
         "lot_multiplier": 1,
         "leverage_buy": list(pair.leverage),
-        "leverage_sell": list(pair.leverage),
+        "leverage_sell": list(pair.leverage_sell),
         "fees": [],
         "fees_maker": [],
         "fee_volume_currency": "ZUSD",

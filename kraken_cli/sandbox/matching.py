@@ -5,23 +5,64 @@ Market orders and the crossing part of limit orders take liquidity from the simu
 limit, once the public tape trades through their price; stop/take-profit orders trigger on the
 tape's last price. The account's own fills do not enter the public tape (which stays a pure
 function of the seed).
+
+Margin rules (simple, not Kraken's exact risk engine; README "Margin"):
+- collateral ``tb`` = every balance valued in USD at the tapes' last prices (USDT at par) times
+  the asset's ``collateral_value``; unrealised P&L ``n`` = sum over positions of
+  (value - cost) * side; equity ``e = tb + n``; used margin ``m`` = sum of cost / leverage over
+  positions; free margin ``mf = e - m``; margin level ``ml = e / m * 100``.
+- a leveraged order needs ``cost / leverage`` (cost at its limit, or walked through the book
+  for market orders) of free margin, else ``EOrder:Insufficient margin``; if it fits but would
+  leave the margin level under ``OPEN_MARGIN_LEVEL`` (150%): ``EOrder:Margin level too low``.
+- reduce-only orders need an opposing position (checked in ``trading.build_order``) and no
+  margin. Positions are never netted: each leveraged fill is one position.
 https://docs.kraken.com/api/docs/rest-api/add-order
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from kraken_cli.sandbox.accounts import Account
 from kraken_cli.sandbox.book import Book
-from kraken_cli.sandbox.market import ASSETS, Pair
+from kraken_cli.sandbox.market import ASSETS, PAIRS, Pair
 from kraken_cli.sandbox.orders import Fill, Order
 from kraken_cli.sandbox.tape import Tape
 from kraken_cli.sandbox.wire import NS
 
 TAKER_FEE = Decimal("0.0026")
 MAKER_FEE = Decimal("0.0016")
+#: Minimum margin level (percent) a new position may leave the account at.
+OPEN_MARGIN_LEVEL = Decimal(150)
+
+
+@dataclass(frozen=True)
+class MarginState:
+    """The account's margin figures in USD (TradeBalance's ``eb tb m n c v e mf ml``)."""
+
+    equivalent: Decimal
+    collateral: Decimal
+    used: Decimal
+    pnl: Decimal
+    cost: Decimal
+    value: Decimal
+
+    @property
+    def equity(self) -> Decimal:
+        """Collateral plus unrealised P&L."""
+        return self.collateral + self.pnl
+
+    @property
+    def free(self) -> Decimal:
+        """Equity not tied up as margin."""
+        return self.equity - self.used
+
+    def level(self, extra: Decimal = Decimal(0)) -> Decimal | None:
+        """Margin level in percent with ``extra`` more margin used (None without margin)."""
+        used = self.used + extra
+        return self.equity / used * 100 if used else None
 
 
 class OrderRejected(Exception):
@@ -94,11 +135,75 @@ class Exchange:
         """Return the tape's last price in units."""
         return self.tapes[pair.key].price_units(self.now())
 
+    def usd_value(self, asset: str, amount: Decimal) -> Decimal:
+        """Value an amount in USD at the tapes' last prices (USDT at par, 0 if unpriced)."""
+        if asset in ("ZUSD", "USDT"):
+            return amount
+        for pair in PAIRS.values():
+            if pair.base == asset and pair.quote == "ZUSD" and pair.key in self.tapes:
+                return amount * Decimal(self.last_price(pair)).scaleb(-pair.pair_decimals)
+        return Decimal(0)
+
+    def position_value(self, fill: Fill) -> Decimal:
+        """Current value of a position (its volume at the tape's last price, quote currency)."""
+        pair = fill.order.pair
+        units = Decimal(fill.volume) * self.last_price(pair)
+        return units.scaleb(-(pair.lot_decimals + pair.pair_decimals))
+
+    def margin_state(self) -> MarginState:
+        """Compute the account's margin figures (see the module docstring)."""
+        balances = self.account.balances.items()
+        equivalent = sum((self.usd_value(a, v) for a, v in balances), Decimal(0))
+        collateral = sum(
+            (self.usd_value(a, v) * Decimal(ASSETS[a].collateral_value) for a, v in balances),
+            Decimal(0),
+        )
+        used = pnl = cost = value = Decimal(0)
+        for fill in self.fills:
+            if not fill.position:
+                continue
+            quote = fill.order.pair.quote
+            now_value = self.position_value(fill)
+            sign = 1 if fill.order.side == "buy" else -1
+            used += self.usd_value(quote, fill.cost / (fill.order.leverage or 1))
+            pnl += self.usd_value(quote, (now_value - fill.cost) * sign)
+            cost += self.usd_value(quote, fill.cost)
+            value += self.usd_value(quote, now_value)
+        return MarginState(equivalent, collateral, used, pnl, cost, value)
+
+    def check_margin(self, order: Order) -> None:
+        """Raise a margin error if the account cannot carry the leveraged order."""
+        if not order.leverage or order.reduce_only:
+            return
+        pair = order.pair
+        required = self.usd_value(pair.quote, self.order_cost(order) / order.leverage)
+        state = self.margin_state()
+        if required > state.free:
+            raise OrderRejected("EOrder:Insufficient margin")
+        level = state.level(required)
+        if level is not None and level < OPEN_MARGIN_LEVEL:
+            raise OrderRejected("EOrder:Margin level too low")
+
+    def order_cost(self, order: Order) -> Decimal:
+        """Estimate an order's cost in quote currency: at its limit, or through the book."""
+        pair = order.pair
+        price = order.limit_price or order.price
+        if order.ordertype == "market" or price is None:
+            fills = self.preview(order)
+            units = sum((Decimal(p) * q for p, q in fills), Decimal(0))
+            # what the book cannot fill is priced at the last trade
+            rest = order.volume - sum(q for _, q in fills)
+            units += Decimal(rest) * self.last_price(pair)
+        else:
+            units = Decimal(price) * order.volume
+        return units.scaleb(-(pair.pair_decimals + pair.lot_decimals))
+
     # -- placing ----------------------------------------------------------------------------
     def check_funds(self, order: Order) -> None:
-        """Raise ``EOrder:Insufficient funds`` if the account cannot pay for the order."""
+        """Raise ``EOrder:Insufficient funds`` (spot) or a margin error (leveraged orders)."""
         pair = order.pair
         if order.leverage:
+            self.check_margin(order)
             return
         if order.side == "sell":
             need = Decimal(order.volume) / 10**pair.lot_decimals

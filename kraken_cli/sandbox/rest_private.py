@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from kraken_cli.client.auth import spot_signature
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.core import Sandbox
-from kraken_cli.sandbox.market import ASSETS, PAIRS
+from kraken_cli.sandbox.market import ASSETS
 from kraken_cli.sandbox.orders import Order, fill_json, order_json, position_json
 from kraken_cli.sandbox.ratelimit import REST_COST
 from kraken_cli.sandbox.rest_public import ApiError
@@ -75,39 +75,25 @@ def balance_ex(sb: Sandbox, params: Params) -> object:
     }
 
 
-def usd_value(sb: Sandbox, asset: str, amount: Decimal) -> Decimal:
-    """Value an amount in USD using the tapes' last prices (USDT at par)."""
-    if asset in ("ZUSD", "USDT"):
-        return amount
-    for pair in PAIRS.values():
-        if pair.base == asset and pair.quote == "ZUSD":
-            units = sb.tapes[pair.key].price_units(sb.now())
-            return amount * Decimal(units) / Decimal(10**pair.pair_decimals)
-    return Decimal(0)
-
-
 def trade_balance(sb: Sandbox, params: Params) -> object:
-    """Trade balance. https://docs.kraken.com/api/docs/rest-api/get-trade-balance"""
+    """Trade balance (rules: sandbox.matching). https://docs.kraken.com/api/docs/rest-api/get-trade-balance"""
     asset = params.get("asset", "ZUSD")
     if asset not in ("ZUSD", "USD"):
         raise ApiError("EQuery:Unknown asset")
-    eb = sum((usd_value(sb, a, v) for a, v in sb.account.balances.items()), Decimal(0))
-    margin = sum(
-        (f.cost / (f.order.leverage or 1) for f in sb.exchange.fills if f.position), Decimal(0)
-    )
-    tb = sb.account.balances.get("ZUSD", Decimal(0))
+    state = sb.exchange.margin_state()
     fields = {
-        "eb": eb,
-        "tb": tb,
-        "m": margin,
-        "n": Decimal(0),
-        "c": margin,
-        "v": margin,
-        "e": tb,
-        "mf": tb - margin,
+        "eb": state.equivalent,
+        "tb": state.collateral,
+        "m": state.used,
+        "n": state.pnl,
+        "c": state.cost,
+        "v": state.value,
+        "e": state.equity,
+        "mf": state.free,
     }
     out = {k: dec_text(v, 4) for k, v in fields.items()}
-    out["ml"] = dec_text(tb / margin * 100, 2) if margin else "0.00"
+    level = state.level()
+    out["ml"] = dec_text(level, 2) if level is not None else "0.00"
     return out
 
 
@@ -222,14 +208,7 @@ def open_positions(sb: Sandbox, params: Params) -> object:
     rows = [f for f in sb.exchange.fills if f.position]
     out = {}
     for fill in rows:
-        pair = fill.order.pair
-        value = (
-            Decimal(fill.volume)
-            / 10**pair.lot_decimals
-            * Decimal(sb.tapes[pair.key].price_units(sb.now()))
-            / 10**pair.pair_decimals
-        )
-        out[fill.id] = position_json(fill, value)
+        out[fill.id] = position_json(fill, sb.exchange.position_value(fill))
     if params.get("consolidation") == "market":
         return [
             {

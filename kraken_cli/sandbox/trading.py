@@ -106,7 +106,7 @@ def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
             leverage = int(lev_text.split(":")[0])
         except ValueError:
             raise ApiError("EGeneral:Invalid arguments:leverage") from None
-        if leverage not in pair.leverage:
+        if leverage not in pair.leverage_for(side):
             raise ApiError("EGeneral:Invalid arguments:leverage")
     cl_ord_id = params.get("cl_ord_id") or None
     userref_text = params.get("userref")

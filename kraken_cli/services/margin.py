@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from kraken_cli.errors import KrxError
+from kraken_cli.models.account import Names
 from kraken_cli.models.times import iso_from_unix
 
 
@@ -38,8 +39,9 @@ TRADE_BALANCE_FIELDS = (
 #: Margin error strings -> what they mean and what to do.
 MARGIN_HINTS = {
     "EOrder:Insufficient margin": (
-        "Kraken has no margin to lend for this market right now (pool exhausted); try a "
-        "smaller size or later"
+        "not enough free margin for this order (it needs cost / leverage): check "
+        "`krx account trade-balance` (free_margin), lower the size or raise the leverage; "
+        "Kraken also says this when its margin pool for the market is exhausted (try later)"
     ),
     "EOrder:Margin level too low": (
         "your margin level (equity / used margin) would drop under the minimum; add "
@@ -57,6 +59,10 @@ MARGIN_HINTS = {
     "EOrder:Positions limit exceeded": "too many open positions; close some first",
     "EOrder:Unknown position": "no such position id (`krx account positions`)",
     "EOrder:Reduce only": "reduce-only orders need an open position they reduce",
+    "EGeneral:Invalid arguments:leverage": (
+        "this pair does not offer that leverage for this side; see `krx symbols --market "
+        "margin` (max_leverage)"
+    ),
 }
 
 
@@ -79,8 +85,14 @@ def explain(error: KrxError) -> KrxError:
     return error
 
 
-def positions(private: PrivateCaller, *, consolidate: bool = False) -> list[dict[str, Any]]:
-    """Return open margin positions with unrealised P&L (``docalcs``), or one row per market."""
+def positions(
+    private: PrivateCaller, *, consolidate: bool = False, names: Names | None = None
+) -> list[dict[str, Any]]:
+    """Return open margin positions with unrealised P&L (``docalcs``), or one row per market.
+
+    ``names`` maps Kraken's pair keys (``XXBTZUSD``) to ``BASE/QUOTE`` (``BTC/USD``).
+    """
+    names = names or Names()
     data = {"docalcs": "true"}
     if consolidate:
         data["consolidation"] = "market"
@@ -89,14 +101,19 @@ def positions(private: PrivateCaller, *, consolidate: bool = False) -> list[dict
     except KrxError as exc:
         raise explain(exc) from None
     if isinstance(result, list):  # consolidation=market answers an array
-        return [_consolidated(row) for row in result]
-    return [_position(pid, row) for pid, row in sorted((result or {}).items())]
+        return [_consolidated(row, names) for row in result]
+    return [_position(pid, row, names) for pid, row in sorted((result or {}).items())]
 
 
-def _position(pid: str, raw: dict[str, Any]) -> dict[str, Any]:
+def _symbol(raw: dict[str, Any], names: Names) -> str | None:
+    pair = raw.get("pair")
+    return names.symbol(str(pair)) if pair is not None else None
+
+
+def _position(pid: str, raw: dict[str, Any], names: Names) -> dict[str, Any]:
     return {
         "position_id": pid,
-        "symbol": raw.get("pair"),
+        "symbol": _symbol(raw, names),
         "side": raw.get("type"),
         "volume": raw.get("vol"),
         "volume_closed": raw.get("vol_closed"),
@@ -114,9 +131,9 @@ def _position(pid: str, raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _consolidated(raw: dict[str, Any]) -> dict[str, Any]:
+def _consolidated(raw: dict[str, Any], names: Names) -> dict[str, Any]:
     return {
-        "symbol": raw.get("pair"),
+        "symbol": _symbol(raw, names),
         "side": raw.get("type"),
         "positions": raw.get("positions"),
         "leverage": raw.get("leverage"),
@@ -130,9 +147,11 @@ def _consolidated(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def trade_balance(private: PrivateCaller, asset: str = "ZUSD") -> dict[str, Any]:
+def trade_balance(
+    private: PrivateCaller, asset: str = "ZUSD", names: Names | None = None
+) -> dict[str, Any]:
     """Return the trade balance record: equity, margin used, free margin, margin level."""
     result = private.call("TradeBalance", {"asset": asset}, idempotent=True) or {}
-    record: dict[str, Any] = {"asset": asset}
+    record: dict[str, Any] = {"asset": (names or Names()).asset(asset)}
     record |= {name: result.get(key) for name, key in TRADE_BALANCE_FIELDS}
     return record

@@ -249,8 +249,37 @@ class MarketService:
         until: datetime | None = None,
         *,
         partial: bool = False,
+        fill: bool = False,
     ) -> Iterator[Candle]:
         """Yield candles with open time in [since, until); the forming candle only if ``partial``.
+
+        ``fill`` adds flat candles for intervals without trades (services/candle_fill.py).
+        """
+        rows = self._candles(symbol, interval, since, until, partial=partial)
+        if not fill:
+            yield from rows
+            return
+        from kraken_cli.services.candle_fill import fill_candles
+
+        pair = self.resolver.resolve(symbol)
+        now = int(self._wall())
+        # up to the forming candle (included only with partial), and never past --until
+        end = interval.open_time(now)
+        end = interval.next_open(end) if partial else end
+        if until is not None:
+            end = min(end, int(until.timestamp()))
+        yield from fill_candles(rows, interval, pair.symbol, end)
+
+    def _candles(
+        self,
+        symbol: str,
+        interval: Interval,
+        since: datetime | None,
+        until: datetime | None,
+        *,
+        partial: bool,
+    ) -> Iterator[Candle]:
+        """Yield the candles Kraken (or the trade history) has: intervals without trades omitted.
 
         Within Kraken's 720-row OHLC window the candles come from OHLC. Older ranges and
         non-native intervals are the history service's job (see the marked branch below).

@@ -42,6 +42,10 @@ def test_info_then_clear_one_pair(tmp_path: Path) -> None:
     ]
     assert rows[0]["covered"].count("..") == 1
     assert "MB on disk" in out.stderr
+    # equal trade counts, equal shares of the store's size on disk
+    assert rows[0]["bytes"] == rows[1]["bytes"] > 0
+    mb = float(out.stderr.split("MB on disk")[0].split()[-1])
+    assert abs(sum(r["bytes"] for r in rows) / 1e6 - mb) <= 0.05 + 1e-6
     cleared = _krx(tmp_path, "cache", "clear", "xethzusd")
     assert cleared.returncode == 0 and "removed 1,500 trades" in cleared.stderr
     rows = json.loads(_krx(tmp_path, "cache", "info", "--format", "json").stdout)
