@@ -103,12 +103,15 @@ def names_for(ctx: typer.Context) -> Names:
 
 
 def _window(since: str | None, until: str | None, limit: int) -> Window:
-    from kraken_cli.models.times import parse_time
+    from kraken_cli.models.times import check_range, parse_time
     from kraken_cli.services.account import Window
 
-    start = int(parse_time(since).timestamp()) if since else None
-    end = int(parse_time(until).timestamp()) if until else None
-    return Window(start, end, limit)
+    first = parse_time(since) if since else None
+    last = parse_time(until) if until else None
+    check_range(first, last)
+    return Window(
+        int(first.timestamp()) if first else None, int(last.timestamp()) if last else None, limit
+    )
 
 
 @account_app.command()

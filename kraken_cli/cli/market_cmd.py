@@ -203,22 +203,22 @@ def trades(
       krx trades BTCUSDT --since 30m --limit 500
       krx trades PF_XBTUSD --market futures --limit 20
     """
-    from kraken_cli.models.times import utc_now
+    from kraken_cli.models.times import check_range, utc_now
 
     now = utc_now()
+    start, end = _time(since, now), _time(until, now)
+    check_range(start, end)
+    if limit is not None and limit <= 0:
+        raise UsageError("--limit must be positive")
     if pick_market(ctx, market) == FUTURES:
         from kraken_cli.services import futures_market as fm
 
         with futures_session(ctx) as fc:
-            rows = fm.trades(
-                fc, symbol, since=_time(since, now), until=_time(until, now), limit=limit
-            )
+            rows = fm.trades(fc, symbol, since=start, until=end, limit=limit)
         emit(rows, TRADE_COLUMNS, ctx=ctx)
         return
     with market_service(ctx) as svc:
-        records = (
-            t.to_record() for t in svc.trades(symbol, _time(since, now), _time(until, now), limit)
-        )
+        records = (t.to_record() for t in svc.trades(symbol, start, end, limit))
         emit(records, TRADE_COLUMNS, ctx=ctx)
 
 
@@ -263,7 +263,7 @@ def candles(
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
     """
     from kraken_cli.models.intervals import parse_interval
-    from kraken_cli.models.times import utc_now
+    from kraken_cli.models.times import check_range, utc_now
 
     chosen = pick_market(ctx, market)
     if days is not None and since is not None:
@@ -273,22 +273,22 @@ def candles(
     parsed = parse_interval(interval)
     now = utc_now()
     start = now - timedelta(days=days) if days is not None else _time(since, now)
+    end = _time(until, now)
+    check_range(start, end)
     if chosen == FUTURES and fill:
         raise UsageError("--fill applies to spot candles", hint="drop --fill for futures")
     if chosen == FUTURES:
         from kraken_cli.services import futures_market as fm
 
         with futures_session(ctx) as fc:
-            frows = fm.candles(
-                fc, symbol, parsed, since=start, until=_time(until, now), tick_type=tick_type
-            )
+            frows = fm.candles(fc, symbol, parsed, since=start, until=end, tick_type=tick_type)
         if not partial:  # like spot: the still-forming candle only on request
             cutoff = now - timedelta(seconds=parsed.seconds)
             frows = [r for r in frows if r["time"] <= cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")]
         emit(frows, CANDLE_COLUMNS, ctx=ctx)
         return
     with market_service(ctx) as svc:
-        rows = svc.get_candles(symbol, parsed, start, _time(until, now), partial=partial, fill=fill)
+        rows = svc.get_candles(symbol, parsed, start, end, partial=partial, fill=fill)
         emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)
 
 

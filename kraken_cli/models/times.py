@@ -58,3 +58,12 @@ def iso_from_unix(seconds: int | float | str | Decimal) -> str:
     whole = int(value)
     micros = int((value - whole) * 1_000_000)
     return iso_utc(datetime.fromtimestamp(whole, UTC) + timedelta(microseconds=micros))
+
+
+def check_range(since: datetime | None, until: datetime | None) -> None:
+    """Refuse a time window that ends before it starts (an empty answer would hide the typo)."""
+    if since is not None and until is not None and since >= until:
+        raise UsageError(
+            f"--since ({iso_utc(since)}) is not before --until ({iso_utc(until)})",
+            hint="swap them, or drop --until to read up to now",
+        )

@@ -47,3 +47,13 @@ def test_rendering() -> None:
     assert iso_utc(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05Z"
     assert iso_from_unix("1616663618.5583") == "2021-03-25T09:13:38.558300Z"
     assert iso_from_unix(1616663618) == "2021-03-25T09:13:38Z"
+
+
+def test_range_must_start_before_it_ends() -> None:
+    from kraken_cli.models.times import check_range
+
+    check_range(None, NOW)
+    check_range(NOW - timedelta(days=1), NOW)
+    with pytest.raises(UsageError) as info:
+        check_range(NOW, NOW - timedelta(days=1))
+    assert "swap" in (info.value.hint or "")
