@@ -76,13 +76,17 @@ def fix(value: object, decimals: int) -> str:
     """Return a decimal text padded to ``decimals`` when that loses nothing."""
     text = value if isinstance(value, str) else str(value)
     dot = text.find(".")
-    if dot > 0 and len(text) - dot - 1 == decimals and "e" not in text:
-        return text
+    if dot > 0 and "e" not in text:
+        frac = len(text) - dot - 1
+        if frac == decimals:
+            return text
+        if frac < decimals and text.isascii() and text.replace(".", "", 1).isdigit():
+            return text + "0" * (decimals - frac)  # Kraken strips trailing zeros: no Decimal
     try:
         fixed = norm_decimal(text, decimals)
+        return fixed if Decimal(fixed) == Decimal(text) else text
     except ArithmeticError:
         return text
-    return fixed if Decimal(fixed) == Decimal(text) else text
 
 
 def iso_from_seconds(value: object) -> str:
