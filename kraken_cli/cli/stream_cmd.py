@@ -69,7 +69,9 @@ def stream(
       krx stream                     # the config's active subscriptions
     """
     if channel is not None and pick_market(ctx, market) == FUTURES:
-        _futures_stream(ctx, channel, symbols or [], depth, levels, count, duration, events)
+        _futures_stream(
+            ctx, channel, symbols or [], depth, levels, count, duration, events, watchdog
+        )
         return
     from kraken_cli.services.stream import StreamDeps, StreamOptions, StreamService
     from kraken_cli.services.stream_setup import requests_for, requests_from_config
@@ -123,6 +125,7 @@ def _futures_stream(
     count: int | None,
     duration: float | None,
     events: bool,
+    watchdog: float,
 ) -> None:
     """Stream a Kraken Futures feed (trades, ticker, book with its ``seq`` checked)."""
     import time
@@ -133,7 +136,13 @@ def _futures_stream(
     write, on_event = _writers(events)
     deadline = None if duration is None else time.monotonic() + duration
     records = futures_stream(
-        settings, channel, symbols, depth=depth, count=count, on_event=on_event
+        settings,
+        channel,
+        symbols,
+        depth=depth,
+        count=count,
+        on_event=on_event,
+        watchdog_s=watchdog,
     )
     try:
         for record in records:

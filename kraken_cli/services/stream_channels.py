@@ -13,8 +13,10 @@ from typing import Any, Protocol
 from kraken_cli.client.book import Book
 from kraken_cli.errors import IntegrityError, KrxError
 from kraken_cli.services.stream_records import (
+    OrderMemory,
     StreamPair,
     StreamRequest,
+    balance_record,
     fix,
     iso_to_ns,
     ohlc_from_rest,
@@ -398,11 +400,16 @@ class InstrumentHandler(Handler):
 
 
 class PrivateHandler(Handler):
-    """Write executions / balances items; report a jump in the message ``sequence``."""
+    """Write executions / balances items; report a jump in the message ``sequence``.
+
+    A short executions update (``new``, ``canceled``) carries only the order_id: the order's
+    fields (symbol, side, ...) come from what this stream saw of the order before.
+    """
 
     def __init__(self, ctx: Context, request: StreamRequest) -> None:
         super().__init__(ctx, request)
         self.sequence: int | None = None
+        self.orders = OrderMemory()
 
     def on_message(self, msg: dict[str, Any]) -> None:
         seq = msg.get("sequence")
@@ -410,8 +417,14 @@ class PrivateHandler(Handler):
             if self.sequence is not None and seq > self.sequence + 1:
                 self.ctx.event("gap", channel=self.request.channel, after=self.sequence, next=seq)
             self.sequence = seq
+        channel = self.request.channel
         for item in msg.get("data") or []:
-            self.ctx.emit(private_record(self.request.channel, item, seq))
+            if channel == "balances":
+                self.ctx.emit(balance_record(item, seq))
+            elif channel == "executions":
+                self.ctx.emit(private_record(channel, self.orders.complete(item), seq))
+            else:
+                self.ctx.emit(private_record(channel, item, seq))
 
     def after_reconnect(self) -> None:
         self.sequence = None  # a new session restarts the sequence with a fresh snapshot
