@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kraken_cli.cli.common import get_settings
 from kraken_cli.cli.markets import FUTURES, MarketOption, pick_market
 
 if TYPE_CHECKING:
@@ -69,12 +69,14 @@ def stream(
       krx stream                     # the config's active subscriptions
     """
     if channel is not None and pick_market(ctx, market) == FUTURES:
-        _futures_stream(ctx, channel, symbols or [], depth, levels, count, duration, events)
+        _futures_stream(
+            ctx, channel, symbols or [], depth, levels, count, duration, events, watchdog
+        )
         return
     from kraken_cli.services.stream import StreamDeps, StreamOptions, StreamService
     from kraken_cli.services.stream_setup import requests_for, requests_from_config
 
-    settings = _settings(ctx)
+    settings = get_settings(ctx)
     market_svc = _market(settings)
     try:
         resolve = _resolver(market_svc)
@@ -123,17 +125,24 @@ def _futures_stream(
     count: int | None,
     duration: float | None,
     events: bool,
+    watchdog: float,
 ) -> None:
     """Stream a Kraken Futures feed (trades, ticker, book with its ``seq`` checked)."""
     import time
 
     from kraken_cli.services.futures_stream import stream as futures_stream
 
-    settings = _settings(ctx)
+    settings = get_settings(ctx)
     write, on_event = _writers(events)
     deadline = None if duration is None else time.monotonic() + duration
     records = futures_stream(
-        settings, channel, symbols, depth=depth, count=count, on_event=on_event
+        settings,
+        channel,
+        symbols,
+        depth=depth,
+        count=count,
+        on_event=on_event,
+        watchdog_s=watchdog,
     )
     try:
         for record in records:
@@ -153,14 +162,36 @@ def _futures_stream(
 
 
 def _writers(events_to_stdout: bool) -> tuple[Any, Any]:
-    """Return (write record, write event): a pre-built compact encoder, one flush per line."""
-    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    """Return (write record, write event): one JSON line per record, written and flushed at once.
+
+    Lines go straight to stdout's file descriptor, one ``os.write`` each (no TextIOWrapper
+    buffering to flush); a reader that left raises BrokenPipeError as before.
+    """
+    from kraken_cli.services.stream_lines import LineEncoder
+
+    line_of = LineEncoder()
+    encode = line_of.encode
     out = sys.stdout
-    write, flush = out.write, out.flush
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = -1  # a captured stdout (tests): no descriptor
+    if fd >= 0:
+        out.flush()  # anything buffered before must come first
+    os_write = os.write
 
     def write_record(record: dict[str, Any]) -> None:
-        write(encode(record) + "\n")
-        flush()
+        data = line_of(record).encode()
+        if fd < 0:
+            out.write(data.decode())
+            out.flush()
+            return
+        try:
+            done = os_write(fd, data)
+        except BlockingIOError:
+            done = 0  # a non-blocking stdout whose pipe is full
+        if done != len(data):
+            _write_rest(fd, data, done)
 
     def write_event(event: dict[str, Any]) -> None:
         if events_to_stdout:
@@ -172,18 +203,16 @@ def _writers(events_to_stdout: bool) -> tuple[Any, Any]:
     return write_record, write_event
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    from kraken_cli.cli.common import get_settings
+def _write_rest(fd: int, data: bytes, done: int) -> None:
+    """Write ``data[done:]``: finish a partial write, waiting while a non-blocking fd is full."""
+    import select
 
-    try:
-        return get_settings(ctx)
-    except ModuleNotFoundError as exc:
-        # Until the config loader lands, public streams only need endpoints from the env.
-        if "kraken_cli.config.loader" not in str(exc):
-            raise
-        from kraken_cli.config.settings import Endpoints, Settings
-
-        return Settings(endpoints=Endpoints.from_env())
+    view = memoryview(data)
+    while done < len(data):
+        try:
+            done += os.write(fd, view[done:])
+        except BlockingIOError:
+            select.select([], [fd], [])
 
 
 def _market(settings: Settings) -> Any:

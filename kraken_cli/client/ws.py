@@ -59,6 +59,11 @@ _TIMEOUTS: tuple[type[BaseException], ...] = (
 _CLOSED: tuple[type[BaseException], ...] = (WsClosed, websocket.WebSocketException, OSError)
 
 
+def is_timeout(exc: BaseException | None) -> bool:
+    """Tell whether ``exc`` is a socket read timeout (what a stall watchdog looks for)."""
+    return isinstance(exc, _TIMEOUTS)
+
+
 def websocket_connect(url: str, timeout_s: float) -> Transport:
     """Open a websocket-client connection tuned for throughput (no UTF-8 re-validation)."""
     ws: Transport = websocket.create_connection(

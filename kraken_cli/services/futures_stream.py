@@ -3,7 +3,9 @@
 Each record carries ``channel`` and ``symbol`` (the futures symbol) plus the record fields of
 the matching REST command. A book ``seq`` gap triggers a resnapshot (unsubscribe + subscribe)
 and a ``resync`` event; a dropped connection reconnects with backoff and a ``reconnect`` event.
-Events go to ``on_event`` (the CLI prints them to stderr, or stdout with ``--events``).
+Events go to ``on_event`` (the CLI prints them to stderr, or stdout with ``--events``), shaped
+like the spot stream's. ``watchdog_s`` bounds the wait for any frame: a silent connection is
+dropped and reconnected.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kraken_cli.client.futures_ws import (
     check_alert,
     default_connect,
 )
+from kraken_cli.client.ws import is_timeout
 from kraken_cli.config.settings import Settings
 from kraken_cli.errors import IntegrityError, NetworkError, UsageError
 from kraken_cli.models.futures import iso_ms, normalize_symbol, num
@@ -41,6 +44,7 @@ def stream(
     on_event: Event | None = None,
     connect: Connect = default_connect,
     sleep: Callable[[float], None] = time.sleep,
+    watchdog_s: float = 10.0,
 ) -> Iterator[dict[str, Any]]:
     """Yield stream records of ``channel`` (trades|ticker|book) for futures ``symbols``."""
     feed = FEEDS.get(channel)
@@ -53,7 +57,10 @@ def stream(
         raise UsageError("name at least one futures symbol", hint="e.g. PF_XBTUSD")
     products = [normalize_symbol(s) for s in symbols]
     emit = on_event or (lambda _e: None)
-    ws = FuturesWs(settings.endpoints.futures_ws_url, settings.futures, connect=connect)
+    # the read timeout is the watchdog (futures sends a heartbeat we subscribe to when idle)
+    ws = FuturesWs(
+        settings.endpoints.futures_ws_url, settings.futures, connect=connect, timeout=watchdog_s
+    )
     sent = 0
     reconnects = 0
     while True:
@@ -69,7 +76,10 @@ def stream(
             if reconnects > MAX_RECONNECTS:
                 raise
             delay = min(30.0, 0.5 * 2**reconnects)
-            emit({"event": "reconnect", "reason": exc.message, "in_s": delay})
+            reason = exc.message
+            if is_timeout(exc.__cause__):
+                reason = f"no message for {watchdog_s:g}s (watchdog)"
+            emit({"event": "reconnect", "attempt": reconnects, "delay_s": delay, "reason": reason})
             sleep(delay)
         finally:
             ws.close()
@@ -80,6 +90,7 @@ def _session(
 ) -> Iterator[dict[str, Any]]:
     ws.open()
     ws.subscribe(feed, products)
+    ws.subscribe("heartbeat")  # traffic even on a quiet feed, so the watchdog sees a live link
     books = {p: FuturesBook(p) for p in products}
     resyncs = 0
     while True:
@@ -112,7 +123,15 @@ def _session(
                         f"futures book kept skipping seq ({resyncs} resnapshots)",
                         hint="the connection is losing messages; try again later",
                     ) from gap
-                emit({"event": "resync", "symbol": book.symbol, "reason": gap.message})
+                emit(
+                    {
+                        "event": "resync",
+                        "channel": "book",
+                        "symbol": book.symbol,
+                        "reason": gap.message,
+                        "attempt": resyncs,
+                    }
+                )
                 ws.unsubscribe("book", [book.symbol])
                 ws.subscribe("book", [book.symbol])
                 continue

@@ -13,8 +13,10 @@ from typing import Any, Protocol
 from kraken_cli.client.book import Book
 from kraken_cli.errors import IntegrityError, KrxError
 from kraken_cli.services.stream_records import (
+    OrderMemory,
     StreamPair,
     StreamRequest,
+    balance_record,
     fix,
     iso_to_ns,
     ohlc_from_rest,
@@ -69,6 +71,14 @@ class _TradeState:
     last_id: int | None = None
     #: RFC3339 time of the last trade written (or of the subscription, before any trade).
     last_time: str | None = None
+    #: ``len(text) - text.find(".")`` of a price / volume already at the pair's precision
+    #: (-1 with no decimals: never matches, those go through ``fix``).
+    price_dot: int = 0
+    qty_dot: int = 0
+
+    def __post_init__(self) -> None:
+        self.price_dot = self.pair.price_decimals + 1 if self.pair.price_decimals > 0 else -1
+        self.qty_dot = self.pair.qty_decimals + 1 if self.pair.qty_decimals > 0 else -1
 
 
 class TradeHandler(Handler):
@@ -101,6 +111,8 @@ class TradeHandler(Handler):
             st.last_time = msg["time_out"]
 
     def on_message(self, msg: dict[str, Any]) -> None:
+        # the hot path of `krx stream trades`: no Decimal, no helper call for wire numbers
+        # that already carry the pair's precision (the usual case)
         states = self.states
         emit = self.ctx.emit
         for t in msg["data"]:
@@ -110,13 +122,25 @@ class TradeHandler(Handler):
                 continue
             tid = t["trade_id"]
             last = st.last_id
-            if last is not None:
+            if last is not None and tid != last + 1:
                 if tid <= last:
                     continue  # already written (snapshot overlap or backfill)
-                if tid != last + 1:
-                    self.ctx.event("gap", channel="trade", symbol=sym, after=last, next=tid)
-                    self._backfill(st, upto=tid)
-            pair = st.pair
+                self.ctx.event("gap", channel="trade", symbol=sym, after=last, next=tid)
+                self._backfill(st, upto=tid)
+            price, qty = t["price"], t["qty"]
+            # fix()'s own first test, inlined
+            if not (
+                price.__class__ is str
+                and 0 < price.find(".") == len(price) - st.price_dot
+                and "e" not in price
+            ):
+                price = fix(price, st.pair.price_decimals)
+            if not (
+                qty.__class__ is str
+                and 0 < qty.find(".") == len(qty) - st.qty_dot
+                and "e" not in qty
+            ):
+                qty = fix(qty, st.pair.qty_decimals)
             st.last_id = tid
             st.last_time = ts = t["timestamp"]
             emit(
@@ -125,8 +149,8 @@ class TradeHandler(Handler):
                     "symbol": sym,
                     "trade_id": tid,
                     "time": ts,
-                    "price": fix(t["price"], pair.price_decimals),
-                    "volume": fix(t["qty"], pair.qty_decimals),
+                    "price": price,
+                    "volume": qty,
                     "side": t["side"],
                     "ord_type": t["ord_type"],
                 }
@@ -376,11 +400,16 @@ class InstrumentHandler(Handler):
 
 
 class PrivateHandler(Handler):
-    """Write executions / balances items; report a jump in the message ``sequence``."""
+    """Write executions / balances items; report a jump in the message ``sequence``.
+
+    A short executions update (``new``, ``canceled``) carries only the order_id: the order's
+    fields (symbol, side, ...) come from what this stream saw of the order before.
+    """
 
     def __init__(self, ctx: Context, request: StreamRequest) -> None:
         super().__init__(ctx, request)
         self.sequence: int | None = None
+        self.orders = OrderMemory()
 
     def on_message(self, msg: dict[str, Any]) -> None:
         seq = msg.get("sequence")
@@ -388,8 +417,14 @@ class PrivateHandler(Handler):
             if self.sequence is not None and seq > self.sequence + 1:
                 self.ctx.event("gap", channel=self.request.channel, after=self.sequence, next=seq)
             self.sequence = seq
+        channel = self.request.channel
         for item in msg.get("data") or []:
-            self.ctx.emit(private_record(self.request.channel, item, seq))
+            if channel == "balances":
+                self.ctx.emit(balance_record(item, seq))
+            elif channel == "executions":
+                self.ctx.emit(private_record(channel, self.orders.complete(item), seq))
+            else:
+                self.ctx.emit(private_record(channel, item, seq))
 
     def after_reconnect(self) -> None:
         self.sequence = None  # a new session restarts the sequence with a fresh snapshot

@@ -76,13 +76,17 @@ def fix(value: object, decimals: int) -> str:
     """Return a decimal text padded to ``decimals`` when that loses nothing."""
     text = value if isinstance(value, str) else str(value)
     dot = text.find(".")
-    if dot > 0 and len(text) - dot - 1 == decimals and "e" not in text:
-        return text
+    if dot > 0 and "e" not in text:
+        frac = len(text) - dot - 1
+        if frac == decimals:
+            return text
+        if frac < decimals and text.isascii() and text.replace(".", "", 1).isdigit():
+            return text + "0" * (decimals - frac)  # Kraken strips trailing zeros: no Decimal
     try:
         fixed = norm_decimal(text, decimals)
+        return fixed if Decimal(fixed) == Decimal(text) else text
     except ArithmeticError:
         return text
-    return fixed if Decimal(fixed) == Decimal(text) else text
 
 
 def iso_from_seconds(value: object) -> str:
@@ -190,3 +194,69 @@ def private_record(channel: str, item: dict[str, Any], sequence: object) -> dict
     if sequence is not None:
         rec["sequence"] = sequence
     return rec
+
+
+def balance_record(item: dict[str, Any], sequence: object) -> dict[str, Any]:
+    """Build a balances record: SPEC's ``asset, balance, hold, available`` first, then the item.
+
+    The WS ``balances`` channel carries no hold (funds reserved by open orders), so ``hold``
+    and ``available`` (balance - hold) are null here; ``krx account balance`` has them.
+    """
+    rec: dict[str, Any] = {
+        "channel": "balances",
+        "symbol": item.get("asset"),
+        "asset": item.get("asset"),
+        "balance": num(item["balance"]) if item.get("balance") is not None else None,
+        "hold": None,
+        "available": None,
+    }
+    for key, value in private_record("balances", item, sequence).items():
+        rec.setdefault(key, value)
+    return rec
+
+
+#: Fields an order keeps for its life (amends aside): short ``executions`` updates omit them.
+ORDER_FIELDS = (
+    "symbol",
+    "side",
+    "order_type",
+    "order_qty",
+    "limit_price",
+    "limit_price_type",
+    "stop_price",
+    "trigger_price",
+    "time_in_force",
+    "cl_ord_id",
+    "order_userref",
+    "post_only",
+    "reduce_only",
+    "margin",
+    "display_qty",
+    "expire_time",
+)
+#: Order statuses after which Kraken sends nothing more about the order.
+FINAL_STATUSES = frozenset({"filled", "canceled", "expired"})
+
+
+class OrderMemory:
+    """Remember the order fields seen per order_id (pending_new, snapshot, amends)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self.orders: dict[str, dict[str, Any]] = {}
+
+    def complete(self, item: dict[str, Any]) -> dict[str, Any]:
+        """Return ``item`` with the order fields it lacks filled from earlier messages."""
+        order_id = item.get("order_id")
+        if not isinstance(order_id, str):
+            return item
+        known = self.orders.pop(order_id, None) or {}  # re-inserted last: newest at the end
+        for key in ORDER_FIELDS:
+            if item.get(key) is not None:
+                known[key] = item[key]
+        if item.get("order_status") not in FINAL_STATUSES:  # else forget it: nothing more comes
+            self.orders[order_id] = known
+            if len(self.orders) > self.limit:
+                del self.orders[next(iter(self.orders))]
+        missing = {k: v for k, v in known.items() if item.get(k) is None}
+        return item | missing if missing else item

@@ -121,7 +121,8 @@ def test_corrupt_checksum_resyncs_that_symbol_only(
 def test_stalled_connection_is_detected_by_the_watchdog(
     sandbox_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
-    sb = sandbox_factory(stall_after=10, live_rate=50, book_rate=0)
+    # few messages per connection: even a loaded sandbox batching its backlog stalls first
+    sb = sandbox_factory(stall_after=3, live_rate=50, book_rate=0)
     res = stream(sb, tmp_path, "trades", "BTCUSD", "--count", "120", "--watchdog", "1", timeout=60)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "watchdog" in res.stderr

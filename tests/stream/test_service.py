@@ -424,3 +424,53 @@ def test_instrument_and_balances() -> None:
     r = Run([StreamRequest("balances")], [frames], token=True, count=3)
     r.run()
     assert r.records[0]["symbol"] == "BTC" and r.records[0]["balance"] == "1.2"
+
+
+def test_executions_short_updates_carry_the_orders_fields() -> None:
+    frames = raw_frames("ws-v2-executions.json")[1:]
+    r = Run([StreamRequest("executions")], [frames], token=True, count=3)
+    r.run()
+    _pending, new, fill = r.records
+    assert [x["exec_type"] for x in r.records] == ["pending_new", "new", "trade"]
+    assert list(new)[:2] == ["channel", "symbol"]
+    assert new["symbol"] == "BTC/USD" and new["side"] == "sell"
+    assert new["order_type"] == "limit" and new["limit_price"] == "26500.0"
+    assert new["order_qty"] == "0.005" and new["order_status"] == "new"
+    assert new["timestamp"] == "2023-09-22T10:33:05.709982Z"  # its own, not the earlier one
+    assert "last_qty" not in new and fill["last_qty"] == "0.005"
+
+
+def test_order_memory_forgets_final_orders_and_keeps_amends() -> None:
+    from kraken_cli.services.stream_records import OrderMemory
+
+    mem = OrderMemory(limit=2)
+    mem.complete({"order_id": "A", "symbol": "BTC/USD", "limit_price": "1"})
+    assert mem.complete({"order_id": "A", "exec_type": "amended", "limit_price": "2"}) == {
+        "order_id": "A",
+        "exec_type": "amended",
+        "limit_price": "2",
+        "symbol": "BTC/USD",
+    }
+    assert mem.complete({"order_id": "A"})["limit_price"] == "2"
+    assert mem.complete({"order_id": "A", "order_status": "canceled"})["symbol"] == "BTC/USD"
+    assert mem.complete({"order_id": "A"}) == {"order_id": "A"}
+    for oid in "BCD":
+        mem.complete({"order_id": oid, "symbol": oid})
+    assert list(mem.orders) == ["C", "D"]  # bounded
+    assert mem.complete({"no": "order id"}) == {"no": "order id"}
+
+
+def test_balances_records_carry_the_spec_balance_fields() -> None:
+    frames = raw_frames("ws-v2-balances.json")[1:]
+    r = Run([StreamRequest("balances")], [frames], token=True, count=4)
+    r.run()
+    first, _matic, _usd, update = r.records
+    assert list(first)[:6] == ["channel", "symbol", "asset", "balance", "hold", "available"]
+    assert (first["asset"], first["balance"], first["hold"], first["available"]) == (
+        "BTC",
+        "1.2",
+        None,
+        None,
+    )
+    assert first["asset_class"] == "currency" and first["sequence"] == 1
+    assert update["asset"] == "BTC" and update["balance"] == "0.02" and update["amount"] == "0.01"

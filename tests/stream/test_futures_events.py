@@ -1,0 +1,104 @@
+"""``krx stream ... --market futures`` honours --events and --watchdog like spot streams."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import websocket
+
+from kraken_cli.cli import stream_cmd
+from kraken_cli.config.settings import Settings
+from kraken_cli.errors import NetworkError
+from kraken_cli.services import futures_stream
+
+TRADE = {"channel": "trade", "symbol": "PF_XBTUSD", "trade_id": "u1", "price": "1"}
+
+
+def run_cli(monkeypatch: pytest.MonkeyPatch, events: bool) -> tuple[dict[str, Any], str]:
+    seen: dict[str, Any] = {}
+
+    def fake_stream(settings: Settings, channel: str, symbols: Any, **kw: Any) -> Iterator[Any]:
+        seen.update(kw, channel=channel, symbols=symbols)
+        kw["on_event"]({"event": "reconnect", "attempt": 1, "reason": "x"})
+        yield TRADE
+
+    monkeypatch.setattr(stream_cmd, "get_settings", lambda ctx: Settings())
+    monkeypatch.setattr(futures_stream, "stream", fake_stream)
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    stream_cmd._futures_stream(
+        None,  # type: ignore[arg-type]
+        "trades",
+        ["PF_XBTUSD"],
+        depth=10,
+        levels=None,
+        count=1,
+        duration=None,
+        events=events,
+        watchdog=2.5,
+    )
+    return seen, out.getvalue()
+
+
+def test_events_flag_writes_event_lines_to_stdout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen, out = run_cli(monkeypatch, events=True)
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert lines == [{"event": "reconnect", "attempt": 1, "reason": "x"}, TRADE]
+    assert seen["watchdog_s"] == 2.5 and seen["count"] == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_without_events_flag_events_go_to_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = run_cli(monkeypatch, events=False)
+    assert [json.loads(x) for x in out.splitlines()] == [TRADE]
+    assert capsys.readouterr().err.startswith('krx: event: {"event":"reconnect"')
+
+
+class SilentConn:
+    """A futures socket that says hello, then nothing: every read times out."""
+
+    def __init__(self, log: list[Any], timeout: float) -> None:
+        self.log, self.first = log, True
+        log.append(("connect", timeout))
+
+    def send(self, payload: str) -> None:
+        self.log.append(json.loads(payload))
+
+    def recv(self) -> str:
+        if self.first:
+            self.first = False
+            return '{"event":"info","version":1}'
+        raise websocket.WebSocketTimeoutException("timed out")
+
+    def close(self) -> None:
+        pass
+
+
+def test_watchdog_is_the_read_timeout_and_names_the_stall() -> None:
+    log: list[Any] = []
+    events: list[dict[str, Any]] = []
+    records = futures_stream.stream(
+        Settings(),
+        "trades",
+        ["PF_XBTUSD"],
+        on_event=events.append,
+        connect=lambda url, timeout: SilentConn(log, timeout),
+        sleep=lambda s: None,
+        watchdog_s=3.0,
+    )
+    with pytest.raises(NetworkError):
+        list(records)
+    assert ("connect", 3.0) in log
+    assert {"event": "subscribe", "feed": "heartbeat"} in log
+    assert len(events) == futures_stream.MAX_RECONNECTS
+    assert events[0]["event"] == "reconnect" and events[0]["attempt"] == 1
+    assert events[0]["reason"] == "no message for 3s (watchdog)"
