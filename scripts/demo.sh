@@ -13,7 +13,9 @@ if ! has sandbox; then
   echo "make demo: the 'krx sandbox' command is not available in this build; nothing to run." >&2
   exit 1
 fi
-krx sandbox --port 0 --seed 7 --state-file "$KRX_SANDBOX_STATE" >"$work/sandbox.log" 2>&1 &
+# Not through the krx() function: `&` on a function forks a subshell, and killing that subshell
+# would leave the sandbox running.
+"$PY" -m kraken_cli sandbox --port 0 --seed 7 --state-file "$KRX_SANDBOX_STATE" >"$work/sandbox.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do
