@@ -5,15 +5,21 @@ Also the helpers order_cmd and verify_cmd share: settings, the signed client, na
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kraken_cli.cli.common import emit, get_settings, get_state
-from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
+from kraken_cli.cli.common import emit, get_settings
+from kraken_cli.cli.markets import (
+    FUTURES,
+    MARGIN,
+    MarketOption,
+    debug_log,
+    futures_session,
+    pick_market,
+)
 
 if TYPE_CHECKING:
     from kraken_cli.client.spot_private import SpotPrivate
@@ -53,22 +59,12 @@ account_app = typer.Typer(
 )
 
 
-def _debug_log(ctx: typer.Context) -> Callable[[str], None] | None:
-    if not get_state(ctx).debug:
-        return None
-
-    def log(line: str) -> None:
-        sys.stderr.write(f"krx: debug: {line}\n")
-
-    return log
-
-
 @contextmanager
 def private_api(ctx: typer.Context, otp: str | None) -> Iterator[SpotPrivate]:
     """Yield the signed spot client for this invocation; close it afterwards."""
     from kraken_cli.services.account import open_private
 
-    log = _debug_log(ctx)
+    log = debug_log(ctx)
     api = open_private(get_settings(ctx), otp=otp, debug_log=log)
     try:
         yield api
@@ -81,7 +77,7 @@ def market_for(ctx: typer.Context) -> Iterator[MarketService]:
     """Yield the public market service (symbols, ticker, status) for this invocation."""
     from kraken_cli.services.market import MarketService
 
-    log = _debug_log(ctx)
+    log = debug_log(ctx)
     service = MarketService.from_settings(get_settings(ctx), debug_log=log)
     try:
         yield service

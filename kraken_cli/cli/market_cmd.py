@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -11,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kraken_cli.cli.common import emit, emit_object, get_settings, get_state
-from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
+from kraken_cli.cli.markets import (
+    FUTURES,
+    MARGIN,
+    MarketOption,
+    debug_log,
+    futures_session,
+    pick_market,
+)
 from kraken_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -29,14 +35,7 @@ def market_service(ctx: typer.Context) -> Iterator[MarketService]:
     """Yield a MarketService for this invocation's settings, logging requests with --debug."""
     from kraken_cli.services.market import MarketService
 
-    state = get_state(ctx)
-
-    def debug(line: str) -> None:
-        sys.stderr.write(f"krx: debug: {line}\n")
-
-    service = MarketService.from_settings(
-        get_settings(ctx), debug_log=debug if state.debug else None
-    )
+    service = MarketService.from_settings(get_settings(ctx), debug_log=debug_log(ctx))
     try:
         yield service
     finally:
