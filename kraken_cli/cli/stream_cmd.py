@@ -54,6 +54,14 @@ def stream(
     watchdog: Annotated[
         float, typer.Option(help="Seconds without any message before reconnecting.")
     ] = 5.0,
+    connect_budget: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Most connections per 10 minutes; past it krx waits (Kraken's Cloudflare "
+            "bans an IP for 10 minutes past ~150).",
+        ),
+    ] = 100,
     market: MarketOption = None,
 ) -> None:
     """Stream live data as one JSON object per line (flushed per line).
@@ -102,6 +110,7 @@ def stream(
             duration_s=duration,
             watchdog_s=watchdog,
             tick_s=min(1.0, watchdog),
+            window_connects=connect_budget,
         )
         write, on_event = _writers(events)
         StreamService(requests, deps, options, write, on_event).run()
