@@ -48,6 +48,9 @@ def place_until_done(handle: Any, proc: subprocess.Popen[str], limit_s: float = 
     placed = 0
     deadline = time.monotonic() + limit_s
     while proc.poll() is None and time.monotonic() < deadline:
+        if placed >= 50:  # stay under the pair's open-order cap when krx starts slowly
+            time.sleep(0.3)
+            continue
         reply = handle.private(
             "AddOrder", pair="XBTUSD", type="buy", ordertype="limit", price="1000.0",
             volume="0.001",
