@@ -19,7 +19,7 @@ tests/fixtures/samples/rest-public-OHLC*.json):
   has exactly pair_decimals digits; the samples cannot show the tie rule, and a tie needs the
   exact quotient to end in 5 right after the last digit, so the choice almost never shows).
 - an interval without trades yields no candle (Kraken: "thin markets can leave missing
-  candles"); :func:`fill_gaps` optionally emits flat ones.
+  candles"); :func:`kraken_cli.services.candle_fill.fill_gaps` optionally emits flat ones.
 """
 
 from __future__ import annotations
@@ -358,31 +358,3 @@ def aggregate_by_period(
     for period, candle in aggregate(trades, periods, precision):
         result[period].append(candle)
     return result
-
-
-def fill_gaps(candles: Iterable[Candle], period: int, until: int | None = None) -> Iterator[Candle]:
-    """Insert a flat candle (previous close, volume 0, count 0, vwap = close) in each gap.
-
-    With ``until`` (s, exclusive) flat candles also follow the last candle up to it.
-    """
-    prev: Candle | None = None
-    for candle in candles:
-        if prev is not None:
-            t = period_end(prev.time, period)
-            while t < candle.time:
-                yield _flat(prev, t)
-                t = period_end(t, period)
-        yield candle
-        prev = candle
-    if prev is not None and until is not None:
-        t = period_end(prev.time, period)
-        while t < until:
-            yield _flat(prev, t)
-            t = period_end(t, period)
-
-
-def _flat(prev: Candle, t: int) -> Candle:
-    c = prev.close
-    exponent = prev.volume.as_tuple().exponent
-    zero = Decimal(0).scaleb(exponent) if isinstance(exponent, int) else Decimal(0)
-    return Candle(t, c, c, c, c, c, zero, 0)

@@ -1,28 +1,73 @@
 """``krx candles --fill``: flat candles for intervals without trades (the default omits them).
 
 A flat candle repeats the previous close as open/high/low/close/vwap with volume 0 and count 0
-(``aggregate.fill_gaps``). Gaps before the first candle of the range stay empty: there is no
+(:func:`fill_gaps`). Gaps before the first candle of the range stay empty: there is no
 previous close to repeat.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from kraken_cli.models.intervals import MONTH as MONTH_MINUTES
 from kraken_cli.models.intervals import Interval
 from kraken_cli.models.market import Candle
-from kraken_cli.services import aggregate
+from kraken_cli.services.aggregate import MONTH, period_end
 
 
 def fill_candles(
-    candles: Iterable[Candle], interval: Interval, symbol: str, until: int | None
+    candles: Iterable[Candle], interval: Interval, until: int | None
 ) -> Iterator[Candle]:
     """Yield ``candles`` with a flat candle in each empty interval before ``until`` (open, s)."""
-    period = aggregate.MONTH if interval.minutes == MONTH_MINUTES else interval.seconds
-    bare = (
-        aggregate.Candle(c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count)
-        for c in candles
-    )
-    for c in aggregate.fill_gaps(bare, period, until=until):
-        yield Candle(symbol, c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count)
+    period = MONTH if interval.minutes == MONTH_MINUTES else interval.seconds
+    yield from fill_gaps(candles, period, until=until)
+
+
+class CandleLike(Protocol):
+    """Any candle dataclass: this module's, or the symbol-carrying ``models.market.Candle``."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def time(self) -> int: ...
+
+    @property
+    def close(self) -> Decimal: ...
+
+    @property
+    def volume(self) -> Decimal: ...
+
+
+C = TypeVar("C", bound=CandleLike)
+
+
+def fill_gaps(candles: Iterable[C], period: int, until: int | None = None) -> Iterator[C]:
+    """Insert a flat candle (previous close, volume 0, count 0, vwap = close) in each gap.
+
+    With ``until`` (s, exclusive) flat candles also follow the last candle up to it. Works on
+    any candle dataclass, so callers keep their own type (and its symbol).
+    """
+    prev: C | None = None
+    for candle in candles:
+        if prev is not None:
+            t = period_end(prev.time, period)
+            while t < candle.time:
+                yield _flat(prev, t)
+                t = period_end(t, period)
+        yield candle
+        prev = candle
+    if prev is not None and until is not None:
+        t = period_end(prev.time, period)
+        while t < until:
+            yield _flat(prev, t)
+            t = period_end(t, period)
+
+
+def _flat(prev: C, t: int) -> C:
+    c = prev.close
+    exponent = prev.volume.as_tuple().exponent
+    zero = Decimal(0).scaleb(exponent) if isinstance(exponent, int) else Decimal(0)
+    return replace(prev, time=t, open=c, high=c, low=c, close=c, vwap=c, volume=zero, count=0)

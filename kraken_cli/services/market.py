@@ -261,14 +261,13 @@ class MarketService:
             return
         from kraken_cli.services.candle_fill import fill_candles
 
-        pair = self.resolver.resolve(symbol)
         now = int(self._wall())
         # up to the forming candle (included only with partial), and never past --until
         end = interval.open_time(now)
         end = interval.next_open(end) if partial else end
         if until is not None:
             end = min(end, int(until.timestamp()))
-        yield from fill_candles(rows, interval, pair.symbol, end)
+        yield from fill_candles(rows, interval, end)
 
     def _candles(
         self,

@@ -19,11 +19,11 @@ from kraken_cli.services.aggregate import (
     Precision,
     aggregate,
     aggregate_by_period,
-    fill_gaps,
     period_end,
     period_start,
     round_half_even,
 )
+from kraken_cli.services.candle_fill import fill_gaps
 from tests.history.reference import reference_candles
 
 decimal.getcontext().prec = 80  # the reference must not round Σp·v

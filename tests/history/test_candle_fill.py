@@ -17,7 +17,7 @@ def _c(t: int, close: str) -> Candle:
 
 def test_gaps_and_tail_up_to_until() -> None:
     rows = [_c(0, "10"), _c(180, "12")]
-    out = list(fill_candles(rows, parse_interval("min1"), "BTC/USD", until=300))
+    out = list(fill_candles(rows, parse_interval("min1"), until=300))
     assert [c.time for c in out] == [0, 60, 120, 180, 240]
     flat = out[1]
     assert (flat.open, flat.high, flat.low, flat.close, flat.vwap) == (Decimal(10),) * 5
@@ -27,7 +27,7 @@ def test_gaps_and_tail_up_to_until() -> None:
 
 def test_calendar_months() -> None:
     jan, apr = calendar.timegm((2026, 1, 1, 0, 0, 0)), calendar.timegm((2026, 4, 1, 0, 0, 0))
-    out = list(fill_candles([_c(jan, "5"), _c(apr, "6")], parse_interval("month"), "X", None))
+    out = list(fill_candles([_c(jan, "5"), _c(apr, "6")], parse_interval("month"), None))
     assert [c.time for c in out] == [
         jan,
         calendar.timegm((2026, 2, 1, 0, 0, 0)),
@@ -37,4 +37,4 @@ def test_calendar_months() -> None:
 
 
 def test_no_candles_no_fill() -> None:
-    assert list(fill_candles([], parse_interval("h1"), "X", until=10**9)) == []
+    assert list(fill_candles([], parse_interval("h1"), until=10**9)) == []
