@@ -114,12 +114,6 @@ def stream(
         )
         write, on_event = _writers(events)
         StreamService(requests, deps, options, write, on_event).run()
-    except BrokenPipeError:
-        # `krx stream ... | head`: the reader left. click would turn EPIPE into exit 1; exit 0
-        # like any filter, with stdout on /dev/null so the final flush cannot fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(0) from None
     finally:
         if market_svc is not None:
             market_svc.close()
@@ -160,10 +154,6 @@ def _futures_stream(
             write(record)
             if deadline is not None and time.monotonic() >= deadline:
                 break
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(0) from None
     finally:
         close = getattr(records, "close", None)
         if close is not None:
