@@ -27,7 +27,7 @@ from _util import ROOT, print_table
 
 sys.path.insert(0, str(ROOT))
 
-from kraken_cli.services.aggregate import DAY, MONTH, NS, Precision, aggregate
+from kraken_cli.services.history.aggregate import DAY, MONTH, NS, Precision, aggregate
 
 THROUGHPUT_TARGET = 300_000
 MEMORY_TARGET_MB = 150.0
@@ -137,8 +137,8 @@ def bench_sandbox(days: float, trade_interval: float, url: str | None) -> list[l
 def _measure_calls(rest: str, http_cls: Any, pacer_cls: Any, api_cls: Any) -> list[list[object]]:
     import httpx
 
-    from kraken_cli.services.history import store_pair_name, sync_trades
-    from kraken_cli.services.trade_store import TradeStore
+    from kraken_cli.services.history.candles import store_pair_name, sync_trades
+    from kraken_cli.services.history.store import TradeStore
 
     lines = httpx.get(f"{rest}/sandbox/tape", params={"pair": "XXBTZUSD"}, timeout=120)
     tape = [json.loads(line) for line in lines.text.splitlines() if line.strip()]

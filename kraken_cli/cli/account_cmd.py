@@ -24,8 +24,8 @@ from kraken_cli.cli.markets import (
 if TYPE_CHECKING:
     from kraken_cli.client.spot_private import SpotPrivate
     from kraken_cli.models.account import Names
-    from kraken_cli.services.account import Window
-    from kraken_cli.services.market import MarketService
+    from kraken_cli.services.account.spot import Window
+    from kraken_cli.services.market.spot import MarketService
 
 ORDER_COLUMNS = (
     "order_id",
@@ -62,7 +62,7 @@ account_app = typer.Typer(
 @contextmanager
 def private_api(ctx: typer.Context, otp: str | None) -> Iterator[SpotPrivate]:
     """Yield the signed spot client for this invocation; close it afterwards."""
-    from kraken_cli.services.account import open_private
+    from kraken_cli.services.account.spot import open_private
 
     log = debug_log(ctx)
     api = open_private(get_settings(ctx), otp=otp, debug_log=log)
@@ -75,7 +75,7 @@ def private_api(ctx: typer.Context, otp: str | None) -> Iterator[SpotPrivate]:
 @contextmanager
 def market_for(ctx: typer.Context) -> Iterator[MarketService]:
     """Yield the public market service (symbols, ticker, status) for this invocation."""
-    from kraken_cli.services.market import MarketService
+    from kraken_cli.services.market.spot import MarketService
 
     log = debug_log(ctx)
     service = MarketService.from_settings(get_settings(ctx), debug_log=log)
@@ -89,7 +89,7 @@ def names_for(ctx: typer.Context) -> Names:
     """Return asset/pair name mapping from the symbol cache; raw Kraken names if unavailable."""
     from kraken_cli.errors import KrxError
     from kraken_cli.models.account import Names
-    from kraken_cli.services.account import names_from_index
+    from kraken_cli.services.account.spot import names_from_index
 
     try:
         with market_for(ctx) as market:
@@ -100,7 +100,7 @@ def names_for(ctx: typer.Context) -> Names:
 
 def _window(since: str | None, until: str | None, limit: int) -> Window:
     from kraken_cli.models.times import check_range, parse_time
-    from kraken_cli.services.account import Window
+    from kraken_cli.services.account.spot import Window
 
     first = parse_time(since) if since else None
     last = parse_time(until) if until else None
@@ -121,10 +121,10 @@ def balance(ctx: typer.Context, market: MarketOption = None, otp: OtpOption = No
       krx account balance --format csv
       krx account balance --market futures
     """
-    from kraken_cli.services.account import AccountService
+    from kraken_cli.services.account.spot import AccountService
 
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_account as fa
+        from kraken_cli.services.account import futures as fa
 
         with futures_session(ctx) as fc:
             emit(fa.balances(fc), (*BALANCE_COLUMNS, "account"), ctx=ctx)
@@ -154,17 +154,17 @@ def trade_balance(
       krx account trade-balance --market margin
       krx account trade-balance --market futures
     """
-    from kraken_cli.services.account import AccountService
+    from kraken_cli.services.account.spot import AccountService
 
     chosen = pick_market(ctx, market)
     if chosen == FUTURES:
-        from kraken_cli.services import futures_account as fa
+        from kraken_cli.services.account import futures as fa
 
         with futures_session(ctx) as fc:
             emit(fa.margin_summary(fc), ctx=ctx)
         return
     if chosen == MARGIN:
-        from kraken_cli.services import margin
+        from kraken_cli.services.account import margin
 
         names = names_for(ctx)
         with private_api(ctx, otp) as api:
@@ -190,10 +190,10 @@ def orders(
       krx account orders --format jsonl
       krx account orders --market futures
     """
-    from kraken_cli.services.account import AccountService
+    from kraken_cli.services.account.spot import AccountService
 
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_account as fa
+        from kraken_cli.services.account import futures as fa
 
         with futures_session(ctx) as fc:
             open_ = [o for o in fa.open_orders(fc) if cl_ord_id in (None, o["cl_ord_id"])]
@@ -218,7 +218,7 @@ def closed_orders(
 
     Example: krx account closed-orders --since 7d --limit 200
     """
-    from kraken_cli.services.account import AccountService
+    from kraken_cli.services.account.spot import AccountService
 
     names = names_for(ctx)
     with private_api(ctx, otp) as api:
@@ -244,10 +244,10 @@ def trades(
       krx account trades --since 30d --format csv
       krx account trades --market futures --limit 10
     """
-    from kraken_cli.services.account import AccountService
+    from kraken_cli.services.account.spot import AccountService
 
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_account as fa
+        from kraken_cli.services.account import futures as fa
 
         with futures_session(ctx) as fc:
             fills = fa.fills(fc)
@@ -274,7 +274,7 @@ def ledger(
 
     Example: krx account ledger --asset XBT --type trade --limit 100
     """
-    from kraken_cli.services.account import AccountService
+    from kraken_cli.services.account.spot import AccountService
 
     names = names_for(ctx)
     with private_api(ctx, otp) as api:
@@ -302,18 +302,18 @@ def positions(
       krx account positions --market margin --consolidate
       krx account positions --market futures
     """
-    from kraken_cli.services.account import AccountService
+    from kraken_cli.services.account.spot import AccountService
 
     chosen = pick_market(ctx, market)
     if chosen == FUTURES:
-        from kraken_cli.services import futures_account as fa
+        from kraken_cli.services.account import futures as fa
 
         with futures_session(ctx) as fc:
             emit(fa.positions(fc), ctx=ctx)
         return
     names = names_for(ctx)
     if chosen == MARGIN or consolidate:
-        from kraken_cli.services import margin
+        from kraken_cli.services.account import margin
 
         with private_api(ctx, otp) as api:
             emit(margin.positions(api, consolidate=consolidate, names=names), ctx=ctx)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from kraken_cli.services.history import HistoryProgress
+    from kraken_cli.services.history.candles import HistoryProgress
 
 cache_app = typer.Typer(
     name="cache",
@@ -95,8 +95,8 @@ def _iso(ns: int | None) -> str | None:
 
 def _open_store() -> Any:
     from kraken_cli.config.settings import cache_dir
-    from kraken_cli.services.history import store_path
-    from kraken_cli.services.trade_store import TradeStore
+    from kraken_cli.services.history.candles import store_path
+    from kraken_cli.services.history.store import TradeStore
 
     return TradeStore(store_path(cache_dir()))
 
@@ -163,7 +163,7 @@ def _matching(names: list[str], symbol: str, ctx: typer.Context) -> list[str]:
         return direct
     try:
         from kraken_cli.cli.common import get_settings
-        from kraken_cli.services.market import MarketService
+        from kraken_cli.services.market.spot import MarketService
 
         service = MarketService.from_settings(get_settings(ctx))
         try:

@@ -24,8 +24,8 @@ def positions_cmd(ctx: typer.Context) -> None:
 
     Example: krx futures positions --format csv
     """
-    from kraken_cli.services import futures_account
-    from kraken_cli.services.futures_market import futures_client
+    from kraken_cli.services.account import futures as futures_account
+    from kraken_cli.services.market.futures import futures_client
 
     with futures_client(get_settings(ctx)) as client:
         emit(futures_account.positions(client), ctx=ctx)
@@ -37,8 +37,8 @@ def margin_cmd(ctx: typer.Context) -> None:
 
     Example: krx futures margin --format json
     """
-    from kraken_cli.services import futures_account
-    from kraken_cli.services.futures_market import futures_client
+    from kraken_cli.services.account import futures as futures_account
+    from kraken_cli.services.market.futures import futures_client
 
     with futures_client(get_settings(ctx)) as client:
         emit(futures_account.margin_summary(client), ctx=ctx)
@@ -50,8 +50,8 @@ def fills_cmd(ctx: typer.Context) -> None:
 
     Example: krx futures fills | jq .price
     """
-    from kraken_cli.services import futures_account
-    from kraken_cli.services.futures_market import futures_client
+    from kraken_cli.services.account import futures as futures_account
+    from kraken_cli.services.market.futures import futures_client
 
     with futures_client(get_settings(ctx)) as client:
         emit(futures_account.fills(client), ctx=ctx)

@@ -21,7 +21,7 @@ from kraken_cli.cli.markets import (
 from kraken_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from kraken_cli.services.market import MarketService
+    from kraken_cli.services.market.spot import MarketService
 
 TICKER_COLUMNS = ("symbol", "bid", "ask", "last", "volume_24h", "vwap_24h", "low_24h", "high_24h")
 TRADE_COLUMNS = ("symbol", "trade_id", "time", "price", "volume", "side", "ord_type")
@@ -33,7 +33,7 @@ FUTURES_TICKER_EXTRA = ("mark_price", "index_price", "funding_rate", "open_inter
 @contextmanager
 def market_service(ctx: typer.Context) -> Iterator[MarketService]:
     """Yield a MarketService for this invocation's settings, logging requests with --debug."""
-    from kraken_cli.services.market import MarketService
+    from kraken_cli.services.market.spot import MarketService
 
     service = MarketService.from_settings(get_settings(ctx), debug_log=debug_log(ctx))
     try:
@@ -76,7 +76,7 @@ def symbols(
     """
     chosen = pick_market(ctx, market)
     if chosen == FUTURES:
-        from kraken_cli.services import futures_market as fm
+        from kraken_cli.services.market import futures as fm
 
         with futures_session(ctx) as fc:
             emit(fm.symbols(fc, quote=quote), ctx=ctx)
@@ -142,7 +142,7 @@ def ticker(
       krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_market as fm
+        from kraken_cli.services.market import futures as fm
 
         with futures_session(ctx) as fc:
             emit(fm.ticker(fc, symbol), (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA), ctx=ctx)
@@ -170,7 +170,7 @@ def orderbook(
       krx orderbook PF_XBTUSD --market futures --depth 5
     """
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_market as fm
+        from kraken_cli.services.market import futures as fm
 
         with futures_session(ctx) as fc:
             fbook = fm.orderbook(fc, symbol, depth)
@@ -210,7 +210,7 @@ def trades(
     if limit is not None and limit <= 0:
         raise UsageError("--limit must be positive")
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_market as fm
+        from kraken_cli.services.market import futures as fm
 
         with futures_session(ctx) as fc:
             rows = fm.trades(fc, symbol, since=start, until=end, limit=limit)
@@ -277,7 +277,7 @@ def candles(
     if chosen == FUTURES and fill:
         raise UsageError("--fill applies to spot candles", hint="drop --fill for futures")
     if chosen == FUTURES:
-        from kraken_cli.services import futures_market as fm
+        from kraken_cli.services.market import futures as fm
 
         with futures_session(ctx) as fc:
             frows = fm.candles(fc, symbol, parsed, since=start, until=end, tick_type=tick_type)

@@ -65,7 +65,7 @@ def debug_log(ctx: typer.Context) -> Callable[[str], None] | None:
 @contextmanager
 def futures_session(ctx: typer.Context) -> Iterator[FuturesRest]:
     """Yield the Kraken Futures REST client of this invocation (futures keys only)."""
-    from kraken_cli.services.futures_market import futures_client
+    from kraken_cli.services.market.futures import futures_client
 
     with futures_client(get_settings(ctx), debug_log=debug_log(ctx)) as client:
         yield client

@@ -86,7 +86,7 @@ def add(
       krx order add BTCUSD buy 0.01 --type market --market margin --leverage 2 --yes
       krx order add PF_XBTUSD buy 0.01 --price 50000 --market futures --yes
     """
-    from kraken_cli.services.trading import OrderRequest, TradingService, check_order
+    from kraken_cli.services.trading.spot import OrderRequest, TradingService, check_order
 
     chosen = pick_market(ctx, market)
     if chosen == FUTURES:
@@ -141,7 +141,7 @@ def add(
     if not validate:
         at = f" @ {price}" if price else ""
         confirm(f"Place {req.type} {req.side} {volume} {pair.symbol}{at}?", yes)
-    from kraken_cli.services.account import open_private
+    from kraken_cli.services.account.spot import open_private
 
     names = names_for(ctx)
     settings = get_settings(ctx)
@@ -155,7 +155,7 @@ def add(
             placed = service.place(pair, req)
         except KrxError as exc:
             if leverage:
-                from kraken_cli.services.margin import explain
+                from kraken_cli.services.account.margin import explain
 
                 raise explain(exc) from exc
             raise
@@ -181,8 +181,8 @@ def _futures_add(
     validate: bool,
     yes: bool,
 ) -> None:
-    from kraken_cli.services import futures_trading as ft
-    from kraken_cli.services.futures_market import resolve
+    from kraken_cli.services.market.futures import resolve
+    from kraken_cli.services.trading import futures as ft
 
     with futures_session(ctx) as fc:
         if not validate:
@@ -234,10 +234,10 @@ def amend(
       krx order amend OUF4EM-FRGI2-MQMWZD --price 50100
       krx order amend 0b8e3c1e-5a0e-4c8c-9d1c-1d5c1e0f7a2b --price 50100 --market futures
     """
-    from kraken_cli.services.trading import TradingService
+    from kraken_cli.services.trading.spot import TradingService
 
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_trading as ft
+        from kraken_cli.services.trading import futures as ft
 
         with futures_session(ctx) as fc:
             row = ft.edit_order(fc, order_id, size=volume, price=price, stop_price=trigger_price)
@@ -274,10 +274,10 @@ def cancel(
       krx order cancel OUF4EM-FRGI2-MQMWZD OB5VMB-B4U2U-DK2WRW
       krx order cancel my-client-id --market futures
     """
-    from kraken_cli.services.trading import TradingService
+    from kraken_cli.services.trading.spot import TradingService
 
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_trading as ft
+        from kraken_cli.services.trading import futures as ft
 
         with futures_session(ctx) as fc:
             frows = ft.cancel_orders(fc, order_ids)
@@ -306,10 +306,10 @@ def cancel_all(
       krx order cancel-all --yes
       krx order cancel-all --market futures --symbol PF_XBTUSD --yes
     """
-    from kraken_cli.services.trading import TradingService
+    from kraken_cli.services.trading.spot import TradingService
 
     if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services import futures_trading as ft
+        from kraken_cli.services.trading import futures as ft
 
         confirm(f"Cancel ALL open futures orders{' of ' + symbol if symbol else ''}?", yes)
         with futures_session(ctx) as fc:

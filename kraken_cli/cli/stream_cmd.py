@@ -13,7 +13,7 @@ from kraken_cli.cli.markets import FUTURES, MarketOption, pick_market
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
-    from kraken_cli.services.stream_records import StreamPair
+    from kraken_cli.services.stream.records import StreamPair
 
 
 def register(app: typer.Typer) -> None:
@@ -81,8 +81,8 @@ def stream(
             ctx, channel, symbols or [], depth, levels, count, duration, events, watchdog
         )
         return
-    from kraken_cli.services.stream import StreamDeps, StreamOptions, StreamService
-    from kraken_cli.services.stream_setup import requests_for, requests_from_config
+    from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
+    from kraken_cli.services.stream.setup import requests_for, requests_from_config
 
     settings = get_settings(ctx)
     market_svc = _market(settings)
@@ -98,7 +98,7 @@ def stream(
             ws_url=settings.endpoints.ws_url, ws_auth_url=settings.endpoints.ws_auth_url
         )
         if market_svc is not None:
-            from kraken_cli.services.stream_setup import rest_fetchers
+            from kraken_cli.services.stream.setup import rest_fetchers
 
             deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market_svc.api)
         if any(r.channel in ("executions", "balances") for r in requests):
@@ -133,7 +133,7 @@ def _futures_stream(
     """Stream a Kraken Futures feed (trades, ticker, book with its ``seq`` checked)."""
     import time
 
-    from kraken_cli.services.futures_stream import stream as futures_stream
+    from kraken_cli.services.stream.futures import stream as futures_stream
 
     settings = get_settings(ctx)
     write, on_event = _writers(events)
@@ -166,7 +166,7 @@ def _writers(events_to_stdout: bool) -> tuple[Any, Any]:
     Lines go straight to stdout's file descriptor, one ``os.write`` each (no TextIOWrapper
     buffering to flush); a reader that left raises BrokenPipeError as before.
     """
-    from kraken_cli.services.stream_lines import LineEncoder
+    from kraken_cli.services.stream.lines import LineEncoder
 
     line_of = LineEncoder()
     encode = line_of.encode
@@ -215,13 +215,13 @@ def _write_rest(fd: int, data: bytes, done: int) -> None:
 
 
 def _market(settings: Settings) -> Any:
-    from kraken_cli.services.market import MarketService
+    from kraken_cli.services.market.spot import MarketService
 
     return MarketService.from_settings(settings)
 
 
 def _resolver(market: Any) -> Any:
-    from kraken_cli.services.stream_setup import stream_pair
+    from kraken_cli.services.stream.setup import stream_pair
 
     def resolve(texts: list[str]) -> list[StreamPair]:
         return [stream_pair(p) for p in market.resolver.resolve_many(texts)]
@@ -237,6 +237,6 @@ def _token_fetcher(settings: Settings) -> Any:
             "private channels need spot API credentials",
             hint="set KRAKEN_API_KEY / KRAKEN_API_SECRET or a config file; see `krx verify`",
         )
-    from kraken_cli.services.stream_setup import private_token_fetcher
+    from kraken_cli.services.stream.setup import private_token_fetcher
 
     return private_token_fetcher(settings)

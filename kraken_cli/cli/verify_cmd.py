@@ -74,7 +74,7 @@ def verify(
             )
             report = service.run()
     if check_futures:
-        from kraken_cli.services.futures_trading import verify_futures
+        from kraken_cli.services.trading.futures import verify_futures
 
         report.checks.extend(futures_checks(verify_futures(settings)))
     emit([c.to_record() for c in report.checks], VERIFY_COLUMNS, ctx=ctx)

@@ -16,9 +16,9 @@ from starlette.routing import Mount
 from kraken_cli.config.settings import Credentials, Endpoints, Settings
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
 from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
-from kraken_cli.services import futures_market as fm
-from kraken_cli.services import futures_trading as ft
-from kraken_cli.services.futures_stream import stream
+from kraken_cli.services.market import futures as fm
+from kraken_cli.services.stream.futures import stream
+from kraken_cli.services.trading import futures as ft
 
 pytestmark = pytest.mark.e2e
 

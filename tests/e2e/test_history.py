@@ -22,11 +22,16 @@ from kraken_cli.client.retry import RetryPolicy
 from kraken_cli.client.spot_public import SpotPublic
 from kraken_cli.errors import KrxError
 from kraken_cli.models.intervals import parse_interval
-from kraken_cli.services.aggregate import NS, Precision
-from kraken_cli.services.history import HistoryStats, store_pair_name, sync_trades, trade_candles
-from kraken_cli.services.market import MarketService
-from kraken_cli.services.symbols import SymbolResolver
-from kraken_cli.services.trade_store import TradeStore
+from kraken_cli.services.history.aggregate import NS, Precision
+from kraken_cli.services.history.candles import (
+    HistoryStats,
+    store_pair_name,
+    sync_trades,
+    trade_candles,
+)
+from kraken_cli.services.history.store import TradeStore
+from kraken_cli.services.market.spot import MarketService
+from kraken_cli.services.market.symbols import SymbolResolver
 from tests.history.reference import reference_candles
 
 pytestmark = pytest.mark.e2e

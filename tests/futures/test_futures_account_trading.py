@@ -13,9 +13,9 @@ import vcr
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.config.settings import Credentials, Endpoints, Settings
 from kraken_cli.errors import AuthError, OrderError, RequestTimeoutError, UsageError
-from kraken_cli.services import futures_account as fa
-from kraken_cli.services import futures_trading as ft
-from kraken_cli.services.futures_market import futures_client
+from kraken_cli.services.account import futures as fa
+from kraken_cli.services.market.futures import futures_client
+from kraken_cli.services.trading import futures as ft
 from tests.futures.helpers import CREDS, Router, sample_text
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "futures"

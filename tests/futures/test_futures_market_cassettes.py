@@ -10,7 +10,7 @@ import pytest
 import vcr
 
 from kraken_cli.client.futures_rest import FuturesRest
-from kraken_cli.services import futures_market as fm
+from kraken_cli.services.market import futures as fm
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "futures"
 REPLAY = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="none")

@@ -11,7 +11,7 @@ import pytest
 
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.errors import BadIntervalError
-from kraken_cli.services import futures_market as fm
+from kraken_cli.services.market import futures as fm
 from tests.futures.helpers import Router, sample_text
 
 H = 3600

@@ -8,7 +8,7 @@ import httpx
 
 from kraken_cli.client.nonce import NonceSource
 from kraken_cli.config.settings import Credentials, Endpoints, Settings
-from kraken_cli.services.futures_market import futures_client
+from kraken_cli.services.market.futures import futures_client
 from tests.futures.helpers import CREDS, Router
 
 V3 = "/derivatives/api/v3"

@@ -23,9 +23,9 @@ from kraken_cli.errors import (
 )
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
 from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
-from kraken_cli.services import futures_account as fa
-from kraken_cli.services import futures_market as fm
-from kraken_cli.services import futures_trading as ft
+from kraken_cli.services.account import futures as fa
+from kraken_cli.services.market import futures as fm
+from kraken_cli.services.trading import futures as ft
 
 NOW_MS = 1_790_265_600_000 + 37 * 60_000 + 12_345
 

@@ -11,7 +11,7 @@ from kraken_cli.client.auth import futures_ws_challenge
 from kraken_cli.client.futures_ws import BookGap, FuturesBook, FuturesWs
 from kraken_cli.config.settings import Credentials, Endpoints, Settings
 from kraken_cli.errors import AuthError, NetworkError
-from kraken_cli.services.futures_stream import stream
+from kraken_cli.services.stream.futures import stream
 from tests.futures.helpers import sample, sample_text
 
 RAW = sample_text("futures-ws-public.json")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from kraken_cli.errors import OrderError, from_kraken
-from kraken_cli.services import margin
+from kraken_cli.services.account import margin
 from tests.futures.helpers import sample
 
 

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kraken_cli.services.trade_store import StoredTrade
+from kraken_cli.services.history.store import StoredTrade
 
 NS = 1_000_000_000
 

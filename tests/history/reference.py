@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from kraken_cli.services.aggregate import NS, Candle, period_start
+from kraken_cli.services.history.aggregate import NS, Candle, period_start
 
 
 def reference_candles(

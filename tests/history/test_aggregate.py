@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kraken_cli.services.aggregate import (
+from kraken_cli.services.history.aggregate import (
     DAY,
     MONTH,
     NS,
@@ -23,7 +23,7 @@ from kraken_cli.services.aggregate import (
     period_start,
     round_half_even,
 )
-from kraken_cli.services.candle_fill import fill_gaps
+from kraken_cli.services.history.fill import fill_gaps
 from tests.history.reference import reference_candles
 
 decimal.getcontext().prec = 80  # the reference must not round Σp·v

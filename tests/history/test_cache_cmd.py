@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kraken_cli.services.history import store_path, sync_trades
-from kraken_cli.services.trade_store import TradeStore
+from kraken_cli.services.history.candles import store_path, sync_trades
+from kraken_cli.services.history.store import TradeStore
 from tests.history.fakes import FakeTrades, make_tape
 
 ROOT = Path(__file__).resolve().parents[2]

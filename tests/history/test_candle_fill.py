@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.models.market import Candle
-from kraken_cli.services.candle_fill import fill_candles
+from kraken_cli.services.history.fill import fill_candles
 
 
 def _c(t: int, close: str) -> Candle:

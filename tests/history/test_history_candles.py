@@ -12,9 +12,9 @@ from kraken_cli.client.spot_public import OhlcPage
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.models.market import Candle as MarketCandle
 from kraken_cli.models.symbols import Pair
-from kraken_cli.services.aggregate import NS, Precision, aggregate
-from kraken_cli.services.history import HistoryStats, history_candles
-from kraken_cli.services.trade_store import TradeStore
+from kraken_cli.services.history.aggregate import NS, Precision, aggregate
+from kraken_cli.services.history.candles import HistoryStats, history_candles
+from kraken_cli.services.history.store import TradeStore
 from tests.history.fakes import FakeTrades, make_tape
 
 PAIR = Pair(

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kraken_cli.services.aggregate import Candle, Precision
-from kraken_cli.services.history import HistoryProgress, sync_trades, trade_candles
-from kraken_cli.services.trade_store import StoredTrade, TradeStore
+from kraken_cli.services.history.aggregate import Candle, Precision
+from kraken_cli.services.history.candles import HistoryProgress, sync_trades, trade_candles
+from kraken_cli.services.history.store import StoredTrade, TradeStore
 from tests.history.fakes import NS, FakeTrades, make_tape
 from tests.history.reference import reference_candles
 

@@ -38,7 +38,7 @@ def play(name: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
 
 @pytest.fixture(autouse=True)
 def _no_pacing(isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kraken_cli.services.market.PublicPacer", lambda rate: PublicPacer(0))
+    monkeypatch.setattr("kraken_cli.services.market.spot.PublicPacer", lambda rate: PublicPacer(0))
 
 
 def lines(out: str) -> list[dict[str, Any]]:
@@ -199,7 +199,7 @@ def test_unreachable_server_is_exit_6(
 ) -> None:
     monkeypatch.setenv("KRX_REST_URL", "http://127.0.0.1:9")
     monkeypatch.setattr(
-        "kraken_cli.services.market.RetryPolicy",
+        "kraken_cli.services.market.spot.RetryPolicy",
         lambda max_attempts: RetryPolicy(max_attempts=2, base_delay=0.001),
     )
     assert run(["--debug", "ticker", "BTCUSD"]) == 6

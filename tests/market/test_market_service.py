@@ -24,7 +24,7 @@ from kraken_cli.client.spot_public import SpotPublic, TradesPage
 from kraken_cli.errors import NetworkError, UnknownSymbolError, UsageError
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.models.market import BookLevel, Trade, parse_ohlc_row, parse_trade_row
-from kraken_cli.services.market import (
+from kraken_cli.services.market.spot import (
     MarketService,
     SkewSample,
     best_sample,
@@ -32,7 +32,7 @@ from kraken_cli.services.market import (
     page_trades,
     select_candles,
 )
-from kraken_cli.services.symbols import SymbolResolver, cache_path
+from kraken_cli.services.market.symbols import SymbolResolver, cache_path
 
 Handler = Callable[[httpx.Request], httpx.Response]
 NOW = 1790359900.0  # just after the last row of the real OHLC/Trades samples (2026-09-25)

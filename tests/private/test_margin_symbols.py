@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kraken_cli.models.account import Names
-from kraken_cli.services import margin
+from kraken_cli.services.account import margin
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "samples"
 PAIRS = {"XXBTZUSD": "BTC/USD", "XBTUSD": "BTC/USD", "ADAUSDT": "ADA/USDT"}

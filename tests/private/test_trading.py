@@ -10,7 +10,7 @@ import pytest
 
 from kraken_cli.errors import NetworkError, UsageError
 from kraken_cli.models.symbols import Pair
-from kraken_cli.services.trading import OrderRequest, TradingService, check_order
+from kraken_cli.services.trading.spot import OrderRequest, TradingService, check_order
 from tests.private.test_spot_private import Rig, envelope
 
 PAIR = Pair(

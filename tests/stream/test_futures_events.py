@@ -14,7 +14,7 @@ import websocket
 from kraken_cli.cli import stream_cmd
 from kraken_cli.config.settings import Settings
 from kraken_cli.errors import NetworkError
-from kraken_cli.services import futures_stream
+from kraken_cli.services.stream import futures as futures_stream
 
 TRADE = {"channel": "trade", "symbol": "PF_XBTUSD", "trade_id": "u1", "price": "1"}
 

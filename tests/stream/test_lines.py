@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kraken_cli.services.stream_lines import TRADE_KEYS, LineEncoder, compact_encoder
+from kraken_cli.services.stream.lines import TRADE_KEYS, LineEncoder, compact_encoder
 
 GENERIC = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -202,8 +202,8 @@ wire_numbers = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(price=wire_numbers, qty=wire_numbers, pdec=st.integers(0, 9), qdec=st.integers(0, 9))
 def test_trade_handler_pads_like_fix(price: Any, qty: Any, pdec: int, qdec: int) -> None:
-    from kraken_cli.services.stream_channels import TradeHandler
-    from kraken_cli.services.stream_records import StreamPair, StreamRequest, fix
+    from kraken_cli.services.stream.channels import TradeHandler
+    from kraken_cli.services.stream.records import StreamPair, StreamRequest, fix
 
     pair = StreamPair("BTC/USD", "XXBTZUSD", pdec, qdec)
     ctx = _Ctx()
@@ -234,6 +234,6 @@ def _fix_reference(text: str, decimals: int) -> str:
 @settings(max_examples=300, deadline=None)
 @given(text=wire_numbers.map(str), decimals=st.integers(0, 9))
 def test_fix_fast_padding_equals_the_decimal_reference(text: str, decimals: int) -> None:
-    from kraken_cli.services.stream_records import fix
+    from kraken_cli.services.stream.records import fix
 
     assert fix(text, decimals) == _fix_reference(text, decimals)

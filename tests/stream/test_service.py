@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from kraken_cli.errors import AuthError, IntegrityError, NetworkError, UnknownSymbolError
-from kraken_cli.services.stream import StreamDeps, StreamOptions, StreamService
-from kraken_cli.services.stream_records import StreamPair, StreamRequest
+from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
+from kraken_cli.services.stream.records import StreamPair, StreamRequest
 from tests.stream.fakes import (
     DROP,
     TIMEOUT,
@@ -441,7 +441,7 @@ def test_executions_short_updates_carry_the_orders_fields() -> None:
 
 
 def test_order_memory_forgets_final_orders_and_keeps_amends() -> None:
-    from kraken_cli.services.stream_records import OrderMemory
+    from kraken_cli.services.stream.records import OrderMemory
 
     mem = OrderMemory(limit=2)
     mem.complete({"order_id": "A", "symbol": "BTC/USD", "limit_price": "1"})

@@ -18,7 +18,7 @@ from kraken_cli.errors import KrakenError, UsageError
 from kraken_cli.models.intervals import Interval
 from kraken_cli.models.market import BookLevel, Candle, OrderBook, Ticker, Trade, parse_ticker
 from kraken_cli.models.symbols import Asset, Pair
-from kraken_cli.services.symbols import SymbolResolver
+from kraken_cli.services.market.symbols import SymbolResolver
 
 if TYPE_CHECKING:
     import httpx
@@ -253,13 +253,13 @@ class MarketService:
     ) -> Iterator[Candle]:
         """Yield candles with open time in [since, until); the forming candle only if ``partial``.
 
-        ``fill`` adds flat candles for intervals without trades (services/candle_fill.py).
+        ``fill`` adds flat candles for intervals without trades (services/history/fill.py).
         """
         rows = self._candles(symbol, interval, since, until, partial=partial)
         if not fill:
             yield from rows
             return
-        from kraken_cli.services.candle_fill import fill_candles
+        from kraken_cli.services.history.fill import fill_candles
 
         now = int(self._wall())
         # up to the forming candle (included only with partial), and never past --until
@@ -294,8 +294,8 @@ class MarketService:
         if not native or (since_ts is not None and since_ts < window_start):
             # >>> HISTORY BRANCH (history engineer): beyond the OHLC window and for intervals
             # Kraken does not serve (h2, month), candles are built from trades kept in the
-            # local store (services/history.py), with OHLC past the seam.
-            from kraken_cli.services.history import history_candles
+            # local store (services/history/candles.py), with OHLC past the seam.
+            from kraken_cli.services.history.candles import history_candles
 
             yield from history_candles(
                 self.api,

@@ -24,8 +24,8 @@ from kraken_cli.errors import (
     UsageError,
 )
 from kraken_cli.models.futures import FuturesInstrument, ms_from_iso
-from kraken_cli.services.futures_account import fill_record, order_record
-from kraken_cli.services.futures_market import futures_client, resolve
+from kraken_cli.services.account.futures import fill_record, order_record
+from kraken_cli.services.market.futures import futures_client, resolve
 
 #: krx order types -> futures ``orderType``.
 ORDER_TYPES = {

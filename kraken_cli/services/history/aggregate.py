@@ -19,7 +19,7 @@ tests/fixtures/samples/rest-public-OHLC*.json):
   has exactly pair_decimals digits; the samples cannot show the tie rule, and a tie needs the
   exact quotient to end in 5 right after the last digit, so the choice almost never shows).
 - an interval without trades yields no candle (Kraken: "thin markets can leave missing
-  candles"); :func:`kraken_cli.services.candle_fill.fill_gaps` optionally emits flat ones.
+  candles"); :func:`kraken_cli.services.history.fill.fill_gaps` optionally emits flat ones.
 """
 
 from __future__ import annotations

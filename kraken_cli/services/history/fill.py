@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from kraken_cli.models.intervals import MONTH as MONTH_MINUTES
 from kraken_cli.models.intervals import Interval
 from kraken_cli.models.market import Candle
-from kraken_cli.services.aggregate import MONTH, period_end
+from kraken_cli.services.history.aggregate import MONTH, period_end
 
 
 def fill_candles(

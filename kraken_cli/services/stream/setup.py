@@ -13,8 +13,8 @@ from typing import Any
 from kraken_cli.client.book import DEPTHS
 from kraken_cli.config.settings import Settings, SubscriptionSpec
 from kraken_cli.errors import KrakenError, UsageError
-from kraken_cli.services.stream_channels import FetchOhlc, FetchTrades
-from kraken_cli.services.stream_records import (
+from kraken_cli.services.stream.channels import FetchOhlc, FetchTrades
+from kraken_cli.services.stream.records import (
     CHANNELS,
     OHLC_INTERVALS,
     SYMBOL_CHANNELS,
@@ -177,7 +177,7 @@ def private_token_fetcher(settings: Settings, **private: Any) -> Callable[[], st
     https://docs.kraken.com/api/docs/rest-api/get-websockets-token
     """
     from kraken_cli.client.spot_private import SpotPrivate
-    from kraken_cli.services.account import open_private
+    from kraken_cli.services.account.spot import open_private
 
     client: list[SpotPrivate] = []
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from kraken_cli.client.book import Book
 from kraken_cli.errors import IntegrityError, KrxError
-from kraken_cli.services.stream_records import (
+from kraken_cli.services.stream.records import (
     OrderMemory,
     StreamPair,
     StreamRequest,

@@ -2,7 +2,7 @@
 
 Flow: find the parts of the range the store does not cover, page ``Trades`` through them with
 the nanosecond ``last`` cursor (each page committed with its coverage in one transaction), then
-stream the stored trades through :mod:`kraken_cli.services.aggregate` in one pass.
+stream the stored trades through :mod:`kraken_cli.services.history.aggregate` in one pass.
 
 Cursor rule (PROTOCOL §1.8, peers pain point 5): a page fetched with ``since=S`` that answers
 ``last=L`` proves every trade with ``S < t < L`` complete; the trades AT ``L`` may continue on the
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from kraken_cli.services.aggregate import (
+from kraken_cli.services.history.aggregate import (
     MONTH,
     NS,
     Candle,
@@ -35,7 +35,7 @@ from kraken_cli.services.aggregate import (
     period_end,
     period_start,
 )
-from kraken_cli.services.trade_store import StoredTrade, TradeStore
+from kraken_cli.services.history.store import StoredTrade, TradeStore
 
 if TYPE_CHECKING:
     from kraken_cli.client.spot_public import SpotPublic
@@ -264,7 +264,7 @@ def history_candles(
     """
     from kraken_cli.config.settings import cache_dir
     from kraken_cli.models.market import Candle as MarketCandle
-    from kraken_cli.services.market import select_candles
+    from kraken_cli.services.market.spot import select_candles
     from kraken_cli.services.progress import default_progress
 
     period = interval_period(interval)

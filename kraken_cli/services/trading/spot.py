@@ -17,7 +17,7 @@ from kraken_cli.client.spot_private import SpotPrivate
 from kraken_cli.errors import KrxError, NetworkError, UsageError
 from kraken_cli.models.account import Names, Order
 from kraken_cli.models.symbols import Pair
-from kraken_cli.services.account import AccountService
+from kraken_cli.services.account.spot import AccountService
 
 ORDER_TYPES = (
     "market",

@@ -27,7 +27,7 @@ from kraken_cli.errors import (
     UsageError,
     from_kraken,
 )
-from kraken_cli.services.stream_channels import (
+from kraken_cli.services.stream.channels import (
     BookHandler,
     FetchOhlc,
     FetchTrades,
@@ -38,7 +38,7 @@ from kraken_cli.services.stream_channels import (
     TickerHandler,
     TradeHandler,
 )
-from kraken_cli.services.stream_records import PRIVATE_CHANNELS, StreamRequest
+from kraken_cli.services.stream.records import PRIVATE_CHANNELS, StreamRequest
 
 Record = dict[str, Any]
 
