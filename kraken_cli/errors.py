@@ -17,7 +17,8 @@
      │    ├── ServiceUnavailableError   EService:Unavailable / Busy / market state (retryable)
      │    └── InternalServerError   EGeneral:Internal error, EDatabase:* (retryable)
      ├── NetworkError               unreachable, timeout, TLS, non-JSON or non-200 replies
-     │    └── RequestTimeoutError
+     │    ├── RequestTimeoutError
+     │    └── ProtocolError         a reply that does not parse into its record
      ├── RateLimitError             rate limited and gave up
      │    └── OrderRateLimitError   the matching-engine (per pair) counter
      └── IntegrityError             a stream that could not be kept consistent
@@ -130,6 +131,24 @@ class NetworkError(KrxError):
 
 class RequestTimeoutError(NetworkError):
     kind = "timeout"
+
+
+class ProtocolError(NetworkError):
+    """A reply that does not parse into its record (wrong shape, type or paging invariant).
+
+    Exit 6 like other bad replies: the data could not be trusted, so none is given. Not retried:
+    the same server would send the same malformed reply.
+    """
+
+    kind = "protocol"
+    retryable = False
+
+    def __init__(self, endpoint: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            f"malformed reply from {endpoint}: {problem}",
+            hint=hint or "the server's reply broke Kraken's documented format; nothing was output",
+        )
+        self.endpoint = endpoint
 
 
 class RateLimitError(KrxError):
