@@ -15,13 +15,14 @@ import typer
 
 from kraken_cli.cli.common import get_settings, get_state
 from kraken_cli.errors import UsageError
+from kraken_cli.models.segment import Market, parse_market
 
 if TYPE_CHECKING:
     from kraken_cli.client.futures_rest import FuturesRest
     from kraken_cli.config.settings import Settings
 
-SPOT, MARGIN, FUTURES = "spot", "margin", "futures"
-MARKETS = (SPOT, MARGIN, FUTURES)
+SPOT, MARGIN, FUTURES = Market.SPOT, Market.MARGIN, Market.FUTURES
+MARKETS = tuple(Market)
 
 MarketOption = Annotated[
     str | None,
@@ -33,17 +34,17 @@ MarketOption = Annotated[
 ]
 
 
-def default_market(settings: Settings) -> str:
+def default_market(settings: Settings) -> Market:
     """Return the config's market type when it configures exactly one, else spot."""
     kinds = {m.market_type.lower() for m in settings.markets} & set(MARKETS)
-    return kinds.pop() if len(kinds) == 1 else SPOT
+    return Market(kinds.pop()) if len(kinds) == 1 else SPOT
 
 
-def pick_market(ctx: typer.Context, market: str | None, allowed: tuple[str, ...] = MARKETS) -> str:
+def pick_market(
+    ctx: typer.Context, market: str | None, allowed: tuple[Market, ...] = MARKETS
+) -> Market:
     """Return the market this invocation targets; exit 2 for one the command lacks."""
-    chosen = market.strip().lower() if market else default_market(get_settings(ctx))
-    if chosen not in MARKETS:
-        raise UsageError(f"unknown market {market!r}", hint="use spot, margin or futures")
+    chosen = parse_market(market) if market else default_market(get_settings(ctx))
     if chosen not in allowed:
         raise UsageError(
             f"this command has no {chosen} variant", hint="use --market " + " or ".join(allowed)
