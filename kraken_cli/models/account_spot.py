@@ -52,11 +52,18 @@ def parse_trade_balance(
     return kind(asset=asset, **figures)
 
 
+def _limit(reply: Reply, value: Any, what: str) -> Decimal | None:
+    # A trailing stop's descr price is relative ("+50.0000%"): no absolute limit to show.
+    if isinstance(value, str) and (value.startswith(("+", "#")) or value.endswith("%")):
+        return None
+    return reply.amount(value, what)
+
+
 def parse_order(order_id: str, raw: Any, names: Names, reply: Reply) -> SpotOrder:
     """Parse one order object of OpenOrders / ClosedOrders / QueryOrders."""
     raw = reply.table(raw, f"order {order_id}")
     descr = reply.table(raw.get("descr") or {}, f"order {order_id} descr")
-    limit = reply.amount(descr.get("price"), "descr.price")
+    limit = _limit(reply, descr.get("price"), "descr.price")
     avg = reply.amount(raw.get("price"), "price")
     leverage = reply.text(descr.get("leverage"), "descr.leverage")
     return SpotOrder(
@@ -73,7 +80,7 @@ def parse_order(order_id: str, raw: Any, names: Names, reply: Reply) -> SpotOrde
         opened=reply.unix(raw.get("opentm"), "opentm"),
         closed=reply.unix(raw.get("closetm"), "closetm"),
         avg_price=avg,
-        price2=reply.amount(descr.get("price2"), "descr.price2") or None,
+        price2=_limit(reply, descr.get("price2"), "descr.price2") or None,
         cost=reply.amount(raw.get("cost"), "cost"),
         fee=reply.amount(raw.get("fee"), "fee"),
         leverage=None if leverage in (None, "none") else leverage,

@@ -11,6 +11,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from kraken_cli.errors import UsageError
+from kraken_cli.models.reply import MAX_MAGNITUDE
 from kraken_cli.models.segment import Market
 from kraken_cli.models.trading import AmendRequest, OrderRequest
 
@@ -26,6 +27,8 @@ def parse_decimal(text: str, what: str) -> Decimal:
         raise UsageError(f"{what} {text!r} is not a decimal number") from None
     if not value.is_finite() or value <= 0:
         raise UsageError(f"{what} must be a positive number, got {text!r}")
+    if value >= MAX_MAGNITUDE:
+        raise UsageError(f"{what} {text!r} is beyond any real amount")
     return value
 
 
