@@ -1,4 +1,4 @@
-"""The account and trading interfaces: spot and futures answer the same calls with the same records."""
+"""Account and trading interfaces: spot and futures answer the same calls, same records."""
 
 from __future__ import annotations
 
