@@ -10,14 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from kraken_cli.models.account import (
-    FuturesBalance,
-    FuturesFill,
-    FuturesMargin,
-    FuturesOrder,
-    FuturesPosition,
-)
+from kraken_cli.models.account import FuturesBalance, FuturesFill, FuturesOrder
 from kraken_cli.models.futures import common_code, is_futures_symbol, iso_wire
+from kraken_cli.models.margin import FuturesMargin, FuturesPosition
 from kraken_cli.models.reply import Reply
 
 #: Futures order types -> the names krx shows (spot-style where one exists).

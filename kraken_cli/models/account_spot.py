@@ -10,16 +10,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from kraken_cli.models.account import (
+from kraken_cli.models.account import LedgerEntry, Names, SpotBalance, SpotFill, SpotOrder
+from kraken_cli.models.margin import (
     TRADE_BALANCE_FIELDS,
-    LedgerEntry,
     MarginMarketPosition,
     MarginPosition,
     MarginTradeBalance,
-    Names,
-    SpotBalance,
-    SpotFill,
-    SpotOrder,
     SpotPosition,
     TradeBalance,
 )

@@ -12,7 +12,8 @@ import pytest
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.config.settings import Credentials, Settings
 from kraken_cli.errors import UsageError
-from kraken_cli.models.account import Balance, Fill, MarginSummary, Order, Position, Record
+from kraken_cli.models.account import Balance, Fill, Order, Record
+from kraken_cli.models.margin import MarginSummary, Position
 from kraken_cli.models.segment import Market
 from kraken_cli.models.trading import OrderRequest
 from kraken_cli.output.render import plain

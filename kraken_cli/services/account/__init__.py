@@ -15,15 +15,8 @@ from kraken_cli.models.segment import Market
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
-    from kraken_cli.models.account import (
-        Balance,
-        Fill,
-        LedgerEntry,
-        MarginSummary,
-        Order,
-        Position,
-        RecordTypes,
-    )
+    from kraken_cli.models.account import Balance, Fill, LedgerEntry, Order, RecordTypes
+    from kraken_cli.models.margin import MarginSummary, Position
 
 #: Kraken's page size for ClosedOrders, TradesHistory and Ledgers.
 PAGE = 50

@@ -12,9 +12,7 @@ from kraken_cli.models.account import (
     FUTURES_RECORDS,
     FuturesBalance,
     FuturesFill,
-    FuturesMargin,
     FuturesOrder,
-    FuturesPosition,
     LedgerEntry,
     Order,
 )
@@ -25,6 +23,7 @@ from kraken_cli.models.account_futures import (
     parse_orders,
     parse_positions,
 )
+from kraken_cli.models.margin import FuturesMargin, FuturesPosition
 from kraken_cli.models.segment import Market
 from kraken_cli.services.account import Closing, Window
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from kraken_cli.errors import KrxError
-from kraken_cli.models.account import MarginMarketPosition, MarginPosition, Names, TradeBalance
+from kraken_cli.models.account import Names
 from kraken_cli.models.account_spot import (
     parse_margin_positions,
     parse_market_positions,
     parse_trade_balance,
 )
+from kraken_cli.models.margin import MarginMarketPosition, MarginPosition, TradeBalance
 
 
 class PrivateCaller(Protocol):

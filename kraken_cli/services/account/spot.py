@@ -17,11 +17,9 @@ from kraken_cli.models.account import (
     SPOT_RECORDS,
     LedgerEntry,
     Names,
-    Position,
     SpotBalance,
     SpotFill,
     SpotOrder,
-    TradeBalance,
 )
 from kraken_cli.models.account_spot import (
     parse_balance_ex,
@@ -31,6 +29,7 @@ from kraken_cli.models.account_spot import (
     parse_trade_balance,
     parse_trades,
 )
+from kraken_cli.models.margin import Position, TradeBalance
 from kraken_cli.models.reply import Reply
 from kraken_cli.models.segment import Market
 from kraken_cli.services.account import Closing, Window

@@ -45,20 +45,25 @@ def verify_futures(
             rows.append(_row("futures key accepted", False, f"{exc.message} ({exc.hint})"))
             return rows
         rows.append(_row("futures key accepted", True, f"{len(accounts)} accounts"))
-        for check, probe in (
-            ("futures permission: query orders", fc.openorders),
-            ("futures permission: query positions", fc.openpositions),
-        ):
-            try:
-                probe()
-                rows.append(_row(check, True, "granted"))
-            except KrxError as exc:
-                rows.append(_row(check, False, exc.message))
-        rows.append(_trading_probe(fc))
+        rows.extend(_permission_rows(fc))
     finally:
         if own:
             fc.close()
     return rows
+
+
+def _permission_rows(fc: FuturesRest) -> list[Check]:
+    rows = []
+    for check, probe in (
+        ("futures permission: query orders", fc.openorders),
+        ("futures permission: query positions", fc.openpositions),
+    ):
+        try:
+            probe()
+            rows.append(_row(check, True, "granted"))
+        except KrxError as exc:
+            rows.append(_row(check, False, exc.message))
+    return [*rows, _trading_probe(fc)]
 
 
 def _trading_probe(fc: FuturesRest) -> Check:
