@@ -120,6 +120,9 @@ class Settings:
     subscriptions: tuple[SubscriptionSpec, ...] = ()
     config_path: Path | None = None
     sandbox: bool = False
+    #: The Provider API token ``krx serve`` requires (``provider.apiToken``, else the
+    #: ``PROVIDER_API_TOKEN`` environment variable); never shown.
+    api_token: str | None = field(default=None, repr=False)
 
 
 def _platformdirs_path(kind: str) -> Path:

@@ -1,0 +1,145 @@
+"""Market-data routes: candles, trades, order book, symbols (SPEC.md § "krx serve").
+
+Handlers parse the path and query, call :class:`~kraken_cli.serve.sources.Sources` and return
+JSON; they are plain ``def`` functions, so FastAPI runs them in its thread pool and a slow
+Kraken download never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from kraken_cli.models.intervals import parse_interval
+from kraken_cli.models.segment import parse_market
+from kraken_cli.models.times import iso_utc
+from kraken_cli.serve import queries
+from kraken_cli.serve.schemas import (
+    CANDLES_RESPONSES,
+    ORDERBOOK_RESPONSES,
+    SYMBOLS_RESPONSES,
+    TRADES_RESPONSES,
+)
+from kraken_cli.serve.state import ServeState, get_state
+
+router = APIRouter(prefix="/api")
+State = Annotated[ServeState, Depends(get_state)]
+MarketPath = Annotated[str, "spot | margin | futures"]
+
+
+def _json(data: Any) -> JSONResponse:
+    return JSONResponse(data)
+
+
+@router.get("/candles/kraken/{market}/{symbol}/{interval}", responses=CANDLES_RESPONSES)
+def candles(
+    state: State,
+    market: str,
+    symbol: str,
+    interval: str,
+    days: Annotated[
+        float | None, Query(description="The last N days (default 7; min1: 6h).")
+    ] = None,
+    start: Annotated[str | None, Query(alias="from", description="Epoch ms or ISO-8601.")] = None,
+    end: Annotated[str | None, Query(alias="to", description="Epoch ms or ISO-8601.")] = None,
+    partial: Annotated[bool, Query(description="Include the still-forming candle.")] = False,
+) -> JSONResponse:
+    """Candles of any range, ascending; beyond Kraken's 720 rows from the history store."""
+    segment, parsed = parse_market(market), parse_interval(interval)
+    window = queries.candle_window(parsed, days=days, start=start, end=end, now=datetime.now(UTC))
+    rows = state.sources.candles(segment, symbol, parsed, window.start, window.end, partial=partial)
+    for row in rows:
+        row["ts"] = int(datetime.fromisoformat(row["time"].replace("Z", "+00:00")).timestamp())
+        row["ts"] *= 1000
+        row["interval"] = parsed.name
+    return _json(rows)
+
+
+@router.get("/trades/kraken/{market}/{symbol}", responses=TRADES_RESPONSES)
+def trades(
+    state: State,
+    market: str,
+    symbol: str,
+    start: Annotated[str | None, Query(alias="from", description="Epoch ms or ISO-8601.")] = None,
+    end: Annotated[str | None, Query(alias="to", description="Epoch ms or ISO-8601.")] = None,
+    limit: Annotated[int | None, Query(description="1..1000 (default 100).")] = None,
+    order: Annotated[str | None, Query(description="asc | desc (default desc).")] = None,
+) -> JSONResponse:
+    """Public trades: the latest, or those from ``from``; ``{"data": [...]}``."""
+    return _json(_trades(state, market, symbol, start, end, limit, order))
+
+
+@router.get("/trades", responses=TRADES_RESPONSES)
+def trades_by_query(
+    state: State,
+    symbol: str,
+    connector_type: Annotated[str, Query(alias="connectorType")] = "kraken",
+    market_type: Annotated[str, Query(alias="marketType")] = "spot",
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    limit: int | None = None,
+    order: str | None = None,
+) -> JSONResponse:
+    """The same trades, addressed by query parameters (the platform's other form)."""
+    if connector_type.strip().lower() != "kraken":
+        from kraken_cli.errors import UsageError
+
+        raise UsageError(
+            f"connectorType {connector_type!r} is not served here", hint="connectorType=kraken"
+        )
+    return _json(_trades(state, market_type, symbol, start, end, limit, order))
+
+
+def _trades(
+    state: ServeState,
+    market: str,
+    symbol: str,
+    start: str | None,
+    end: str | None,
+    limit: int | None,
+    order: str | None,
+) -> dict[str, Any]:
+    segment, count = parse_market(market), queries.trades_limit(limit)
+    descending = queries.sort_order(order)
+    first = queries.parse_instant(start, "from") if start else None
+    last = queries.parse_instant(end, "to") if end else None
+    if first is not None and last is not None and first >= last:
+        from kraken_cli.errors import UsageError
+
+        raise UsageError("from is not before to", hint="swap them")
+    rows = state.sources.trades(segment, symbol, first, last, count)
+    return {"data": rows[::-1] if descending else rows}
+
+
+@router.get("/orderbook/kraken/{market}/{symbol}", responses=ORDERBOOK_RESPONSES)
+def orderbook(
+    state: State,
+    market: str,
+    symbol: str,
+    depth: Annotated[int, Query(description="Levels per side, 1..500.")] = 10,
+) -> JSONResponse:
+    """The order book: the live checksum-verified one when subscribed, else a REST snapshot."""
+    book = state.sources.orderbook(parse_market(market), symbol, depth)
+
+    def levels(side: list[list[str]]) -> list[dict[str, str]]:
+        return [{"price": price, "volume": volume} for price, volume in side]
+
+    return _json(
+        {
+            "symbol": book["symbol"],
+            "time": iso_utc(datetime.now(UTC)),
+            "bids": levels(book["bids"]),
+            "asks": levels(book["asks"]),
+            "checksum": book["checksum"],
+            "source": "rest",
+        }
+    )
+
+
+@router.get("/symbols/kraken/{market}", responses=SYMBOLS_RESPONSES)
+def symbols(state: State, market: str) -> JSONResponse:
+    """Tradable symbols of a segment in the platform's form."""
+    return _json(state.sources.symbols(parse_market(market)))

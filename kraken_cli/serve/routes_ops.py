@@ -1,0 +1,43 @@
+"""Operational routes: liveness and readiness (no token needed)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from kraken_cli.models.times import iso_utc
+from kraken_cli.serve.schemas import LIVE_RESPONSES, READY_RESPONSES
+from kraken_cli.serve.state import ServeState, get_state
+
+router = APIRouter(prefix="/api/health")
+State = Annotated[ServeState, Depends(get_state)]
+
+
+@router.get("/live", responses=LIVE_RESPONSES)
+def live(state: State) -> JSONResponse:
+    """The process answers."""
+    return JSONResponse(
+        {
+            "status": "ok",
+            "timestamp": iso_utc(datetime.now(UTC)),
+            "uptimeSec": round(time.monotonic() - state.started, 3),
+        }
+    )
+
+
+@router.get("/ready", responses=READY_RESPONSES)
+def ready(state: State) -> JSONResponse:
+    """Ready to answer: the services are built (stream subscriptions join this next)."""
+    checks = {"services": True}
+    is_ready = all(checks.values())
+    body = {
+        "ready": is_ready,
+        "status": "ready" if is_ready else "not_ready",
+        "degraded": False,
+        "checks": checks,
+    }
+    return JSONResponse(body, status_code=200 if is_ready else 503)

@@ -1,0 +1,28 @@
+"""The state every handler shares, and the dependency that hands it to them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+
+from kraken_cli.serve.sources import Sources
+
+
+@dataclass
+class ServeState:
+    """What every handler shares: the data sources, the token and the start instant."""
+
+    sources: Sources
+    token: str | None
+    started: float = field(default_factory=time.monotonic)
+    access_log: Callable[[str], None] | None = None
+
+
+def get_state(request: Request) -> ServeState:
+    """Return the app's shared state (FastAPI dependency)."""
+    state: Any = request.app.state.krx
+    return state  # type: ignore[no-any-return]
