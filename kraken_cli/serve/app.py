@@ -96,6 +96,19 @@ def _install_token_check(app: FastAPI, state: ServeState) -> None:
         _log(state, request, response.status_code, began)
         return response
 
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        began = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        state.metrics.observe(
+            request.method, template, response.status_code, time.perf_counter() - began
+        )
+        return response
+
 
 def _log(state: ServeState, request: Request, status: int, began: float) -> None:
     """Write one structured access-log line (no query string: it may carry a token)."""

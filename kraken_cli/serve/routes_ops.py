@@ -7,17 +7,18 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from kraken_cli.models.times import iso_utc
-from kraken_cli.serve.schemas import LIVE_RESPONSES, READY_RESPONSES
+from kraken_cli.serve.metrics import CONTENT_TYPE
+from kraken_cli.serve.schemas import LIVE_RESPONSES, METRICS_RESPONSES, READY_RESPONSES
 from kraken_cli.serve.state import ServeState, get_state
 
-router = APIRouter(prefix="/api/health")
+router = APIRouter(prefix="/api")
 State = Annotated[ServeState, Depends(get_state)]
 
 
-@router.get("/live", responses=LIVE_RESPONSES)
+@router.get("/health/live", responses=LIVE_RESPONSES)
 def live(state: State) -> JSONResponse:
     """The process answers."""
     return JSONResponse(
@@ -29,7 +30,7 @@ def live(state: State) -> JSONResponse:
     )
 
 
-@router.get("/ready", responses=READY_RESPONSES)
+@router.get("/health/ready", responses=READY_RESPONSES)
 def ready(state: State) -> JSONResponse:
     """Ready to answer: the services are built (stream subscriptions join this next)."""
     checks = {"services": True}
@@ -41,3 +42,9 @@ def ready(state: State) -> JSONResponse:
         "checks": checks,
     }
     return JSONResponse(body, status_code=200 if is_ready else 503)
+
+
+@router.get("/metrics", responses=METRICS_RESPONSES)
+def metrics(state: State) -> Response:
+    """Prometheus text: requests, latencies, shared single flights."""
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE)

@@ -149,3 +149,7 @@ READY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: _json(READY, "Ready."),
     503: _json(READY, "Not ready."),
 }
+METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Prometheus text format.", "content": {"text/plain": {}}},
+    401: _json(ERROR, "Missing or wrong token."),
+}

@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import Request
 
+from kraken_cli.serve.flight import SingleFlight
+from kraken_cli.serve.metrics import Metrics
 from kraken_cli.serve.sources import Sources
 
 
@@ -20,6 +22,11 @@ class ServeState:
     token: str | None
     started: float = field(default_factory=time.monotonic)
     access_log: Callable[[str], None] | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    flight: SingleFlight = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.flight = SingleFlight(on_shared=self.metrics.flights.inc)
 
 
 def get_state(request: Request) -> ServeState:
