@@ -55,7 +55,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+            f"{'.'.join(str(part) for part in e.get('loc', ())[1:])}: {e.get('msg', '')}"
             for e in exc.errors()
         )
         body = problem_body("usage", f"bad parameter: {problems}", "see /docs for the forms")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
-from kraken_cli.models.intervals import parse_interval
-from kraken_cli.models.segment import parse_market
+from kraken_cli.models.intervals import PLATFORM_NAMES, parse_interval
+from kraken_cli.models.segment import Market, parse_market
 from kraken_cli.models.times import iso_utc
 from kraken_cli.serve import queries
 from kraken_cli.serve.schemas import (
@@ -27,7 +27,29 @@ from kraken_cli.serve.state import ServeState, get_state
 
 router = APIRouter(prefix="/api")
 State = Annotated[ServeState, Depends(get_state)]
-MarketPath = Annotated[str, "spot | margin | futures"]
+#: Documented forms (the parsers also accept other cases and spellings, as the CLI does).
+MarketPath = Annotated[
+    str, Path(description="spot | margin | futures", json_schema_extra={"enum": list(Market)})
+]
+SymbolPath = Annotated[str, Path(description="BTCUSDT, BTC/USDT, XBTUSDT, PF_XBTUSD ...")]
+IntervalPath = Annotated[
+    str,
+    Path(
+        description="min1 min5 min15 min30 h1 h2 h4 day week month (or 1 5 ... / 1m 1h 1d)",
+        json_schema_extra={"enum": [*PLATFORM_NAMES, "1m", "5m", "15m", "30m", "1h", "4h"]},
+    ),
+]
+TIME_PATTERN = r"^(\d{12,13}|20\d\d-[01]\d-[0-3]\d(T[0-2]\d:[0-5]\d(:[0-5]\d)?Z)?)$"
+From = Annotated[
+    str | None, Query(alias="from", description=queries.ACCEPTED_TIMES, pattern=TIME_PATTERN)
+]
+To = Annotated[
+    str | None, Query(alias="to", description=queries.ACCEPTED_TIMES, pattern=TIME_PATTERN)
+]
+Limit = Annotated[int | None, Query(description="1..1000 (default 100).", ge=1, le=1000)]
+Order = Annotated[
+    str | None, Query(description="asc | desc (default desc).", pattern="^(asc|desc)$")
+]
 
 
 def _json(data: Any) -> JSONResponse:
@@ -61,12 +83,12 @@ def candles(
 @router.get("/trades/kraken/{market}/{symbol}", responses=TRADES_RESPONSES)
 def trades(
     state: State,
-    market: str,
-    symbol: str,
-    start: Annotated[str | None, Query(alias="from", description="Epoch ms or ISO-8601.")] = None,
-    end: Annotated[str | None, Query(alias="to", description="Epoch ms or ISO-8601.")] = None,
-    limit: Annotated[int | None, Query(description="1..1000 (default 100).")] = None,
-    order: Annotated[str | None, Query(description="asc | desc (default desc).")] = None,
+    market: MarketPath,
+    symbol: SymbolPath,
+    start: From = None,
+    end: To = None,
+    limit: Limit = None,
+    order: Order = None,
 ) -> JSONResponse:
     """Public trades: the latest, or those from ``from``; ``{"data": [...]}``."""
     return _json(_trades(state, market, symbol, start, end, limit, order))
@@ -75,13 +97,17 @@ def trades(
 @router.get("/trades", responses=TRADES_RESPONSES)
 def trades_by_query(
     state: State,
-    symbol: str,
-    connector_type: Annotated[str, Query(alias="connectorType")] = "kraken",
-    market_type: Annotated[str, Query(alias="marketType")] = "spot",
-    start: Annotated[str | None, Query(alias="from")] = None,
-    end: Annotated[str | None, Query(alias="to")] = None,
-    limit: int | None = None,
-    order: str | None = None,
+    symbol: Annotated[str, Query(description="BTCUSDT, BTC/USDT, PF_XBTUSD ...")],
+    connector_type: Annotated[
+        str, Query(alias="connectorType", json_schema_extra={"enum": ["kraken"]})
+    ] = "kraken",
+    market_type: Annotated[
+        str, Query(alias="marketType", json_schema_extra={"enum": list(Market)})
+    ] = "spot",
+    start: From = None,
+    end: To = None,
+    limit: Limit = None,
+    order: Order = None,
 ) -> JSONResponse:
     """The same trades, addressed by query parameters (the platform's other form)."""
     if connector_type.strip().lower() != "kraken":
@@ -117,9 +143,9 @@ def _trades(
 @router.get("/orderbook/kraken/{market}/{symbol}", responses=ORDERBOOK_RESPONSES)
 def orderbook(
     state: State,
-    market: str,
-    symbol: str,
-    depth: Annotated[int, Query(description="Levels per side, 1..500.")] = 10,
+    market: MarketPath,
+    symbol: SymbolPath,
+    depth: Annotated[int, Query(description="Levels per side, 1..500.", ge=1, le=500)] = 10,
 ) -> JSONResponse:
     """The order book: the live checksum-verified one when subscribed, else a REST snapshot."""
     book = state.sources.orderbook(parse_market(market), symbol, depth)
@@ -140,6 +166,6 @@ def orderbook(
 
 
 @router.get("/symbols/kraken/{market}", responses=SYMBOLS_RESPONSES)
-def symbols(state: State, market: str) -> JSONResponse:
+def symbols(state: State, market: MarketPath) -> JSONResponse:
     """Tradable symbols of a segment in the platform's form."""
     return _json(state.sources.symbols(parse_market(market)))
