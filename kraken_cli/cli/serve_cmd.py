@@ -50,9 +50,7 @@ def serve(
         localhost:8081/api/candles/kraken/spot/BTCUSDT/h1?days=7
       krx serve --certfile cert.pem --keyfile key.pem     # https://localhost:8081
     """
-    if any(
-        importlib.util.find_spec(m) is None for m in ("fastapi", "uvicorn", "swagger_ui_bundle")
-    ):
+    if any(importlib.util.find_spec(m) is None for m in ("fastapi", "uvicorn", "fastapi_offline")):
         raise ConfigError(
             "krx serve needs the 'serve' extra", hint="pip install 'kraken-cli-krx[serve]'"
         )

@@ -2,7 +2,9 @@
 
 FastAPI was chosen over bare Starlette + a schema generator because the OpenAPI description is
 derived from the same signatures that parse the requests, so the document cannot drift from the
-routes; it runs on Starlette, which the sandbox already uses.
+routes; it runs on Starlette, which the sandbox already uses. ``fastapi-offline`` serves the
+Swagger UI page with its scripts and styles from the package (FastAPI's default page loads them
+from a CDN and is blank offline); its Swagger UI 5 reads OpenAPI 3.1, which FastAPI writes.
 """
 
 from __future__ import annotations
@@ -23,24 +25,29 @@ from kraken_cli.serve.problems import error_body, problem_body, retry_after_head
 from kraken_cli.serve.state import ServeState
 
 VERSION = "1"
+#: Swagger UI's files, served by krx (under the token-free /docs prefix).
+DOCS_STATIC = "/docs/static"
 
 
 def create_app(state: ServeState) -> FastAPI:
     """Return the app: routes, token check, error mapping, offline docs."""
-    from kraken_cli.serve import docs, routes_market, routes_ops
+    from fastapi_offline import FastAPIOffline
 
-    app = FastAPI(
+    from kraken_cli.serve import routes_market, routes_ops
+
+    app = FastAPIOffline(
+        docs_url="/docs",
+        redoc_url=None,
+        static_url=DOCS_STATIC,
+        swagger_ui_parameters={"persistAuthorization": True},
         title="krx Provider API (Kraken)",
         version=VERSION,
         description="The platform's Provider API for Kraken, served by `krx serve`. Send "
         "`Authorization: Bearer <token>` (or `x-api-token`) on every /api route but health.",
-        docs_url=None,
-        redoc_url=None,
     )
     app.state.krx = state
     app.include_router(routes_ops.router)
     app.include_router(routes_market.router)
-    docs.mount(app)
     _install_error_handlers(app)
     _install_token_check(app, state)
     return app

@@ -17,6 +17,7 @@ from kraken_cli.models.intervals import PLATFORM_NAMES, parse_interval
 from kraken_cli.models.segment import Market, parse_market
 from kraken_cli.models.times import iso_utc
 from kraken_cli.serve import queries
+from kraken_cli.serve.auth import BEARER
 from kraken_cli.serve.schemas import (
     CANDLES_RESPONSES,
     ORDERBOOK_RESPONSES,
@@ -25,7 +26,7 @@ from kraken_cli.serve.schemas import (
 )
 from kraken_cli.serve.state import ServeState, get_state
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", dependencies=[Depends(BEARER)])
 State = Annotated[ServeState, Depends(get_state)]
 #: Documented forms (the parsers also accept other cases and spellings, as the CLI does).
 MarketPath = Annotated[

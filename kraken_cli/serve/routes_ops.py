@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 
 from kraken_cli.models.times import iso_utc
+from kraken_cli.serve.auth import BEARER
 from kraken_cli.serve.metrics import CONTENT_TYPE
 from kraken_cli.serve.schemas import LIVE_RESPONSES, METRICS_RESPONSES, READY_RESPONSES
 from kraken_cli.serve.state import ServeState, get_state
@@ -44,7 +45,7 @@ def ready(state: State) -> JSONResponse:
     return JSONResponse(body, status_code=200 if is_ready else 503)
 
 
-@router.get("/metrics", responses=METRICS_RESPONSES)
+@router.get("/metrics", responses=METRICS_RESPONSES, dependencies=[Depends(BEARER)])
 def metrics(state: State) -> Response:
     """Prometheus text: requests, latencies, shared single flights."""
     return Response(state.metrics.exposition(), media_type=CONTENT_TYPE)

@@ -64,6 +64,7 @@ def test_health_and_docs_need_no_token(client: TestClient) -> None:
     page = client.get("/docs").text
     assert "/docs/static/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
     assert client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs/static/swagger-ui.css").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/candles/kraken/{market}/{symbol}/{interval}" in paths
 
