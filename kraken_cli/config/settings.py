@@ -79,6 +79,9 @@ class KrxOptions:
     cache_ttl_s: float = 86400.0
     timeout_s: float = 10.0
     max_retries: int = 4
+    #: Longest a public call may wait for Kraken's budget before failing with a rate-limit
+    #: error (None: wait as long as needed, as the CLI does; ``krx serve`` sets it).
+    max_pacing_wait_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from kraken_cli.config.settings import Settings
@@ -15,6 +16,9 @@ from kraken_cli.serve.state import ServeState
 #: Idle keep-alive connections stay open this long (clients' pools reuse them; uvicorn's 5 s
 #: default closes them just as a client sends, giving ECONNRESET).
 KEEP_ALIVE_S = 75
+#: A request whose Kraken call would wait longer than this for the public budget gets 429 +
+#: Retry-After instead of queueing (many clients must never multiply Kraken's load).
+MAX_PACING_WAIT_S = 5.0
 
 
 def run(
@@ -31,7 +35,8 @@ def run(
     """Serve until interrupted; the services' connections are closed on the way out."""
     import uvicorn
 
-    sources = Sources(settings, debug_log=debug_log)
+    patient = replace(settings.krx, max_pacing_wait_s=MAX_PACING_WAIT_S)
+    sources = Sources(replace(settings, krx=patient), debug_log=debug_log)
     state = ServeState(sources, token, access_log=_stderr_line)
     app = create_app(state)
     config = uvicorn.Config(
