@@ -94,3 +94,26 @@ def sort_order(order: str | None) -> bool:
     if text not in ("asc", "desc"):
         raise UsageError(f"order must be asc or desc, got {order!r}", hint="order=desc")
     return text == "desc"
+
+
+#: How long an answer over a window that ended in the past stays cached (closed candles).
+CLOSED_TTL_S = 300.0
+
+
+def candle_period(
+    interval: Interval, window: Window, *, open_ended: bool, partial: bool, now: datetime
+) -> tuple[tuple[int, int], float]:
+    """Return the candle opens that bound ``window`` and how long its answer stays valid.
+
+    Every window whose start falls in the same candle and whose end falls in the same candle
+    selects the same candles, so they share one answer. An answer up to now is valid until the
+    next candle closes (1 s with the forming candle, which changes with every trade).
+    """
+    first = interval.open_time(int(window.start.timestamp()))
+    last = interval.open_time(int(window.end.timestamp()) - 1)
+    if not open_ended:
+        return (first, last), CLOSED_TTL_S
+    if partial:
+        return (first, last), 1.0
+    current = interval.open_time(int(now.timestamp()))
+    return (first, last), max(0.0, interval.next_open(current) - now.timestamp())

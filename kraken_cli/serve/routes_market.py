@@ -7,11 +7,12 @@ Kraken download never blocks the event loop.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from kraken_cli.models.intervals import PLATFORM_NAMES, parse_interval
 from kraken_cli.models.segment import Market, parse_market
@@ -40,16 +41,17 @@ IntervalPath = Annotated[
         json_schema_extra={"enum": [*PLATFORM_NAMES, "1m", "5m", "15m", "30m", "1h", "4h"]},
     ),
 ]
-TIME_PATTERN = r"^(\d{12,13}|20\d\d-[01]\d-[0-3]\d(T[0-2]\d:[0-5]\d(:[0-5]\d)?Z)?)$"
-From = Annotated[
-    str | None, Query(alias="from", description=queries.ACCEPTED_TIMES, pattern=TIME_PATTERN)
+# Bounds and forms below are documented in the OpenAPI description; krx's own parsers check
+# them, so a 400 names the accepted forms (FastAPI's message would quote a regular expression).
+From = Annotated[str | None, Query(alias="from", description=queries.ACCEPTED_TIMES)]
+To = Annotated[str | None, Query(alias="to", description=queries.ACCEPTED_TIMES)]
+Limit = Annotated[
+    int | None,
+    Query(description="1..1000 (default 100).", json_schema_extra={"minimum": 1, "maximum": 1000}),
 ]
-To = Annotated[
-    str | None, Query(alias="to", description=queries.ACCEPTED_TIMES, pattern=TIME_PATTERN)
-]
-Limit = Annotated[int | None, Query(description="1..1000 (default 100).", ge=1, le=1000)]
 Order = Annotated[
-    str | None, Query(description="asc | desc (default desc).", pattern="^(asc|desc)$")
+    str | None,
+    Query(description="asc | desc (default desc).", json_schema_extra={"enum": ["asc", "desc"]}),
 ]
 
 
@@ -60,25 +62,44 @@ def _json(data: Any) -> JSONResponse:
 @router.get("/candles/kraken/{market}/{symbol}/{interval}", responses=CANDLES_RESPONSES)
 def candles(
     state: State,
-    market: str,
-    symbol: str,
-    interval: str,
+    market: MarketPath,
+    symbol: SymbolPath,
+    interval: IntervalPath,
     days: Annotated[
-        float | None, Query(description="The last N days (default 7; min1: 6h).")
+        float | None,
+        Query(
+            description="The last N days (default 7; min1: 6h).",
+            json_schema_extra={"exclusiveMinimum": 0, "maximum": queries.MAX_DAYS},
+        ),
     ] = None,
-    start: Annotated[str | None, Query(alias="from", description="Epoch ms or ISO-8601.")] = None,
-    end: Annotated[str | None, Query(alias="to", description="Epoch ms or ISO-8601.")] = None,
+    start: From = None,
+    end: To = None,
     partial: Annotated[bool, Query(description="Include the still-forming candle.")] = False,
-) -> JSONResponse:
+) -> Response:
     """Candles of any range, ascending; beyond Kraken's 720 rows from the history store."""
     segment, parsed = parse_market(market), parse_interval(interval)
-    window = queries.candle_window(parsed, days=days, start=start, end=end, now=datetime.now(UTC))
-    rows = state.sources.candles(segment, symbol, parsed, window.start, window.end, partial=partial)
-    for row in rows:
-        row["ts"] = int(datetime.fromisoformat(row["time"].replace("Z", "+00:00")).timestamp())
-        row["ts"] *= 1000
-        row["interval"] = parsed.name
-    return _json(rows)
+    now = datetime.now(UTC)
+    window = queries.candle_window(parsed, days=days, start=start, end=end, now=now)
+    period, ttl = queries.candle_period(
+        parsed, window, open_ended=end is None, partial=partial, now=now
+    )
+    key = ("candles", segment, symbol.strip().upper(), parsed.name, period, partial)
+
+    def answer() -> bytes:
+        rows = state.sources.candles(
+            segment, symbol, parsed, window.start, window.end, partial=partial
+        )
+        for row in rows:
+            opened = datetime.fromisoformat(row["time"].replace("Z", "+00:00"))
+            row["ts"] = int(opened.timestamp()) * 1000
+            row["interval"] = parsed.name
+        body = json.dumps(rows, separators=(",", ":")).encode()
+        state.answers.put(key, body, ttl)
+        return body
+
+    # identical concurrent misses share one download (single flight)
+    body = state.answers.get(key) or state.flight.run(key, answer)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/trades/kraken/{market}/{symbol}", responses=TRADES_RESPONSES)
@@ -146,7 +167,13 @@ def orderbook(
     state: State,
     market: MarketPath,
     symbol: SymbolPath,
-    depth: Annotated[int, Query(description="Levels per side, 1..500.", ge=1, le=500)] = 10,
+    depth: Annotated[
+        int,
+        Query(
+            description="Levels per side, 1..500.",
+            json_schema_extra={"minimum": 1, "maximum": 500},
+        ),
+    ] = 10,
 ) -> JSONResponse:
     """The order book: the live checksum-verified one when subscribed, else a REST snapshot."""
     book = state.sources.orderbook(parse_market(market), symbol, depth)

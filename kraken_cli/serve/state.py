@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
+from kraken_cli.serve.cache import AnswerCache
 from kraken_cli.serve.flight import SingleFlight
 from kraken_cli.serve.metrics import Metrics
 from kraken_cli.serve.sources import Sources
@@ -24,6 +25,7 @@ class ServeState:
     access_log: Callable[[str], None] | None = None
     metrics: Metrics = field(default_factory=Metrics)
     flight: SingleFlight = field(init=False)
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
     def __post_init__(self) -> None:
         self.flight = SingleFlight(on_shared=self.metrics.flights.inc)
