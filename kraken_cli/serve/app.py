@@ -9,10 +9,8 @@ from a CDN and is blank offline); its Swagger UI 5 reads OpenAPI 3.1, which Fast
 
 from __future__ import annotations
 
-import json
 import sys
-import time
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kraken_cli.errors import KrxError, RateLimitError
 from kraken_cli.serve import auth
+from kraken_cli.serve.gate import Gate
 from kraken_cli.serve.problems import error_body, problem_body, retry_after_header, status_for
 from kraken_cli.serve.state import ServeState
 
@@ -29,8 +28,11 @@ VERSION = "1"
 DOCS_STATIC = "/docs/static"
 
 
-def create_app(state: ServeState) -> FastAPI:
-    """Return the app: routes, token check, error mapping, offline docs."""
+def create_app(state: ServeState) -> Gate:
+    """Return the app: the gate (token, cached answers, metrics, log) in front of the routes.
+
+    The gate is outermost, so a cached answer or a 401 costs none of the framework's layers.
+    """
     from fastapi_offline import FastAPIOffline
 
     from kraken_cli.serve import routes_market, routes_ops
@@ -46,11 +48,11 @@ def create_app(state: ServeState) -> FastAPI:
         "`Authorization: Bearer <token>` (or `x-api-token`) on every /api route but health.",
     )
     app.state.krx = state
+    app.openapi = lambda: _document_token(app)  # type: ignore[method-assign]
     app.include_router(routes_ops.router)
     app.include_router(routes_market.router)
     _install_error_handlers(app)
-    _install_token_check(app, state)
-    return app
+    return Gate(app, state)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -81,51 +83,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=500)
 
 
-def _install_token_check(app: FastAPI, state: ServeState) -> None:
-    @app.middleware("http")
-    async def token_and_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        began = time.perf_counter()
-        path = request.url.path
-        if state.token is not None and auth.needs_token(request.method, path):
-            headers = {k.lower(): v for k, v in request.headers.items()}
-            if not auth.token_matches(state.token, auth.presented_token(headers)):
-                body = problem_body(
-                    "unauthorized",
-                    "missing or wrong token",
-                    "send Authorization: Bearer <PROVIDER_API_TOKEN>",
-                )
-                response: Response = JSONResponse(body, status_code=401)
-                _log(state, request, response.status_code, began)
-                return response
-        response = await call_next(request)
-        _log(state, request, response.status_code, began)
-        return response
+def _document_token(app: FastAPI) -> dict[str, Any]:
+    """Return the OpenAPI document with the token scheme on every route that needs it."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        began = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
-        state.metrics.observe(
-            request.method, template, response.status_code, time.perf_counter() - began
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
         )
-        return response
-
-
-def _log(state: ServeState, request: Request, status: int, began: float) -> None:
-    """Write one structured access-log line (no query string: it may carry a token)."""
-    if state.access_log is None:
-        return
-    line = {
-        "ts": time.time(),
-        "method": request.method,
-        "path": request.url.path,
-        "status": status,
-        "ms": round((time.perf_counter() - began) * 1000, 2),
-    }
-    state.access_log(json.dumps(line))
+        schema.setdefault("components", {})["securitySchemes"] = {"token": auth.SECURITY_SCHEME}
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                operation["security"] = [{"token": []}] if auth.needs_token("GET", path) else []
+        app.openapi_schema = schema
+    return app.openapi_schema

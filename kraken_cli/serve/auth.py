@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi.security import HTTPBearer
-
 #: The token as the OpenAPI document describes it (an "Authorize" button on /docs). The check
-#: itself is the app's middleware, so no route can forget it; this only documents it.
-BEARER = HTTPBearer(
-    auto_error=False,
-    scheme_name="token",
-    description="The Provider API token (PROVIDER_API_TOKEN); x-api-token also works.",
-)
+#: itself is the app's middleware (serve/gate.py), so no route can forget it.
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "The Provider API token (PROVIDER_API_TOKEN); x-api-token also works.",
+}
 
 #: Paths reachable without the token.
 OPEN_PREFIXES = ("/api/health/", "/docs", "/openapi.json")

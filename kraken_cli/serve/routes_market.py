@@ -11,24 +11,25 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from kraken_cli.models.intervals import PLATFORM_NAMES, parse_interval
 from kraken_cli.models.segment import Market, parse_market
 from kraken_cli.models.times import iso_utc
 from kraken_cli.serve import queries
-from kraken_cli.serve.auth import BEARER
+from kraken_cli.serve.cache import Answer, url_key
 from kraken_cli.serve.schemas import (
     CANDLES_RESPONSES,
     ORDERBOOK_RESPONSES,
     SYMBOLS_RESPONSES,
     TRADES_RESPONSES,
 )
-from kraken_cli.serve.state import ServeState, get_state
+from kraken_cli.serve.state import ServeState, state_of
 
-router = APIRouter(prefix="/api", dependencies=[Depends(BEARER)])
-State = Annotated[ServeState, Depends(get_state)]
+router = APIRouter(prefix="/api")
+fast = APIRouter(prefix="/api")
 #: Documented forms (the parsers also accept other cases and spellings, as the CLI does).
 MarketPath = Annotated[
     str, Path(description="spot | margin | futures", json_schema_extra={"enum": list(Market)})
@@ -59,9 +60,12 @@ def _json(data: Any) -> JSONResponse:
     return JSONResponse(data)
 
 
-@router.get("/candles/kraken/{market}/{symbol}/{interval}", responses=CANDLES_RESPONSES)
-def candles(
-    state: State,
+CANDLES_ROUTE = "/api/candles/kraken/{market}/{symbol}/{interval}"
+
+
+@router.get(CANDLES_ROUTE.removeprefix("/api"), responses=CANDLES_RESPONSES)
+async def candles(
+    request: Request,
     market: MarketPath,
     symbol: SymbolPath,
     interval: IntervalPath,
@@ -76,7 +80,11 @@ def candles(
     end: To = None,
     partial: Annotated[bool, Query(description="Include the still-forming candle.")] = False,
 ) -> Response:
-    """Candles of any range, ascending; beyond Kraken's 720 rows from the history store."""
+    """Candles of any range, ascending; beyond Kraken's 720 rows from the history store.
+
+    Async so that a cached answer costs no thread hand-off; downloads run in the pool.
+    """
+    state = state_of(request)
     segment, parsed = parse_market(market), parse_interval(interval)
     now = datetime.now(UTC)
     window = queries.candle_window(parsed, days=days, start=start, end=end, now=now)
@@ -84,8 +92,9 @@ def candles(
         parsed, window, open_ended=end is None, partial=partial, now=now
     )
     key = ("candles", segment, symbol.strip().upper(), parsed.name, period, partial)
+    own_url = url_key(request.url.path, request.scope["query_string"])
 
-    def answer() -> bytes:
+    def answer() -> Answer:
         rows = state.sources.candles(
             segment, symbol, parsed, window.start, window.end, partial=partial
         )
@@ -93,18 +102,23 @@ def candles(
             opened = datetime.fromisoformat(row["time"].replace("Z", "+00:00"))
             row["ts"] = int(opened.timestamp()) * 1000
             row["interval"] = parsed.name
-        body = json.dumps(rows, separators=(",", ":")).encode()
-        state.answers.put(key, body, ttl)
-        return body
+        done = Answer(json.dumps(rows, separators=(",", ":")).encode(), CANDLES_ROUTE)
+        state.answers.put((key, own_url), done, ttl)
+        return done
 
-    # identical concurrent misses share one download (single flight)
-    body = state.answers.get(key) or state.flight.run(key, answer)
+    found = state.answers.get(key)
+    if found is None:  # a miss downloads in a worker thread; identical misses share it
+        found = await run_in_threadpool(state.flight.run, key, answer)
+    else:
+        state.answers.put((own_url,), found, ttl)
+    assert found is not None
+    body = found.body
     return Response(body, media_type="application/json")
 
 
 @router.get("/trades/kraken/{market}/{symbol}", responses=TRADES_RESPONSES)
 def trades(
-    state: State,
+    request: Request,
     market: MarketPath,
     symbol: SymbolPath,
     start: From = None,
@@ -113,12 +127,13 @@ def trades(
     order: Order = None,
 ) -> JSONResponse:
     """Public trades: the latest, or those from ``from``; ``{"data": [...]}``."""
+    state = state_of(request)
     return _json(_trades(state, market, symbol, start, end, limit, order))
 
 
 @router.get("/trades", responses=TRADES_RESPONSES)
 def trades_by_query(
-    state: State,
+    request: Request,
     symbol: Annotated[str, Query(description="BTCUSDT, BTC/USDT, PF_XBTUSD ...")],
     connector_type: Annotated[
         str, Query(alias="connectorType", json_schema_extra={"enum": ["kraken"]})
@@ -132,6 +147,7 @@ def trades_by_query(
     order: Order = None,
 ) -> JSONResponse:
     """The same trades, addressed by query parameters (the platform's other form)."""
+    state = state_of(request)
     if connector_type.strip().lower() != "kraken":
         from kraken_cli.errors import UsageError
 
@@ -164,7 +180,7 @@ def _trades(
 
 @router.get("/orderbook/kraken/{market}/{symbol}", responses=ORDERBOOK_RESPONSES)
 def orderbook(
-    state: State,
+    request: Request,
     market: MarketPath,
     symbol: SymbolPath,
     depth: Annotated[
@@ -176,6 +192,7 @@ def orderbook(
     ] = 10,
 ) -> JSONResponse:
     """The order book: the live checksum-verified one when subscribed, else a REST snapshot."""
+    state = state_of(request)
     book = state.sources.orderbook(parse_market(market), symbol, depth)
 
     def levels(side: list[list[str]]) -> list[dict[str, str]]:
@@ -194,6 +211,7 @@ def orderbook(
 
 
 @router.get("/symbols/kraken/{market}", responses=SYMBOLS_RESPONSES)
-def symbols(state: State, market: MarketPath) -> JSONResponse:
+def symbols(request: Request, market: MarketPath) -> JSONResponse:
     """Tradable symbols of a segment in the platform's form."""
+    state = state_of(request)
     return _json(state.sources.symbols(parse_market(market)))

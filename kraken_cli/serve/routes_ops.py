@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from kraken_cli.models.times import iso_utc
-from kraken_cli.serve.auth import BEARER
 from kraken_cli.serve.metrics import CONTENT_TYPE
 from kraken_cli.serve.schemas import LIVE_RESPONSES, METRICS_RESPONSES, READY_RESPONSES
-from kraken_cli.serve.state import ServeState, get_state
+from kraken_cli.serve.state import state_of
 
 router = APIRouter(prefix="/api")
-State = Annotated[ServeState, Depends(get_state)]
 
 
 @router.get("/health/live", responses=LIVE_RESPONSES)
-def live(state: State) -> JSONResponse:
+def live(request: Request) -> JSONResponse:
     """The process answers."""
+    state = state_of(request)
     return JSONResponse(
         {
             "status": "ok",
@@ -32,7 +30,7 @@ def live(state: State) -> JSONResponse:
 
 
 @router.get("/health/ready", responses=READY_RESPONSES)
-def ready(state: State) -> JSONResponse:
+def ready(request: Request) -> JSONResponse:
     """Ready to answer: the services are built (stream subscriptions join this next)."""
     checks = {"services": True}
     is_ready = all(checks.values())
@@ -45,7 +43,8 @@ def ready(state: State) -> JSONResponse:
     return JSONResponse(body, status_code=200 if is_ready else 503)
 
 
-@router.get("/metrics", responses=METRICS_RESPONSES, dependencies=[Depends(BEARER)])
-def metrics(state: State) -> Response:
+@router.get("/metrics", responses=METRICS_RESPONSES)
+def metrics(request: Request) -> Response:
     """Prometheus text: requests, latencies, shared single flights."""
+    state = state_of(request)
     return Response(state.metrics.exposition(), media_type=CONTENT_TYPE)

@@ -31,7 +31,7 @@ class ServeState:
         self.flight = SingleFlight(on_shared=self.metrics.flights.inc)
 
 
-def get_state(request: Request) -> ServeState:
-    """Return the app's shared state (FastAPI dependency)."""
+def state_of(request: Request) -> ServeState:
+    """Return the app's shared state (a plain call: a FastAPI dependency costs per request)."""
     state: Any = request.app.state.krx
     return state  # type: ignore[no-any-return]
