@@ -89,7 +89,7 @@ class SpotBalance(Balance):
 class FuturesBalance(Balance):
     """One currency of one futures account (flex collateral or cash)."""
 
-    COLUMNS = ("asset", "balance", "hold", "available", "account")
+    COLUMNS = (*Balance.COLUMNS, "account")
     account: str
     value_usd: str | None
 
@@ -176,19 +176,7 @@ class Fill(Record):
 class SpotFill(Fill):
     """A spot fill (``TradesHistory``)."""
 
-    KEYS = (
-        "trade_id",
-        "time",
-        "price",
-        "volume",
-        "side",
-        "ord_type",
-        "symbol",
-        "order_id",
-        "cost",
-        "fee",
-        "maker",
-    )
+    KEYS = (*Fill.COLUMNS, "cost", "fee", "maker")
     ord_type: str
     cost: Decimal | None
     fee: Decimal | None
@@ -199,18 +187,7 @@ class SpotFill(Fill):
 class FuturesFill(Fill):
     """A futures fill (``fills``)."""
 
-    COLUMNS = (
-        "trade_id",
-        "time",
-        "price",
-        "volume",
-        "side",
-        "ord_type",
-        "symbol",
-        "order_id",
-        "cl_ord_id",
-        "fill_type",
-    )
+    COLUMNS = (*Fill.COLUMNS, "cl_ord_id", "fill_type")
     KEYS = (
         "trade_id",
         "order_id",

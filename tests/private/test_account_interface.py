@@ -15,7 +15,7 @@ from kraken_cli.errors import UsageError
 from kraken_cli.models.account import Balance, Fill, Order, Record
 from kraken_cli.models.margin import MarginSummary, Position
 from kraken_cli.models.segment import Market
-from kraken_cli.models.trading import OrderRequest
+from kraken_cli.models.trading import AmendRequest, OrderRequest
 from kraken_cli.output.render import plain
 from kraken_cli.services.account import Account, Window, open_account
 from kraken_cli.services.account.futures import FuturesAccount
@@ -154,3 +154,57 @@ def test_segment_options_are_refused_before_any_network(market: Market) -> None:
     )
     with open_trading(settings, market) as trading, pytest.raises(UsageError):
         trading.prepare(foreign)
+
+
+def _spot_trading() -> tuple[SpotTrading, FakeSpot]:
+    api = FakeSpot(
+        {
+            "AmendOrder": {"amend_id": "A1"},
+            "CancelOrder": {"count": 1, "pending": False},
+            "CancelAll": {"count": 3},
+        }
+    )
+    trading = SpotTrading(Settings(spot=Credentials("k", "c2VjcmV0")))
+    trading._api = api  # type: ignore[assignment]
+    return trading, api
+
+
+def _futures_trading() -> FuturesTrading:
+    router = Router()
+    ok = '"result":"success"'
+    router.add(f"{V3}/instruments", sample_text("futures-rest-instruments.json"))
+    router.add(f"{V3}/editorder", "{" + ok + ',"editStatus":{"status":"edited"}}')
+    router.add(f"{V3}/cancelorder", "{" + ok + ',"cancelStatus":{"status":"cancelled"}}')
+    router.add(f"{V3}/cancelallorders", "{" + ok + ',"cancelStatus":{"status":"cancelled"}}')
+    return FuturesTrading(
+        FuturesRest("https://f.test", CREDS, transport=httpx.MockTransport(router))
+    )
+
+
+def test_trading_same_calls_on_both_segments() -> None:
+    spot, api = _spot_trading()
+    for trading in (spot, _futures_trading()):
+        amended = trading.amend(AmendRequest("OAAAAA-BBBBB-CCCCCC", price="50100"))
+        assert amended.to_record()["order_id"] == "OAAAAA-BBBBB-CCCCCC"
+        (cancelled,) = trading.cancel(["my-id"])
+        assert cancelled.to_record()["order_id"] == "my-id"
+        assert trading.cancel_all_question().startswith("Cancel ALL open")
+        assert trading.cancel_all().to_record()
+    assert api.calls == ["AmendOrder", "CancelOrder", "CancelAll"]
+
+
+def test_cancel_all_symbol_is_a_futures_option() -> None:
+    spot, api = _spot_trading()
+    with pytest.raises(UsageError, match="futures option"):
+        spot.cancel_all_question("BTCUSD")
+    assert "of PF_XBTUSD" in _futures_trading().cancel_all_question("PF_XBTUSD")
+    assert api.calls == []
+
+
+@pytest.mark.parametrize("bad", ["nan", "-1", "0", "1e400", "abc"])
+def test_amend_numbers_checked_before_sending(bad: str) -> None:
+    spot, api = _spot_trading()
+    for trading in (spot, _futures_trading()):
+        with pytest.raises(UsageError):
+            trading.amend(AmendRequest("OAAAAA-BBBBB-CCCCCC", volume=bad))
+    assert api.calls == []

@@ -23,8 +23,14 @@ NEEDS_PRICE = frozenset(ORDER_TYPES) - {"market"}
 NEEDS_PRICE2 = frozenset({"stop-loss-limit", "take-profit-limit"})
 
 
-def _step(pair: Pair) -> Decimal:
+def tick(pair: Pair) -> Decimal:
+    """Return the pair's price step (tick size, else one unit of its last price decimal)."""
     return pair.tick_size or Decimal(1).scaleb(-pair.pair_decimals)
+
+
+def lot(pair: Pair) -> Decimal:
+    """Return the pair's volume step (one unit of its last lot decimal)."""
+    return Decimal(1).scaleb(-pair.lot_decimals)
 
 
 def check_price(pair: Pair, text: str, what: str = "price") -> None:
@@ -32,7 +38,7 @@ def check_price(pair: Pair, text: str, what: str = "price") -> None:
     if is_relative(text):
         return
     price = parse_decimal(text, what)
-    step = _step(pair)
+    step = tick(pair)
     if price % step != 0:
         nearest = (price / step).to_integral_value(ROUND_HALF_EVEN) * step
         nearest = max(nearest, step)
@@ -44,9 +50,9 @@ def check_price(pair: Pair, text: str, what: str = "price") -> None:
 
 def check_volume(pair: Pair, volume: Decimal) -> None:
     """Check a volume against lot_decimals and ordermin."""
-    lot = Decimal(1).scaleb(-pair.lot_decimals)
-    if volume % lot != 0:
-        nearest = volume.quantize(lot, ROUND_HALF_EVEN)
+    step = lot(pair)
+    if volume % step != 0:
+        nearest = volume.quantize(step, ROUND_HALF_EVEN)
         if pair.ordermin is not None:
             nearest = max(nearest, pair.ordermin)
         raise UsageError(
@@ -64,8 +70,7 @@ def check_cost(pair: Pair, volume: Decimal, price: Decimal) -> None:
     """Check price x volume against costmin (when the price is known)."""
     if pair.costmin is None or volume * price >= pair.costmin:
         return
-    lot = Decimal(1).scaleb(-pair.lot_decimals)
-    needed = (pair.costmin / price).quantize(lot, ROUND_CEILING)
+    needed = (pair.costmin / price).quantize(lot(pair), ROUND_CEILING)
     raise UsageError(
         f"order cost {(volume * price).normalize():f} {pair.quote} is below {pair.symbol}'s "
         f"cost minimum {pair.costmin}",

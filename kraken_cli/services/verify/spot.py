@@ -20,6 +20,7 @@ from kraken_cli.errors import (
     RateLimitError,
 )
 from kraken_cli.models.symbols import Pair
+from kraken_cli.services.trading.pair_checks import lot, tick
 from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT, Check, VerifyReport
 
 WARN_SKEW_S = 1.0
@@ -86,14 +87,13 @@ def _category(exc: KrxError) -> str:
 
 def minimal_order(pair: Pair, last: Decimal) -> dict[str, str]:
     """Return a limit buy at the last price with the smallest volume the pair accepts."""
-    step = pair.tick_size or Decimal(1).scaleb(-pair.pair_decimals)
+    step = tick(pair)
     price = (last / step).to_integral_value(ROUND_FLOOR) * step
     if price <= 0:
         price = step
-    lot = Decimal(1).scaleb(-pair.lot_decimals)
-    volume = pair.ordermin or lot
+    volume = pair.ordermin or lot(pair)
     if pair.costmin is not None and volume * price < pair.costmin:
-        volume = (pair.costmin / price).quantize(lot, ROUND_CEILING)
+        volume = (pair.costmin / price).quantize(lot(pair), ROUND_CEILING)
     return {
         "pair": pair.altname,
         "type": "buy",
