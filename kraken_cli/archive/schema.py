@@ -42,6 +42,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("price", DECIMAL),
             ("volume", DECIMAL),
             ("checksum", pa.int64()),
+            ("depth", pa.int16()),
             ("price_decimals", pa.int8()),
             ("lot_decimals", pa.int8()),
         ]
