@@ -208,3 +208,12 @@ def test_amend_numbers_checked_before_sending(bad: str) -> None:
         with pytest.raises(UsageError):
             trading.amend(AmendRequest("OAAAAA-BBBBB-CCCCCC", volume=bad))
     assert api.calls == []
+
+
+def test_futures_trades_honour_the_window() -> None:
+    # _futures_account's fills are all at 2026-01-01T00:00:00Z.
+    at = 1767225600
+    futures = _futures_account()
+    assert len(futures.trades(Window(start=at, end=at, limit=3))) == 3
+    assert futures.trades(Window(start=at + 1)) == []
+    assert futures.trades(Window(end=at - 1)) == []

@@ -44,6 +44,16 @@ class Window:
             limit,
         )
 
+    def holds(self, unix_s: float | None) -> bool:
+        """Whether a moment (unix seconds; None: unknown) lies in the window (inclusive)."""
+        if self.start is None and self.end is None:
+            return True
+        if unix_s is None:
+            return False
+        return (self.start is None or unix_s >= self.start) and (
+            self.end is None or unix_s <= self.end
+        )
+
     def params(self) -> dict[str, str]:
         """Return Kraken's ``start``/``end`` body fields (unix seconds)."""
         out = {}

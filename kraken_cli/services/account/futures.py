@@ -6,6 +6,8 @@ Read-only calls to the private v3 endpoints (retried: they are idempotent); reco
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.errors import UsageError
 from kraken_cli.models.account import (
@@ -14,6 +16,7 @@ from kraken_cli.models.account import (
     FuturesFill,
     FuturesOrder,
     LedgerEntry,
+    Moment,
     Order,
 )
 from kraken_cli.models.account_futures import (
@@ -23,6 +26,7 @@ from kraken_cli.models.account_futures import (
     parse_orders,
     parse_positions,
 )
+from kraken_cli.models.futures import ms_from_iso
 from kraken_cli.models.margin import FuturesMargin, FuturesPosition
 from kraken_cli.models.segment import Market
 from kraken_cli.services.account import Closing, Window
@@ -62,9 +66,13 @@ class FuturesAccount(Closing):
         raise _no_variant("closed-orders")
 
     def trades(self, window: Window | None = None) -> list[FuturesFill]:
-        """Return the most recent fills, newest first, at most ``window.limit`` (Kraken: 100)."""
-        limit = (window or Window(limit=FILLS_PER_CALL)).limit
-        return parse_fills(self.client.fills())[:limit]
+        """Return the recent fills in the window, newest first, at most ``window.limit``.
+
+        Kraken keeps the most recent 100 per call; the window filters those.
+        """
+        window = window or Window(limit=FILLS_PER_CALL)
+        fills = parse_fills(self.client.fills())
+        return [f for f in fills if window.holds(_unix(f.time))][: window.limit]
 
     def ledger(
         self, window: Window | None = None, asset: str | None = None, kind: str | None = None
@@ -83,3 +91,9 @@ def _no_variant(command: str) -> UsageError:
     return UsageError(
         f"{command} has no futures variant", hint="use --market spot or --market margin"
     )
+
+
+def _unix(moment: Moment | None) -> float | None:
+    if isinstance(moment, datetime):
+        return moment.timestamp()
+    return ms_from_iso(moment) / 1000 if moment else None
