@@ -128,3 +128,30 @@ def test_protocol_error_exits_6() -> None:
     from kraken_cli.cli import exit_codes
 
     assert exit_codes.exit_code_for(ProtocolError("Balance", "x")) == exit_codes.NETWORK
+
+
+class _Sample:
+    skew = 0.0
+    uncertainty = 0.01
+
+
+class _Status:
+    status = "online"
+    sample = _Sample()
+
+
+class _Market:
+    def status(self) -> _Status:
+        return _Status()
+
+
+@pytest.mark.parametrize("result", [None, "abc", 5])
+def test_verify_malformed_balance_is_a_network_failure(result: Any) -> None:
+    from kraken_cli.services.verify import NETWORK, exit_category
+    from kraken_cli.services.verify.spot import VerifyService
+
+    service = VerifyService(_Market(), Fake(result), rest_url="http://x")  # type: ignore[arg-type]
+    report = service.run()
+    key = next(c for c in report.checks if c.check == "key accepted")
+    assert not key.ok and "malformed reply from Balance" in key.detail
+    assert exit_category(report) == NETWORK

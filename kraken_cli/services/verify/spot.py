@@ -19,6 +19,7 @@ from kraken_cli.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from kraken_cli.models.reply import Reply
 from kraken_cli.models.symbols import Pair
 from kraken_cli.services.trading.pair_checks import lot, tick
 from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT, Check, VerifyReport
@@ -190,7 +191,7 @@ class VerifyService:
     def _private_checks(self, api: SpotPrivate, checks: list[Check]) -> None:
         # Balance doubles as the key check: a permission error proves key, signature and nonce.
         try:
-            balances = api.call("Balance", idempotent=True)
+            balances = Reply("Balance").table(api.call("Balance", idempotent=True))
             funds = Check("Query Funds", True, f"Balance: {len(balances)} assets")
         except PermissionDeniedError as exc:
             funds = self._denied("Query Funds", "Balance", exc)
