@@ -17,6 +17,7 @@ from kraken_cli import __version__
 from kraken_cli.cli import exit_codes
 from kraken_cli.cli.common import AppState, activate, env_flag, get_state, report_error
 from kraken_cli.errors import KrxError, UsageError
+from kraken_cli.output.formats import FORMATS, default_format
 
 #: Command modules, each exposing ``register(app)``. Imported at start-up, so they must stay
 #: light: heavy imports (httpx, websocket, jsonschema, services) happen inside commands.
@@ -31,8 +32,6 @@ COMMAND_MODULES = (
     "sandbox_cmd",
     "futures_cmd",
 )
-
-FORMAT_CHOICES = ("table", "json", "jsonl", "csv")
 
 HELP = """Kraken market data, account and orders from the shell: exact, verified, gapless.
 
@@ -99,14 +98,18 @@ def _global_options(
     ] = False,
 ) -> None:
     """Set the global options shared by every command."""
-    from kraken_cli.output.render import default_format
-
     fmt = (output_format or default_format()).lower()
-    if fmt not in FORMAT_CHOICES:
+    if fmt not in FORMATS:
         raise UsageError(
-            f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMAT_CHOICES)
+            f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMATS)
         )
-    ctx.obj = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
+    ctx.obj = AppState(
+        format=fmt,
+        format_given=output_format is not None,
+        config_path=config,
+        sandbox=sandbox,
+        debug=debug,
+    )
     activate(ctx.obj)
 
 
@@ -171,8 +174,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     from kraken_cli.cli.lazy import build_root
 
     command = build_root(app, _global_options)
-    from kraken_cli.output.render import default_format
-
     activate(AppState(format=os.environ.get("KRX_FORMAT") or default_format(), debug=debug))
     try:
         result = command.main(args=args, prog_name="krx", standalone_mode=False)
@@ -230,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: run and exit with the mapped code."""
     code = run(argv)
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: fd 1 was closed at start (reported by the sink)
+            sys.stdout.flush()
     except BrokenPipeError:
         code = _quiet_broken_pipe()
     sys.exit(code)

@@ -1,4 +1,4 @@
-"""``krx stream ... --market futures`` honours --events and --watchdog like spot streams."""
+"""The futures stream (``open_stream(..., Market.FUTURES, ...)``) honours --events and --watchdog like spot streams."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 import websocket
 
-from kraken_cli.cli import stream_cmd
 from kraken_cli.config.settings import Settings
 from kraken_cli.errors import NetworkError
+from kraken_cli.models.segment import Market
+from kraken_cli.output.sink import StdoutSink
 from kraken_cli.services.stream import futures as futures_stream
+from kraken_cli.services.stream.service import StreamArgs, open_stream
 
 TRADE = {"channel": "trade", "symbol": "PF_XBTUSD", "trade_id": "u1", "price": "1"}
 
@@ -27,21 +29,13 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, events: bool) -> tuple[dict[str, An
         kw["on_event"]({"event": "reconnect", "attempt": 1, "reason": "x"})
         yield TRADE
 
-    monkeypatch.setattr(stream_cmd, "get_settings", lambda ctx: Settings())
     monkeypatch.setattr(futures_stream, "stream", fake_stream)
     out = io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
-    stream_cmd._futures_stream(
-        None,  # type: ignore[arg-type]
-        "trades",
-        ["PF_XBTUSD"],
-        depth=10,
-        levels=None,
-        count=1,
-        duration=None,
-        events=events,
-        watchdog=2.5,
-    )
+    args = StreamArgs("trades", ("PF_XBTUSD",), count=1, watchdog_s=2.5)
+    with open_stream(Settings(), Market.FUTURES, args) as prepared:
+        assert prepared.kinds == {"trade"}
+        prepared.run(StdoutSink("jsonl", events_to_stdout=events))
     return seen, out.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""The JSON-line fast path of ``krx stream`` writes exactly what the generic encoder writes."""
+"""The JSON-line fast path of streams (output/lines.py) writes exactly what the generic encoder writes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kraken_cli.services.stream.lines import TRADE_KEYS, LineEncoder, compact_encoder
+from kraken_cli.output.lines import TRADE_KEYS, LineEncoder, compact_encoder
 
 GENERIC = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -100,13 +100,18 @@ def test_generic_encoder_reports_unserialisable_values_and_stays_usable() -> Non
 
 # -- the stdout writer -------------------------------------------------------------------------
 def _writer(monkeypatch: pytest.MonkeyPatch, fake_write: Any, events: bool = False) -> Any:
-    from kraken_cli.cli import stream_cmd
-
     r, w = os.pipe()
     os.close(r)
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.FileIO(w, "w")))
     monkeypatch.setattr(os, "write", fake_write)
-    return stream_cmd._writers(events)
+    return _writers(events)
+
+
+def _writers(events: bool) -> tuple[Any, Any]:
+    from kraken_cli.output.sink import StdoutSink
+
+    sink = StdoutSink("jsonl", events_to_stdout=events)
+    return sink.write, sink.write_event
 
 
 def test_writer_finishes_partial_writes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,11 +155,9 @@ def test_writer_raises_broken_pipe_for_the_head_exit(monkeypatch: pytest.MonkeyP
 
 
 def test_writer_without_a_file_descriptor(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kraken_cli.cli import stream_cmd
-
     out = io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
-    record, event = stream_cmd._writers(True)
+    record, event = _writers(True)
     record(trade(symbol="É/€"))
     event({"event": "reconnect", "attempt": 1})
     assert out.getvalue() == generic_line(trade(symbol="É/€")) + (
@@ -165,10 +168,8 @@ def test_writer_without_a_file_descriptor(monkeypatch: pytest.MonkeyPatch) -> No
 def test_events_go_to_stderr_without_events_flag(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kraken_cli.cli import stream_cmd
-
     monkeypatch.setattr(sys, "stdout", io.StringIO())
-    _, event = stream_cmd._writers(False)
+    _, event = _writers(False)
     event({"event": "resync", "symbol": "BTC/USD"})
     assert capsys.readouterr().err == 'krx: event: {"event":"resync","symbol":"BTC/USD"}\n'
 
@@ -202,7 +203,7 @@ wire_numbers = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(price=wire_numbers, qty=wire_numbers, pdec=st.integers(0, 9), qdec=st.integers(0, 9))
 def test_trade_handler_pads_like_fix(price: Any, qty: Any, pdec: int, qdec: int) -> None:
-    from kraken_cli.services.stream.channels import TradeHandler
+    from kraken_cli.services.stream.trades import TradeHandler
     from kraken_cli.services.stream.records import StreamPair, StreamRequest, fix
 
     pair = StreamPair("BTC/USD", "XXBTZUSD", pdec, qdec)

@@ -36,9 +36,9 @@ from kraken_cli.services.stream.channels import (
     OhlcHandler,
     PrivateHandler,
     TickerHandler,
-    TradeHandler,
 )
 from kraken_cli.services.stream.records import PRIVATE_CHANNELS, StreamRequest
+from kraken_cli.services.stream.trades import TradeHandler
 
 Record = dict[str, Any]
 
@@ -151,6 +151,11 @@ class StreamService:
         if req.channel == "instrument":
             return InstrumentHandler(self, req)
         return PrivateHandler(self, req)
+
+    def bind(self, emit: Callable[[Record], None], on_event: Callable[[Record], None]) -> None:
+        """Send records to ``emit`` and events to ``on_event`` (a sink's write/write_event)."""
+        self._write = emit
+        self._on_event = on_event
 
     # -- Context for the handlers ------------------------------------------------------------
     def emit(self, record: Record) -> None:

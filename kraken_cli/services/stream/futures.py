@@ -47,14 +47,7 @@ def stream(
     watchdog_s: float = 10.0,
 ) -> Iterator[dict[str, Any]]:
     """Yield stream records of ``channel`` (trades|ticker|book) for futures ``symbols``."""
-    feed = FEEDS.get(channel)
-    if feed is None:
-        raise UsageError(
-            f"futures streams serve trades, ticker and book, not {channel!r}",
-            hint="krx stream trades|ticker|book SYMBOL --market futures",
-        )
-    if not symbols:
-        raise UsageError("name at least one futures symbol", hint="e.g. PF_XBTUSD")
+    feed = check_request(channel, symbols)
     products = [normalize_symbol(s) for s in symbols]
     emit = on_event or (lambda _e: None)
     # the read timeout is the watchdog (futures sends a heartbeat we subscribe to when idle)
@@ -83,6 +76,19 @@ def stream(
             sleep(delay)
         finally:
             ws.close()
+
+
+def check_request(channel: str, symbols: Sequence[str]) -> str:
+    """Return the feed (the records' ``channel``) of ``channel``; exit 2 for what futures lacks."""
+    feed = FEEDS.get(channel)
+    if feed is None:
+        raise UsageError(
+            f"futures streams serve trades, ticker and book, not {channel!r}",
+            hint="krx stream trades|ticker|book SYMBOL --market futures",
+        )
+    if not symbols:
+        raise UsageError("name at least one futures symbol", hint="e.g. PF_XBTUSD")
+    return feed
 
 
 def _session(

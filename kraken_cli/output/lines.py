@@ -1,4 +1,4 @@
-"""JSON lines for ``krx stream``: a compact encoder built once, with a fast path for trades.
+"""JSON lines for streams: a compact encoder built once, with a fast path for trades.
 
 ``json.JSONEncoder.encode`` builds its C encoder again on every call (~3 µs for a trade
 record); here it is built once. Trade records, the bulk of a busy stream, skip the generic
