@@ -26,15 +26,15 @@ WriteText = Callable[[str], None]
 WriteRecord = Callable[[Record], None]
 
 
-def output_error(exc: OSError) -> OutputError:
-    """Map a failed write to stdout to an OutputError; stdout is pointed at /dev/null.
+def output_error(exc: OSError, fd: int) -> OutputError:
+    """Map a failed write to stdout (``fd``) to an OutputError; ``fd`` now goes to /dev/null.
 
     Diverting keeps the interpreter's final flush of buffered text from failing again.
     """
     detail = "it is closed" if exc.errno == errno.EBADF else (exc.strerror or str(exc))
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
+        os.dup2(devnull, fd)
         os.close(devnull)
     except OSError:
         pass
@@ -76,7 +76,7 @@ def _writer(out: TextIO, render: Callable[[Any], str]) -> Callable[[Any], None]:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise output_error(exc) from exc
+        raise output_error(exc, fd) from exc
     os_write = os.write
 
     def write_fd(item: Any) -> None:
@@ -88,7 +88,7 @@ def _writer(out: TextIO, render: Callable[[Any], str]) -> Callable[[Any], None]:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise output_error(exc) from exc
+            raise output_error(exc, fd) from exc
         if done != len(data):
             _write_rest(fd, data, done)
 
@@ -106,7 +106,7 @@ def _write_rest(fd: int, data: bytes, done: int) -> None:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise output_error(exc) from exc
+            raise output_error(exc, fd) from exc
 
 
 def csv_writer(write_text: WriteText, columns: tuple[str, ...], kind: str) -> WriteRecord:

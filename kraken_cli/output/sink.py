@@ -154,8 +154,10 @@ def check_stream_format(fmt: str, kinds: Collection[str], *, events_to_stdout: b
             f"--events writes JSON event lines among the data; --format {fmt} cannot hold them",
             hint="use --format jsonl with --events (without it events go to stderr)",
         )
-    if len(kinds) != 1:
-        mixed = ", ".join(sorted(kinds)) or "none"
+    if not kinds:
+        return  # nothing planned: the stream itself says what is missing
+    if len(kinds) > 1:
+        mixed = ", ".join(sorted(kinds))
         raise UsageError(
             f"--format {fmt} needs one kind of record; this stream has {mixed}",
             hint="run one `krx stream CHANNEL` per channel, or use --format jsonl",
@@ -182,7 +184,7 @@ class _Guarded:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise output_error(exc) from exc
+            raise output_error(exc, self.stream.fileno()) from exc
 
     def flush(self) -> None:
         try:
@@ -190,7 +192,7 @@ class _Guarded:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise output_error(exc) from exc
+            raise output_error(exc, self.stream.fileno()) from exc
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)  # isatty, fileno, encoding: for rich's Console

@@ -1,4 +1,4 @@
-"""The futures stream (``open_stream(..., Market.FUTURES, ...)``) honours --events and --watchdog like spot streams."""
+"""The futures stream (open_stream with Market.FUTURES) honours --events and --watchdog."""
 
 from __future__ import annotations
 

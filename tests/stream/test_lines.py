@@ -1,4 +1,4 @@
-"""The JSON-line fast path of streams (output/lines.py) writes exactly what the generic encoder writes."""
+"""The JSON-line fast path (output/lines.py) writes exactly what the generic encoder writes."""
 
 from __future__ import annotations
 
@@ -203,8 +203,8 @@ wire_numbers = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(price=wire_numbers, qty=wire_numbers, pdec=st.integers(0, 9), qdec=st.integers(0, 9))
 def test_trade_handler_pads_like_fix(price: Any, qty: Any, pdec: int, qdec: int) -> None:
-    from kraken_cli.services.stream.trades import TradeHandler
     from kraken_cli.services.stream.records import StreamPair, StreamRequest, fix
+    from kraken_cli.services.stream.trades import TradeHandler
 
     pair = StreamPair("BTC/USD", "XXBTZUSD", pdec, qdec)
     ctx = _Ctx()

@@ -152,11 +152,6 @@ class StreamService:
             return InstrumentHandler(self, req)
         return PrivateHandler(self, req)
 
-    def bind(self, emit: Callable[[Record], None], on_event: Callable[[Record], None]) -> None:
-        """Send records to ``emit`` and events to ``on_event`` (a sink's write/write_event)."""
-        self._write = emit
-        self._on_event = on_event
-
     # -- Context for the handlers ------------------------------------------------------------
     def emit(self, record: Record) -> None:
         """Write one data record; stop when --count is reached."""

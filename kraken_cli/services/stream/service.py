@@ -76,17 +76,29 @@ class SpotStream(Stream):
     """Spot (and margin) WS v2: verified books, gapless trades, reconciled candles."""
 
     def __init__(self, settings: Settings, args: StreamArgs) -> None:
+        from kraken_cli.services.stream.setup import planned_channels
+
+        self.settings = settings
+        self.args = args
+        # no network here: a front end can refuse a format before symbols are resolved
+        self.kinds = planned_channels(args.channel, settings.subscriptions)
+        self.market: Any = None
+
+    def run(self, sink: Sink) -> int:
+        """Resolve the symbols, then run the WS v2 stream into ``sink``."""
         from kraken_cli.services.market.spot import MarketService
 
-        self.market = MarketService.from_settings(settings)
-        try:
-            self._service = self._prepare(settings, args)
-        except BaseException:
-            self.market.close()
-            raise
-        self.kinds = frozenset(r.channel for r in self._service.requests)
+        if self.market is None:
+            self.market = MarketService.from_settings(self.settings)
+        return int(self._prepare(self.settings, self.args, sink).run())
 
-    def _prepare(self, settings: Settings, args: StreamArgs) -> Any:
+    def close(self) -> None:
+        """Close the REST client (symbols, backfill)."""
+        if self.market is not None:
+            self.market.close()
+            self.market = None
+
+    def _prepare(self, settings: Settings, args: StreamArgs, sink: Sink) -> Any:
         from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
         from kraken_cli.services.stream.setup import (
             requests_for,
@@ -122,23 +134,12 @@ class SpotStream(Stream):
             tick_s=min(1.0, args.watchdog_s),
             window_connects=args.connect_budget,
         )
-        # the sink is bound in run(): checks (channels, credentials) happen before any output
-        return StreamService(requests, deps, options, _unbound, _unbound)
+        return StreamService(requests, deps, options, sink.write, sink.write_event)
 
     def _resolve(self, texts: Sequence[str]) -> list[StreamPair]:
         from kraken_cli.services.stream.setup import stream_pair
 
         return [stream_pair(p) for p in self.market.resolver.resolve_many(texts)]
-
-    def run(self, sink: Sink) -> int:
-        """Run the WS v2 stream into ``sink``."""
-        service = self._service
-        service.bind(sink.write, sink.write_event)
-        return int(service.run())
-
-    def close(self) -> None:
-        """Close the REST client."""
-        self.market.close()
 
 
 class FuturesStream(Stream):
@@ -186,10 +187,6 @@ class FuturesStream(Stream):
 
     def close(self) -> None:
         """Nothing to release: the feed's socket closes with its run."""
-
-
-def _unbound(_item: dict[str, Any]) -> None:
-    raise RuntimeError("stream run without a sink")
 
 
 def _token_fetcher(settings: Settings) -> Any:

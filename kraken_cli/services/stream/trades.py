@@ -13,6 +13,7 @@ from kraken_cli.services.stream.records import (
     fix,
     iso_to_ns,
     trade_from_rest,
+    trade_record,
 )
 
 
@@ -94,18 +95,7 @@ class TradeHandler(Handler):
                 qty = fix(qty, st.pair.qty_decimals)
             st.last_id = tid
             st.last_time = ts = t["timestamp"]
-            emit(
-                {
-                    "channel": "trade",
-                    "symbol": sym,
-                    "trade_id": tid,
-                    "time": ts,
-                    "price": price,
-                    "volume": qty,
-                    "side": t["side"],
-                    "ord_type": t["ord_type"],
-                }
-            )
+            emit(trade_record(sym, tid, ts, price, qty, t["side"], t["ord_type"]))
 
     def after_reconnect(self) -> None:
         for st in self.states.values():
