@@ -238,3 +238,20 @@ def test_fix_fast_padding_equals_the_decimal_reference(text: str, decimals: int)
     from kraken_cli.services.stream.records import fix
 
     assert fix(text, decimals) == _fix_reference(text, decimals)
+
+
+def test_live_and_backfilled_trades_are_the_same_record() -> None:
+    from kraken_cli.services.stream.records import StreamPair, StreamRequest, trade_from_rest
+    from kraken_cli.services.stream.trades import TradeHandler
+
+    pair = StreamPair("BTC/USD", "XXBTZUSD", 1, 8)
+    ctx = _Ctx()
+    handler = TradeHandler(ctx, StreamRequest("trade", (pair,)), None)
+    item = {"symbol": "BTC/USD", "side": "sell", "price": "62919.2", "qty": "0.00860571"}
+    item |= {"ord_type": "limit", "trade_id": 7, "timestamp": "2023-10-16T13:29:13.000000Z"}
+    handler.on_message({"channel": "trade", "type": "update", "data": [item]})
+    rest = trade_from_rest(
+        "BTC/USD", ["62919.2", "0.00860571", "1697462953", "s", "l", "", 7], pair
+    )
+    assert ctx.records == [rest]
+    assert tuple(rest) == TRADE_KEYS  # the shape the line encoder's fast path expects

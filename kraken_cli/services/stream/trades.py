@@ -13,7 +13,6 @@ from kraken_cli.services.stream.records import (
     fix,
     iso_to_ns,
     trade_from_rest,
-    trade_record,
 )
 
 
@@ -95,7 +94,20 @@ class TradeHandler(Handler):
                 qty = fix(qty, st.pair.qty_decimals)
             st.last_id = tid
             st.last_time = ts = t["timestamp"]
-            emit(trade_record(sym, tid, ts, price, qty, t["side"], t["ord_type"]))
+            # records.trade_record() inlined: the call costs ~2% of this loop's CPU per trade;
+            # a test pins that both build the same record
+            emit(
+                {
+                    "channel": "trade",
+                    "symbol": sym,
+                    "trade_id": tid,
+                    "time": ts,
+                    "price": price,
+                    "volume": qty,
+                    "side": t["side"],
+                    "ord_type": t["ord_type"],
+                }
+            )
 
     def after_reconnect(self) -> None:
         for st in self.states.values():
