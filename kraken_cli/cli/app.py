@@ -18,6 +18,7 @@ from kraken_cli.cli import exit_codes
 from kraken_cli.cli.common import AppState, activate, env_flag, get_state, report_error
 from kraken_cli.errors import KrxError, UsageError
 from kraken_cli.output.formats import FORMATS, default_format
+from kraken_cli.output.sanitize import for_terminal_lines
 
 #: Command modules, each exposing ``register(app)``. Imported at start-up, so they must stay
 #: light: heavy imports (httpx, websocket, jsonschema, services) happen inside commands.
@@ -103,14 +104,10 @@ def _global_options(
         raise UsageError(
             f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMATS)
         )
-    ctx.obj = AppState(
-        format=fmt,
-        format_given=output_format is not None,
-        config_path=config,
-        sandbox=sandbox,
-        debug=debug,
-    )
-    activate(ctx.obj)
+    state = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
+    state.format_given = output_format is not None  # a stream keeps jsonl unless asked
+    ctx.obj = state
+    activate(state)
 
 
 def _register_commands() -> None:
@@ -212,7 +209,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        sys.stderr.write(f"krx: error: internal error: {type(exc).__name__}: {exc}\n")
+        detail = for_terminal_lines(f"{type(exc).__name__}: {exc}")
+        sys.stderr.write(f"krx: error: internal error: {detail}\n")
         sys.stderr.write("hint: rerun with --debug for a traceback, and report it\n")
         return exit_codes.INTERNAL
 
