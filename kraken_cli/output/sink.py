@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO, cast
 
 from kraken_cli.errors import OutputError, UsageError
 from kraken_cli.output import columns as cols
@@ -85,7 +85,8 @@ class StdoutSink:
         self.fmt = fmt
         self.kind = kind
         self.events_to_stdout = events_to_stdout
-        self._out = _Guarded(stream)
+        self._stream = stream
+        self._out = cast(TextIO, _Guarded(stream))  # the renderers' writes, errors mapped
         self._err = err
         #: Write one live record at once (jsonl line, csv row(s) or table row); an attribute,
         #: not a method, so a stream calls the format's writer with no indirection.
@@ -100,14 +101,13 @@ class StdoutSink:
         title: str | None = None,
     ) -> int:
         """Write a batch of records in the sink's format."""
-        return render(records, self.fmt, columns=columns, out=self._out, title=title)  # type: ignore[arg-type]
+        return render(records, self.fmt, columns=columns, out=self._out, title=title)
 
     def write_object(self, obj: Record) -> None:
         """Write one object in the sink's format."""
-        render_object(obj, self.fmt, out=self._out)  # type: ignore[arg-type]
+        render_object(obj, self.fmt, out=self._out)
 
     # -- live (write is set in __init__) --------------------------------------------------------
-
     def write_event(self, event: Record) -> None:
         """Write an event as a JSON line to stdout (``--events``) or ``krx: event:`` on stderr."""
         if self.events_to_stdout:
@@ -124,7 +124,7 @@ class StdoutSink:
         self._out.flush()
 
     def _live_writer(self) -> WriteRecord:
-        stream = self._out.stream
+        stream = self._stream
         if self.fmt == "jsonl":
             return jsonl_writer(stream)
         from kraken_cli.output.live import text_writer
