@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from kraken_cli.errors import OutputError, UsageError
 from kraken_cli.output.render import render
 from kraken_cli.output.sink import Sink, StdoutSink, check_stream_format
+from tests.stream.fakes import ListSink
 
 TRADE = {
     "channel": "trade",
@@ -33,38 +34,6 @@ BOOK = {
     "asks": [["100.5", "0.1"]],
     "checksum": 123,
 }
-
-
-class ListSink:
-    """A sink that keeps everything: what a Parquet or SSE sink looks like to a service."""
-
-    def __init__(self) -> None:
-        self.records: list[Mapping[str, Any]] = []
-        self.events: list[Mapping[str, Any]] = []
-        self.closed = False
-
-    def write_records(
-        self,
-        records: Iterable[Mapping[str, Any]],
-        columns: Sequence[str] | None = None,
-        *,
-        title: str | None = None,
-    ) -> int:
-        before = len(self.records)
-        self.records.extend(records)
-        return len(self.records) - before
-
-    def write_object(self, obj: Mapping[str, Any]) -> None:
-        self.records.append(obj)
-
-    def write(self, record: Mapping[str, Any]) -> None:
-        self.records.append(record)
-
-    def write_event(self, event: Mapping[str, Any]) -> None:
-        self.events.append(event)
-
-    def close(self) -> None:
-        self.closed = True
 
 
 def sinks() -> list[Sink]:  # both satisfy the one protocol (mypy checks this list)
