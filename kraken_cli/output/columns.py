@@ -49,16 +49,7 @@ CACHE_INFO: Columns = ("pair", "trades", "first", "last", "covered", "bytes")
 CONFIG_PATHS: Columns = ("order", "path", "via", "exists", "used")
 
 # -- stream records (krx stream), keyed by their ``channel`` ----------------------------------
-STREAM_TRADE: Columns = (
-    "channel",
-    "symbol",
-    "trade_id",
-    "time",
-    "price",
-    "volume",
-    "side",
-    "ord_type",
-)
+STREAM_TRADE: Columns = ("channel", *TRADE)
 STREAM_TICKER: Columns = ("channel", *TICKER)
 STREAM_CANDLE: Columns = ("channel", "symbol", "time", *CANDLE[2:], "interval")
 #: A book line as csv rows: one row per level (``bids``/``asks`` flattened, ``side`` bid|ask).
