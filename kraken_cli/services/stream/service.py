@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING, Any
 from kraken_cli.config.settings import Settings
 from kraken_cli.errors import AuthError
 from kraken_cli.models.segment import Market
+from kraken_cli.services.stream.records import PRIVATE_CHANNELS
 
 if TYPE_CHECKING:
     from kraken_cli.output.sink import Sink
-    from kraken_cli.services.stream.records import StreamPair
+    from kraken_cli.services.market.spot import MarketService
+    from kraken_cli.services.stream.engine import StreamOptions, StreamService
+    from kraken_cli.services.stream.records import StreamPair, StreamRequest
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Stream:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Release what preparing the stream opened (REST clients)."""
+        """Release what running the stream opened (REST clients for symbols and backfill)."""
 
     def __enter__(self) -> Stream:
         return self
@@ -66,7 +69,7 @@ class Stream:
 
 
 def open_stream(settings: Settings, market: Market, args: StreamArgs) -> Stream:
-    """Prepare the stream of ``args`` on ``market`` (symbols resolved, arguments checked)."""
+    """Prepare the stream of ``args`` on ``market`` (channel checked; no network yet)."""
     if args.channel is not None and market.uses_futures_api:
         return FuturesStream(settings, args)
     return SpotStream(settings, args)
@@ -82,7 +85,7 @@ class SpotStream(Stream):
         self.args = args
         # no network here: a front end can refuse a format before symbols are resolved
         self.kinds = planned_channels(args.channel, settings.subscriptions)
-        self.market: Any = None
+        self.market: MarketService | None = None
 
     def run(self, sink: Sink) -> int:
         """Resolve the symbols, then run the WS v2 stream into ``sink``."""
@@ -90,7 +93,7 @@ class SpotStream(Stream):
 
         if self.market is None:
             self.market = MarketService.from_settings(self.settings)
-        return int(self._prepare(self.settings, self.args, sink).run())
+        return self._engine(self.market, sink).run()
 
     def close(self) -> None:
         """Close the REST client (symbols, backfill)."""
@@ -98,34 +101,37 @@ class SpotStream(Stream):
             self.market.close()
             self.market = None
 
-    def _prepare(self, settings: Settings, args: StreamArgs, sink: Sink) -> Any:
-        from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
-        from kraken_cli.services.stream.setup import (
-            requests_for,
-            requests_from_config,
-            rest_fetchers,
+    def _engine(self, market: MarketService, sink: Sink) -> StreamService:
+        from kraken_cli.services.stream.engine import StreamDeps, StreamService
+        from kraken_cli.services.stream.setup import rest_fetchers
+
+        settings, endpoints = self.settings, self.settings.endpoints
+        requests = self._requests(market)
+        deps = StreamDeps(ws_url=endpoints.ws_url, ws_auth_url=endpoints.ws_auth_url)
+        deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market.api)
+        if any(r.channel in PRIVATE_CHANNELS for r in requests):
+            deps.fetch_token = _token_fetcher(settings)
+        return StreamService(requests, deps, self._options(), sink.write, sink.write_event)
+
+    def _requests(self, market: MarketService) -> list[StreamRequest]:
+        from kraken_cli.services.stream.setup import requests_for, requests_from_config, stream_pair
+
+        def resolve(texts: Sequence[str]) -> list[StreamPair]:
+            return [stream_pair(p) for p in market.resolver.resolve_many(texts)]
+
+        args = self.args
+        if args.channel is None:
+            subscriptions = self.settings.subscriptions
+            return requests_from_config(subscriptions, resolve=resolve, depth=args.depth)
+        return requests_for(
+            args.channel, args.symbols, resolve=resolve, interval=args.interval, depth=args.depth
         )
 
-        resolve = self._resolve
-        if args.channel is None:
-            requests = requests_from_config(
-                settings.subscriptions, resolve=resolve, depth=args.depth
-            )
-        else:
-            requests = requests_for(
-                args.channel,
-                args.symbols,
-                resolve=resolve,
-                interval=args.interval,
-                depth=args.depth,
-            )
-        deps = StreamDeps(
-            ws_url=settings.endpoints.ws_url, ws_auth_url=settings.endpoints.ws_auth_url
-        )
-        deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(self.market.api)
-        if any(r.channel in ("executions", "balances") for r in requests):
-            deps.fetch_token = _token_fetcher(settings)
-        options = StreamOptions(
+    def _options(self) -> StreamOptions:
+        from kraken_cli.services.stream.engine import StreamOptions
+
+        args = self.args
+        return StreamOptions(
             levels=args.levels,
             updates=args.updates,
             count=args.count,
@@ -134,12 +140,6 @@ class SpotStream(Stream):
             tick_s=min(1.0, args.watchdog_s),
             window_connects=args.connect_budget,
         )
-        return StreamService(requests, deps, options, sink.write, sink.write_event)
-
-    def _resolve(self, texts: Sequence[str]) -> list[StreamPair]:
-        from kraken_cli.services.stream.setup import stream_pair
-
-        return [stream_pair(p) for p in self.market.resolver.resolve_many(texts)]
 
 
 class FuturesStream(Stream):
