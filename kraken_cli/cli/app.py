@@ -31,6 +31,8 @@ COMMAND_MODULES = (
     "cache_cmd",
     "config_cmd",
     "sandbox_cmd",
+    "serve_cmd",
+    "query_cmd",
     "futures_cmd",
 )
 
