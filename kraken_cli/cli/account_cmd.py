@@ -15,6 +15,7 @@ import typer
 from kraken_cli.cli.common import emit, get_settings
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
 from kraken_cli.models.segment import Market
+from kraken_cli.output import columns
 
 if TYPE_CHECKING:
     from kraken_cli.models.account import Record
@@ -63,7 +64,7 @@ def balance(ctx: typer.Context, market: MarketOption = None, otp: OtpOption = No
       krx account balance --market futures
     """
     with account_for(ctx, market, otp) as account:
-        _emit(ctx, account.balances(), account.records.balance.COLUMNS)
+        _emit(ctx, account.balances(), columns.ACCOUNT[account.records.balance.KIND])
 
 
 @account_app.command("trade-balance")
@@ -103,7 +104,7 @@ def orders(
       krx account orders --market futures
     """
     with account_for(ctx, market, otp) as account:
-        _emit(ctx, account.open_orders(cl_ord_id), account.records.order.COLUMNS)
+        _emit(ctx, account.open_orders(cl_ord_id), columns.ACCOUNT[account.records.order.KIND])
 
 
 @account_app.command("closed-orders")
@@ -122,7 +123,7 @@ def closed_orders(
 
     window = Window.parse(since, until, limit)
     with account_for(ctx, Market.SPOT, otp) as account:
-        _emit(ctx, account.closed_orders(window), account.records.order.COLUMNS)
+        _emit(ctx, account.closed_orders(window), columns.ACCOUNT[account.records.order.KIND])
 
 
 @account_app.command()
@@ -147,7 +148,7 @@ def trades(
 
     window = Window.parse(since, until, limit)
     with account_for(ctx, market, otp) as account:
-        _emit(ctx, account.trades(window), account.records.fill.COLUMNS)
+        _emit(ctx, account.trades(window), columns.ACCOUNT[account.records.fill.KIND])
 
 
 @account_app.command()
@@ -164,12 +165,11 @@ def ledger(
 
     Example: krx account ledger --asset XBT --type trade --limit 100
     """
-    from kraken_cli.models.account import LedgerEntry
     from kraken_cli.services.account import Window
 
     window = Window.parse(since, until, limit)
     with account_for(ctx, Market.SPOT, otp) as account:
-        _emit(ctx, account.ledger(window, asset, kind), LedgerEntry.COLUMNS)
+        _emit(ctx, account.ledger(window, asset, kind), columns.LEDGER)
 
 
 @account_app.command()

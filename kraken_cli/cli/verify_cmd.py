@@ -10,9 +10,9 @@ from kraken_cli.cli import exit_codes
 from kraken_cli.cli.account_cmd import OtpOption
 from kraken_cli.cli.common import emit, get_settings, info
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
+from kraken_cli.output.columns import VERIFY as VERIFY_COLUMNS
 from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT
 
-VERIFY_COLUMNS = ("check", "ok", "detail")
 #: The failure category that decides the exit code (``services.verify.exit_category``).
 EXIT_CODES = {
     NETWORK: exit_codes.NETWORK,

@@ -54,11 +54,11 @@ class Record:
     """Mixin: the record as an ordered mapping for ``output.render``.
 
     ``KEYS`` (when set) is the order a subclass has always been printed in; else field order.
-    ``COLUMNS`` are the leading table/csv columns (also the csv header when there are no rows).
+    ``KIND`` names the record's column spec in ``output.columns.ACCOUNT``.
     """
 
     KEYS: ClassVar[tuple[str, ...] | None] = None
-    COLUMNS: ClassVar[tuple[str, ...] | None] = None
+    KIND: ClassVar[str] = ""
 
     def to_record(self) -> dict[str, Any]:
         """Return the fields in the record's key order (SPEC.md order first)."""
@@ -71,7 +71,7 @@ class Record:
 class Balance(Record):
     """One asset's balance: ``available = balance - hold``."""
 
-    COLUMNS: ClassVar[tuple[str, ...]] = ("asset", "balance", "hold", "available")
+    KIND = "balance"
     asset: str
     balance: Amount | None
     hold: Amount | None
@@ -89,7 +89,7 @@ class SpotBalance(Balance):
 class FuturesBalance(Balance):
     """One currency of one futures account (flex collateral or cash)."""
 
-    COLUMNS = (*Balance.COLUMNS, "account")
+    KIND = "futures_balance"
     account: str
     value_usd: str | None
 
@@ -99,19 +99,7 @@ class FuturesBalance(Balance):
 class Order(Record):
     """An open, closed, placed or validated order (the SPEC.md order fields)."""
 
-    COLUMNS = (
-        "order_id",
-        "cl_ord_id",
-        "symbol",
-        "side",
-        "type",
-        "price",
-        "volume",
-        "filled",
-        "status",
-        "opened",
-        "closed",
-    )
+    KIND = "order"
     order_id: str | None
     cl_ord_id: str | None
     symbol: str
@@ -153,16 +141,7 @@ class FuturesOrder(Order):
 class Fill(Record):
     """One of the account's own executions."""
 
-    COLUMNS: ClassVar[tuple[str, ...]] = (
-        "trade_id",
-        "time",
-        "price",
-        "volume",
-        "side",
-        "ord_type",
-        "symbol",
-        "order_id",
-    )
+    KIND = "fill"
     trade_id: str | None
     time: Moment | None
     price: Amount | None
@@ -176,7 +155,19 @@ class Fill(Record):
 class SpotFill(Fill):
     """A spot fill (``TradesHistory``)."""
 
-    KEYS = (*Fill.COLUMNS, "cost", "fee", "maker")
+    KEYS = (
+        "trade_id",
+        "time",
+        "price",
+        "volume",
+        "side",
+        "ord_type",
+        "symbol",
+        "order_id",
+        "cost",
+        "fee",
+        "maker",
+    )
     ord_type: str
     cost: Decimal | None
     fee: Decimal | None
@@ -187,7 +178,7 @@ class SpotFill(Fill):
 class FuturesFill(Fill):
     """A futures fill (``fills``)."""
 
-    COLUMNS = (*Fill.COLUMNS, "cl_ord_id", "fill_type")
+    KIND = "futures_fill"
     KEYS = (
         "trade_id",
         "order_id",
@@ -207,7 +198,7 @@ class FuturesFill(Fill):
 class LedgerEntry(Record):
     """One ledger entry (``Ledgers``)."""
 
-    COLUMNS = ("ledger_id", "time", "type", "asset", "amount", "fee", "balance")
+    KIND = "ledger"
     ledger_id: str
     time: datetime | None
     type: str
@@ -221,7 +212,7 @@ class LedgerEntry(Record):
 
 @dataclass(frozen=True)
 class RecordTypes:
-    """The record classes one segment's account returns (their ``COLUMNS`` head each table)."""
+    """The record classes one segment's account returns (``KIND`` picks their columns)."""
 
     balance: type[Balance]
     order: type[Order]

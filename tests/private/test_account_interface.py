@@ -16,6 +16,7 @@ from kraken_cli.models.account import Balance, Fill, Order, Record
 from kraken_cli.models.margin import MarginSummary, Position
 from kraken_cli.models.segment import Market
 from kraken_cli.models.trading import AmendRequest, OrderRequest
+from kraken_cli.output import columns
 from kraken_cli.output.render import plain
 from kraken_cli.services.account import Account, Window, open_account
 from kraken_cli.services.account.futures import FuturesAccount
@@ -89,9 +90,9 @@ def _check(rows: Sequence[Record], kind: type, columns: Sequence[str] | None) ->
 
 
 def test_same_calls_same_records(account: Account) -> None:
-    _check(account.balances(), Balance, account.records.balance.COLUMNS)
-    _check(account.open_orders(), Order, Order.COLUMNS)
-    _check(account.trades(Window(limit=2)), Fill, account.records.fill.COLUMNS)
+    _check(account.balances(), Balance, columns.ACCOUNT[account.records.balance.KIND])
+    _check(account.open_orders(), Order, columns.ORDER)
+    _check(account.trades(Window(limit=2)), Fill, columns.ACCOUNT[account.records.fill.KIND])
     _check(account.positions(), Position, None)
     _check(account.trade_balance(), MarginSummary, None)
 
