@@ -119,7 +119,10 @@ class _ImportBar:
         if event.file != self._file:
             self._file = event.file
             self._task = self._progress.add_task(
-                Path(event.file.split(":")[-1]).name, total=max(event.total_bytes, 1), rows=0, rate=0
+                Path(event.file.split(":")[-1]).name,
+                total=max(event.total_bytes, 1),
+                rows=0,
+                rate=0,
             )
         rate = event.rows / event.elapsed_s if event.elapsed_s > 0 else 0
         self._progress.update(

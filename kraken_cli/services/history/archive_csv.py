@@ -143,6 +143,7 @@ class TradeChunk:
     rows: int
     first_s: int
     last_s: int
+    final: bool = False  # the file's last chunk
 
 
 def trade_chunks(
@@ -181,7 +182,7 @@ def trade_chunks(
                 body, carry = body[:offset], body[offset:] + carry
             if keep:
                 last_ts = stamps[keep - 1]
-                yield TradeChunk(body, line, keep, int(stamps[0]), int(last_ts))
+                yield TradeChunk(body, line, keep, int(stamps[0]), int(last_ts), eof)
                 line += keep
         if eof:
             return

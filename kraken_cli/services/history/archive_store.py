@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS archive_blocks (
     import_id INTEGER NOT NULL,
     first_s INTEGER NOT NULL,
     last_s INTEGER NOT NULL,
+    rank INTEGER NOT NULL,
     rows INTEGER NOT NULL,
     data BLOB NOT NULL
 );
@@ -203,12 +204,18 @@ class ArchiveStore:
         return sorted((str(r[0]) for r in rows), key=_source_order)
 
     # -- trades --------------------------------------------------------------------------------
-    def add_block(self, pid: int, import_id: int, data: bytes, first_s: int, last_s: int) -> None:
-        """Store whole seconds of trade rows (the caller records coverage)."""
+    def add_block(
+        self, pid: int, import_id: int, data: bytes, first_s: int, last_s: int, rank: int = 0
+    ) -> None:
+        """Store trade rows (the caller records coverage).
+
+        Blocks are read in (first second, rank, last second, insertion) order; ``rank`` -1 puts
+        rows added to the start of an already stored second before that second's stored rows.
+        """
         self._db.execute(
-            "INSERT INTO archive_blocks (pair, import_id, first_s, last_s, rows, data) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (pid, import_id, first_s, last_s, data.count(b"\n"), data),
+            "INSERT INTO archive_blocks (pair, import_id, first_s, last_s, rank, rows, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (pid, import_id, first_s, last_s, rank, data.count(b"\n"), data),
         )
 
     def trade_rows(self, pid: int | None, start_s: int, end_s: int) -> Iterator[list[bytes]]:
@@ -217,7 +224,7 @@ class ArchiveStore:
             return
         blocks = self._db.execute(
             "SELECT first_s, last_s, data FROM archive_blocks "
-            "WHERE pair = ? AND last_s >= ? AND first_s < ? ORDER BY first_s, last_s, id",
+            "WHERE pair = ? AND last_s >= ? AND first_s < ? ORDER BY first_s, rank, last_s, id",
             (pid, start_s, end_s),
         ).fetchall()
         for first, last, data in blocks:

@@ -12,14 +12,13 @@ trade, and a differing row is an error rather than a guess.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
-from itertools import groupby
 
 from kraken_cli.errors import UsageError
 from kraken_cli.services.history.archive_csv import (
     ARCHIVE_MINUTES,
+    CHUNK_BYTES,
     ArchiveFile,
     ArchiveFormatError,
     TradeChunk,
@@ -28,7 +27,8 @@ from kraken_cli.services.history.archive_csv import (
     split_rows,
     trade_chunks,
 )
-from kraken_cli.services.history.archive_store import TRADES, ArchiveStore, Range, candle_source
+from kraken_cli.services.history.archive_store import TRADES, ArchiveStore, candle_source
+from kraken_cli.services.history.overlap import merge_chunk
 from kraken_cli.services.history.store import TradeStore
 
 CANDLE_BATCH = 50_000
@@ -70,13 +70,14 @@ def import_archives(
     *,
     progress: ImportCallback | None = None,
     clock: Callable[[], float] = time.monotonic,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> list[FileResult]:
     """Import every file in order; return one result per file."""
     results = []
     for f in files:
         _check_shape(f)
         pair = pair_name(f)
-        job = _FileJob(store.archive, f, pair, progress, clock)
+        job = _FileJob(store.archive, f, pair, progress, clock, chunk_bytes)
         results.append(job.run_trades() if f.minutes is None else job.run_candles(f.minutes))
     return results
 
@@ -109,8 +110,10 @@ class _FileJob:
         pair: str,
         progress: ImportCallback | None,
         clock: Callable[[], float],
+        chunk_bytes: int,
     ) -> None:
         self.archive, self.f, self.pair = archive, f, pair
+        self.chunk_bytes = chunk_bytes
         self.progress, self.clock = progress, clock
         self.started = clock()
         self.rows = self.added = self.done_bytes = 0
@@ -161,7 +164,7 @@ class _FileJob:
     def _trades(self, import_id: int) -> None:
         cursor: int | None = None  # end of this file's coverage so far (seconds, exclusive)
         with self.f.open() as fh:
-            for chunk in trade_chunks(fh, self.f.name):
+            for chunk in trade_chunks(fh, self.f.name, self.chunk_bytes):
                 with self.archive.transaction():
                     self._trade_chunk(import_id, chunk, cursor)
                     self.archive.progress_import(import_id, chunk.rows)
@@ -182,29 +185,24 @@ class _FileJob:
             self.archive.cover(self.pid, TRADES, import_id, start, hi)
             self.added += chunk.rows
             return
-        rows = split_rows(chunk.data)
-        index = 0
-        for covered, run in groupby(rows, key=lambda r: _inside(int(r[0]), stored)):
-            group = list(run)
-            s0, s1 = int(group[0][0]), int(group[-1][0])
-            if covered:
-                self._verify(group, s0, s1, chunk.first_line + index)
-            else:
-                data = b"".join(b",".join(r) + b"\n" for r in group)
-                self.archive.add_block(self.pid, import_id, data, s0, s1)
-                self.added += len(group)
-            index += len(group)
+        self.added += merge_chunk(
+            self.archive,
+            self.pid,
+            import_id,
+            split_rows(chunk.data),
+            stored,
+            chunk.first_line,
+            self._mismatch,
+            {s for s, at_edge in ((lo, cursor is None), (chunk.last_s, chunk.final)) if at_edge},
+        )
         self.archive.cover(self.pid, TRADES, import_id, start, hi)
 
-    def _verify(self, incoming: Sequence[list[bytes]], s0: int, s1: int, line: int) -> None:
-        stored = list(self.archive.trade_rows(self.pid, s0, s1 + 1))
-        if stored == list(incoming) or [_exact(r) for r in stored] == [_exact(r) for r in incoming]:
-            return
-        raise ArchiveFormatError(
+    def _mismatch(self, line: int, s0: int, s1: int, here: int, stored: int) -> Exception:
+        return ArchiveFormatError(
             self.f.name,
             line,
             f"the trades of seconds {s0}..{s1} differ from the archive trades already stored "
-            f"for {self.pair} ({len(incoming)} rows here, {len(stored)} stored)",
+            f"for {self.pair} ({here} rows here, {stored} stored)",
         )
 
     # -- OHLCVT --------------------------------------------------------------------------------
@@ -249,11 +247,3 @@ class _FileJob:
         batch.clear()
         self._report()
         return hi
-
-
-def _inside(second: int, ranges: Sequence[Range]) -> bool:
-    return any(a <= second < b for a, b in ranges)
-
-
-def _exact(row: Sequence[bytes]) -> tuple[int, Decimal, Decimal]:
-    return int(row[0]), Decimal(row[1].decode()), Decimal(row[2].decode())

@@ -14,15 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import groupby
+from typing import Any
 
 from kraken_cli.services.history.aggregate import NS
 
-Row = tuple[int, str, str]
-"""(time in ns, price text, volume text)."""
+Row = tuple[Any, ...]
+"""(time in ns, price text, volume text, *anything else the source carries)."""
 
 
 def _second(row: Row) -> int:
-    return row[0] // NS
+    return int(row[0]) // NS
 
 
 def merge_sources(rest: Iterable[Row], archive: Iterable[Row]) -> Iterator[Row]:
