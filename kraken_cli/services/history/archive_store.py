@@ -203,6 +203,10 @@ class ArchiveStore:
         ).fetchall()
         return sorted((str(r[0]) for r in rows), key=_source_order)
 
+    def describe(self, pid: int | None) -> list[tuple[str, int, int]]:
+        """Return ``(source, lo, hi)`` second ranges per archive source (``krx cache info``)."""
+        return [(s, lo, hi) for s in self.sources(pid) for lo, hi in self.ranges(pid, s)]
+
     # -- trades --------------------------------------------------------------------------------
     def add_block(
         self, pid: int, import_id: int, data: bytes, first_s: int, last_s: int, rank: int = 0
