@@ -20,7 +20,6 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Final
@@ -32,9 +31,8 @@ CHUNK_BYTES: Final = 1 << 20
 
 _NAME = re.compile(r"^([A-Za-z0-9]+?)(?:_(\d+))?\.csv$")
 _TS_WIDTH: Final = 10  # unix seconds 2001-09-09 .. 2286-11-20: every archive row
-_NOT_ROW_CHARS: Final = b"0123456789.,\n"
-_TWO_DOTS = re.compile(rb"\.[0-9]*\.")
-_BAD_DOTS: Final = (b",.", b".,", b".\n", b",,", b",\n", b"\n,")
+_DIGITS_TO_D: Final = bytes.maketrans(b"0123456789", b"dddddddddd")
+_ROW_SHAPE = re.compile(rb"d{10},d+(?:\.d+)?,d+(?:\.d+)?")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _EXPONENT = re.compile(r"[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+")
 
@@ -172,13 +170,14 @@ def trade_chunks(
         if body:
             if b"E" in body or b"e" in body:
                 body = _plain_numbers(body)
-            stamps = _check_trades(body, name, line, last_ts)
+            stamps, lines = _check_trades(body, name, line, last_ts)
             keep = len(stamps) if eof else _second_start(stamps)
             if keep == 0 and not eof:
                 carry = body + carry  # one second fills the whole buffer: read on
                 continue
             if keep < len(stamps):
-                offset = _line_offset(body, keep)
+                # the last second may go on in the next block: carry its lines over
+                offset = len(body) - sum(len(x) + 1 for x in lines[keep:])
                 body, carry = body[:offset], body[offset:] + carry
             if keep:
                 last_ts = stamps[keep - 1]
@@ -197,32 +196,23 @@ def _second_start(stamps: list[bytes]) -> int:
     return i
 
 
-def _line_offset(body: bytes, index: int) -> int:
-    offset = 0
-    for _ in range(index):
-        offset = body.index(b"\n", offset) + 1
-    return offset
+def _check_trades(
+    body: bytes, name: str, first_line: int, prev: bytes
+) -> tuple[list[bytes], list[bytes]]:
+    """Return each row's timestamp text and the lines; C-speed checks, exact diagnosis on failure.
 
-
-def _check_trades(body: bytes, name: str, first_line: int, prev: bytes) -> list[bytes]:
-    """Return each row's timestamp text; fast whole-chunk checks, exact diagnosis on failure."""
+    Every digit becomes ``d``: a chunk of tens of thousands of rows has only a handful of
+    distinct row shapes (``dddddddddd,dddd.ddddd,d.dddddddd`` ...), and only those are matched
+    against the row pattern. The timestamp has 10 digits (fixed width: text order is time order).
+    """
     lines = body.split(b"\n")
     lines.pop()  # body ends with a newline
-    try:
-        ok = (
-            not body.translate(None, _NOT_ROW_CHARS)
-            and set(map(bytes.count, lines, repeat(b","))) == {2}
-            and set(map(itemgetter(_TS_WIDTH), lines)) == {ord(",")}
-            and not any(bad in body for bad in _BAD_DOTS)
-            and _TWO_DOTS.search(body) is None
-        )
-    except IndexError:  # a line shorter than a timestamp
-        ok = False
-    if ok:
+    shapes = set(body.translate(_DIGITS_TO_D).split(b"\n"))
+    shapes.discard(b"")
+    if all(_ROW_SHAPE.fullmatch(shape) for shape in shapes):
         stamps = list(map(itemgetter(slice(0, _TS_WIDTH)), lines))
-        ok = b"." not in b"".join(stamps) and stamps == sorted(stamps) and stamps[0] >= prev
-        if ok:
-            return stamps
+        if stamps == sorted(stamps) and stamps[0] >= prev:
+            return stamps, lines
     _diagnose(lines, name, first_line, prev)
     raise AssertionError("unreachable: _diagnose raises")  # pragma: no cover
 
