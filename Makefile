@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PIP) install -e '.[sandbox,test]'
+	$(PIP) install -e '.[sandbox,test,bench]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed  ## create .venv and install krx (with the sandbox extra)

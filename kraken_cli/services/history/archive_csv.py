@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Final
@@ -207,8 +208,7 @@ def _check_trades(
     """
     lines = body.split(b"\n")
     lines.pop()  # body ends with a newline
-    shapes = set(body.translate(_DIGITS_TO_D).split(b"\n"))
-    shapes.discard(b"")
+    shapes = set(map(bytes.translate, lines, repeat(_DIGITS_TO_D)))
     if all(_ROW_SHAPE.fullmatch(shape) for shape in shapes):
         stamps = list(map(itemgetter(slice(0, _TS_WIDTH)), lines))
         if stamps == sorted(stamps) and stamps[0] >= prev:

@@ -29,6 +29,7 @@ from kraken_cli.services.history.archive_csv import (
 )
 from kraken_cli.services.history.archive_store import TRADES, ArchiveStore, candle_source
 from kraken_cli.services.history.overlap import merge_chunk
+from kraken_cli.services.history.prefetch import prefetch
 from kraken_cli.services.history.store import TradeStore
 
 CANDLE_BATCH = 50_000
@@ -164,7 +165,8 @@ class _FileJob:
     def _trades(self, import_id: int) -> None:
         cursor: int | None = None  # end of this file's coverage so far (seconds, exclusive)
         with self.f.open() as fh:
-            for chunk in trade_chunks(fh, self.f.name, self.chunk_bytes):
+            # chunk N+1 is read and validated while chunk N is written (SQLite frees the GIL)
+            for chunk in prefetch(trade_chunks(fh, self.f.name, self.chunk_bytes)):
                 with self.archive.transaction():
                     self._trade_chunk(import_id, chunk, cursor)
                     self.archive.progress_import(import_id, chunk.rows)
