@@ -4,8 +4,9 @@ Generates a Kraken-shaped trades archive (``XBTUSD.csv``: ``timestamp,price,amou
 runs of trades sharing a second) of N trades in a temp dir (never committed), then, each in its
 own process so peak RSS is its own:
 - krx: the real import (validation, chunk transactions, SQLite store) into a fresh store;
-- DuckDB: ``read_csv`` with exact DECIMAL columns, scanned to the end (count + volume sum), and
-  the same into a table of an on-disk database.
+- DuckDB: ``read_csv`` with exact DECIMAL columns, scanned to the end (count + volume sum) with
+  its default threads (the reference) and with one thread, and into a table of an on-disk
+  database.
 
 Targets (issue 13): krx rows/s >= 0.5 x DuckDB's ``read_csv`` rate; krx peak RSS < 200 MB.
 Needs the ``bench`` extra (``pip install -e '.[bench]'``) for DuckDB.
@@ -74,8 +75,10 @@ def child_duckdb(source: str, db_dir: str, mode: str) -> None:
     columns = "{'t': 'BIGINT', 'p': 'DECIMAL(18,6)', 'v': 'DECIMAL(18,8)'}"
     scan = f"read_csv('{source}', header=false, columns={columns})"
     start = time.perf_counter()
-    if mode == "scan":
+    if mode.startswith("scan"):
         con = duckdb.connect()
+        if mode == "scan1":
+            con.execute("SET threads = 1")
         rows = con.execute(f"SELECT count(*), sum(v) FROM {scan}").fetchone()[0]  # type: ignore[index]
     else:
         con = duckdb.connect(str(Path(db_dir) / "bench.duckdb"))
@@ -116,6 +119,7 @@ def main() -> int:
         print(f"generated {args.trades:,} trades ({size_mb:.0f} MB) in {took:.0f} s")
         runs = {
             "duckdb read_csv (scan)": _run("--child", "duckdb", str(csv), tmp, "scan"),
+            "duckdb read_csv (scan, 1 thread)": _run("--child", "duckdb", str(csv), tmp, "scan1"),
             "duckdb read_csv -> table": _run("--child", "duckdb", str(csv), tmp, "table"),
             "krx history import (csv)": _run("--child", "krx", str(csv), _fresh(tmp, "a")),
         }

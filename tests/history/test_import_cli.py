@@ -8,19 +8,15 @@ AssetPairs sample plus BCH/EUR and ETH/USD entries derived from it).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
 from kraken_cli.services.market.symbols import cache_path
+from tests.history.test_cache_cmd import _krx
 from tests.history.test_import import ARCHIVE, FULL
 from tests.market.market_samples import asset_pairs_body, assets_body
-
-ROOT = Path(__file__).resolve().parents[2]
-NS = 1_000_000_000
 
 
 def _seed_pairs(cache: Path) -> None:
@@ -36,21 +32,6 @@ def _seed_pairs(cache: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"version": 1, "fetched_at": time.time(), "asset_pairs": pairs, "assets": assets}
     path.write_text(json.dumps(body))
-
-
-def _krx(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp / "cache")}
-    env.update({"XDG_CONFIG_HOME": str(tmp / "cfg"), "XDG_STATE_HOME": str(tmp / "state")})
-    env.pop("KRX_REST_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "kraken_cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp,
-        check=False,
-        timeout=60,
-    )
 
 
 def _jsonl(out: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:

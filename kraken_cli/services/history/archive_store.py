@@ -226,12 +226,16 @@ class ArchiveStore:
         """Yield ``[ts, price, amount]`` byte fields for rows with ``start <= ts < end``."""
         if pid is None:
             return
+        # order the small block list first, then read one block (about 1 MB) at a time
         blocks = self._db.execute(
-            "SELECT first_s, last_s, data FROM archive_blocks "
+            "SELECT id, first_s, last_s FROM archive_blocks "
             "WHERE pair = ? AND last_s >= ? AND first_s < ? ORDER BY first_s, rank, last_s, id",
             (pid, start_s, end_s),
         ).fetchall()
-        for first, last, data in blocks:
+        for block_id, first, last in blocks:
+            (data,) = self._db.execute(
+                "SELECT data FROM archive_blocks WHERE id = ?", (block_id,)
+            ).fetchone()
             rows = (line.split(b",") for line in data.split(b"\n")[:-1])
             if first >= start_s and last < end_s:
                 yield from rows
