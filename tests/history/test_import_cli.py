@@ -7,8 +7,11 @@ AssetPairs sample plus BCH/EUR and ETH/USD entries derived from it).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -124,3 +127,57 @@ def test_malformed_row_exit_code_and_message(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert f"krx: error: {bad}, line 2: expected 3 fields, found 4" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_killed_import_resumes_to_exactly_every_row(tmp_path: Path) -> None:
+    import random
+    import signal
+
+    from tests.history.test_cache_cmd import ROOT
+
+    _seed_pairs(tmp_path / "cache" / "krx")
+    rng = random.Random(3)
+    n, t, lines = 300_000, 1_600_000_000, []
+    for _ in range(n):
+        t += rng.random() < 0.5
+        lines.append(
+            f"{t},{rng.randint(9000, 9999)}.{rng.randint(0, 9)},0.{rng.randint(1, 10**8):08d}"
+        )
+    big = tmp_path / "XBTUSD.csv"
+    big.write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.update({"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_STATE_HOME": str(tmp_path / "st")})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kraken_cli", "history", "import", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    db_path = tmp_path / "cache" / "krx" / "trades.sqlite"
+    deadline = time.monotonic() + 60
+    partial = 0
+    while proc.poll() is None and time.monotonic() < deadline and not partial:
+        partial = _archive_rows(db_path)
+        if partial:
+            proc.send_signal(signal.SIGKILL)  # mid-import, no clean-up at all
+        time.sleep(0.01)
+    proc.wait(timeout=60)
+    assert 0 < _archive_rows(db_path) <= n
+    resumed = _jsonl(_krx(tmp_path, "history", "import", str(big)))
+    assert resumed[0]["rows"] == n
+    info = {r["pair"]: r for r in _jsonl(_krx(tmp_path, "cache", "info"))}
+    assert info["XXBTZUSD"]["trades"] == n
+
+
+def _archive_rows(db_path: Path) -> int:
+    import sqlite3
+
+    if not db_path.exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(db_path, timeout=1)) as db:
+            return int(
+                db.execute("SELECT COALESCE(SUM(rows), 0) FROM archive_blocks").fetchone()[0]
+            )
+    except sqlite3.Error:
+        return 0
