@@ -175,3 +175,19 @@ def test_a_trades_name_with_ohlcvt_rows_is_refused(tmp_path: Path) -> None:
     with TradeStore(tmp_path / "t.sqlite") as store, pytest.raises(Exception) as info:
         _import(store, wrong)
     assert "7 fields, not 3" in str(info.value)
+
+
+def test_an_unreachable_pair_list_is_a_clear_usage_error() -> None:
+    from kraken_cli.errors import NetworkError, UsageError
+    from kraken_cli.services.history.history_import import pair_namer
+
+    class Offline:
+        def resolve(self, text: str) -> object:
+            raise NetworkError("cannot reach api.kraken.com")
+
+    (f,) = discover([FULL])
+    name = pair_namer(Offline(), "https://api.kraken.com", None)  # type: ignore[arg-type]
+    with pytest.raises(UsageError) as info:
+        name(f)
+    assert "cannot resolve 'BCHEUR'" in info.value.message
+    assert info.value.hint is not None and "krx symbols" in info.value.hint
