@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, NamedTuple
 
-from kraken_cli.services.history.archive_store import ARCHIVE_SCHEMA, TRADES, ArchiveStore
+from kraken_cli.services.history.aggregate import NS
+from kraken_cli.services.history.archive_store import ARCHIVE_SCHEMA, TRADES, ArchiveStore, union
 from kraken_cli.services.history.seam import merge_sources
 
 SCHEMA_VERSION: Final = 1
@@ -198,17 +199,8 @@ class TradeStore:
         """Return the ``(lo, hi]`` ranges complete from REST or the archive, merged."""
         pid = self._pair_id(pair, create=False)
         # archive seconds [a, b) hold the trades with a*1e9 <= t < b*1e9: (a*1e9-1, b*1e9-1]
-        archive = [
-            (a * 1_000_000_000 - 1, b * 1_000_000_000 - 1)
-            for a, b in self.archive.ranges(pid, TRADES)
-        ]
-        merged: list[tuple[int, int]] = []
-        for a, b in sorted(self.coverage(pair) + archive):
-            if merged and a <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-            else:
-                merged.append((a, b))
-        return merged
+        archive = [(a * NS - 1, b * NS - 1) for a, b in self.archive.ranges(pid, TRADES)]
+        return union(self.coverage(pair) + archive)
 
     def missing(self, pair: str, lo: int, hi: int) -> list[tuple[int, int]]:
         """Return the parts of ``(lo, hi]`` not known complete, as ``(a, b]`` ranges."""
