@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "history_cmd",
     "config_cmd",
     "sandbox_cmd",
+    "serve_cmd",
     "futures_cmd",
 )
 
