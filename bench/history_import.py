@@ -9,7 +9,7 @@ own process so peak RSS is its own:
   database.
 
 Targets (issue 13): krx rows/s >= 0.5 x DuckDB's ``read_csv`` rate; krx peak RSS < 200 MB.
-Needs the ``bench`` extra (``pip install -e '.[bench]'``) for DuckDB.
+Needs DuckDB, from the ``archive`` extra (``make install-test`` installs it).
 
 Run: ``python bench/history_import.py [--trades 5000000] [--zip]``.
 """
