@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kraken_cli.output.columns import CACHE_INFO
+
 if TYPE_CHECKING:
     from kraken_cli.services.history.candles import HistoryProgress
 
@@ -129,7 +131,7 @@ def info_cmd(ctx: typer.Context) -> None:
         }
         for s, sources in summary
     ]
-    emit(rows, ["pair", "trades", "first", "last", "covered", "bytes", "sources"], ctx=ctx)
+    emit(rows, CACHE_INFO, ctx=ctx)
     info(f"store {path}: {size / 1e6:.1f} MB on disk")
 
 

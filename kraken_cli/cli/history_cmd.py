@@ -21,8 +21,6 @@ history_app = typer.Typer(
     no_args_is_help=True,
 )
 
-COLUMNS = ["file", "pair", "kind", "rows", "added", "skipped", "first", "last"]
-
 
 def register(app: typer.Typer) -> None:
     """Add the ``history`` command group."""
@@ -50,6 +48,7 @@ def import_cmd(
     Example: krx history import ~/Downloads/Kraken_Trading_History.zip
     """
     from kraken_cli.cli.common import emit, get_settings, info
+    from kraken_cli.output.columns import HISTORY_IMPORT
     from kraken_cli.services.history.history_import import import_history
 
     bar = _bar()
@@ -61,7 +60,7 @@ def import_cmd(
     finally:
         if bar is not None:
             bar.close()
-    emit((_record(r) for r in results), COLUMNS, ctx=ctx)
+    emit((_record(r) for r in results), HISTORY_IMPORT, ctx=ctx)
     added = sum(r.added for r in results)
     info(f"{len(results)} file(s), {sum(r.rows for r in results):,} rows read, {added:,} added")
 
