@@ -46,7 +46,7 @@ bench: install-test  ## performance figures (not part of the tests)
 	$(PY) bench/run_all.py
 
 record: install-test  ## re-record cassettes against the live API (needs network; key optional)
-	KRX_RECORD=1 $(PY) tests/record_cassettes.py
+	KRX_RECORD=1 $(PY) scripts/record_cassettes.py
 
 check: lint type test
 

@@ -14,7 +14,7 @@ import yaml
 from kraken_cli.cli.app import run
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy
-from tests.record_cassettes import CASSETTES, SCENARIOS, make_vcr
+from tests.support.cassettes import CASSETTES, SCENARIOS, make_vcr
 from tests.support.env import krx_env
 
 
