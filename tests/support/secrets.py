@@ -33,6 +33,8 @@ TEST_CREDENTIALS = (
     "cassette-key",
     "literal-key",
     "sandbox-key",
+    "serve-test-token-7f3a",  # PROVIDER_API_TOKEN of krx serve
+    "docs-browser-token-91c2",
 )
 
 #: Sandbox seeds the suite starts (``--seed``); each has its own deterministic spot key pair.
