@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "config_cmd",
     "sandbox_cmd",
     "serve_cmd",
+    "archive_cmd",
     "query_cmd",
     "futures_cmd",
 )
