@@ -57,6 +57,7 @@ ACCOUNT: dict[str, Columns] = {
 # -- tooling ---------------------------------------------------------------------------------
 VERIFY: Columns = ("check", "ok", "detail")
 CACHE_INFO: Columns = ("pair", "trades", "first", "last", "covered", "bytes")
+HISTORY_IMPORT: Columns = ("file", "pair", "kind", "rows", "added", "skipped", "first", "last")
 CONFIG_PATHS: Columns = ("order", "path", "via", "exists", "used")
 
 # -- stream records (krx stream), keyed by their ``channel`` ----------------------------------
