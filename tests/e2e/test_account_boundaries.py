@@ -4,7 +4,6 @@ before any request (issue #18 classes 2-4)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_private_support import REPO_ROOT
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
 PUBLIC_ERROR = {"error": ["EGeneral:Invalid arguments"]}
@@ -61,20 +60,14 @@ def fake() -> Iterator[FakeKraken]:
 
 
 def _krx(fake: FakeKraken, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KRX_", "KRAKEN_"))}
-    env.update(
+    env = krx_env(
+        home,
         KRX_REST_URL=fake.url,
         KRX_FUTURES_URL=fake.url,
         KRAKEN_API_KEY="test-key",
         KRAKEN_API_SECRET="c2VjcmV0c2VjcmV0",
         KRAKEN_FUTURES_API_KEY="test-fkey",
         KRAKEN_FUTURES_API_SECRET="c2VjcmV0c2VjcmV0",
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_STATE_HOME=str(home / "state"),
-        KRX_MAX_RETRIES="0",
-        NO_COLOR="1",
-        PYTHONPATH=str(REPO_ROOT),
     )
     return subprocess.run(
         [sys.executable, "-m", "kraken_cli", "--format", "jsonl", *args],
