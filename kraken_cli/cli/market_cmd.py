@@ -2,50 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from kraken_cli.cli.common import emit, emit_object, get_settings, get_state
-from kraken_cli.cli.markets import (
-    FUTURES,
-    MARGIN,
-    MarketOption,
-    debug_log,
-    futures_session,
-    pick_market,
-)
-from kraken_cli.errors import UsageError
-
-if TYPE_CHECKING:
-    from kraken_cli.services.market.spot import MarketService
-
-TICKER_COLUMNS = ("symbol", "bid", "ask", "last", "volume_24h", "vwap_24h", "low_24h", "high_24h")
-TRADE_COLUMNS = ("symbol", "trade_id", "time", "price", "volume", "side", "ord_type")
-CANDLE_COLUMNS = ("symbol", "time", "open", "high", "low", "close", "vwap", "volume", "count")
-BOOK_COLUMNS = ("symbol", "side", "price", "volume")
-FUTURES_TICKER_EXTRA = ("mark_price", "index_price", "funding_rate", "open_interest")
-
-
-@contextmanager
-def market_service(ctx: typer.Context) -> Iterator[MarketService]:
-    """Yield a MarketService for this invocation's settings, logging requests with --debug."""
-    from kraken_cli.services.market.spot import MarketService
-
-    service = MarketService.from_settings(get_settings(ctx), debug_log=debug_log(ctx))
-    try:
-        yield service
-    finally:
-        service.close()
-
-
-def _time(text: str | None, now: datetime) -> datetime | None:
-    from kraken_cli.models.times import parse_time
-
-    return parse_time(text, now) if text else None
+from kraken_cli.cli.common import emit, emit_object, get_state
+from kraken_cli.cli.markets import SPOT, MarketOption, market_data
+from kraken_cli.models.market import BOOK_COLUMNS, CANDLE_COLUMNS, TICKER_COLUMNS, TRADE_COLUMNS
+from kraken_cli.services.market.request import Window
 
 
 def status(ctx: typer.Context) -> None:
@@ -55,8 +19,8 @@ def status(ctx: typer.Context) -> None:
 
     Example: krx status
     """
-    with market_service(ctx) as svc:
-        emit([svc.status().to_record()], ctx=ctx)
+    with market_data(ctx, SPOT) as md:
+        emit([md.status().to_record()], ctx=ctx)
 
 
 def symbols(
@@ -74,36 +38,8 @@ def symbols(
       krx symbols --quote USD
       krx symbols --market futures --quote USD
     """
-    chosen = pick_market(ctx, market)
-    if chosen == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            emit(fm.symbols(fc, quote=quote), ctx=ctx)
-        return
-    margin_only = chosen == MARGIN
-    with market_service(ctx) as svc:
-        rows = [
-            {
-                "symbol": p.symbol,
-                "key": p.key,
-                "altname": p.altname,
-                "wsname": p.wsname,
-                "base": p.base,
-                "quote": p.quote,
-                "pair_decimals": p.pair_decimals,
-                "lot_decimals": p.lot_decimals,
-                "cost_decimals": p.cost_decimals,
-                "tick_size": p.tick_size,
-                "ordermin": p.ordermin,
-                "costmin": p.costmin,
-                "max_leverage": max(p.leverage_buy, default=None),
-                "status": p.status,
-            }
-            for p in svc.symbols(quote)
-            if not margin_only or p.leverage_buy or p.leverage_sell
-        ]
-    emit(rows, ctx=ctx)
+    with market_data(ctx, market) as md:
+        emit([pair.to_record() for pair in md.symbols(quote)], ctx=ctx)
 
 
 def assets(ctx: typer.Context) -> None:
@@ -111,20 +47,8 @@ def assets(ctx: typer.Context) -> None:
 
     Example: krx assets --format csv
     """
-    with market_service(ctx) as svc:
-        rows = [
-            {
-                "asset": a.code,
-                "id": a.id,
-                "altname": a.altname,
-                "decimals": a.decimals,
-                "display_decimals": a.display_decimals,
-                "aclass": a.aclass,
-                "status": a.status,
-            }
-            for a in svc.assets()
-        ]
-    emit(rows, ctx=ctx)
+    with market_data(ctx, SPOT) as md:
+        emit([asset.to_record() for asset in md.assets()], ctx=ctx)
 
 
 def ticker(
@@ -141,15 +65,9 @@ def ticker(
       krx ticker BTCUSDT ETH/USD
       krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            emit(fm.ticker(fc, symbol), (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA), ctx=ctx)
-        return
-    with market_service(ctx) as svc:
-        rows = [t.to_record() for t in svc.ticker(symbol)]
-    emit(rows, TICKER_COLUMNS, ctx=ctx)
+    with market_data(ctx, market) as md:
+        rows = md.ticker(symbol)
+    emit([t.to_record() for t in rows], rows[0].COLUMNS if rows else TICKER_COLUMNS, ctx=ctx)
 
 
 def orderbook(
@@ -169,18 +87,8 @@ def orderbook(
       krx orderbook BTCUSD --depth 5 --format json
       krx orderbook PF_XBTUSD --market futures --depth 5
     """
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            fbook = fm.orderbook(fc, symbol, depth)
-        if get_state(ctx).format == "json":
-            emit_object(fbook, ctx=ctx)
-        else:
-            emit(fm.orderbook_rows(fbook), BOOK_COLUMNS, ctx=ctx)
-        return
-    with market_service(ctx) as svc:
-        book = svc.orderbook(symbol, depth)
+    with market_data(ctx, market) as md:
+        book = md.orderbook(symbol, depth)
     if get_state(ctx).format == "json":
         emit_object(book.to_object(), ctx=ctx)
     else:
@@ -202,23 +110,9 @@ def trades(
       krx trades BTCUSDT --since 30m --limit 500
       krx trades PF_XBTUSD --market futures --limit 20
     """
-    from kraken_cli.models.times import check_range, utc_now
-
-    now = utc_now()
-    start, end = _time(since, now), _time(until, now)
-    check_range(start, end)
-    if limit is not None and limit <= 0:
-        raise UsageError("--limit must be positive")
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            rows = fm.trades(fc, symbol, since=start, until=end, limit=limit)
-        emit(rows, TRADE_COLUMNS, ctx=ctx)
-        return
-    with market_service(ctx) as svc:
-        records = (t.to_record() for t in svc.trades(symbol, start, end, limit))
-        emit(records, TRADE_COLUMNS, ctx=ctx)
+    with market_data(ctx, market) as md:
+        rows = md.trades(symbol, Window(since, until), limit)
+        emit((t.to_record() for t in rows), TRADE_COLUMNS, ctx=ctx)
 
 
 def candles(
@@ -261,33 +155,9 @@ def candles(
       krx candles DOGEUSD min1 --since 2h --fill
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
     """
-    from kraken_cli.models.intervals import parse_interval
-    from kraken_cli.models.times import check_range, utc_now
-
-    chosen = pick_market(ctx, market)
-    if days is not None and since is not None:
-        raise UsageError("give --days or --since, not both")
-    if days is not None and days <= 0:
-        raise UsageError("--days must be positive")
-    parsed = parse_interval(interval)
-    now = utc_now()
-    start = now - timedelta(days=days) if days is not None else _time(since, now)
-    end = _time(until, now)
-    check_range(start, end)
-    if chosen == FUTURES and fill:
-        raise UsageError("--fill applies to spot candles", hint="drop --fill for futures")
-    if chosen == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            frows = fm.candles(fc, symbol, parsed, since=start, until=end, tick_type=tick_type)
-        if not partial:  # like spot: the still-forming candle only on request
-            cutoff = now - timedelta(seconds=parsed.seconds)
-            frows = [r for r in frows if r["time"] <= cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")]
-        emit(frows, CANDLE_COLUMNS, ctx=ctx)
-        return
-    with market_service(ctx) as svc:
-        rows = svc.get_candles(symbol, parsed, start, end, partial=partial, fill=fill)
+    window = Window(since, until, days)
+    with market_data(ctx, market) as md:
+        rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
         emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)
 
 

@@ -21,17 +21,15 @@ from kraken_cli.client.http import KrakenHttp
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy
 from kraken_cli.client.spot_public import SpotPublic, TradesPage
-from kraken_cli.errors import NetworkError, UnknownSymbolError, UsageError
+from kraken_cli.errors import UnknownSymbolError, UsageError
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.models.market import BookLevel, Trade, parse_ohlc_row, parse_trade_row
-from kraken_cli.services.market.spot import (
-    MarketService,
-    SkewSample,
-    best_sample,
-    book_checksum_at,
-    page_trades,
-    select_candles,
-)
+from kraken_cli.models.numbers import Malformed
+from kraken_cli.services.history.select import forming_by_ohlc, select_candles
+from kraken_cli.services.market import Window
+from kraken_cli.services.market.paging import page_trades
+from kraken_cli.services.market.spot import MarketService, book_checksum_at
+from kraken_cli.services.market.status import SkewSample, best_sample
 from kraken_cli.services.market.symbols import SymbolResolver, cache_path
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -146,7 +144,7 @@ def test_trades_service_latest_uses_count_and_exact_time() -> None:
 def test_trades_service_since_pages_with_last() -> None:
     svc, seen = service()
     since = datetime.fromtimestamp(1790359840, UTC)
-    got = list(svc.trades("BTC/USD", since=since))
+    got = list(svc.trades("BTC/USD", Window(since)))
     assert [t.trade_id for t in got] == [109118758, 109118759, 109118760]
     # The sample answers every cursor with the same page: the second page repeats, then stops.
     assert [dict(r.url.params).get("since") for r in seen[-2:]] == [
@@ -192,9 +190,9 @@ def test_property_trade_row_roundtrips_exact_text(
 
 
 @given(st.lists(st.one_of(st.none(), st.text(max_size=3), st.integers()), max_size=9))
-def test_property_garbage_rows_raise_network_error_only(row: list[Any]) -> None:
+def test_property_garbage_rows_raise_malformed_only(row: list[Any]) -> None:
     for parser in (parse_trade_row, parse_ohlc_row):
-        with contextlib.suppress(NetworkError):
+        with contextlib.suppress(Malformed):
             parser(row, "A/B")
 
 
@@ -218,10 +216,10 @@ def test_property_ohlc_row_roundtrips(t: int, values: list[Decimal], count: int)
 
 def test_candles_drop_forming_row_by_default() -> None:
     svc, seen = service()
-    got = list(svc.get_candles("BTCUSD", parse_interval("h1")))
+    got = list(svc.candles("BTCUSD", parse_interval("h1")))
     assert [c.time for c in got] == [1790348400, 1790352000, 1790355600]
     assert dict(seen[-1].url.params) == {"pair": "XBTUSD", "interval": "60"}
-    partial = list(svc.get_candles("BTCUSD", parse_interval("60"), partial=True))
+    partial = list(svc.candles("BTCUSD", parse_interval("60"), partial=True))
     assert partial[-1].time == 1790359200
     assert format(partial[-1].volume, "f") == "53.72114923"
 
@@ -230,14 +228,15 @@ def test_candles_since_until_filter() -> None:
     svc, _ = service()
     since = datetime.fromtimestamp(1790352000 + 10, UTC)  # inside the 16:00 candle
     until = datetime.fromtimestamp(1790355600, UTC)
-    got = list(svc.get_candles("BTCUSD", parse_interval("1h"), since, until))
+    got = list(svc.candles("BTCUSD", parse_interval("1h"), Window(since, until)))
     assert [c.time for c in got] == [1790352000]
 
 
 def test_select_candles_without_last_drops_final_row_and_dedupes() -> None:
     rows = sample("rest-public-OHLC.json")["result"]["XXBTZUSD"]
     candles = [parse_ohlc_row(r, "BTC/USD") for r in rows + rows[:1]]
-    assert [c.time for c in select_candles(candles, None, None, None)] == [
+    forming = forming_by_ohlc(candles, None)
+    assert [c.time for c in select_candles(candles, None, None, forming_from=forming)] == [
         1688671200,
         1688671260,
         1688671320,
