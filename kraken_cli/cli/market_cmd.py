@@ -11,6 +11,26 @@ from kraken_cli.cli.markets import SPOT, MarketOption, market_data
 from kraken_cli.models.market import BOOK_COLUMNS, CANDLE_COLUMNS, TICKER_COLUMNS, TRADE_COLUMNS
 from kraken_cli.services.market.request import Window
 
+# Options several commands share (typer reads the help from these aliases).
+SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
+SinceOption = Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")]
+UntilOption = Annotated[str | None, typer.Option(help="End (exclusive), same forms.")]
+IntervalArg = Annotated[str, typer.Argument(help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...")]
+PartialOption = Annotated[
+    bool, typer.Option("--partial", help="Include the still-forming last candle.")
+]
+FillOption = Annotated[
+    bool,
+    typer.Option(
+        "--fill",
+        help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
+        "interval without trades; by default they are omitted, like Kraken does.",
+    ),
+]
+TickTypeOption = Annotated[
+    str, typer.Option("--tick-type", help="Futures only: trade | mark | spot prices.")
+]
+
 
 def status(ctx: typer.Context) -> None:
     """Show Kraken's system status, server time and the local clock skew.
@@ -72,7 +92,7 @@ def ticker(
 
 def orderbook(
     ctx: typer.Context,
-    symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
+    symbol: SymbolArg,
     depth: Annotated[int, typer.Option(help="Levels per side (1..500).")] = 10,
     market: MarketOption = None,
 ) -> None:
@@ -97,9 +117,9 @@ def orderbook(
 
 def trades(
     ctx: typer.Context,
-    symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
-    since: Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")] = None,
-    until: Annotated[str | None, typer.Option(help="End (exclusive), same forms.")] = None,
+    symbol: SymbolArg,
+    since: SinceOption = None,
+    until: UntilOption = None,
     limit: Annotated[int | None, typer.Option(help="At most N trades.")] = None,
     market: MarketOption = None,
 ) -> None:
@@ -117,28 +137,15 @@ def trades(
 
 def candles(
     ctx: typer.Context,
-    symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
-    interval: Annotated[
-        str, typer.Argument(help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...")
-    ],
+    symbol: SymbolArg,
+    interval: IntervalArg,
     days: Annotated[float | None, typer.Option(help="The last N days.")] = None,
-    since: Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")] = None,
-    until: Annotated[str | None, typer.Option(help="End (exclusive), same forms.")] = None,
-    partial: Annotated[
-        bool, typer.Option("--partial", help="Include the still-forming last candle.")
-    ] = False,
-    fill: Annotated[
-        bool,
-        typer.Option(
-            "--fill",
-            help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
-            "interval without trades; by default they are omitted, like Kraken does.",
-        ),
-    ] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    partial: PartialOption = False,
+    fill: FillOption = False,
     market: MarketOption = None,
-    tick_type: Annotated[
-        str, typer.Option("--tick-type", help="Futures only: trade | mark | spot prices.")
-    ] = "trade",
+    tick_type: TickTypeOption = "trade",
 ) -> None:
     """Show OHLC candles. The still-forming last candle is left out unless --partial.
 

@@ -43,10 +43,45 @@ def _check_order(endpoint: str, trades: Sequence[Trade]) -> None:
             raise ProtocolError(endpoint, f"trade ids do not increase at {after.trade_id}")
 
 
-def _cursor_ns(page: TradesPage) -> int:
+class _Cursor:
+    """The ``since`` of the next Trades request: unix seconds first, then Kraken's ``last``."""
+
+    def __init__(self, since: Decimal) -> None:
+        self.text, self.ns = str(int(since)), int(since) * NS
+
+    def advance(self, page: TradesPage, fresh: bool) -> bool:
+        """Move to the page's ``last``; False at the head of the tape, ProtocolError if stuck."""
+        last_ns = _last_ns(page)
+        if last_ns < self.ns:
+            raise ProtocolError("Trades", f"cursor went backwards ({self.text} -> {page.last})")
+        if last_ns == self.ns:
+            if fresh:
+                raise ProtocolError("Trades", f"cursor stuck at {self.text} with new trades")
+            return False  # only the trades at the cursor came again: the head of the tape
+        self.text, self.ns = page.last, last_ns
+        return True
+
+
+def _last_ns(page: TradesPage) -> int:
     if not page.last.isdigit():
         raise ProtocolError("Trades", f"cursor 'last' is not a nanosecond count: {page.last!r}")
     return int(page.last)
+
+
+def _fresh(page: TradesPage, cursor: _Cursor, since: Decimal, seen: _Seen) -> list[Trade]:
+    """Return the page's trades not given before; refuse trades outside the page's range."""
+    _check_order("Trades", page.trades)
+    last_s = Decimal(_last_ns(page)) / NS if page.trades else Decimal(0)
+    fresh = []
+    for trade in page.trades:
+        if trade.time > last_s + TIME_SLACK:
+            raise ProtocolError("Trades", f"trade {trade.trade_id} is after the page's last")
+        if trade.time < since or not seen.first_time(trade):
+            continue
+        if trade.time < Decimal(cursor.ns) / NS - TIME_SLACK:
+            raise ProtocolError("Trades", f"new trade {trade.trade_id} before the cursor")
+        fresh.append(trade)
+    return fresh
 
 
 def page_trades(
@@ -59,42 +94,23 @@ def page_trades(
 ) -> Iterator[Trade]:
     """Page ``Trades`` from ``since`` with the ``last`` cursor; dedupe by trade_id (or content).
 
-    ``fetch(cursor)`` returns one page. The first cursor is unix seconds, later ones Kraken's
-    nanosecond ``last``. Pages may repeat the trades at the cursor (an inclusive ``since``);
-    those are dropped. Stops at ``until`` (exclusive), ``limit``, an empty page, or a page
-    that only repeats what was already given at an unmoved cursor.
+    Pages may repeat the trades at the cursor (an inclusive ``since``); those are dropped.
+    Stops at ``until`` (exclusive), ``limit``, an empty page, or a page that only repeats
+    what was already given at an unmoved cursor.
     """
-    cursor, cursor_ns = str(int(since)), int(since) * NS
-    seen = _Seen()
-    emitted = 0
+    cursor, seen, emitted = _Cursor(since), _Seen(), 0
     for _ in range(max_pages):
-        page = fetch(cursor)
-        _check_order("Trades", page.trades)
-        if not page.trades:
-            return
-        last_ns = _cursor_ns(page)
-        fresh = False
-        for trade in page.trades:
-            if trade.time * NS > last_ns + TIME_SLACK * NS:
-                raise ProtocolError("Trades", f"trade {trade.trade_id} is after the page's last")
-            if trade.time < since or not seen.first_time(trade):
-                continue
-            if trade.time * NS < cursor_ns - TIME_SLACK * NS:
-                raise ProtocolError("Trades", f"new trade {trade.trade_id} before the cursor")
-            fresh = True
+        page = fetch(cursor.text)
+        fresh = _fresh(page, cursor, since, seen)
+        for trade in fresh:
             if until is not None and trade.time >= until:
                 return
             yield trade
             emitted += 1
             if limit is not None and emitted >= limit:
                 return
-        if last_ns < cursor_ns:
-            raise ProtocolError("Trades", f"cursor went backwards ({cursor} -> {page.last})")
-        if last_ns == cursor_ns:
-            if fresh:
-                raise ProtocolError("Trades", f"cursor stuck at {cursor} with new trades")
-            return  # only the trades at the cursor came again: the head of the tape
-        cursor, cursor_ns = page.last, last_ns
+        if not page.trades or not cursor.advance(page, bool(fresh)):
+            return
     raise ProtocolError("Trades", f"cursor still moving after {max_pages} pages")
 
 
