@@ -16,24 +16,19 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from market_samples import body_for, sample
+from market_samples import NOW, body_for, mock_spot, sample
 
 from kraken_cli.cli.exit_codes import exit_code_for
 from kraken_cli.client.futures_rest import FuturesRest
-from kraken_cli.client.http import KrakenHttp
-from kraken_cli.client.pacing import PublicPacer
-from kraken_cli.client.retry import RetryPolicy
-from kraken_cli.client.spot_public import SpotPublic, TradesPage
+from kraken_cli.client.spot_public import TradesPage
 from kraken_cli.errors import ProtocolError
 from kraken_cli.models.market import parse_trade_row
 from kraken_cli.services.market import Window
 from kraken_cli.services.market.futures import FuturesMarketData
 from kraken_cli.services.market.paging import page_trades
 from kraken_cli.services.market.spot import SpotMarketData
-from kraken_cli.services.market.symbols import SymbolResolver
 from tests.futures.helpers import Router, sample_text
 
-NOW = 1790359900.0
 Patch = Callable[[dict[str, Any]], Any]
 
 
@@ -47,15 +42,7 @@ def spot_with(method: str, patch: Patch) -> SpotMarketData:
             body = patch(body)
         return httpx.Response(200, content=json.dumps(body).encode())
 
-    http = KrakenHttp(
-        "https://api.kraken.test",
-        transport=httpx.MockTransport(handler),
-        retry=RetryPolicy(max_attempts=1),
-        pacer=PublicPacer(0),
-    )
-    api = SpotPublic(http)
-    resolver = SymbolResolver(api, "https://api.kraken.test", cache_dir=None)
-    return SpotMarketData(api, resolver, wall=lambda: NOW)
+    return mock_spot(handler)[0]
 
 
 def _result(value: Any) -> Patch:

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from market_samples import body_for
+from market_samples import NOW, mock_spot
 
 from kraken_cli.client.futures_rest import FuturesRest
-from kraken_cli.client.http import KrakenHttp
-from kraken_cli.client.pacing import PublicPacer
-from kraken_cli.client.retry import RetryPolicy
-from kraken_cli.client.spot_public import SpotPublic
 from kraken_cli.config.settings import Endpoints, Settings
 from kraken_cli.errors import UsageError
 from kraken_cli.models.intervals import parse_interval
@@ -24,28 +18,13 @@ from kraken_cli.models.segment import Market
 from kraken_cli.services.market import MarketData, Window, open_market_data
 from kraken_cli.services.market.futures import FuturesMarketData
 from kraken_cli.services.market.spot import SpotMarketData
-from kraken_cli.services.market.symbols import SymbolResolver
 from tests.futures.helpers import Router, sample_text
 
-NOW = 1790359900.0  # just after the last rows of the spot samples (2026-09-25)
 CHART_NOW = 1790290000.0  # after the futures charts sample
 
 
 def spot(market: Market = Market.SPOT) -> SpotMarketData:
-    def handler(request: httpx.Request) -> httpx.Response:
-        query = parse_qs(request.url.query.decode())
-        return httpx.Response(200, content=json.dumps(body_for(request.url.path, query)).encode())
-
-    http = KrakenHttp(
-        "https://api.kraken.test",
-        transport=httpx.MockTransport(handler),
-        retry=RetryPolicy(max_attempts=1),
-        pacer=PublicPacer(0),
-        wall=lambda: NOW,
-    )
-    api = SpotPublic(http)
-    resolver = SymbolResolver(api, "https://api.kraken.test", cache_dir=None)
-    return SpotMarketData(api, resolver, market=market, wall=lambda: NOW)
+    return mock_spot(market=market)[0]
 
 
 def futures(wall: float = CHART_NOW) -> FuturesMarketData:

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from market_samples import SAMPLES, asset_pairs_body, assets_body, body_for, sample
+from market_samples import (
+    NOW,
+    SAMPLES,
+    Handler,
+    asset_pairs_body,
+    assets_body,
+    mock_spot,
+    sample,
+    sample_handler,
+)
 
-from kraken_cli.client.http import KrakenHttp
-from kraken_cli.client.pacing import PublicPacer
-from kraken_cli.client.retry import RetryPolicy
-from kraken_cli.client.spot_public import SpotPublic, TradesPage
+from kraken_cli.client.spot_public import TradesPage
 from kraken_cli.errors import UnknownSymbolError, UsageError
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.models.market import BookLevel, Trade, parse_ohlc_row, parse_trade_row
@@ -30,38 +34,13 @@ from kraken_cli.services.market import Window
 from kraken_cli.services.market.paging import page_trades
 from kraken_cli.services.market.spot import MarketService, book_checksum_at
 from kraken_cli.services.market.status import SkewSample, best_sample
-from kraken_cli.services.market.symbols import SymbolResolver, cache_path
-
-Handler = Callable[[httpx.Request], httpx.Response]
-NOW = 1790359900.0  # just after the last row of the real OHLC/Trades samples (2026-09-25)
-
-
-def sample_handler(request: httpx.Request) -> httpx.Response:
-    query = parse_qs(request.url.query.decode())
-    return httpx.Response(200, content=json.dumps(body_for(request.url.path, query)).encode())
+from kraken_cli.services.market.symbols import cache_path
 
 
 def service(
     handler: Handler = sample_handler, *, cache_dir: Path | None = None, wall: float = NOW
 ) -> tuple[MarketService, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-
-    def recording(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request)
-
-    http = KrakenHttp(
-        "https://api.kraken.test",
-        transport=httpx.MockTransport(recording),
-        retry=RetryPolicy(max_attempts=1),
-        pacer=PublicPacer(0),
-        wall=lambda: wall,
-    )
-    api = SpotPublic(http)
-    resolver = SymbolResolver(
-        api, "https://api.kraken.test", cache_dir=cache_dir, wall=lambda: wall
-    )
-    return MarketService(api, resolver, wall=lambda: wall), seen
+    return mock_spot(handler, cache_dir=cache_dir, wall=wall)
 
 
 # --- trades paging -----------------------------------------------------------------------------

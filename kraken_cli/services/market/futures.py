@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -36,6 +36,7 @@ from kraken_cli.services.market.charts import chart_candles
 from kraken_cli.services.market.paging import page_history
 from kraken_cli.services.market.request import (
     ANY_TIME,
+    Session,
     Window,
     check_depth,
     check_limit,
@@ -91,28 +92,18 @@ def resolve(client: FuturesRest, symbol: str) -> FuturesInstrument:
     return instrument_index(client).resolve(symbol)
 
 
-class FuturesMarketData:
+class FuturesMarketData(Session):
     """Public market data of Kraken Futures (futures.kraken.com)."""
 
     market = Market.FUTURES
 
     def __init__(self, client: FuturesRest, *, wall: Callable[[], float] = time.time) -> None:
+        super().__init__(wall)
         self.client = client
-        self._wall = wall
 
     def close(self) -> None:
         """Close the HTTP connections."""
         self.client.close()
-
-    def __enter__(self) -> FuturesMarketData:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def now(self) -> datetime:
-        """Return the service's notion of the current UTC time."""
-        return datetime.fromtimestamp(self._wall(), UTC)
 
     def status(self) -> StatusReport:
         """Kraken Futures has no status probe here (``krx status`` is spot's)."""

@@ -7,11 +7,12 @@ checks them here, against its own clock, whatever the market segment.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from kraken_cli.errors import UsageError
 from kraken_cli.models.times import check_range, parse_time
@@ -91,3 +92,24 @@ def limited(rows: Iterable[T], limit: int | None, *, from_start: bool) -> Iterat
         yield from islice(rows, limit)
     else:
         yield from list(rows)[-limit:]
+
+
+class Session:
+    """What every segment's service shares: an injected wall clock and closing as a context."""
+
+    def __init__(self, wall: Callable[[], float] = time.time) -> None:
+        self._wall = wall
+
+    def now(self) -> datetime:
+        """Return the service's notion of the current UTC time."""
+        return datetime.fromtimestamp(self._wall(), UTC)
+
+    def close(self) -> None:
+        """Close the connections (each service knows its own)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

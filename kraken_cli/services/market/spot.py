@@ -27,6 +27,7 @@ from kraken_cli.services.history.select import forming_by_ohlc, select_candles
 from kraken_cli.services.market.paging import page_trades
 from kraken_cli.services.market.request import (
     ANY_TIME,
+    Session,
     Window,
     check_depth,
     check_limit,
@@ -46,7 +47,7 @@ OHLC_WINDOW = 720
 TRADES_PAGE = 1000
 
 
-class SpotMarketData:
+class SpotMarketData(Session):
     """Public market data for one Kraken spot REST server (spot or margin segment)."""
 
     def __init__(
@@ -57,10 +58,10 @@ class SpotMarketData:
         market: Market = Market.SPOT,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(wall)
         self.api = api
         self.resolver = resolver
         self.market = market
-        self._wall = wall
 
     @classmethod
     def from_settings(
@@ -94,16 +95,6 @@ class SpotMarketData:
     def close(self) -> None:
         """Close the HTTP connections."""
         self.api.http.close()
-
-    def __enter__(self) -> SpotMarketData:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def now(self) -> datetime:
-        """Return the service's notion of the current UTC time."""
-        return datetime.fromtimestamp(self._wall(), UTC)
 
     # -- status ------------------------------------------------------------------------------
 
