@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from http.server import ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from market_samples import NOW, body_for, mock_spot, sample
+from market_samples import NOW, SampleHandler, body_for, mock_spot, sample
 
+from kraken_cli.cli.app import run
 from kraken_cli.cli.exit_codes import exit_code_for
 from kraken_cli.client.futures_rest import FuturesRest
+from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.spot_public import TradesPage
 from kraken_cli.errors import ProtocolError
 from kraken_cli.models.market import parse_trade_row
@@ -111,12 +116,22 @@ SPOT_CASES: dict[str, tuple[str, Patch, Callable[[SpotMarketData], Any]]] = {
     ),
     "time text": ("Time", _result({"unixtime": "soon"}), lambda s: s.status()),
     "time negative": ("Time", _result({"unixtime": -1}), lambda s: s.status()),
+    "asset pairs bad precision": (
+        "AssetPairs",
+        lambda b: _first_entry(b, "pair_decimals", "many"),
+        lambda s: s.symbols(),
+    ),
     "asset pairs entry not an object": (
         "AssetPairs",
         _result({"XXBTZUSD": "x"}),
         lambda s: s.symbols(),
     ),
 }
+
+
+def _first_entry(body: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    next(iter(body["result"].values()))[key] = value
+    return body
 
 
 def _first_book_price(body: dict[str, Any], value: str) -> dict[str, Any]:
@@ -299,3 +314,41 @@ def test_real_samples_still_parse() -> None:
     assert sample("rest-public-Trades-pair-BTC-USD.json")["result"]["BTC/USD"]
     md = spot_with("Trades", lambda b: b)
     assert len(list(md.trades("BTCUSD"))) == 3
+
+
+# --- the command line: exit 6, no partial output -------------------------------------------------
+
+
+class _BrokenTrades(SampleHandler):
+    """The sample server, but every ``Trades`` page claims a cursor before its own trades."""
+
+    def do_GET(self) -> None:
+        if "/Trades" not in self.path:
+            return super().do_GET()
+        body = sample("rest-public-Trades-pair-BTC-USD.json")
+        body["result"]["last"] = "1"
+        payload = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+        return None
+
+
+def test_cli_exits_6_and_prints_no_rows(
+    isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BrokenTrades)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr("kraken_cli.services.market.spot.PublicPacer", lambda rate: PublicPacer(0))
+    monkeypatch.setenv("KRX_REST_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        code = run(["--format", "jsonl", "trades", "BTCUSD", "--since", "1790359840"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    out, err = capsys.readouterr()
+    assert code == 6 and out == ""
+    assert "krx: error: malformed reply from Trades: trade 109118758 is after" in err
