@@ -8,8 +8,13 @@ import typer
 
 from kraken_cli.cli.common import emit, emit_object, get_state
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
-from kraken_cli.models.market import BOOK_COLUMNS, CANDLE_COLUMNS, TICKER_COLUMNS, TRADE_COLUMNS
 from kraken_cli.services.market.request import Window
+
+TICKER_COLUMNS = ("symbol", "bid", "ask", "last", "volume_24h", "vwap_24h", "low_24h", "high_24h")
+TRADE_COLUMNS = ("symbol", "trade_id", "time", "price", "volume", "side", "ord_type")
+CANDLE_COLUMNS = ("symbol", "time", "open", "high", "low", "close", "vwap", "volume", "count")
+BOOK_COLUMNS = ("symbol", "side", "price", "volume")
+FUTURES_TICKER_EXTRA = ("mark_price", "index_price", "funding_rate", "open_interest")
 
 # Options several commands share (typer reads the help from these aliases).
 SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
@@ -86,8 +91,9 @@ def ticker(
       krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
     with market_data(ctx, market) as md:
-        rows = md.ticker(symbol)
-    emit([t.to_record() for t in rows], rows[0].COLUMNS if rows else TICKER_COLUMNS, ctx=ctx)
+        records = [t.to_record() for t in md.ticker(symbol)]
+    spec = (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA)  # extras lead only where the rows have them
+    emit(records, [c for c in spec if not records or c in records[0]], ctx=ctx)
 
 
 def orderbook(

@@ -12,16 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from kraken_cli.models.numbers import Malformed, dec, exact
 from kraken_cli.models.times import iso_from_unix, iso_ms
-
-TICKER_COLUMNS = ("symbol", "bid", "ask", "last", "volume_24h", "vwap_24h", "low_24h", "high_24h")
-FUTURES_TICKER_EXTRA = ("mark_price", "index_price", "funding_rate", "open_interest")
-TRADE_COLUMNS = ("symbol", "trade_id", "time", "price", "volume", "side", "ord_type")
-CANDLE_COLUMNS = ("symbol", "time", "open", "high", "low", "close", "vwap", "volume", "count")
-BOOK_COLUMNS = ("symbol", "side", "price", "volume")
 
 _SIDES = {"b": "buy", "s": "sell"}
 _ORD_TYPES = {"m": "market", "l": "limit"}
@@ -34,8 +28,6 @@ def _malformed(kind: str, row: Any) -> Malformed:
 @dataclass(frozen=True, slots=True)
 class Trade:
     """One public trade; ``time`` is unix seconds, exact."""
-
-    COLUMNS: ClassVar[tuple[str, ...]] = TRADE_COLUMNS
 
     symbol: str
     trade_id: int | None
@@ -108,8 +100,6 @@ def parse_trade_row(row: Sequence[Any], symbol: str) -> Trade:
 class Candle:
     """One OHLC candle; ``time`` is the interval's open, unix seconds (futures: no vwap/count)."""
 
-    COLUMNS: ClassVar[tuple[str, ...]] = CANDLE_COLUMNS
-
     symbol: str
     time: int
     open: Decimal
@@ -153,8 +143,6 @@ def parse_ohlc_row(row: Sequence[Any], symbol: str) -> Candle:
 class Ticker:
     """The 24-hour ticker of a market (a futures index row has no bid/ask)."""
 
-    COLUMNS: ClassVar[tuple[str, ...]] = TICKER_COLUMNS
-
     symbol: str
     bid: Decimal | None
     ask: Decimal | None
@@ -186,8 +174,6 @@ class Ticker:
 @dataclass(frozen=True, slots=True)
 class FuturesTicker(Ticker):
     """A Kraken Futures ticker: the common fields plus mark/index price, funding, interest."""
-
-    COLUMNS: ClassVar[tuple[str, ...]] = TICKER_COLUMNS + FUTURES_TICKER_EXTRA
 
     open_24h: Decimal | None = None
     mark_price: Decimal | None = None
@@ -251,8 +237,6 @@ class OrderBook:
 
     Futures books publish no checksum (``None``).
     """
-
-    COLUMNS: ClassVar[tuple[str, ...]] = BOOK_COLUMNS
 
     symbol: str
     bids: tuple[BookLevel, ...]

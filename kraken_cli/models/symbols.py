@@ -80,7 +80,7 @@ class Asset:
         )
 
     def to_record(self) -> dict[str, Any]:
-        """Return the ``krx assets`` record."""
+        """Return the record ``krx assets`` prints."""
         return {
             "asset": self.code,
             "id": self.id,
@@ -126,7 +126,7 @@ class Pair:
         return bool(self.leverage_buy or self.leverage_sell)
 
     def to_record(self) -> dict[str, Any]:
-        """Return the ``krx symbols`` record."""
+        """Return the record ``krx symbols`` prints."""
         return {
             "symbol": self.symbol,
             "key": self.key,

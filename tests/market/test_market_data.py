@@ -9,6 +9,7 @@ import httpx
 import pytest
 from market_samples import NOW, mock_spot
 
+from kraken_cli.cli.market_cmd import CANDLE_COLUMNS, TICKER_COLUMNS, TRADE_COLUMNS
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.config.settings import Endpoints, Settings
 from kraken_cli.errors import UsageError
@@ -56,9 +57,7 @@ def test_ticker_is_one_record_type(segment: tuple[MarketData, str]) -> None:
     # the futures tickers sample holds the inverse perpetual (and index rows)
     (tick,) = md.ticker(["PI_XBTUSD" if md.market is Market.FUTURES else symbol])
     assert isinstance(tick, Ticker) and tick.last is not None
-    record = tick.to_record()
-    assert list(record)[:8] == list(Ticker.COLUMNS)
-    assert list(type(tick).COLUMNS)[:8] == list(Ticker.COLUMNS)
+    assert list(tick.to_record())[:8] == list(TICKER_COLUMNS)
 
 
 def test_orderbook_is_one_record_type(segment: tuple[MarketData, str]) -> None:
@@ -74,11 +73,11 @@ def test_trades_and_candles_are_one_record_type(segment: tuple[MarketData, str])
     md, symbol = segment
     trades = list(md.trades(symbol, limit=1))
     assert len(trades) == 1 and isinstance(trades[0], Trade)
-    assert list(trades[0].to_record())[:7] == list(Trade.COLUMNS)
+    assert list(trades[0].to_record())[:7] == list(TRADE_COLUMNS)
     since = datetime.fromtimestamp(1790265600 if md.market is Market.FUTURES else 1790348400, UTC)
     candles = list(md.candles(symbol, "h1", Window(since)))
     assert candles and all(isinstance(c, Candle) for c in candles)
-    assert list(candles[0].to_record()) == list(Candle.COLUMNS)
+    assert list(candles[0].to_record()) == list(CANDLE_COLUMNS)
 
 
 def test_request_rules_are_the_same_for_every_segment(segment: tuple[MarketData, str]) -> None:
