@@ -279,14 +279,14 @@ class FuturesRest:
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-instruments
         """
-        return _rows(self.public("instruments"), "instruments")
+        return _market_rows(self.public("instruments"), "instruments")
 
     def tickers(self) -> list[dict[str, Any]]:
         """Return the tickers of every instrument, index and reference rate.
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-tickers
         """
-        return _rows(self.public("tickers"), "tickers")
+        return _market_rows(self.public("tickers"), "tickers")
 
     def orderbook(self, symbol: str) -> dict[str, Any]:
         """Return ``{"bids": [[price, size], ...], "asks": [...]}`` for one contract.
@@ -306,7 +306,7 @@ class FuturesRest:
         params: dict[str, str] = {"symbol": symbol}
         if last_time:
             params["lastTime"] = last_time
-        return _rows(self.public("history", params), "history")
+        return _market_rows(self.public("history", params), "history")
 
     def charts(
         self, tick_type: str, symbol: str, resolution: str, from_s: int, to_s: int
@@ -399,7 +399,7 @@ class FuturesRest:
         return dict(reply.get("cancelStatus", {}))
 
 
-def _rows(payload: dict[str, Any], key: str) -> list[dict[str, Any]]:
+def _market_rows(payload: dict[str, Any], key: str) -> list[dict[str, Any]]:
     rows = payload.get(key)
     if not isinstance(rows, list):
         raise ProtocolError(key, f"{key!r} is {type(rows).__name__}, not a list")

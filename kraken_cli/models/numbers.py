@@ -16,8 +16,8 @@ from typing import Any
 
 from kraken_cli.errors import ProtocolError
 
-#: Larger magnitudes than 10**30 are no price, volume or time Kraken can mean.
-MAX_ADJUSTED_EXPONENT = 30
+#: No real amount, price or time comes near this; beyond it the value is corrupt, not large.
+MAX_MAGNITUDE = Decimal("1e24")
 
 
 class Malformed(ValueError):
@@ -47,7 +47,7 @@ class WireDecimal(Decimal):
 
 
 def _checked(value: Decimal, raw: Any, what: str) -> Decimal:
-    if not value.is_finite() or value.adjusted() > MAX_ADJUSTED_EXPONENT:
+    if not value.is_finite() or abs(value) >= MAX_MAGNITUDE:
         raise Malformed(f"{what} is not a finite number: {raw!r}"[:120])
     return value
 
