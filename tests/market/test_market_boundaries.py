@@ -342,7 +342,9 @@ def test_cli_exits_6_and_prints_no_rows(
     server = ThreadingHTTPServer(("127.0.0.1", 0), _BrokenTrades)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setattr("kraken_cli.services.market.spot.PublicPacer", lambda rate: PublicPacer(0))
+    monkeypatch.setattr(
+        "kraken_cli.services.market.spot.PublicPacer", lambda rate, **_: PublicPacer(0)
+    )
     monkeypatch.setenv("KRX_REST_URL", f"http://127.0.0.1:{server.server_address[1]}")
     try:
         code = run(["--format", "jsonl", "trades", "BTCUSD", "--since", "1790359840"])
