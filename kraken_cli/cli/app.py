@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "order_cmd",
     "stream_cmd",
     "cache_cmd",
+    "history_cmd",
     "config_cmd",
     "sandbox_cmd",
     "serve_cmd",

@@ -183,6 +183,12 @@ class SpotMarketData(Session):
             page = self.api.trades(pair.altname, pair.symbol, count=count)
             rows = (t for t in page.trades if until is None or t.time < _unix(until))
             return limited(rows, limit, from_start=False)
+        # a range the local store holds (REST downloads, archive imports) needs no Kraken call
+        from kraken_cli.services.history.stored_trades import trades_from_store
+
+        stored = trades_from_store(pair, self.api.http.base_url, since, until, limit)
+        if stored is not None:
+            return iter(stored)
         return page_trades(
             lambda cursor: self.api.trades(pair.altname, pair.symbol, since=cursor),
             since=_unix(since),
