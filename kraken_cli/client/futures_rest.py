@@ -26,13 +26,13 @@ from kraken_cli.client.http import KrakenHttp
 # isort: split
 import httpx
 
-from kraken_cli.client.auth import futures_signature
 from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_futures
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
 from kraken_cli.config.settings import Credentials
 from kraken_cli.errors import AuthError, KrxError
 from kraken_cli.models.futures import loads
+from kraken_cli.protocol.signing import futures_signature
 
 V3 = "/derivatives/api/v3"
 CHARTS = "/api/charts/v1"

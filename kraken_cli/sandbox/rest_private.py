@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from kraken_cli.client.auth import spot_signature
+from kraken_cli.protocol.signing import spot_signature
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.market import ASSETS

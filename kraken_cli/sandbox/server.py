@@ -24,17 +24,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from kraken_cli.config.sandbox_state import (
+    SANDBOX_FUTURES_KEY,
+    SANDBOX_FUTURES_SECRET,
+    default_state_file,
+    remove_state,
+    write_state,
+)
 from kraken_cli.sandbox import control
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.faults import HTML_520
-from kraken_cli.sandbox.futures.routes import DEFAULT_KEY as FUTURES_KEY
-from kraken_cli.sandbox.futures.routes import DEFAULT_SECRET as FUTURES_SECRET
-from kraken_cli.sandbox.options import LOOPBACK, Options, default_state_file
+from kraken_cli.sandbox.options import LOOPBACK, Options
 from kraken_cli.sandbox.rest_private import handle_private
 from kraken_cli.sandbox.rest_public import PUBLIC, ApiError
-from kraken_cli.sandbox.state import remove_state, write_state
 from kraken_cli.sandbox.wire import envelope
-from kraken_cli.sandbox.ws import Receive, Scope, Send, serve_ws
+from kraken_cli.sandbox.ws import serve_ws
+from kraken_cli.sandbox.ws_link import Receive, Scope, Send
 
 LOG = logging.getLogger("kraken_cli.sandbox")
 
@@ -233,8 +238,8 @@ async def serve(options: Options, state_file: Path) -> None:
         "futures_ws_url": f"ws://{host}:{port}/futures/ws/v1",
         "api_key": sb.account.api_key,
         "api_secret": sb.account.api_secret,
-        "futures_api_key": FUTURES_KEY,
-        "futures_api_secret": FUTURES_SECRET,
+        "futures_api_key": SANDBOX_FUTURES_KEY,
+        "futures_api_secret": SANDBOX_FUTURES_SECRET,
         "seed": options.seed,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sb.started_ns // 10**9)),
     }

@@ -9,15 +9,13 @@ https://docs.kraken.com/api/docs/websocket-v2/add_order
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.market import ws_pair
 from kraken_cli.sandbox.rest_private import check_market_state
 from kraken_cli.sandbox.rest_public import ApiError
-
-if TYPE_CHECKING:
-    from kraken_cli.sandbox.ws import Connection
+from kraken_cli.sandbox.ws_link import WRONG_HOST_PUBLIC, Link
 
 METHODS = {
     "add_order": ("AddOrder", "modify-trades"),
@@ -69,11 +67,9 @@ def add_order_params(params: dict[str, Any]) -> dict[str, str]:
 
 
 async def trade_request(
-    conn: Connection, method: str, params: dict[str, Any], req_id: object, time_in: str
+    conn: Link, method: str, params: dict[str, Any], req_id: object, time_in: str
 ) -> None:
     """Handle one trading request and answer with Kraken's v2 response envelope."""
-    from kraken_cli.sandbox.ws import WRONG_HOST_PUBLIC
-
     sb = conn.sb
     fail: dict[str, object] = {"method": method, "success": False}
     if not conn.private:

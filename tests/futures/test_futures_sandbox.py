@@ -11,8 +11,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from kraken_cli.client.auth import futures_ws_challenge
 from kraken_cli.client.futures_rest import FuturesRest
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY as DEFAULT_KEY
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_SECRET as DEFAULT_SECRET
 from kraken_cli.config.settings import Credentials, Settings
 from kraken_cli.errors import (
     AuthError,
@@ -21,8 +22,8 @@ from kraken_cli.errors import (
     UnknownSymbolError,
     UsageError,
 )
+from kraken_cli.protocol.signing import futures_ws_challenge
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
-from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
 from kraken_cli.services.account import futures as fa
 from kraken_cli.services.market import futures as fm
 from kraken_cli.services.trading import futures as ft

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
@@ -14,47 +12,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from kraken_cli.client.auth import futures_signature
 from kraken_cli.models.futures import iso_ms
+from kraken_cli.protocol.signing import futures_signature
 from kraken_cli.sandbox.futures.market import (
     BY_SYMBOL,
     CONTRACTS,
     RESOLUTIONS,
     Contract,
-    FuturesMarket,
     dumps,
 )
-from kraken_cli.sandbox.futures.trading import Account, Reject
-
-#: Deterministic sandbox futures keys (the secret is base64, as Kraken's are).
-DEFAULT_KEY = "sandbox-futures-key"
-DEFAULT_SECRET = "c2FuZGJveC1mdXR1cmVzLXNlY3JldC1mb3Ita3J4LXRlc3Rz"
-
-
-@dataclass
-class FuturesState:
-    """Everything the futures emulator keeps: market, keys, nonces, one account."""
-
-    market: FuturesMarket
-    api_key: str = DEFAULT_KEY
-    api_secret: str = DEFAULT_SECRET
-    clock_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
-    account: Account = field(default_factory=Account)
-    last_nonce: int = 0
-    seen_nonces: set[int] = field(default_factory=set)
-    #: WS fault: skip one book ``seq`` every N deltas (0 = never).
-    book_gap_every: int = 0
-    #: WS pacing (seconds between published updates).
-    ws_interval: float = 0.2
-
-    @classmethod
-    def from_seed(cls, seed: int = 1, **kwargs: Any) -> FuturesState:
-        """Build the state for a seed."""
-        return cls(market=FuturesMarket(seed), **kwargs)
-
-    def server_time(self) -> str:
-        """Return ``serverTime`` (ISO-8601 ms, UTC)."""
-        return iso_ms(self.clock_ms())
+from kraken_cli.sandbox.futures.state import FuturesState, ticker
+from kraken_cli.sandbox.futures.trading import Reject
+from kraken_cli.sandbox.futures.ws import serve_futures_ws
 
 
 def _ok(state: FuturesState, **payload: Any) -> Response:
@@ -83,36 +52,6 @@ def _bad_symbol(state: FuturesState) -> Response:
 
 def _contract(request: Request) -> Contract | None:
     return BY_SYMBOL.get(request.query_params.get("symbol", "").upper())
-
-
-def ticker(state: FuturesState, c: Contract, now_ms: int) -> dict[str, Any]:
-    """Return one ``tickers[]`` row."""
-    market, minute = state.market, now_ms // 60_000
-    book = market.book(c, now_ms, 1)
-    last = market.trade(c, minute - 1)
-    day = [market.trade(c, m) for m in range(minute - 1440, minute, 15)]
-    return {
-        "tag": "perpetual" if c.symbol.startswith("P") else "quarter",
-        "pair": f"{'XBT' if c.base == 'BTC' else c.base}:USD",
-        "symbol": c.symbol,
-        "markPrice": last.price,
-        "bid": book["bids"][0][0],
-        "bidSize": book["bids"][0][1],
-        "ask": book["asks"][0][0],
-        "askSize": book["asks"][0][1],
-        "vol24h": sum((t.size for t in day), Decimal(0)) * 15,
-        "openInterest": Decimal("2189.7813"),
-        "open24h": day[0].price,
-        "indexPrice": last.price,
-        "last": last.price,
-        "lastTime": iso_ms(last.time_ms),
-        "lastSize": last.size,
-        "suspended": False,
-        "fundingRate": Decimal("0.912482213835"),
-        "fundingRatePrediction": Decimal("1.3232500286425"),
-        "postOnly": False,
-        "change24h": Decimal("-0.22"),
-    }
 
 
 async def public(state: FuturesState, request: Request) -> Response:
@@ -237,7 +176,6 @@ async def charts(state: FuturesState, request: Request) -> Response:
 
 def futures_routes(state: FuturesState) -> list[BaseRoute]:
     """Return the futures routes, to be mounted under ``/futures``."""
-    from kraken_cli.sandbox.futures.ws import serve_futures_ws
 
     def bind(fn: Callable[[FuturesState, Request], Awaitable[Response]]) -> Any:
         async def endpoint(request: Request) -> Response:

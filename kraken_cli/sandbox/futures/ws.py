@@ -14,13 +14,13 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from kraken_cli.client.auth import futures_ws_challenge
+from kraken_cli.protocol.signing import futures_ws_challenge
 from kraken_cli.sandbox.futures.market import BY_SYMBOL, dumps, quantize
+from kraken_cli.sandbox.futures.state import FuturesState, ticker
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
 
-    from kraken_cli.sandbox.futures.routes import FuturesState
 
 PUBLIC_FEEDS = ("trade", "ticker", "book", "heartbeat", "ticker_lite")
 PRIVATE_FEEDS = ("fills", "open_positions", "open_orders", "balances")
@@ -153,8 +153,6 @@ class _Session:
         }
 
     def _ticker(self, product: str, now: int) -> dict[str, Any]:
-        from kraken_cli.sandbox.futures.routes import ticker
-
         row = ticker(self.state, BY_SYMBOL[product], now)
         return {
             "time": now,
