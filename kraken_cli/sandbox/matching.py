@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from kraken_cli.sandbox.accounts import Account
 from kraken_cli.sandbox.book import Book
-from kraken_cli.sandbox.market import ASSETS, PAIRS, Pair
+from kraken_cli.sandbox.market import ASSETS, PAIRS, REFERENCE_FIAT_USD, Pair
 from kraken_cli.sandbox.orders import Fill, Order
 from kraken_cli.sandbox.tape import Tape
 from kraken_cli.sandbox.wire import NS
@@ -137,11 +137,17 @@ class Exchange:
 
     def usd_value(self, asset: str, amount: Decimal) -> Decimal:
         """Value an amount in USD at the tapes' last prices (USDT at par, 0 if unpriced)."""
+        return amount * self.usd_price(asset)
+
+    def usd_price(self, asset: str) -> Decimal:
+        """USD per unit of ``asset``: last trade, par for USDT, a fixed rate for other fiat."""
         if asset in ("ZUSD", "USDT"):
-            return amount
+            return Decimal(1)
+        if asset in REFERENCE_FIAT_USD:
+            return REFERENCE_FIAT_USD[asset]
         for pair in PAIRS.values():
             if pair.base == asset and pair.quote == "ZUSD" and pair.key in self.tapes:
-                return amount * Decimal(self.last_price(pair)).scaleb(-pair.pair_decimals)
+                return Decimal(self.last_price(pair)).scaleb(-pair.pair_decimals)
         return Decimal(0)
 
     def position_value(self, fill: Fill) -> Decimal:

@@ -1,7 +1,9 @@
 """Order, fill and position records and how Kraken renders them on REST.
 
-Order objects follow the live CCXT captures (``rest-private-QueryOrders.json``): ``refid``
-null, ``userref`` and the ``*tm`` times as strings, money as strings at pair precision.
+Order objects follow the live CCXT captures (``rest-private-QueryOrders.json``) for keys and
+money (strings at pair precision, ``refid`` null), but ``userref`` and the ``*tm`` times are JSON
+numbers as Kraken sends them (docs examples; pykrakenapi and krakenex read them as numbers; the
+CCXT fixture stores them as strings). ``reason`` is absent from OpenOrders rows.
 https://docs.kraken.com/api/docs/rest-api/get-orders-info
 """
 
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kraken_cli.sandbox.market import Pair
-from kraken_cli.sandbox.wire import NS, Raw, dec_text, units_text
+from kraken_cli.sandbox.wire import NS, Raw, dec_text, time4, units_text
 
 TRIGGERED_TYPES = ("stop-loss", "take-profit", "stop-loss-limit", "take-profit-limit")
 ORDER_TYPES = ("market", "limit", *TRIGGERED_TYPES)
@@ -110,15 +112,12 @@ def describe(order: Order) -> str:
     return head + body + tail
 
 
-def _tm(ns: int | None) -> str:
-    if not ns:
-        return "0"
-    secs, rest = divmod(ns, NS)
-    return f"{secs}.{rest // 1000:06d}"
+def _tm(ns: int | None) -> Raw | int:
+    return time4(ns) if ns else 0
 
 
-def order_json(order: Order, with_trades: bool = False) -> dict[str, object]:
-    """Render an order object like OpenOrders/ClosedOrders/QueryOrders do."""
+def order_json(order: Order, with_trades: bool = False, listing: bool = False) -> dict[str, object]:
+    """Render an order object like ClosedOrders/QueryOrders (``listing``: OpenOrders) do."""
     pair = order.pair
     cost_places = pair.cost_decimals
     avg = Decimal(0)
@@ -126,11 +125,11 @@ def order_json(order: Order, with_trades: bool = False) -> dict[str, object]:
         avg = order.cost / (Decimal(order.vol_exec) / Decimal(10**pair.lot_decimals))
     out: dict[str, object] = {
         "refid": None,
-        "userref": str(order.userref),
+        "userref": order.userref,
         "status": order.status,
         "opentm": _tm(order.opentm_ns),
-        "starttm": "0",
-        "expiretm": "0",
+        "starttm": 0,
+        "expiretm": 0,
         "descr": {
             "pair": pair.altname,
             "type": order.side,
@@ -155,7 +154,8 @@ def order_json(order: Order, with_trades: bool = False) -> dict[str, object]:
         out["cl_ord_id"] = order.cl_ord_id
     if with_trades and order.trades:
         out["trades"] = list(order.trades)
-    out["reason"] = order.reason
+    if not listing:
+        out["reason"] = order.reason
     if order.status in ("closed", "canceled", "expired"):
         out["closetm"] = _tm(order.closetm_ns)
     return out
@@ -165,13 +165,12 @@ def fill_json(fill: Fill, with_ledgers: bool = False) -> dict[str, object]:
     """Render a TradesHistory entry (prices padded like the docs sample)."""
     pair = fill.order.pair
     decimals = max(pair.pair_decimals, 5)
-    secs, rest = divmod(fill.time_ns, NS)
     out: dict[str, object] = {
         "ordertxid": fill.order.txid,
         # Kraken reports this same constant postxid on trades that opened no position
         "postxid": "TKH2SE-M7IF5-CFI7LT",
         "pair": pair.key,
-        "time": Raw(f"{secs}.{rest // 100_000:04d}"),
+        "time": time4(fill.time_ns),
         "type": fill.order.side,
         "ordertype": fill.order.ordertype,
         "price": dec_text(Decimal(fill.price) / 10**pair.pair_decimals, decimals),
@@ -204,7 +203,7 @@ def position_json(fill: Fill, value: Decimal) -> dict[str, object]:
         "ordertxid": fill.order.txid,
         "posstatus": "open",
         "pair": pair.key,
-        "time": Raw(f"{fill.time_ns // NS}.{fill.time_ns % NS // 100_000:04d}"),
+        "time": time4(fill.time_ns),
         "type": fill.order.side,
         "ordertype": fill.order.ordertype,
         "cost": dec_text(fill.cost, places),

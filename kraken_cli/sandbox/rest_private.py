@@ -16,12 +16,12 @@ from urllib.parse import parse_qsl
 from kraken_cli.protocol.signing import spot_signature
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.core import Sandbox
-from kraken_cli.sandbox.market import ASSETS
+from kraken_cli.sandbox.market import ASSETS, asset_id
 from kraken_cli.sandbox.orders import Order, fill_json, order_json, position_json
 from kraken_cli.sandbox.ratelimit import REST_COST
 from kraken_cli.sandbox.rest_public import ApiError
 from kraken_cli.sandbox.trading import truthy
-from kraken_cli.sandbox.wire import NS, Raw, dec_text
+from kraken_cli.sandbox.wire import NS, dec_text, time4
 
 Params = Mapping[str, str]
 PAGE = 50
@@ -76,10 +76,12 @@ def balance_ex(sb: Sandbox, params: Params) -> object:
 
 
 def trade_balance(sb: Sandbox, params: Params) -> object:
-    """Trade balance (rules: sandbox.matching). https://docs.kraken.com/api/docs/rest-api/get-trade-balance"""
-    asset = params.get("asset", "ZUSD")
-    if asset not in ("ZUSD", "USD"):
+    """Trade balance in any asset (rules: sandbox.matching). https://docs.kraken.com/api/docs/rest-api/get-trade-balance"""
+    asset = asset_id(params.get("asset") or "ZUSD")
+    usd_per_unit = None if asset is None else sb.exchange.usd_price(asset)
+    if asset is None or not usd_per_unit:
         raise ApiError("EQuery:Unknown asset")
+    places = ASSETS[asset].decimals if asset in ASSETS and asset != "ZUSD" else 4
     state = sb.exchange.margin_state()
     fields = {
         "eb": state.equivalent,
@@ -91,7 +93,7 @@ def trade_balance(sb: Sandbox, params: Params) -> object:
         "e": state.equity,
         "mf": state.free,
     }
-    out = {k: dec_text(v, 4) for k, v in fields.items()}
+    out = {k: dec_text(v / usd_per_unit, places) for k, v in fields.items()}
     level = state.level()
     out["ml"] = dec_text(level, 2) if level is not None else "0.00"
     return out
@@ -101,7 +103,7 @@ def open_orders(sb: Sandbox, params: Params) -> object:
     """Open orders. https://docs.kraken.com/api/docs/rest-api/get-open-orders"""
     with_trades = truthy(params.get("trades"))
     rows = _by_client_ref(sb.exchange.open_orders(), params)
-    return {"open": {o.txid: order_json(o, with_trades) for o in rows}}
+    return {"open": {o.txid: order_json(o, with_trades, listing=True) for o in rows}}
 
 
 def _by_client_ref(rows: list[Order], params: Params) -> list[Order]:
@@ -165,10 +167,9 @@ def _ledger_json(sb: Sandbox, entry: object) -> dict[str, object]:
 
     assert isinstance(entry, LedgerEntry)
     decimals = ASSETS[entry.asset].decimals
-    secs, rest = divmod(entry.time_ns, NS)
     return {
         "refid": entry.refid,
-        "time": Raw(f"{secs}.{rest // 100_000:04d}"),
+        "time": time4(entry.time_ns),
         "type": entry.type,
         "subtype": entry.subtype,
         "aclass": "currency",

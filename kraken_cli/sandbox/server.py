@@ -42,6 +42,9 @@ from kraken_cli.sandbox.ws import serve_ws
 from kraken_cli.sandbox.ws_link import Receive, Scope, Send
 
 LOG = logging.getLogger("kraken_cli.sandbox")
+#: Idle HTTP keep-alive (seconds). uvicorn's 5 s default closes pooled connections just as
+#: clients (requests, aiohttp, httpx) reuse them -> ECONNRESET; a production edge keeps them.
+KEEP_ALIVE_S = 600
 
 
 def _json(body: str) -> Response:
@@ -223,6 +226,7 @@ async def serve(options: Options, state_file: Path) -> None:
         ws="websockets-sansio",
         lifespan="off",
         proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = _Server(config)
     ticker = asyncio.create_task(sb.run())

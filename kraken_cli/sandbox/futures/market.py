@@ -33,7 +33,8 @@ class Contract:
         body: dict[str, Any] = {
             "symbol": self.symbol,
             "type": self.type,
-            "tickSize": self.tick,
+            # the live list sends an integral tick as an integer (``"tickSize":1``)
+            "tickSize": int(self.tick) if self.tick == int(self.tick) else self.tick,
             "contractSize": 1,
             "tradeable": True,
             "impactMidSize": Decimal("0.08"),
@@ -210,12 +211,18 @@ class FuturesMarket:
 _RAW = re.compile(r'"@@([-0-9.Ee+]+)@@"')
 
 
+def double_text(value: Decimal) -> str:
+    """Render a Decimal as the futures wire writes a double: ``83998.0``, ``0.0273``."""
+    text = format(value, "f")
+    return text if "." in text else text + ".0"
+
+
 def dumps(payload: Any) -> str:
-    """Serialise with Decimals as bare JSON numbers (the futures wire uses numbers)."""
+    """Serialise with Decimals as bare JSON doubles (the futures wire sends ``83998.0``)."""
 
     def default(value: Any) -> Any:
         if isinstance(value, Decimal):
-            return f"@@{value}@@"
+            return f"@@{double_text(value)}@@"
         raise TypeError(type(value).__name__)
 
     return _RAW.sub(r"\1", json.dumps(payload, default=default, separators=(",", ":")))
