@@ -95,7 +95,7 @@ NUMERIC_ORDER_FIELDS = ("userref", "opentm", "closetm", "starttm", "expiretm")
 
 
 def as_sent(order: dict[str, Any]) -> dict[str, Any]:
-    """Return a sample order object with :data:`NUMERIC_ORDER_FIELDS` as the numbers Kraken sends."""
+    """Return a sample order with :data:`NUMERIC_ORDER_FIELDS` as the numbers Kraken sends."""
     return {
         key: json.loads(value) if key in NUMERIC_ORDER_FIELDS and isinstance(value, str) else value
         for key, value in order.items()
