@@ -136,6 +136,7 @@ def build_app(sb: Sandbox) -> Any:
 
         return endpoint
 
+    futures = futures_routes(FuturesState.from_seed(sb.options.seed))
     http = Starlette(
         routes=[
             Route("/0/public/{method}", bind(public_endpoint), methods=["GET", "POST"]),
@@ -144,13 +145,16 @@ def build_app(sb: Sandbox) -> Any:
             Route("/sandbox/tape", bind(control.tape), methods=["GET"]),
             Route("/sandbox/orders", bind(control.orders), methods=["GET"]),
             Route("/sandbox/calls", bind(control.calls), methods=["GET"]),
-            Mount("/futures", routes=futures_routes(FuturesState.from_seed(sb.options.seed))),
+            Mount("/futures", routes=futures),
+            # and where futures.kraken.com has them, for clients that join absolute paths
+            *futures,
         ]
     )
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # The futures WS (/futures/ws/v1) is a Starlette route; every other WS is the spot one.
-        if scope["type"] == "websocket" and not str(scope.get("path", "")).startswith("/futures/"):
+        # The futures WS (/futures/ws/v1, /ws/v1) is a Starlette route; others are spot WS.
+        path = str(scope.get("path", ""))
+        if scope["type"] == "websocket" and not (path.startswith("/futures/") or path == "/ws/v1"):
             await serve_ws(sb, scope, receive, send)
         else:
             await http(scope, receive, send)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kraken_cli.protocol.signing import futures_ws_challenge
 from kraken_cli.sandbox.futures.market import BY_SYMBOL, dumps, quantize
-from kraken_cli.sandbox.futures.state import FuturesState, ticker
+from kraken_cli.sandbox.futures.state import FuturesState, ws_ticker
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
@@ -128,7 +128,7 @@ class _Session:
                 }
             )
         elif feed in ("ticker", "ticker_lite"):
-            await self.send(self._ticker(product, now))
+            await self.send(ws_ticker(self.state, BY_SYMBOL[product], now))
 
     def _trade_frame(
         self,
@@ -150,26 +150,6 @@ class _Session:
             "qty": qty,
             "price": price,
             "seq": seq,
-        }
-
-    def _ticker(self, product: str, now: int) -> dict[str, Any]:
-        row = ticker(self.state, BY_SYMBOL[product], now)
-        return {
-            "time": now,
-            "product_id": product,
-            "feed": "ticker",
-            "bid": row["bid"],
-            "ask": row["ask"],
-            "bid_size": row["bidSize"],
-            "ask_size": row["askSize"],
-            "volume": row["vol24h"],
-            "last": row["last"],
-            "markPrice": row["markPrice"],
-            "index": row["indexPrice"],
-            "funding_rate": row["fundingRate"],
-            "tag": row["tag"],
-            "pair": row["pair"],
-            "suspended": False,
         }
 
     async def tick(self, n: int) -> None:
@@ -221,7 +201,7 @@ class _Session:
                     )
                 )
             elif n % 5 == 0:
-                await self.send(self._ticker(product, now))
+                await self.send(ws_ticker(self.state, BY_SYMBOL[product], now))
 
 
 async def serve_futures_ws(state: FuturesState, ws: WebSocket) -> None:
