@@ -8,6 +8,7 @@ https://docs.kraken.com/api/docs/futures-api/trading/market-data
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from kraken_cli.models.futures import iso_ms, ms_from_iso
@@ -158,3 +159,57 @@ def chart_catalogue(tick_type: str | None, symbol: str | None) -> list[str]:
     if symbol is None:
         return [c.symbol for c in CONTRACTS]
     return list(RESOLUTIONS)
+
+
+def _order_side(t: Any, symbol: str, maker: bool) -> dict[str, Any]:
+    buy = (t.side == "buy") != maker
+    return {
+        "uid": f"{t.uid}-{'m' if maker else 't'}",
+        "tradeable": symbol,
+        "direction": "Buy" if buy else "Sell",
+        "quantity": str(t.size),
+        "timestamp": str(t.time_ms),
+        "limitPrice": str(t.price),
+        "orderType": "Post" if maker else "IoC",
+        "reduceOnly": False,
+        "lastUpdateTimestamp": str(t.time_ms),
+    }
+
+
+def executions(state: FuturesState, symbol: str, q: Query) -> dict[str, Any]:
+    """``/api/history/v3/market/{symbol}/executions``: public execution events (numbers as text).
+
+    ``before``/``since`` (ms), ``count`` (≤ 1000, default 1000), ``sort`` (desc|asc).
+    """
+    c = _contract(symbol)
+    now = state.clock_ms()
+    count = max(1, min(1000, int(q.get("count") or 1000)))
+    before = min(int(q.get("before") or now), now)
+    since = int(q.get("since") or 0)
+    tape = [t for t in state.market.trades_before(c, before, count) if t.time_ms >= since]
+    if q.get("sort") == "asc":
+        tape.reverse()
+    elements = [
+        {
+            "uid": t.uid,
+            "timestamp": str(t.time_ms),
+            "event": {
+                "Execution": {
+                    "execution": {
+                        "uid": t.uid,
+                        "makerOrder": _order_side(t, c.symbol, maker=True),
+                        "takerOrder": _order_side(t, c.symbol, maker=False),
+                        "timestamp": str(t.time_ms),
+                        "quantity": str(t.size),
+                        "price": str(t.price),
+                        "markPrice": str(t.price),
+                        "limitFilled": False,
+                        "usdValue": str((t.size * t.price).quantize(Decimal("0.01"))),
+                    },
+                    "takerReducedQuantity": "",
+                }
+            },
+        }
+        for t in tape
+    ]
+    return {"elements": elements, "len": str(len(elements))}

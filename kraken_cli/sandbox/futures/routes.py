@@ -19,7 +19,13 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from kraken_cli.protocol.signing import futures_signature
 from kraken_cli.sandbox.futures.market import CONTRACTS, dumps
-from kraken_cli.sandbox.futures.public import PUBLIC, BadSymbol, chart, chart_catalogue
+from kraken_cli.sandbox.futures.public import (
+    PUBLIC,
+    BadSymbol,
+    chart,
+    chart_catalogue,
+    executions,
+)
 from kraken_cli.sandbox.futures.state import FuturesState
 from kraken_cli.sandbox.futures.trading import Reject
 from kraken_cli.sandbox.futures.ws import serve_futures_ws
@@ -63,7 +69,7 @@ async def derivatives(state: FuturesState, request: Request) -> Response:
     if version == "v4" and name not in V4_ENDPOINTS:
         return _not_found(state)
     handler = PUBLIC.get(name)
-    if handler is None:
+    if handler is None or "/".join(segments) in PRIVATE:
         return await private(state, request, "/".join(segments))
     try:
         return _ok(state, **handler(state, request.query_params, rest))
@@ -148,6 +154,17 @@ async def charts(state: FuturesState, request: Request) -> Response:
     return Response(dumps(body), media_type="application/json")
 
 
+async def market_executions(state: FuturesState, request: Request) -> Response:
+    """``GET /api/history/v3/market/{symbol}/executions`` (no envelope)."""
+    try:
+        body = executions(state, request.path_params["symbol"], request.query_params)
+    except BadSymbol:
+        return _errors(state, "BAD_REQUEST", 11, "Argument invalid: symbol", 400)
+    except ValueError:
+        return _errors(state, "BAD_REQUEST", 11, "Argument invalid", 400)
+    return Response(dumps(body), media_type="application/json")
+
+
 async def chart_lists(state: FuturesState, request: Request) -> Response:
     """``/api/charts/v1/``, ``/{tick_type}``, ``/{tick_type}/{symbol}``: what can be charted."""
     params = request.path_params
@@ -174,5 +191,10 @@ def futures_routes(state: FuturesState) -> list[BaseRoute]:
         Route(charts_root + "/{tick_type}/{symbol}", bind(chart_lists), methods=["GET"]),
         Route(charts_root + "/{tick_type}", bind(chart_lists), methods=["GET"]),
         Route(charts_root + "/", bind(chart_lists), methods=["GET"]),
+        Route(
+            "/api/history/v3/market/{symbol}/executions",
+            bind(market_executions),
+            methods=["GET"],
+        ),
         WebSocketRoute("/ws/v1", ws_endpoint),
     ]
