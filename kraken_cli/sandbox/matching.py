@@ -14,8 +14,9 @@ Margin rules (simple, not Kraken's exact risk engine; README "Margin"):
 - a leveraged order needs ``cost / leverage`` (cost at its limit, or walked through the book
   for market orders) of free margin, else ``EOrder:Insufficient margin``; if it fits but would
   leave the margin level under ``OPEN_MARGIN_LEVEL`` (150%): ``EOrder:Margin level too low``.
-- reduce-only orders need an opposing position (checked in ``trading.build_order``) and no
-  margin. Positions are never netted: each leveraged fill is one position.
+- reduce-only orders need an opposing position (checked in ``trading.build_order``, which caps
+  their volume at it) and no margin. Leveraged fills net against opposing positions first
+  (``sandbox.positions``); the realised P&L is settled to the quote balance.
 https://docs.kraken.com/api/docs/rest-api/add-order
 """
 
@@ -29,6 +30,7 @@ from kraken_cli.sandbox.accounts import Account
 from kraken_cli.sandbox.book import Book
 from kraken_cli.sandbox.market import ASSETS, PAIRS, REFERENCE_FIAT_USD, Pair
 from kraken_cli.sandbox.orders import Fill, Order
+from kraken_cli.sandbox.positions import Position, Positions
 from kraken_cli.sandbox.tape import Tape
 from kraken_cli.sandbox.wire import NS
 
@@ -89,6 +91,7 @@ class Exchange:
         self.fills: list[Fill] = []
         self.log: list[dict[str, object]] = []
         self.dead_man_ns: int | None = None
+        self.positions = Positions()
         self._trade_seq = 900_000_000
 
     # -- queries ----------------------------------------------------------------------------
@@ -150,11 +153,9 @@ class Exchange:
                 return Decimal(self.last_price(pair)).scaleb(-pair.pair_decimals)
         return Decimal(0)
 
-    def position_value(self, fill: Fill) -> Decimal:
-        """Current value of a position (its volume at the tape's last price, quote currency)."""
-        pair = fill.order.pair
-        units = Decimal(fill.volume) * self.last_price(pair)
-        return units.scaleb(-(pair.lot_decimals + pair.pair_decimals))
+    def position_value(self, position: Position) -> Decimal:
+        """Current value of a position's open volume at the tape's last price (quote)."""
+        return position.value(self.last_price(position.pair))
 
     def margin_state(self) -> MarginState:
         """Compute the account's margin figures (see the module docstring)."""
@@ -165,15 +166,12 @@ class Exchange:
             Decimal(0),
         )
         used = pnl = cost = value = Decimal(0)
-        for fill in self.fills:
-            if not fill.position:
-                continue
-            quote = fill.order.pair.quote
-            now_value = self.position_value(fill)
-            sign = 1 if fill.order.side == "buy" else -1
-            used += self.usd_value(quote, fill.cost / (fill.order.leverage or 1))
-            pnl += self.usd_value(quote, (now_value - fill.cost) * sign)
-            cost += self.usd_value(quote, fill.cost)
+        for position in self.positions.open_rows():
+            quote = position.pair.quote
+            now_value = self.position_value(position)
+            used += self.usd_value(quote, position.open_cost / position.leverage)
+            pnl += self.usd_value(quote, (now_value - position.open_cost) * position.sign)
+            cost += self.usd_value(quote, position.open_cost)
             value += self.usd_value(quote, now_value)
         return MarginState(equivalent, collateral, used, pnl, cost, value)
 
@@ -295,8 +293,14 @@ class Exchange:
             position=bool(order.leverage),
         )
         if order.leverage:
-            entry = self.account.post(pair.quote, Decimal(0), fee, fill.id, now, "margin")
+            left, pnl = self.positions.net(pair, order.side, price, qty)
+            entry = self.account.post(pair.quote, pnl, fee, fill.id, now, "margin")
             fill.ledgers.append(entry.id)
+            if left and not order.reduce_only:
+                share = Decimal(left) / qty
+                self.positions.rows.append(
+                    Position(fill.id, order, now, price, left, cost * share, fee * share)
+                )
         else:
             sign = 1 if order.side == "buy" else -1
             base = self.account.post(pair.base, vol * sign, Decimal(0), fill.id, now, "trade")

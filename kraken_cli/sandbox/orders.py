@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kraken_cli.sandbox.market import Pair
-from kraken_cli.sandbox.wire import NS, Raw, dec_text, time4, units_text
+from kraken_cli.sandbox.wire import Raw, dec_text, time4, units_text
 
 TRIGGERED_TYPES = ("stop-loss", "take-profit", "stop-loss-limit", "take-profit-limit")
 ORDER_TYPES = ("market", "limit", *TRIGGERED_TYPES)
@@ -190,31 +190,3 @@ def fill_json(fill: Fill, with_ledgers: bool = False) -> dict[str, object]:
     if with_ledgers:
         out["ledgers"] = list(fill.ledgers)
     return out
-
-
-def position_json(fill: Fill, value: Decimal) -> dict[str, object]:
-    """Render one OpenPositions entry for a margin fill."""
-    pair = fill.order.pair
-    places = pair.cost_decimals
-    lev = fill.order.leverage or 1
-    sign = 1 if fill.order.side == "buy" else -1
-    net = (value - fill.cost) * sign - fill.fee
-    return {
-        "ordertxid": fill.order.txid,
-        "posstatus": "open",
-        "pair": pair.key,
-        "time": time4(fill.time_ns),
-        "type": fill.order.side,
-        "ordertype": fill.order.ordertype,
-        "cost": dec_text(fill.cost, places),
-        "fee": dec_text(fill.fee, places),
-        "vol": vol_text(pair, fill.volume),
-        "vol_closed": vol_text(pair, 0),
-        "margin": dec_text(fill.cost / lev, places),
-        "value": dec_text(value, pair.pair_decimals),
-        "net": ("+" if net >= 0 else "") + dec_text(net, 4),
-        "terms": "0.0100% per 4 hours",
-        "rollovertm": str(fill.time_ns // NS + 4 * 3600),
-        "misc": "",
-        "oflags": "",
-    }

@@ -17,7 +17,8 @@ from kraken_cli.protocol.signing import spot_signature
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.market import ASSETS, asset_id
-from kraken_cli.sandbox.orders import Order, fill_json, order_json, position_json
+from kraken_cli.sandbox.orders import Order, fill_json, order_json
+from kraken_cli.sandbox.positions import consolidated_json, position_json
 from kraken_cli.sandbox.ratelimit import REST_COST
 from kraken_cli.sandbox.rest_public import ApiError
 from kraken_cli.sandbox.trading import truthy
@@ -205,29 +206,11 @@ def query_ledgers(sb: Sandbox, params: Params) -> object:
 
 
 def open_positions(sb: Sandbox, params: Params) -> object:
-    """Margin positions. https://docs.kraken.com/api/docs/rest-api/get-open-positions"""
-    rows = [f for f in sb.exchange.fills if f.position]
-    out = {}
-    for fill in rows:
-        out[fill.id] = position_json(fill, sb.exchange.position_value(fill))
+    """Margin positions (netted). https://docs.kraken.com/api/docs/rest-api/get-open-positions"""
+    rows = [(p, sb.exchange.position_value(p)) for p in sb.exchange.positions.open_rows()]
     if params.get("consolidation") == "market":
-        return [
-            {
-                "pair": p["pair"],
-                "positions": "1",
-                "type": p["type"],
-                "leverage": "0",
-                "cost": p["cost"],
-                "fee": p["fee"],
-                "vol": p["vol"],
-                "vol_closed": p["vol_closed"],
-                "margin": p["margin"],
-                "value": p["value"],
-                "net": p["net"],
-            }
-            for p in out.values()
-        ]
-    return out
+        return consolidated_json(rows)
+    return {p.id: position_json(p, value) for p, value in rows}
 
 
 def ws_token(sb: Sandbox, params: Params) -> object:

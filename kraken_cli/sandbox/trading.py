@@ -137,10 +137,11 @@ def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
         truthy(params.get("reduce_only")),
         tif,
     )
-    if order.reduce_only and not any(
-        f.position and f.order.pair is pair and f.order.side != side for f in sb.exchange.fills
-    ):
-        raise ApiError("EOrder:Reduce only:No position exists")
+    if order.reduce_only:
+        opposing = sb.exchange.positions.opposing_volume(pair, side)
+        if not opposing:
+            raise ApiError("EOrder:Reduce only:No position exists")
+        order.volume = min(order.volume, opposing)  # it may reduce, never reverse
     open_on_pair = [o for o in sb.exchange.open_orders() if o.pair is pair]
     if len(open_on_pair) >= sb.account.tier.max_open_orders:
         raise ApiError("EOrder:Orders limit exceeded")
