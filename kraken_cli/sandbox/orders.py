@@ -13,10 +13,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kraken_cli.sandbox.market import Pair
+from kraken_cli.sandbox.relative import TRAILING_TYPES, Offset
 from kraken_cli.sandbox.wire import Raw, dec_text, time4, units_text
 
 TRIGGERED_TYPES = ("stop-loss", "take-profit", "stop-loss-limit", "take-profit-limit")
-ORDER_TYPES = ("market", "limit", *TRIGGERED_TYPES)
+ORDER_TYPES = (
+    "market",
+    "limit",
+    "iceberg",
+    *TRIGGERED_TYPES,
+    *TRAILING_TYPES,
+    "settle-position",
+)
+#: types that execute (or rest) at once; the others wait for a trigger
+IMMEDIATE_TYPES = ("market", "limit", "iceberg")
 
 
 @dataclass
@@ -47,6 +57,13 @@ class Order:
     amended: bool = False
     amend_tm_ns: int = 0
     trades: list[str] = field(default_factory=list)
+    #: iceberg: the volume shown (and filled) at a time
+    displayvol: int | None = None
+    #: trailing stops: the trailing distance (``price``) and the limit's offset (``price2``)
+    trail: Offset | None = None
+    limit_offset: Offset | None = None
+    #: trailing stops: the best last price since placement (the trigger trails it)
+    peak: int | None = None
 
     @property
     def remaining(self) -> int:
@@ -61,7 +78,7 @@ class Order:
     @property
     def limit_price(self) -> int | None:
         """The limit that applies when the order executes (price2 for *-limit types)."""
-        if self.ordertype == "limit":
+        if self.ordertype in ("limit", "iceberg"):
             return self.price
         if self.ordertype.endswith("-limit"):
             return self.price2
@@ -95,14 +112,27 @@ def vol_text(pair: Pair, units: int) -> str:
     return units_text(units, pair.lot_decimals)
 
 
+def descr_prices(order: Order) -> tuple[str, str]:
+    """``descr.price``/``price2``: trailing offsets as given (``+50.0000%``), else prices."""
+    pair = order.pair
+    p1 = order.trail.text(pair) if order.trail else price_text(pair, order.price)
+    if order.limit_offset:
+        return p1, order.limit_offset.text(pair)
+    return p1, price_text(pair, order.price2)
+
+
 def describe(order: Order) -> str:
     """Build Kraken's human ``descr.order`` text, e.g. ``buy 0.10000000 XBTUSD @ market``."""
     pair = order.pair
     head = f"{order.side} {vol_text(pair, order.volume)} {pair.altname} @ "
-    p1, p2 = price_text(pair, order.price), price_text(pair, order.price2)
+    p1, p2 = descr_prices(order)
     body = {
         "market": "market",
         "limit": f"limit {p1}",
+        "iceberg": f"limit {p1}",
+        "trailing-stop": f"trailing stop {p1}",
+        "trailing-stop-limit": f"trailing stop {p1} -> limit {p2}",
+        "settle-position": "settle position",
         "stop-loss": f"stop loss {p1}",
         "take-profit": f"take profit {p1}",
         "stop-loss-limit": f"stop loss {p1} -> limit {p2}",
@@ -134,8 +164,8 @@ def order_json(order: Order, with_trades: bool = False, listing: bool = False) -
             "pair": pair.altname,
             "type": order.side,
             "ordertype": order.ordertype,
-            "price": price_text(pair, order.price),
-            "price2": price_text(pair, order.price2),
+            "price": descr_prices(order)[0],
+            "price2": descr_prices(order)[1],
             "leverage": f"{order.leverage}:1" if order.leverage else "none",
             "order": describe(order),
             "close": "",
@@ -145,8 +175,9 @@ def order_json(order: Order, with_trades: bool = False, listing: bool = False) -
         "cost": dec_text(order.cost, cost_places),
         "fee": dec_text(order.fee, cost_places),
         "price": dec_text(avg, pair.pair_decimals) if order.vol_exec else "0.00000",
-        "stopprice": "0.00000",
-        "limitprice": "0.00000",
+        # a trailing stop reports where its trigger (and limit) currently are
+        "stopprice": price_text(pair, order.price) if order.trail else "0.00000",
+        "limitprice": price_text(pair, order.price2) if order.limit_offset else "0.00000",
         "misc": "amended" if order.amended else "",
         "oflags": order.oflags,
     }

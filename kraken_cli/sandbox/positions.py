@@ -16,6 +16,36 @@ from kraken_cli.sandbox.market import Pair
 from kraken_cli.sandbox.orders import Order, vol_text
 from kraken_cli.sandbox.wire import NS, dec_text, time4
 
+#: Minimum margin level (percent) a new position may leave the account at.
+OPEN_MARGIN_LEVEL = Decimal(150)
+
+
+@dataclass(frozen=True)
+class MarginState:
+    """The account's margin figures in USD (TradeBalance's ``eb tb m n c v e mf ml``)."""
+
+    equivalent: Decimal
+    collateral: Decimal
+    used: Decimal
+    pnl: Decimal
+    cost: Decimal
+    value: Decimal
+
+    @property
+    def equity(self) -> Decimal:
+        """Collateral plus unrealised P&L."""
+        return self.collateral + self.pnl
+
+    @property
+    def free(self) -> Decimal:
+        """Equity not tied up as margin."""
+        return self.equity - self.used
+
+    def level(self, extra: Decimal = Decimal(0)) -> Decimal | None:
+        """Margin level in percent with ``extra`` more margin used (None without margin)."""
+        used = self.used + extra
+        return self.equity / used * 100 if used else None
+
 
 @dataclass
 class Position:
