@@ -33,6 +33,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _price(value: Any, price_type: Any, trailing: bool) -> str:
+    """A v2 price as AddOrder's text: ``static`` as is, ``quote``/``pct`` as a relative offset."""
+    if price_type not in ("quote", "pct") and not trailing:
+        return _text(value)
+    amount = Decimal(str(value))
+    sign = "+" if amount >= 0 or trailing else "-"
+    return f"{sign}{_text(abs(amount))}{'%' if price_type == 'pct' else ''}"
+
+
 def add_order_params(params: dict[str, Any]) -> dict[str, str]:
     """Translate v2 ``add_order`` params into AddOrder's REST parameters."""
     pair = ws_pair(str(params.get("symbol", "")))
@@ -45,13 +54,17 @@ def add_order_params(params: dict[str, Any]) -> dict[str, str]:
         "volume": _text(params.get("order_qty", "")),
     }
     triggers = params.get("triggers") if isinstance(params.get("triggers"), dict) else {}
+    trailing = out["ordertype"].startswith("trailing-stop")
     limit = params.get("limit_price")
-    if out["ordertype"] == "limit" and limit is not None:
-        out["price"] = _text(limit)
+    limit_text = None if limit is None else _price(limit, params.get("limit_price_type"), False)
+    if out["ordertype"] in ("limit", "iceberg") and limit_text is not None:
+        out["price"] = limit_text
     elif isinstance(triggers, dict) and triggers.get("price") is not None:
-        out["price"] = _text(triggers["price"])
-        if limit is not None:
-            out["price2"] = _text(limit)
+        out["price"] = _price(triggers["price"], triggers.get("price_type"), trailing)
+        if limit_text is not None:
+            out["price2"] = limit_text
+    if params.get("display_qty") is not None:
+        out["displayvol"] = _text(params["display_qty"])
     if params.get("post_only"):
         out["oflags"] = "post"
     for src, dst in (

@@ -156,3 +156,31 @@ def test_settle_position_converts_a_long_into_spot(sb: Sandbox) -> None:
 def test_settle_position_needs_a_position(sb: Sandbox) -> None:
     with pytest.raises(ApiError, match="No position exists"):
         add(sb, type="sell", ordertype="settle-position", volume="0.1", leverage="2")
+
+
+def test_ws_v2_add_order_carries_the_new_types() -> None:
+    from kraken_cli.sandbox.ws_trading import add_order_params
+
+    trailing = add_order_params(
+        {
+            "symbol": "BTC/USD",
+            "side": "sell",
+            "order_type": "trailing-stop-limit",
+            "order_qty": Decimal("0.1"),
+            "triggers": {"price": Decimal("1.5"), "price_type": "pct"},
+            "limit_price": Decimal("-50"),
+            "limit_price_type": "quote",
+        }
+    )
+    assert (trailing["price"], trailing["price2"]) == ("+1.5%", "-50")
+    iceberg = add_order_params(
+        {
+            "symbol": "BTC/USD",
+            "side": "buy",
+            "order_type": "iceberg",
+            "order_qty": Decimal("1"),
+            "limit_price": Decimal("50000.0"),
+            "display_qty": Decimal("0.1"),
+        }
+    )
+    assert (iceberg["price"], iceberg["displayvol"]) == ("50000.0", "0.1")
