@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl
 from kraken_cli.protocol.signing import spot_signature
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.core import Sandbox
-from kraken_cli.sandbox.market import ASSETS, asset_id
+from kraken_cli.sandbox.market import ASSETS, asset_id, rest_pair
+from kraken_cli.sandbox.matching import MAKER_FEE, TAKER_FEE
 from kraken_cli.sandbox.orders import Order, fill_json, order_json
 from kraken_cli.sandbox.positions import consolidated_json, position_json
 from kraken_cli.sandbox.ratelimit import REST_COST
@@ -213,6 +214,33 @@ def open_positions(sb: Sandbox, params: Params) -> object:
     return {p.id: position_json(p, value) for p, value in rows}
 
 
+def _fee_tier(fee: Decimal) -> dict[str, str]:
+    percent = dec_text(fee * 100, 4)
+    return {
+        "fee": percent,
+        "minfee": "0.1000",
+        "maxfee": percent,
+        "nextfee": dec_text(fee * 100 - Decimal("0.02"), 4),
+        "nextvolume": "50000.0000",
+        "tiervolume": "0.0000",
+    }
+
+
+def trade_volume(sb: Sandbox, params: Params) -> object:
+    """30-day volume and fee tiers. https://docs.kraken.com/api/docs/rest-api/get-trade-volume"""
+    pairs = [rest_pair(name) for name in params.get("pair", "").split(",") if name]
+    if any(p is None for p in pairs):
+        raise ApiError("EQuery:Unknown asset pair")
+    volume = sum(
+        (sb.exchange.usd_value(f.order.pair.quote, f.cost) for f in sb.exchange.fills), Decimal(0)
+    )
+    out: dict[str, object] = {"currency": "ZUSD", "volume": dec_text(volume, 4)}
+    if pairs:
+        out["fees"] = {p.key: _fee_tier(TAKER_FEE) for p in pairs if p}
+        out["fees_maker"] = {p.key: _fee_tier(MAKER_FEE) for p in pairs if p}
+    return out
+
+
 def ws_token(sb: Sandbox, params: Params) -> object:
     """WS token. https://docs.kraken.com/api/docs/rest-api/get-websockets-token"""
     return {"token": sb.account.new_token(sb.now()), "expires": 900}
@@ -257,6 +285,7 @@ PRIVATE: dict[str, tuple[Handler, tuple[str, ...]]] = {
     "CancelOrder": (trading.cancel_order, ("cancel-trades",)),
     "CancelAll": (trading.cancel_all, ("cancel-trades",)),
     "CancelAllOrdersAfter": (trading.cancel_all_after, ("cancel-trades",)),
+    "TradeVolume": (trade_volume, ("query-funds",)),
     "GetWebSocketsToken": (ws_token, ("create-ws-token",)),
     "GetApiKeyInfo": (api_key_info, ()),
 }
