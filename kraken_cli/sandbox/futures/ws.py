@@ -32,6 +32,8 @@ class _Session:
         self.subs: set[tuple[str, str]] = set()
         self.challenges: set[str] = set()
         self.book_seq: dict[str, int] = {}
+        #: the minute each book snapshot was taken at (the book is re-centred every minute)
+        self.book_minute: dict[str, int] = {}
         self.trade_seq: dict[str, int] = {}
         self.deltas = 0
         self.lock = asyncio.Lock()
@@ -115,7 +117,9 @@ class _Session:
         elif feed == "book":
             c = BY_SYMBOL[product]
             book = market.book(c, now, 25)
-            seq = self.book_seq.setdefault(product, 1000)
+            seq = self.book_seq[product] + 1 if product in self.book_seq else 1000
+            self.book_seq[product] = seq
+            self.book_minute[product] = now // 60_000
             await self.send(
                 {
                     "feed": "book_snapshot",
@@ -161,7 +165,10 @@ class _Session:
                 continue
             c = BY_SYMBOL[product]
             price = self.state.market.price_at(c, now // 60_000)
-            if feed == "book":
+            if feed == "book" and self.book_minute.get(product) != now // 60_000:
+                # the price moved to a new minute: a fresh snapshot, so the book never crosses
+                await self._snapshot("book", product)
+            elif feed == "book":
                 seq = self.book_seq[product] + 1
                 self.deltas += 1
                 gap = self.state.book_gap_every
