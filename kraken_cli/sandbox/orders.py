@@ -64,6 +64,8 @@ class Order:
     limit_offset: Offset | None = None
     #: trailing stops: the best last price since placement (the trigger trails it)
     peak: int | None = None
+    #: the price a trigger watches as asked (``index`` is reported; the engine uses the last trade)
+    trigger: str = "last"
 
     @property
     def remaining(self) -> int:
@@ -181,6 +183,8 @@ def order_json(order: Order, with_trades: bool = False, listing: bool = False) -
         "misc": "amended" if order.amended else "",
         "oflags": order.oflags,
     }
+    if order.trigger != "last":
+        out["trigger"] = order.trigger  # Kraken reports it only when not the default
     if order.cl_ord_id is not None:
         out["cl_ord_id"] = order.cl_ord_id
     if with_trades and order.trades:

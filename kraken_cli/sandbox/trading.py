@@ -169,6 +169,9 @@ def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
         userref = int(userref_text or 0)
     except ValueError:
         raise ApiError("EGeneral:Invalid arguments:userref") from None
+    trigger = params.get("trigger") or "last"
+    if trigger not in ("last", "index"):
+        raise ApiError("EGeneral:Invalid arguments:trigger")
     tif = params.get("timeinforce", "GTC").upper()
     if tif not in ("GTC", "IOC", "GTD"):
         raise ApiError("EGeneral:Invalid arguments:timeinforce")
@@ -191,6 +194,7 @@ def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
         trail=trail,
         limit_offset=limit_offset,
         peak=last if trail else None,
+        trigger=trigger,
     )
     if order.reduce_only or ordertype == "settle-position":
         opposing = sb.exchange.positions.opposing_volume(pair, side)

@@ -184,3 +184,12 @@ def test_ws_v2_add_order_carries_the_new_types() -> None:
         }
     )
     assert (iceberg["price"], iceberg["displayvol"]) == ("50000.0", "0.1")
+
+
+def test_index_trigger_is_reported_like_kraken(sb: Sandbox) -> None:
+    result = add(sb, type="sell", ordertype="stop-loss", price="#5%", trigger="index")
+    row = wire(order_json(placed(sb, result), listing=True))
+    assert row["trigger"] == "index"
+    assert "trigger" not in wire(order_json(placed(sb, add(sb, price="1000.0"))))
+    with pytest.raises(ApiError, match="EGeneral:Invalid arguments:trigger"):
+        add(sb, type="sell", ordertype="stop-loss", price="#5%", trigger="mark")
