@@ -192,6 +192,14 @@ def test_futures_replies(futures: tuple[TestClient, FuturesState]) -> None:
         assert isinstance(row["price"], float)
 
 
+def test_futures_accounts(futures: tuple[TestClient, FuturesState]) -> None:
+    real = sample("futures-rest-accounts.json")["accounts"]
+    ours = futures_call(futures, "GET", "accounts")["accounts"]
+    flex = {**ours["flex"], "currencies": ours["flex"]["currencies"]["USD"]}
+    same_types(flex, {**real["flex"], "currencies": real["flex"]["currencies"]["USD"]})
+    same_types(ours["cash"]["balances"]["usd"], real["cash"]["balances"]["xbt"])
+
+
 def test_futures_prices_are_doubles(futures: tuple[TestClient, FuturesState]) -> None:
     tc, _ = futures
     body = tc.get("/futures/derivatives/api/v3/tickers").text
