@@ -21,7 +21,8 @@ from kraken_cli.errors import (
     UsageError,
 )
 from kraken_cli.protocol.signing import futures_signature
-from tests.futures.helpers import CREDS, SECRET, FakeClock, Router, sample, sample_text
+from tests.futures.helpers import CREDS, SECRET, Router, sample, sample_text
+from tests.support.fakes import FakeClock
 
 V3 = "/derivatives/api/v3"
 

@@ -7,22 +7,13 @@ from typing import Any
 
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.options import Options
-from kraken_cli.sandbox.wire import NS, envelope
+from kraken_cli.sandbox.wire import envelope
+from tests.support.fakes import FakeNsClock
 
 
-class Clock:
-    """A settable nanosecond clock."""
-
-    def __init__(self, ns: int = 1_790_000_000 * NS) -> None:
-        self.ns = ns
-
-    def __call__(self) -> int:
-        return self.ns
-
-
-def make_sandbox(clock: Clock | None = None) -> Sandbox:
+def make_sandbox(clock: FakeNsClock | None = None) -> Sandbox:
     """Return a quiet sandbox (short history, no live trades) on ``clock``."""
-    return Sandbox(Options(history_days=0.2, live_rate=0), clock=clock or Clock())
+    return Sandbox(Options(history_days=0.2, live_rate=0), clock=clock or FakeNsClock())
 
 
 def wire(result: object) -> Any:

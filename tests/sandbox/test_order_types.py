@@ -16,8 +16,9 @@ from kraken_cli.sandbox.relative import parse_offset
 from kraken_cli.sandbox.rest_public import ApiError
 from kraken_cli.sandbox.triggers import fires, trail
 from kraken_cli.sandbox.wire import NS
-from tests.sandbox.inproc import Clock, make_sandbox, wire
+from tests.sandbox.inproc import make_sandbox, wire
 from tests.sandbox.shapes import as_sent, sample, shape_errors
+from tests.support.fakes import FakeNsClock
 
 XBT = PAIRS["XXBTZUSD"]
 
@@ -111,7 +112,7 @@ def test_trailing_stop_reports_like_kraken(sb: Sandbox) -> None:
 
 
 def test_trailing_stop_executes_on_the_live_tape() -> None:
-    clock = Clock()
+    clock = FakeNsClock()
     sb = Sandbox(Options(history_days=0.2, live_rate=1), clock=clock)
     order = placed(
         sb, add(sb, type="sell", ordertype="trailing-stop", price="+0.02%", volume="0.001")
