@@ -17,10 +17,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
-from kraken_cli.client.auth import futures_ws_challenge
 from kraken_cli.config.settings import Credentials
 from kraken_cli.errors import AuthError, IntegrityError, KrakenError, NetworkError, UsageError
 from kraken_cli.models.futures import loads
+from kraken_cli.protocol.signing import futures_ws_challenge
 
 
 class Connection(Protocol):
