@@ -35,11 +35,13 @@ Connect = Callable[[str, float], Connection]
 
 
 def default_connect(url: str, timeout: float) -> Connection:
-    """Open a websocket-client connection."""
+    """Open a bounded websocket-client connection (message cap; ``recv`` within ``timeout``)."""
     import websocket
 
+    from kraken_cli.client.ws_socket import bounded_connect
+
     try:
-        conn: Connection = websocket.create_connection(url, timeout=timeout)
+        conn: Connection = bounded_connect(url, timeout)
     except (OSError, websocket.WebSocketException) as exc:
         raise NetworkError(
             f"cannot open {url}: {exc}", hint="check the network and KRX_FUTURES_WS_URL"
@@ -111,7 +113,10 @@ class FuturesWs:
             raise NetworkError(f"futures WebSocket closed: {exc}") from exc
         if not raw:
             raise NetworkError("futures WebSocket closed by the server")
-        frame = loads(raw)
+        try:
+            frame = loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError, ArithmeticError) as exc:
+            raise NetworkError(f"futures WebSocket frame is not JSON: {raw[:80]!r}") from exc
         if not isinstance(frame, dict):
             raise NetworkError(f"unexpected futures WebSocket frame: {raw!r:.80}")
         return frame
