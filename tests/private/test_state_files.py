@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kraken_cli.client.nonce import NONCE_AHEAD_MARGIN_NS, NonceSource
 from kraken_cli.cli.exit_codes import CONFIG, exit_code_for
+from kraken_cli.client.nonce import NONCE_AHEAD_MARGIN_NS, NonceSource
 from kraken_cli.errors import ConfigError
 
 NOW_NS = 1_764_000_000 * 10**9
