@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kraken_cli.cli import validate
 from kraken_cli.cli.common import emit, emit_object, get_settings, get_state
 from kraken_cli.cli.markets import (
     FUTURES,
@@ -227,7 +228,9 @@ def candles(
     interval: Annotated[
         str, typer.Argument(help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...")
     ],
-    days: Annotated[float | None, typer.Option(help="The last N days.")] = None,
+    days: Annotated[
+        float | None, typer.Option(help="The last N days.", callback=validate.days)
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")] = None,
     until: Annotated[str | None, typer.Option(help="End (exclusive), same forms.")] = None,
     partial: Annotated[

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kraken_cli.cli import validate
 from kraken_cli.cli.common import get_settings
 from kraken_cli.cli.markets import FUTURES, MarketOption, pick_market
 
@@ -46,13 +47,18 @@ def stream(
         bool, typer.Option("--updates", help="Book: write only the changed levels.")
     ] = False,
     count: Annotated[int | None, typer.Option(help="Stop after N records.")] = None,
-    duration: Annotated[float | None, typer.Option(help="Stop after SECONDS.")] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after SECONDS.", callback=validate.seconds)
+    ] = None,
     events: Annotated[
         bool,
         typer.Option("--events", help="Write reconnect/backfill/resync events to stdout too."),
     ] = False,
     watchdog: Annotated[
-        float, typer.Option(help="Seconds without any message before reconnecting.")
+        float,
+        typer.Option(
+            help="Seconds without any message before reconnecting.", callback=validate.watchdog
+        ),
     ] = 5.0,
     connect_budget: Annotated[
         int,
