@@ -189,12 +189,15 @@ class WsClient:
         now = self.now = self.last_rx = self._clock()
         if now - self._last_ping >= self.ping_every_s:
             self._maybe_ping(now)
-        if isinstance(text, str):
-            return text
-        try:
-            return text.decode()
-        except UnicodeDecodeError:
-            raise ConnectionLost("a binary frame that is not UTF-8 text") from None
+        if not isinstance(text, str):
+            try:
+                text = text.decode()
+            except UnicodeDecodeError:
+                raise ConnectionLost("a binary frame that is not UTF-8 text") from None
+        if not text.startswith("{"):
+            # every Kraken v2 message is a JSON object; anything else is not Kraken
+            raise ConnectionLost(f"a message that is not a JSON object: {text[:40]!r}")
+        return text
 
     def _maybe_ping(self, now: float) -> None:
         # Kraken idles a connection out after ~60 s without client traffic.

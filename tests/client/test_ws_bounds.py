@@ -187,3 +187,12 @@ def test_any_frames_give_text_or_connection_lost(parts: list[bytes]) -> None:
         client.close()
         ws_sock._peer.close()  # type: ignore[attr-defined]
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("payload", [b"[1, 2]", b'"text"', b"123", b"null", b" {}"])
+def test_a_message_that_is_not_an_object_drops_the_connection(payload: bytes) -> None:
+    with hw.serve(hw.once(hw.frame(hw.TEXT, payload))) as url:
+        ws = _client(url)
+        lost, _took, _ = _until_lost(ws, 5)
+        ws.close()
+    assert "not a JSON object" in lost.reason
