@@ -34,42 +34,42 @@ class RawConfig:
     document: dict[str, Any]
 
 
-def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
+def read_regular(path: Path, what: str = "config") -> tuple[bytes, os.stat_result]:
     """Read at most MAX_BYTES of a regular file (never a FIFO, device or directory)."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat refuses it next.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError as exc:
         raise ConfigError(
-            f"config file not found: {path}",
+            f"{what} file not found: {path}",
             hint="check --config / KRX_CONFIG, or create one with `krx config init`",
         ) from exc
     except IsADirectoryError as exc:
-        raise ConfigError(f"config {path} is a directory", hint="point --config at a file") from exc
+        raise ConfigError(f"{what} {path} is a directory", hint="point --config at a file") from exc
     except PermissionError as exc:
         raise ConfigError(
-            f"cannot read config {path}: permission denied",
+            f"cannot read {what} {path}: permission denied",
             hint=f"make it readable by you: chmod 600 {path}",
         ) from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
     try:
         stat = os.fstat(fd)
         if S_ISDIR(stat.st_mode):
-            raise ConfigError(f"config {path} is a directory", hint="point --config at a file")
+            raise ConfigError(f"{what} {path} is a directory", hint="point --config at a file")
         if not S_ISREG(stat.st_mode):
             raise ConfigError(
-                f"config {path} is not a regular file (a device, FIFO or socket)",
+                f"{what} {path} is not a regular file (a device, FIFO or socket)",
                 hint="point --config at a file; krx reads no pipes or devices",
             )
-        return _read_capped(fd, path), stat
+        return _read_capped(fd, path, what), stat
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
     finally:
         os.close(fd)
 
 
-def _read_capped(fd: int, path: Path) -> bytes:
+def _read_capped(fd: int, path: Path, what: str) -> bytes:
     """Read the file to its end, refusing more than MAX_BYTES whatever its size claims."""
     os.set_blocking(fd, True)
     chunks: list[bytes] = []
@@ -81,8 +81,8 @@ def _read_capped(fd: int, path: Path) -> bytes:
         total += len(chunk)
         if total > MAX_BYTES:
             raise ConfigError(
-                f"config {path} is too large (over {MAX_BYTES // (1024 * 1024)} MiB)",
-                hint="a config file is a few KB; check --config points at the right file",
+                f"{what} {path} is too large (over {MAX_BYTES // (1024 * 1024)} MiB)",
+                hint=f"a {what} file is a few KB; check it is the right file",
             )
         chunks.append(chunk)
 
@@ -199,7 +199,7 @@ def plain_problems(document: Any) -> list[Problem]:
 
 def read_config(path: Path) -> RawConfig:
     """Read and parse one config file; raise ConfigError for anything wrong with it."""
-    data, stat = _read_bytes(path)
+    data, stat = read_regular(path)
     text = _decode(path, data)
     if not text.strip():
         raise ConfigError(

@@ -172,3 +172,15 @@ def test_init_force_replaces_a_regular_file_with_mode_0600(
     code, _out, _err = _cli(["config", "init", "--force", "--output", str(target)], capsys)
     assert code == 0 and json.loads(target.read_text())
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_dotenv_fifo_is_skipped_and_a_huge_dotenv_refused(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.mkfifo(isolated / ".env")
+    assert load_settings(None, env={}).settings.spot is None  # no hang
+    (isolated / ".env").unlink()
+    monkeypatch.setattr(parse, "MAX_BYTES", 100)
+    (isolated / ".env").write_text("A=" + "x" * 500 + "\n")
+    with pytest.raises(ConfigError, match="too large"):
+        load_settings(None, env={})
