@@ -83,8 +83,13 @@ def gzip_bomb(inflated: int, encoding: str = "gzip") -> Behaviour:
 
 
 @contextlib.contextmanager
-def serve(behaviour: Behaviour) -> Iterator[str]:
-    """Run ``behaviour`` for each connection; yield the base URL; stop on exit."""
+def serve(
+    behaviour: Behaviour, greet: Callable[[socket.socket], bool] | None = None
+) -> Iterator[str]:
+    """Run ``behaviour`` for each connection; yield the base URL; stop on exit.
+
+    ``greet`` (a handshake) replaces reading the request; False drops the connection.
+    """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -97,7 +102,10 @@ def serve(behaviour: Behaviour) -> Iterator[str]:
         with conn:
             conn.settimeout(LIFETIME_S)
             with contextlib.suppress(OSError):
-                conn.recv(65536)  # the request; its content does not matter
+                if greet is None:
+                    conn.recv(65536)  # the request; its content does not matter
+                elif not greet(conn):
+                    return
                 behaviour(conn)
 
     def accept_loop() -> None:

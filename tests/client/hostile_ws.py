@@ -7,10 +7,10 @@ import contextlib
 import hashlib
 import socket
 import struct
-import threading
 import time
 from collections.abc import Callable, Iterator
 
+from tests.client import hostile
 from tests.client.hostile import LIFETIME_S
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -97,37 +97,5 @@ def once(data: bytes) -> Behaviour:
 @contextlib.contextmanager
 def serve(behaviour: Behaviour) -> Iterator[str]:
     """Serve ``behaviour`` after the handshake on each connection; yield the ws:// URL."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-    conns: list[socket.socket] = []
-
-    def handle(conn: socket.socket) -> None:
-        with conn, contextlib.suppress(OSError):
-            conn.settimeout(LIFETIME_S)
-            if _handshake(conn):
-                behaviour(conn)
-
-    def accept_loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            conns.append(conn)
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept_loop, daemon=True)
-    thread.start()
-    try:
-        yield f"ws://127.0.0.1:{listener.getsockname()[1]}/v2"
-    finally:
-        stop.set()
-        thread.join(2)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        listener.close()
+    with hostile.serve(behaviour, greet=_handshake) as url:
+        yield url.replace("http://", "ws://") + "/v2"
