@@ -89,6 +89,14 @@ def redact_form(text: str) -> str:
     return urlencode([(k, "***" if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
 
 
+def _scrub_echo(content: bytes, headers: Mapping[str, str]) -> bytes:
+    """Mask our own key and signature where a server echoes request headers into its reply."""
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and len(value) >= 8:
+            content = content.replace(value.encode(), b"***")
+    return content
+
+
 def _html_title(text: str) -> str | None:
     match = _TITLE.search(text[:4096])
     return " ".join(match.group(1).split()) if match else None
@@ -285,16 +293,11 @@ class KrakenHttp:
             if streamed.is_stream_consumed:  # an in-memory reply (tests): already decoded
                 chunks, encoding = [streamed.content], ""
             try:
-                content = bounds.read_body(
-                    chunks,
-                    encoding,
-                    url,
-                    deadline,
-                    self.timeout,
-                )
+                content = bounds.read_body(chunks, encoding, url, deadline, self.timeout)
             except httpx.TimeoutException as exc:
                 # the headers came, the body did not: a trickle, not worth another attempt
                 raise bounds.body_timeout(url, self.timeout) from exc
+            content = _scrub_echo(content, headers)
             kept = [
                 (k, v)
                 for k, v in streamed.headers.multi_items()

@@ -196,3 +196,18 @@ def test_any_reply_is_data_or_a_mapped_error(body: bytes, status: int, encoding:
         assert exc.message
         if status == 200 and not isinstance(exc, NetworkError):
             assert exc.kraken  # a Kraken error carries Kraken's strings
+
+
+def test_a_server_echoing_our_headers_never_gets_the_key_printed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        echoed = {k: v for k, v in request.headers.items()}
+        return httpx.Response(403, text=f"<title>denied {json.dumps(echoed)}</title>")
+
+    http = KrakenHttp("https://k", transport=httpx.MockTransport(handler), retry=RetryPolicy.none())
+    key, sign = "KEY-abcdefghijklmnop", "SIGN-0123456789abcdef=="
+    with pytest.raises(NetworkError) as info:
+        http.send(
+            "POST", "/0/private/Balance", body="nonce=1", headers={"API-Key": key, "API-Sign": sign}
+        )
+    assert key not in info.value.message and sign not in info.value.message
+    assert "***" in info.value.message
