@@ -6,6 +6,7 @@ flood or a frame trickled one byte per half-second never lets ``recv`` return. T
 
 * refuses a data frame, or a fragmented message, larger than ``max_message`` bytes before
   reading its payload, and a control frame larger than RFC 6455's 125 bytes;
+* bounds the connect and opening handshake (HANDSHAKE_DEADLINE_S) however slowly it trickles;
 * gives every ``recv`` a time budget: past it, the next socket read raises a timeout, so the
   caller's loop (watchdog, ``--duration``) runs at least once per budget whatever arrives.
 
@@ -15,6 +16,9 @@ honest server still gets its message through on a later ``recv``.
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from typing import Any
 
@@ -26,6 +30,8 @@ from websocket import ABNF
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 #: RFC 6455 5.5: control frames carry at most 125 bytes.
 MAX_CONTROL_BYTES = 125
+#: Longest a connect + opening handshake may take (a server trickling its 101 reply).
+HANDSHAKE_DEADLINE_S = 10.0
 #: How long ``close`` waits for the server's close frame (websocket-client waits 3 s).
 CLOSE_WAIT_S = 0.5
 _DATA = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY)
@@ -45,6 +51,22 @@ class BoundedWebSocket(websocket.WebSocket):
         self.recv_budget_s: float | None = None
         self._deadline: float | None = None
         self._message_bytes = 0
+
+    def connect(self, url: str, **options: Any) -> None:
+        """Connect and handshake within HANDSHAKE_DEADLINE_S, however slowly the server talks."""
+        timer = threading.Timer(HANDSHAKE_DEADLINE_S, self._abort)
+        timer.daemon = True
+        timer.start()
+        try:
+            super().connect(url, **options)  # type: ignore[no-untyped-call]
+        finally:
+            timer.cancel()
+
+    def _abort(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the handshake's blocked read
 
     def recv(self) -> Any:
         """Receive one message, within the budget; raise a timeout when it runs out."""

@@ -17,6 +17,7 @@ from kraken_cli.client.ws_socket import MAX_MESSAGE_BYTES, BoundedWebSocket
 from kraken_cli.errors import NetworkError
 from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
 from kraken_cli.services.stream.records import StreamPair, StreamRequest
+from tests.client import hostile
 from tests.client import hostile_ws as hw
 
 PEAK_BYTES = 100 * 1024 * 1024
@@ -196,3 +197,24 @@ def test_a_message_that_is_not_an_object_drops_the_connection(payload: bytes) ->
         lost, _took, _ = _until_lost(ws, 5)
         ws.close()
     assert "not a JSON object" in lost.reason
+
+
+def test_a_trickled_handshake_is_cut_at_the_handshake_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("kraken_cli.client.ws_socket.HANDSHAKE_DEADLINE_S", 1.0)
+    reply = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" + b"X: y\r\n" * 100
+
+    def greet(conn: socket.socket) -> bool:
+        while b"\r\n\r\n" not in conn.recv(4096):
+            pass
+        for byte in reply:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.05)
+        return False
+
+    with hostile.serve(lambda _c: None, greet=greet) as url:
+        started = time.monotonic()
+        with pytest.raises(NetworkError):
+            WsClient(url.replace("http", "ws"), connect=websocket_connect, tick_s=0.5).open()
+    assert time.monotonic() - started < 1.0 + 1.0
