@@ -135,9 +135,6 @@ class KrakenHttp:
         self.last_span: tuple[float, float] | None = None
         #: The HTTP ``Date`` header of the last reply, if any.
         self.last_date: str | None = None
-        if transport is None:
-            transport = httpx.HTTPTransport()
-            bounds.install_deadline(transport)
         self._client = httpx.Client(
             base_url=self.base_url,
             transport=transport,
@@ -146,6 +143,9 @@ class KrakenHttp:
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": bounds.ACCEPT_ENCODING},
             follow_redirects=False,
         )
+        # httpx builds its own transports (honouring HTTPS_PROXY & co.): bound each of them
+        for built in [self._client._transport, *self._client._mounts.values()]:
+            bounds.install_deadline(built)
 
     def __enter__(self) -> KrakenHttp:
         return self
