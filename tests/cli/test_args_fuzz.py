@@ -94,6 +94,7 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr("kraken_cli.client.http.run_with_retry", one_try)
     monkeypatch.setattr("kraken_cli.client.futures_rest.run_with_retry", one_try)
     monkeypatch.setattr("kraken_cli.sandbox.server.run", lambda *_a, **_k: None)
+    monkeypatch.setattr("kraken_cli.serve.runner.run", lambda *_a, **_k: None)
     monkeypatch.setattr("kraken_cli.services.stream.engine.StreamService.run", lambda _self: 0)
     monkeypatch.setattr("kraken_cli.services.stream.futures.stream", lambda *_a, **_k: iter(()))
     return tmp_path
@@ -117,3 +118,4 @@ def test_every_command_exits_with_a_spec_code(hermetic: Path, args: list[str]) -
 def test_every_command_is_covered() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
     assert {"candles", "stream", "sandbox", "order add", "config show", "cache clear"} <= names
+    assert "serve" in names
