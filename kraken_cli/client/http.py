@@ -24,6 +24,7 @@ from kraken_cli.client import bounds
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
 from kraken_cli.errors import (
+    ConfigError,
     KrxError,
     NetworkError,
     ProtocolError,
@@ -87,6 +88,19 @@ def redact_form(text: str) -> str:
     if not pairs:
         return "<body>"
     return urlencode([(k, "***" if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
+
+
+_HEADER_TEXT = re.compile(r"[ -~]*")
+
+
+def _check_header_values(headers: Mapping[str, str]) -> None:
+    """Refuse header values HTTP cannot carry, naming the header but never its value."""
+    for name, value in headers.items():
+        if not _HEADER_TEXT.fullmatch(value):
+            raise ConfigError(
+                f"the {name} header would carry a line break, control or non-ASCII character",
+                hint="check the API key and secret were copied whole, as one line of ASCII",
+            )
 
 
 def _scrub_echo(content: bytes, headers: Mapping[str, str]) -> bytes:
@@ -245,6 +259,7 @@ class KrakenHttp:
         if body:
             shown += f" body={redact_form(body)}"
         req_headers = dict(headers or {})
+        _check_header_values(req_headers)
         if body is not None and "content-type" not in {k.lower() for k in req_headers}:
             req_headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
         target = path + (f"?{query_text}" if query_text else "")

@@ -211,3 +211,12 @@ def test_a_server_echoing_our_headers_never_gets_the_key_printed() -> None:
         )
     assert key not in info.value.message and sign not in info.value.message
     assert "***" in info.value.message
+
+
+@pytest.mark.parametrize("key", ["abc\ndefSECRETVALUE", "abcéSECRETVALUE", "abc\x00SECRETVALUE"])
+def test_a_header_http_cannot_carry_is_a_config_error_never_echoed(key: str) -> None:
+    http = KrakenHttp("https://k", transport=httpx.MockTransport(lambda _r: httpx.Response(200)))
+    with pytest.raises(KrxError) as info:
+        http.send("POST", "/0/private/Balance", body="nonce=1", headers={"API-Key": key})
+    assert exit_code_for(info.value) == 3
+    assert "SECRETVALUE" not in info.value.message + (info.value.hint or "")
