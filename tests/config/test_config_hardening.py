@@ -184,3 +184,17 @@ def test_dotenv_fifo_is_skipped_and_a_huge_dotenv_refused(
     (isolated / ".env").write_text("A=" + "x" * 500 + "\n")
     with pytest.raises(ConfigError, match="too large"):
         load_settings(None, env={})
+
+
+@pytest.mark.parametrize("kind", ["fifo", "nested", "garbage"])
+def test_an_odd_validation_cache_is_ignored(isolated: Path, kind: str) -> None:
+    from kraken_cli.config.loader import validation_cache_file
+
+    cache = validation_cache_file()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(cache)
+    else:
+        cache.write_text("[" * 100_000 if kind == "nested" else "\x00garbage")
+    path = write_json(isolated / "c.json", example())
+    assert load_settings(path, env=KEYS).settings.spot is not None
