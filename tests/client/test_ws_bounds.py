@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kraken_cli.client.futures_ws import FuturesWs
+from kraken_cli.cli.exit_codes import exit_code_for
+from kraken_cli.client.futures_ws import FuturesBook, FuturesWs
 from kraken_cli.client.ws import ConnectionLost, WsClient, websocket_connect
 from kraken_cli.client.ws_socket import MAX_MESSAGE_BYTES, BoundedWebSocket
-from kraken_cli.errors import NetworkError
+from kraken_cli.errors import IntegrityError, NetworkError, ProtocolError
 from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
 from kraken_cli.services.stream.records import StreamPair, StreamRequest
 from tests.client import hostile
@@ -218,3 +219,41 @@ def test_a_trickled_handshake_is_cut_at_the_handshake_deadline(
         with pytest.raises(NetworkError):
             WsClient(url.replace("http", "ws"), connect=websocket_connect, tick_s=0.5).open()
     assert time.monotonic() - started < 1.0 + 1.0
+
+
+# -- futures book frames: any shape is applied or refused as a protocol/integrity error ---------
+
+wire_numbers = st.one_of(
+    st.integers(-5, 10**6),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["NaN", "Infinity", "abc", "", "1e999999", True, None]),
+)
+levels = st.lists(
+    st.fixed_dictionaries({}, optional={"price": wire_numbers, "qty": wire_numbers}), max_size=4
+)
+book_frames = st.fixed_dictionaries(
+    {},
+    optional={
+        "seq": st.one_of(st.integers(-2, 12), st.text(max_size=3), st.none()),
+        "bids": levels,
+        "asks": levels,
+        "price": wire_numbers,
+        "qty": wire_numbers,
+        "side": st.sampled_from(["buy", "sell", 3]),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(snapshot=book_frames, deltas=st.lists(book_frames, max_size=5))
+def test_futures_book_frames_apply_or_raise_a_mapped_error(
+    snapshot: dict[str, object], deltas: list[dict[str, object]]
+) -> None:
+    book = FuturesBook("PF_XBTUSD")
+    try:
+        book.snapshot(snapshot)
+        for delta in deltas:
+            book.apply(delta)
+        book.levels(10)
+    except (ProtocolError, IntegrityError) as exc:
+        assert exit_code_for(exc) in (6, 8)
