@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -220,3 +224,60 @@ def test_a_header_http_cannot_carry_is_a_config_error_never_echoed(key: str) -> 
         http.send("POST", "/0/private/Balance", body="nonce=1", headers={"API-Key": key})
     assert exit_code_for(info.value) == 3
     assert "SECRETVALUE" not in info.value.message + (info.value.hint or "")
+
+
+# -- the whole process: `krx ticker` against a hostile server stays small and ends in time ------
+
+_CHILD = """
+import resource, sys
+from kraken_cli.cli.app import run
+code = run(sys.argv[1:])
+sys.stderr.write(f"\\nMAXRSS_KIB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n")
+sys.exit(code)
+"""
+
+
+def _krx_against(url: str, tmp_path: Path, timeout_s: float) -> tuple[int, float, int, str]:
+    config = tmp_path / "config.provider.json"
+    krx = {"timeoutSeconds": timeout_s, "maxRetries": 0}
+    config.write_text(json.dumps({"provider": {}, "krx": krx}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KRX_", "KRAKEN_"))}
+    env.update(
+        KRX_REST_URL=url,
+        KRX_CONFIG=str(config),
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, "ticker", "XBTUSD"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    took = time.monotonic() - started
+    rss_kib = int(done.stderr.rsplit("MAXRSS_KIB", 1)[1])
+    return done.returncode, took, rss_kib, done.stderr
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [hostile.gzip_bomb(1024 * 1024 * 1024), hostile.huge_body(300 * 1024 * 1024)],
+    ids=["gzip-bomb-1GiB", "body-300MB"],
+)
+def test_krx_process_peak_memory_stays_under_100_mb(
+    behaviour: hostile.Behaviour, tmp_path: Path
+) -> None:
+    with hostile.serve(behaviour) as url:
+        code, _took, rss_kib, err = _krx_against(url, tmp_path, 10.0)
+    assert code == 6 and "krx: error:" in err and "Traceback" not in err
+    assert rss_kib * 1024 < PEAK_BYTES
+
+
+def test_krx_process_ends_at_its_timeout_against_a_drip(tmp_path: Path) -> None:
+    with hostile.serve(hostile.drip(interval_s=2.0)) as url:
+        code, took, _rss, err = _krx_against(url, tmp_path, 2.0)
+    assert code == 6 and "within 2 s" in err, err
+    assert took < 2.0 + SLACK_S + 2.0  # plus interpreter start-up on a busy CI machine
