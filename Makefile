@@ -11,11 +11,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PIP) install -e '.[sandbox,serve]'
+	$(PIP) install -e '.[sandbox,serve,archive]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PIP) install -e '.[sandbox,serve,test]'
+	$(PIP) install -e '.[sandbox,serve,archive,test]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed  ## create .venv and install krx (with the sandbox extra)

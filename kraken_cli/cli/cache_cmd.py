@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kraken_cli.errors import ConfigError
+from kraken_cli.output.columns import CACHE_INFO
 
 if TYPE_CHECKING:
     from kraken_cli.services.history.candles import HistoryProgress
@@ -130,7 +131,7 @@ def info_cmd(ctx: typer.Context) -> None:
         }
         for s in summary
     ]
-    emit(rows, ["pair", "trades", "first", "last", "covered", "bytes"], ctx=ctx)
+    emit(rows, CACHE_INFO, ctx=ctx)
     info(f"store {path}: {size / 1e6:.1f} MB on disk")
 
 

@@ -9,11 +9,10 @@ import typer
 from kraken_cli.cli.account_cmd import OtpOption, market_for, private_api
 from kraken_cli.cli.common import emit, get_settings, info
 from kraken_cli.cli.markets import FUTURES, MarketOption, pick_market
+from kraken_cli.output.columns import VERIFY as VERIFY_COLUMNS
 
 if TYPE_CHECKING:
     from kraken_cli.services.verify import Check
-
-VERIFY_COLUMNS = ("check", "ok", "detail")
 
 
 def verify(
