@@ -228,11 +228,14 @@ def test_a_header_http_cannot_carry_is_a_config_error_never_echoed(key: str) -> 
 
 # -- the whole process: `krx ticker` against a hostile server stays small and ends in time ------
 
+# VmHWM (this process image's peak RSS), not ru_maxrss: Linux carries ru_maxrss across exec,
+# so a child of a big test worker would report the worker's size.
 _CHILD = """
-import resource, sys
+import sys
 from kraken_cli.cli.app import run
 code = run(sys.argv[1:])
-sys.stderr.write(f"\\nMAXRSS_KIB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n")
+peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+sys.stderr.write("\\nMAXRSS_KIB " + peak[0].split()[1] + "\\n")
 sys.exit(code)
 """
 
