@@ -29,9 +29,11 @@ COMMAND_MODULES = (
     "order_cmd",
     "stream_cmd",
     "cache_cmd",
+    "history_cmd",
     "config_cmd",
     "sandbox_cmd",
     "serve_cmd",
+    "archive_cmd",
     "query_cmd",
     "futures_cmd",
 )

@@ -116,10 +116,10 @@ def info_cmd(ctx: typer.Context) -> None:
     from kraken_cli.cli.common import emit, info
 
     with _open_store() as store:
-        summary = store.summary()
+        summary = [_with_archive(store, s) for s in store.summary()]
         size = store.size_bytes()
         path = store.path
-    total = sum(s.trades for s in summary)
+    total = sum(s.trades for s, _ in summary)
     rows = [
         {
             "pair": s.pair,
@@ -128,11 +128,34 @@ def info_cmd(ctx: typer.Context) -> None:
             "last": _iso(s.last_ns),
             "covered": "; ".join(f"{_iso(lo + 1)}..{_iso(hi)}" for lo, hi in s.covered),
             "bytes": size * s.trades // total if total else 0,
+            "sources": sources,
         }
-        for s in summary
+        for s, sources in summary
     ]
     emit(rows, CACHE_INFO, ctx=ctx)
     info(f"store {path}: {size / 1e6:.1f} MB on disk")
+
+
+def _with_archive(store: Any, s: Any) -> tuple[Any, str]:
+    """Add a pair's archive trades to its summary; describe which source covers what.
+
+    ``sources``: ``rest`` (trades downloaded from Kraken), ``archive`` (imported trades),
+    ``archive-m<minutes>`` (imported OHLCVT candles), each with its complete ranges.
+    """
+    from dataclasses import replace
+
+    pid = store.archive.pid(s.pair)
+    count, first_s, last_s = store.archive.count_trades(pid)
+    if count:
+        firsts = [t for t in (s.first_ns, first_s * 1_000_000_000) if t is not None]
+        lasts = [t for t in (s.last_ns, last_s * 1_000_000_000) if t is not None]
+        s = replace(s, trades=s.trades + count, first_ns=min(firsts), last_ns=max(lasts))
+        s = replace(s, covered=tuple(store.covered(s.pair)))
+    parts = [f"rest {_iso(lo + 1)}..{_iso(hi)}" for lo, hi in store.coverage(s.pair)]
+    for source, lo, hi in store.archive.describe(pid):
+        label = "archive" if source == "trades" else f"archive-{source}"
+        parts.append(f"{label} {_iso(lo * 1_000_000_000)}..{_iso(hi * 1_000_000_000 - 1)}")
+    return s, "; ".join(parts)
 
 
 @cache_app.command("clear")

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Final, NamedTuple
 
 from kraken_cli.errors import ConfigError
+from kraken_cli.services.history.aggregate import NS
+from kraken_cli.services.history.archive_store import ARCHIVE_SCHEMA, TRADES, ArchiveStore, union
+from kraken_cli.services.history.seam import merge_sources
 
 SCHEMA_VERSION: Final = 1
 
@@ -115,6 +118,7 @@ class TradeStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._db.executescript(ARCHIVE_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -124,6 +128,10 @@ class TradeStore:
             self._db.close()
             raise corrupt_store(path, exc) from exc
         self._pair_ids: dict[str, int] = {}
+        #: id-less trades and OHLCVT candles from Kraken's archive CSVs (same file)
+        self.archive = ArchiveStore(
+            self._db, lambda pair, create: self._pair_id(pair, create=create)
+        )
 
     def close(self) -> None:
         """Close the database."""
@@ -196,6 +204,7 @@ class TradeStore:
                 removed = db.execute("SELECT COUNT(*) FROM trades").fetchone()[0]
                 db.execute("DELETE FROM trades")
                 db.execute("DELETE FROM coverage")
+                self.archive.clear(None)
                 db.execute("DELETE FROM pairs")
             else:
                 pid = self._pair_id(pair, create=False)
@@ -206,6 +215,7 @@ class TradeStore:
                 removed = removed.fetchone()[0]
                 db.execute("DELETE FROM trades WHERE pair = ?", (pid,))
                 db.execute("DELETE FROM coverage WHERE pair = ?", (pid,))
+                self.archive.clear(pid)
                 db.execute("DELETE FROM pairs WHERE id = ?", (pid,))
             db.execute("COMMIT")
         except BaseException:
@@ -227,11 +237,18 @@ class TradeStore:
         ).fetchall()
         return [(int(a), int(b)) for a, b in rows]
 
+    def covered(self, pair: str) -> list[tuple[int, int]]:
+        """Return the ``(lo, hi]`` ranges complete from REST or the archive, merged."""
+        pid = self._pair_id(pair, create=False)
+        # archive seconds [a, b) hold the trades with a*1e9 <= t < b*1e9: (a*1e9-1, b*1e9-1]
+        archive = [(a * NS - 1, b * NS - 1) for a, b in self.archive.ranges(pid, TRADES)]
+        return union(self.coverage(pair) + archive)
+
     def missing(self, pair: str, lo: int, hi: int) -> list[tuple[int, int]]:
         """Return the parts of ``(lo, hi]`` not known complete, as ``(a, b]`` ranges."""
         gaps: list[tuple[int, int]] = []
         cursor = lo
-        for a, b in self.coverage(pair):
+        for a, b in self.covered(pair):
             if b <= cursor:
                 continue
             if a >= hi:
@@ -251,11 +268,15 @@ class TradeStore:
         if pid is None:
             return
         # a separate cursor streams rows; nothing is materialised
-        yield from self._db.execute(
+        rest = self._db.execute(
             "SELECT time_ns, price, volume FROM trades "
             "WHERE pair = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, trade_id",
             (pid, start_ns, end_ns),
         )
+        if not self.archive.ranges(pid, TRADES):
+            yield from rest
+            return
+        yield from merge_sources(rest, self.archive.trades(pid, start_ns, end_ns))
 
     def iter_full(self, pair: str, start_ns: int, end_ns: int) -> Iterator[StoredTrade]:
         """Yield whole stored trades for ``start_ns <= time < end_ns`` in trade order."""
