@@ -18,7 +18,7 @@ from kraken_cli.sandbox.futures import FuturesState, futures_routes
 from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
 from kraken_cli.services.market import futures as fm
 from kraken_cli.services.stream.futures import stream
-from kraken_cli.services.trading import futures as ft
+from kraken_cli.services.verify.futures import verify_futures
 
 pytestmark = pytest.mark.e2e
 
@@ -57,8 +57,8 @@ def test_rest_and_verify(server: tuple[str, FuturesState]) -> None:
     settings = _settings(server[0])
     with fm.futures_client(settings) as fc:
         assert fm.ticker(fc, ["BTCUSD"])[0]["symbol"] == "PF_XBTUSD"
-    rows = ft.verify_futures(settings)
-    assert all(r["ok"] for r in rows), rows
+    rows = verify_futures(settings)
+    assert all(r.ok for r in rows), rows
 
 
 def test_book_stream_survives_seq_gaps(server: tuple[str, FuturesState]) -> None:

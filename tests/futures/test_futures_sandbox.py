@@ -21,11 +21,14 @@ from kraken_cli.errors import (
     UnknownSymbolError,
     UsageError,
 )
+from kraken_cli.models.trading import AmendRequest
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
 from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
-from kraken_cli.services.account import futures as fa
+from kraken_cli.services.account.futures import FuturesAccount
 from kraken_cli.services.market import futures as fm
 from kraken_cli.services.trading import futures as ft
+from kraken_cli.services.verify.futures import verify_futures
+from tests.futures.helpers import add_order, records
 
 NOW_MS = 1_790_265_600_000 + 37 * 60_000 + 12_345
 
@@ -101,21 +104,23 @@ def test_order_flow(http: TestClient) -> None:
     fc = client_for(http)
     price = fm.ticker(fc, ["PF_XBTUSD"])[0]["last"]
     low = str(int(price) - 5000)
-    rec = ft.add_order(fc, "BTCUSD", "buy", "0.0100", price=low, cl_ord_id="krx-1")
+    rec = add_order(fc, "BTCUSD", "buy", "0.0100", price=low, cl_ord_id="krx-1")
     assert rec["status"] == "placed"
-    orders = fa.open_orders(fc)
+    account = FuturesAccount(fc)
+    orders = records(account.open_orders())
     assert [o["cl_ord_id"] for o in orders] == ["krx-1"] and orders[0]["price"] == low
-    assert ft.edit_order(fc, rec["order_id"], price=str(int(low) - 1))["status"] == "edited"
-    assert ft.cancel_orders(fc, ["krx-1"])[0]["status"] == "cancelled"
-    market = ft.add_order(fc, "PF_XBTUSD", "buy", "0.0100", order_type="market")
+    edit = AmendRequest(rec["order_id"], price=str(int(low) - 1))
+    assert ft.edit_order(fc, edit).status == "edited"
+    assert ft.cancel_orders(fc, ["krx-1"])[0].status == "cancelled"
+    market = add_order(fc, "PF_XBTUSD", "buy", "0.0100", order_type="market")
     assert market["filled"] == "0.0100"
-    pos = fa.positions(fc)
+    pos = records(account.positions())
     assert pos[0]["symbol"] == "PF_XBTUSD" and pos[0]["size"] == "0.0100"
-    assert fa.fills(fc)[0]["cl_ord_id"] == market["cl_ord_id"]
+    assert account.trades()[0].to_record()["cl_ord_id"] == market["cl_ord_id"]
     with pytest.raises(OrderError, match="insufficientAvailableFunds"):
-        ft.add_order(fc, "PF_XBTUSD", "buy", "100", order_type="market")
-    rows = ft.verify_futures(Settings(futures=Credentials(DEFAULT_KEY, DEFAULT_SECRET)), client=fc)
-    assert all(r["ok"] for r in rows if r["check"] != "futures clock skew")
+        add_order(fc, "PF_XBTUSD", "buy", "100", order_type="market")
+    rows = verify_futures(Settings(futures=Credentials(DEFAULT_KEY, DEFAULT_SECRET)), client=fc)
+    assert all(r.ok for r in rows if r.check != "futures clock skew")
 
 
 def test_nonce_duplicate_rejected(http: TestClient) -> None:
