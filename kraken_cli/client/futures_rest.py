@@ -26,14 +26,14 @@ from kraken_cli.client.http import KrakenHttp
 # isort: split
 import httpx
 
-from kraken_cli.client.auth import futures_signature
 from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_futures
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
 from kraken_cli.config.settings import Credentials
-from kraken_cli.errors import AuthError, KrxError
+from kraken_cli.errors import AuthError, KrxError, ProtocolError
 from kraken_cli.models.futures import loads
 from kraken_cli.models.reply import Reply
+from kraken_cli.protocol.signing import futures_signature
 
 V3 = "/derivatives/api/v3"
 CHARTS = "/api/charts/v1"
@@ -280,21 +280,24 @@ class FuturesRest:
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-instruments
         """
-        return list(self.public("instruments").get("instruments", []))
+        return _market_rows(self.public("instruments"), "instruments")
 
     def tickers(self) -> list[dict[str, Any]]:
         """Return the tickers of every instrument, index and reference rate.
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-tickers
         """
-        return list(self.public("tickers").get("tickers", []))
+        return _market_rows(self.public("tickers"), "tickers")
 
     def orderbook(self, symbol: str) -> dict[str, Any]:
         """Return ``{"bids": [[price, size], ...], "asks": [...]}`` for one contract.
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-orderbook
         """
-        return dict(self.public("orderbook", {"symbol": symbol}).get("orderBook", {}))
+        book = self.public("orderbook", {"symbol": symbol}).get("orderBook")
+        if not isinstance(book, dict):
+            raise ProtocolError("orderbook", "orderBook is not an object")
+        return book
 
     def history(self, symbol: str, last_time: str | None = None) -> list[dict[str, Any]]:
         """Return up to 100 public trades, newest first, before ``last_time`` (ISO).
@@ -304,7 +307,7 @@ class FuturesRest:
         params: dict[str, str] = {"symbol": symbol}
         if last_time:
             params["lastTime"] = last_time
-        return list(self.public("history", params).get("history", []))
+        return _market_rows(self.public("history", params), "history")
 
     def charts(
         self, tick_type: str, symbol: str, resolution: str, from_s: int, to_s: int
@@ -409,3 +412,10 @@ def _rows(endpoint: str, reply: Mapping[str, Any], key: str) -> list[dict[str, A
 def _status(endpoint: str, reply: Mapping[str, Any], key: str) -> dict[str, Any]:
     """Return the reply's status object under ``key``, else ProtocolError."""
     return dict(Reply(endpoint).table(reply.get(key), key))
+
+
+def _market_rows(payload: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    rows = payload.get(key)
+    if not isinstance(rows, list):
+        raise ProtocolError(key, f"{key!r} is {type(rows).__name__}, not a list")
+    return rows

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from kraken_cli.client.auth import futures_ws_challenge
 from kraken_cli.client.futures_rest import FuturesRest
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY as DEFAULT_KEY
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_SECRET as DEFAULT_SECRET
 from kraken_cli.config.settings import Credentials, Settings
 from kraken_cli.errors import (
     AuthError,
@@ -22,10 +24,11 @@ from kraken_cli.errors import (
     UsageError,
 )
 from kraken_cli.models.trading import AmendRequest
+from kraken_cli.protocol.signing import futures_ws_challenge
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
-from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
 from kraken_cli.services.account.futures import FuturesAccount
-from kraken_cli.services.market import futures as fm
+from kraken_cli.services.market import Window
+from kraken_cli.services.market.futures import FuturesMarketData
 from kraken_cli.services.trading import futures as ft
 from kraken_cli.services.verify.futures import verify_futures
 from tests.futures.helpers import add_order, records
@@ -61,27 +64,30 @@ NOW = datetime.fromtimestamp(NOW_MS / 1000, UTC)
 
 
 def test_market_services_against_sandbox(http: TestClient) -> None:
-    fc = client_for(http)
-    assert "PF_XBTUSD" in [r["symbol"] for r in fm.symbols(fc)]
-    tick = fm.ticker(fc, ["BTCUSD"])[0]
+    md = FuturesMarketData(client_for(http))
+    assert "PF_XBTUSD" in [r.symbol for r in md.symbols()]
+    tick = md.ticker(["BTCUSD"])[0].to_record()
     assert tick["symbol"] == "PF_XBTUSD" and tick["bid"] < tick["ask"]
-    book = fm.orderbook(fc, "PF_XBTUSD", depth=5)
+    book = md.orderbook("PF_XBTUSD", depth=5).to_object()
     assert len(book["bids"]) == 5 and "." in book["bids"][0][1]
-    trades = fm.trades(fc, "PF_XBTUSD", since=NOW - timedelta(hours=3), until=NOW)
+    window = Window(NOW - timedelta(hours=3), NOW)
+    trades = [t.to_record() for t in md.trades("PF_XBTUSD", window)]
     assert len(trades) == 180  # one tape trade per minute
-    candles = fm.candles(fc, "PF_XBTUSD", "h1", since=NOW - timedelta(hours=3), until=NOW)
+    candles = [c.to_record() for c in md.candles("PF_XBTUSD", "h1", window)]
     assert len(candles) == 3
     last_full = candles[-2]
     hour = [t for t in trades if t["time"].startswith(last_full["time"][:13])]
-    assert last_full["open"] == hour[0]["price"] and last_full["close"] == hour[-1]["price"]
+    # charts send price text ("84929"), trades JSON doubles (84929.0), as Kraken does
+    assert Decimal(last_full["open"]) == Decimal(hour[0]["price"])
+    assert Decimal(last_full["close"]) == Decimal(hour[-1]["price"])
 
 
 def test_sandbox_is_deterministic(http: TestClient) -> None:
     again = make_state()
     app = Starlette(routes=[Mount("/futures", routes=futures_routes(again))])
     with TestClient(app, base_url="http://sandbox") as other:
-        a = fm.orderbook(client_for(http), "PF_ETHUSD")
-        b = fm.orderbook(client_for(other), "PF_ETHUSD")
+        a = FuturesMarketData(client_for(http)).orderbook("PF_ETHUSD")
+        b = FuturesMarketData(client_for(other)).orderbook("PF_ETHUSD")
     assert a == b
 
 
@@ -102,13 +108,14 @@ def test_error_shapes(http: TestClient) -> None:
 
 def test_order_flow(http: TestClient) -> None:
     fc = client_for(http)
-    price = fm.ticker(fc, ["PF_XBTUSD"])[0]["last"]
-    low = str(int(price) - 5000)
+    price = FuturesMarketData(fc).ticker(["PF_XBTUSD"])[0].to_record()["last"]
+    low = str(int(Decimal(price)) - 5000)
     rec = add_order(fc, "BTCUSD", "buy", "0.0100", price=low, cl_ord_id="krx-1")
     assert rec["status"] == "placed"
     account = FuturesAccount(fc)
     orders = records(account.open_orders())
-    assert [o["cl_ord_id"] for o in orders] == ["krx-1"] and orders[0]["price"] == low
+    assert [o["cl_ord_id"] for o in orders] == ["krx-1"]
+    assert Decimal(orders[0]["price"]) == Decimal(low)  # the wire sends 79390.0
     edit = AmendRequest(rec["order_id"], price=str(int(low) - 1))
     assert ft.edit_order(fc, edit).status == "edited"
     assert ft.cancel_orders(fc, ["krx-1"])[0].status == "cancelled"
