@@ -87,27 +87,15 @@ def market_for(ctx: typer.Context) -> Iterator[MarketService]:
 
 def names_for(ctx: typer.Context) -> Names:
     """Return asset/pair name mapping from the symbol cache; raw Kraken names if unavailable."""
-    from kraken_cli.errors import KrxError
-    from kraken_cli.models.account import Names
-    from kraken_cli.services.account.spot import names_from_index
+    from kraken_cli.services.account.spot import load_names
 
-    try:
-        with market_for(ctx) as market:
-            return names_from_index(market.resolver.index())
-    except KrxError:
-        return Names()
+    return load_names(get_settings(ctx), debug_log(ctx))
 
 
 def _window(since: str | None, until: str | None, limit: int) -> Window:
-    from kraken_cli.models.times import check_range, parse_time
-    from kraken_cli.services.account.spot import Window
+    from kraken_cli.services.account.spot import window
 
-    first = parse_time(since) if since else None
-    last = parse_time(until) if until else None
-    check_range(first, last)
-    return Window(
-        int(first.timestamp()) if first else None, int(last.timestamp()) if last else None, limit
-    )
+    return window(since, until, limit)
 
 
 @account_app.command()

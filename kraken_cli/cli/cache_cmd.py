@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -75,22 +74,18 @@ class _RichProgress:
             self._task = self._progress.add_task(
                 f"trades {event.pair}", total=max(event.total_ns, 1), trades=0, calls=0, cursor=""
             )
+        from kraken_cli.services.history.store import iso_ns
+
         self._progress.update(
             self._task,
             completed=event.done_ns,
             trades=f"{event.trades:,}",
             calls=event.calls,
-            cursor=_iso(event.cursor_ns),
+            cursor=iso_ns(event.cursor_ns),
         )
         if event.finished:
             self._progress.stop()
             self._progress = None
-
-
-def _iso(ns: int | None) -> str | None:
-    if ns is None:
-        return None
-    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _open_store() -> Any:
@@ -111,23 +106,12 @@ def info_cmd(ctx: typer.Context) -> None:
     Example: krx cache info --format json
     """
     from kraken_cli.cli.common import emit, info
+    from kraken_cli.services.history.store import summary_records
 
     with _open_store() as store:
-        summary = store.summary()
+        rows = summary_records(store)
         size = store.size_bytes()
         path = store.path
-    total = sum(s.trades for s in summary)
-    rows = [
-        {
-            "pair": s.pair,
-            "trades": s.trades,
-            "first": _iso(s.first_ns),
-            "last": _iso(s.last_ns),
-            "covered": "; ".join(f"{_iso(lo + 1)}..{_iso(hi)}" for lo, hi in s.covered),
-            "bytes": size * s.trades // total if total else 0,
-        }
-        for s in summary
-    ]
     emit(rows, ["pair", "trades", "first", "last", "covered", "bytes"], ctx=ctx)
     info(f"store {path}: {size / 1e6:.1f} MB on disk")
 

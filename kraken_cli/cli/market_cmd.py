@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -42,12 +41,6 @@ def market_service(ctx: typer.Context) -> Iterator[MarketService]:
         service.close()
 
 
-def _time(text: str | None, now: datetime) -> datetime | None:
-    from kraken_cli.models.times import parse_time
-
-    return parse_time(text, now) if text else None
-
-
 def status(ctx: typer.Context) -> None:
     """Show Kraken's system status, server time and the local clock skew.
 
@@ -83,26 +76,7 @@ def symbols(
         return
     margin_only = chosen == MARGIN
     with market_service(ctx) as svc:
-        rows = [
-            {
-                "symbol": p.symbol,
-                "key": p.key,
-                "altname": p.altname,
-                "wsname": p.wsname,
-                "base": p.base,
-                "quote": p.quote,
-                "pair_decimals": p.pair_decimals,
-                "lot_decimals": p.lot_decimals,
-                "cost_decimals": p.cost_decimals,
-                "tick_size": p.tick_size,
-                "ordermin": p.ordermin,
-                "costmin": p.costmin,
-                "max_leverage": max(p.leverage_buy, default=None),
-                "status": p.status,
-            }
-            for p in svc.symbols(quote)
-            if not margin_only or p.leverage_buy or p.leverage_sell
-        ]
+        rows = [p.to_record() for p in svc.symbols(quote) if not margin_only or p.marginable]
     emit(rows, ctx=ctx)
 
 
@@ -112,18 +86,7 @@ def assets(ctx: typer.Context) -> None:
     Example: krx assets --format csv
     """
     with market_service(ctx) as svc:
-        rows = [
-            {
-                "asset": a.code,
-                "id": a.id,
-                "altname": a.altname,
-                "decimals": a.decimals,
-                "display_decimals": a.display_decimals,
-                "aclass": a.aclass,
-                "status": a.status,
-            }
-            for a in svc.assets()
-        ]
+        rows = [a.to_record() for a in svc.assets()]
     emit(rows, ctx=ctx)
 
 
@@ -202,11 +165,9 @@ def trades(
       krx trades BTCUSDT --since 30m --limit 500
       krx trades PF_XBTUSD --market futures --limit 20
     """
-    from kraken_cli.models.times import check_range, utc_now
+    from kraken_cli.models.times import time_window
 
-    now = utc_now()
-    start, end = _time(since, now), _time(until, now)
-    check_range(start, end)
+    start, end = time_window(since, until)
     if limit is not None and limit <= 0:
         raise UsageError("--limit must be positive")
     if pick_market(ctx, market) == FUTURES:
@@ -262,18 +223,12 @@ def candles(
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
     """
     from kraken_cli.models.intervals import parse_interval
-    from kraken_cli.models.times import check_range, utc_now
+    from kraken_cli.models.times import time_window, utc_now
 
     chosen = pick_market(ctx, market)
-    if days is not None and since is not None:
-        raise UsageError("give --days or --since, not both")
-    if days is not None and days <= 0:
-        raise UsageError("--days must be positive")
-    parsed = parse_interval(interval)
     now = utc_now()
-    start = now - timedelta(days=days) if days is not None else _time(since, now)
-    end = _time(until, now)
-    check_range(start, end)
+    start, end = time_window(since, until, days=days, now=now)
+    parsed = parse_interval(interval)
     if chosen == FUTURES and fill:
         raise UsageError("--fill applies to spot candles", hint="drop --fill for futures")
     if chosen == FUTURES:
@@ -281,9 +236,8 @@ def candles(
 
         with futures_session(ctx) as fc:
             frows = fm.candles(fc, symbol, parsed, since=start, until=end, tick_type=tick_type)
-        if not partial:  # like spot: the still-forming candle only on request
-            cutoff = now - timedelta(seconds=parsed.seconds)
-            frows = [r for r in frows if r["time"] <= cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")]
+        if not partial:
+            frows = fm.drop_forming(frows, parsed, now)
         emit(frows, CANDLE_COLUMNS, ctx=ctx)
         return
     with market_service(ctx) as svc:

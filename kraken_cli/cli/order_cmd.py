@@ -8,8 +8,14 @@ import typer
 
 from kraken_cli.cli.account_cmd import OtpOption, market_for, names_for, private_api
 from kraken_cli.cli.common import emit, get_settings, info, stdin_is_terminal
-from kraken_cli.cli.markets import FUTURES, MARGIN, MarketOption, futures_session, pick_market
-from kraken_cli.errors import KrxError, UsageError
+from kraken_cli.cli.markets import (
+    FUTURES,
+    MarketOption,
+    debug_log,
+    futures_session,
+    pick_market,
+)
+from kraken_cli.errors import UsageError
 
 order_app = typer.Typer(
     name="order",
@@ -86,16 +92,19 @@ def add(
       krx order add BTCUSD buy 0.01 --type market --market margin --leverage 2 --yes
       krx order add PF_XBTUSD buy 0.01 --price 50000 --market futures --yes
     """
-    from kraken_cli.services.trading.spot import OrderRequest, TradingService, check_order
+    from kraken_cli.services.trading.orders import check_market_options, place_spot
+    from kraken_cli.services.trading.spot import OrderRequest, check_order
 
     chosen = pick_market(ctx, market)
+    check_market_options(
+        chosen,
+        leverage=leverage,
+        post_only=post_only,
+        price2=price2,
+        trigger_price=trigger_price,
+        trigger_signal=trigger_signal,
+    )
     if chosen == FUTURES:
-        if leverage or post_only or price2:
-            raise UsageError(
-                "--leverage, --post-only and --price2 are spot options",
-                hint="futures: --type post for maker-only; leverage is set per contract on "
-                "Kraken Futures",
-            )
         _futures_add(
             ctx,
             symbol,
@@ -111,18 +120,6 @@ def add(
             yes=yes,
         )
         return
-    if trigger_price or trigger_signal:
-        raise UsageError(
-            "--trigger-price/--trigger-signal are futures options",
-            hint="spot stop orders take the trigger in --price (and the limit in --price2)",
-        )
-    if chosen == MARGIN and not leverage:
-        raise UsageError(
-            "a margin order needs --leverage",
-            hint="e.g. --leverage 2 (see `krx symbols "
-            "--market margin` for each pair's max_leverage)",
-        )
-
     req = OrderRequest(
         side=side.lower(),
         volume=volume,
@@ -141,24 +138,9 @@ def add(
     if not validate:
         at = f" @ {price}" if price else ""
         confirm(f"Place {req.type} {req.side} {volume} {pair.symbol}{at}?", yes)
-    from kraken_cli.services.account.spot import open_private
-
-    names = names_for(ctx)
-    settings = get_settings(ctx)
-    # After a lost reply the look-up gets a more patient timeout than the order had.
-    patient = max(30.0, 3 * settings.krx.timeout_s)
-    with private_api(ctx, otp) as api:
-        service = TradingService(
-            api, names, recovery=lambda: open_private(settings, otp=otp, timeout_s=patient)
-        )
-        try:
-            placed = service.place(pair, req)
-        except KrxError as exc:
-            if leverage:
-                from kraken_cli.services.account.margin import explain
-
-                raise explain(exc) from exc
-            raise
+    placed = place_spot(
+        get_settings(ctx), pair, req, names=names_for(ctx), otp=otp, debug_log=debug_log(ctx)
+    )
     if placed.status == "placed-after-timeout":
         info(
             f"the reply was lost, but Kraken has the order (found by cl_ord_id {placed.cl_ord_id})"

@@ -79,6 +79,18 @@ class Asset:
             aclass=str(raw.get("aclass", "")),
         )
 
+    def to_record(self) -> dict[str, Any]:
+        """Return the record ``krx assets`` prints."""
+        return {
+            "asset": self.code,
+            "id": self.id,
+            "altname": self.altname,
+            "decimals": self.decimals,
+            "display_decimals": self.display_decimals,
+            "aclass": self.aclass,
+            "status": self.status,
+        }
+
 
 @dataclass(frozen=True)
 class Pair:
@@ -107,6 +119,30 @@ class Pair:
     def compact(self) -> str:
         """Return the symbol without the slash (``BTCUSDT``)."""
         return self.base + self.quote
+
+    @property
+    def marginable(self) -> bool:
+        """Whether the pair can be traded with leverage (``--market margin``)."""
+        return bool(self.leverage_buy or self.leverage_sell)
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the record ``krx symbols`` prints."""
+        return {
+            "symbol": self.symbol,
+            "key": self.key,
+            "altname": self.altname,
+            "wsname": self.wsname,
+            "base": self.base,
+            "quote": self.quote,
+            "pair_decimals": self.pair_decimals,
+            "lot_decimals": self.lot_decimals,
+            "cost_decimals": self.cost_decimals,
+            "tick_size": self.tick_size,
+            "ordermin": self.ordermin,
+            "costmin": self.costmin,
+            "max_leverage": max(self.leverage_buy, default=None),
+            "status": self.status,
+        }
 
     @classmethod
     def from_kraken(cls, key: str, raw: Mapping[str, Any], assets: Mapping[str, Asset]) -> Pair:

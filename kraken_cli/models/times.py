@@ -67,3 +67,24 @@ def check_range(since: datetime | None, until: datetime | None) -> None:
             f"--since ({iso_utc(since)}) is not before --until ({iso_utc(until)})",
             hint="swap them, or drop --until to read up to now",
         )
+
+
+def time_window(
+    since: str | None,
+    until: str | None,
+    *,
+    days: float | None = None,
+    now: datetime | None = None,
+) -> tuple[datetime | None, datetime | None]:
+    """Parse a ``[since, until)`` window; ``days`` (the last N days) stands in for ``since``."""
+    now = now or utc_now()
+    if days is not None and since is not None:
+        raise UsageError("give --days or --since, not both")
+    if days is not None and days <= 0:
+        raise UsageError("--days must be positive")
+    start = now - timedelta(days=days) if days is not None else None
+    if since:
+        start = parse_time(since, now)
+    end = parse_time(until, now) if until else None
+    check_range(start, end)
+    return start, end

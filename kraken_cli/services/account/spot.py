@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kraken_cli.client.spot_private import SpotPrivate
-from kraken_cli.errors import ConfigError, KrakenError
+from kraken_cli.errors import ConfigError, KrakenError, KrxError
 from kraken_cli.models.account import (
     AccountTrade,
     Balance,
@@ -106,6 +106,32 @@ class Window:
         if self.end is not None:
             out["end"] = str(self.end)
         return out
+
+
+def window(since: str | None, until: str | None, limit: int = PAGE) -> Window:
+    """Parse ``--since``/``--until`` (ISO, unix, or an age) into a Window of unix seconds."""
+    from kraken_cli.models.times import check_range, parse_time
+
+    first = parse_time(since) if since else None
+    last = parse_time(until) if until else None
+    check_range(first, last)
+    return Window(
+        int(first.timestamp()) if first else None, int(last.timestamp()) if last else None, limit
+    )
+
+
+def load_names(settings: Settings, debug_log: Callable[[str], None] | None = None) -> Names:
+    """Return asset/pair name mapping from the symbol cache; raw Kraken names if unavailable."""
+    from kraken_cli.services.market.spot import MarketService
+
+    try:
+        market = MarketService.from_settings(settings, debug_log=debug_log)
+        try:
+            return names_from_index(market.resolver.index())
+        finally:
+            market.close()
+    except KrxError:
+        return Names()
 
 
 class AccountService:

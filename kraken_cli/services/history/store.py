@@ -14,8 +14,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 SCHEMA_VERSION: Final = 1
 
@@ -245,3 +246,31 @@ class TradeStore:
             if p.exists():
                 total += p.stat().st_size
         return total
+
+
+def iso_ns(ns: int | None) -> str | None:
+    """Render a nanosecond time as ISO-8601 UTC seconds (None stays None)."""
+    if ns is None:
+        return None
+    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def summary_records(store: TradeStore) -> list[dict[str, Any]]:
+    """Return ``krx cache info``'s rows: each pair's trades, span, coverage and share of disk.
+
+    ``bytes`` splits the file's size by trade count, so the rows add up to the file.
+    """
+    summary = store.summary()
+    size = store.size_bytes()
+    total = sum(s.trades for s in summary)
+    return [
+        {
+            "pair": s.pair,
+            "trades": s.trades,
+            "first": iso_ns(s.first_ns),
+            "last": iso_ns(s.last_ns),
+            "covered": "; ".join(f"{iso_ns(lo + 1)}..{iso_ns(hi)}" for lo, hi in s.covered),
+            "bytes": size * s.trades // total if total else 0,
+        }
+        for s in summary
+    ]

@@ -264,6 +264,14 @@ def candles(
     return [r for r in rows if lo <= _epoch(r["time"]) < hi]
 
 
+def drop_forming(
+    rows: list[dict[str, Any]], interval: Interval, now: datetime
+) -> list[dict[str, Any]]:
+    """Leave out the still-forming last candle (like spot: it comes only on request)."""
+    cutoff = (now - timedelta(seconds=interval.seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [r for r in rows if r["time"] <= cutoff]
+
+
 def _chart_pages(
     client: FuturesRest, tick_type: str, sym: str, resolution: str, start: datetime, end: datetime
 ) -> Iterator[dict[str, Any]]:
