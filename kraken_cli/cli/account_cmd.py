@@ -184,7 +184,7 @@ def orders(
         from kraken_cli.services.account import futures as fa
 
         with futures_session(ctx) as fc:
-            open_ = [o for o in fa.open_orders(fc) if cl_ord_id in (None, o["cl_ord_id"])]
+            open_ = fa.open_orders(fc, cl_ord_id)
         emit(open_, ORDER_COLUMNS, ctx=ctx)
         return
 
@@ -238,8 +238,8 @@ def trades(
         from kraken_cli.services.account import futures as fa
 
         with futures_session(ctx) as fc:
-            fills = fa.fills(fc)
-        emit(fills[:limit], (*TRADE_COLUMNS, "cl_ord_id", "fill_type"), ctx=ctx)
+            fills = fa.fills(fc, limit=limit)
+        emit(fills, (*TRADE_COLUMNS, "cl_ord_id", "fill_type"), ctx=ctx)
         return
 
     names = names_for(ctx)

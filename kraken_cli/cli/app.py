@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "config_cmd",
     "sandbox_cmd",
     "futures_cmd",
+    "mcp_cmd",
 )
 
 FORMAT_CHOICES = ("table", "json", "jsonl", "csv")

@@ -121,9 +121,10 @@ def position_record(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def open_orders(client: FuturesRest) -> list[dict[str, Any]]:
-    """Return SPEC order records for the open orders."""
-    return [order_record(o) for o in client.openorders()]
+def open_orders(client: FuturesRest, cl_ord_id: str | None = None) -> list[dict[str, Any]]:
+    """Return SPEC order records for the open orders (only ``cl_ord_id``'s, when given)."""
+    rows = [order_record(o) for o in client.openorders()]
+    return [o for o in rows if cl_ord_id in (None, o["cl_ord_id"])]
 
 
 def order_record(raw: dict[str, Any]) -> dict[str, Any]:
@@ -153,9 +154,11 @@ def order_record(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def fills(client: FuturesRest, *, before: str | None = None) -> list[dict[str, Any]]:
+def fills(
+    client: FuturesRest, *, before: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Return fill records (the futures ``trades`` of ``krx account trades``), newest first."""
-    return [fill_record(f) for f in client.fills(before)]
+    return [fill_record(f) for f in client.fills(before)][:limit]
 
 
 def fill_record(raw: dict[str, Any]) -> dict[str, Any]:
