@@ -93,7 +93,11 @@ def serve(calls: Calls, *, allow_trading: bool) -> None:
 
 
 def check_arguments(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Validate arguments against the tool's schema; a mismatch is a usage error."""
+    """Validate arguments against the tool's schema; a mismatch is a usage error.
+
+    A null argument counts as not given (agents often send every optional argument).
+    """
+    arguments = {k: v for k, v in arguments.items() if v is not None}
     validator = jsonschema.Draft202012Validator(tool.input_schema)
     problems = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
     if problems:
@@ -104,7 +108,7 @@ def check_arguments(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any]:
             hint=f"arguments: {', '.join(tool.properties) or 'none'}; required: "
             f"{', '.join(tool.required) or 'none'}",
         )
-    return {k: v for k, v in arguments.items() if v is not None}
+    return arguments
 
 
 def _in_worker(
