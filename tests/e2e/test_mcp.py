@@ -145,3 +145,19 @@ def test_server_keeps_serving_and_logs_no_traceback(client: McpSession) -> None:
     assert client.call("candles", {"symbol": "BTCUSD", "interval": "nope"}).is_error
     assert not client.call("status", {}).is_error
     assert "Traceback" not in (client.home / "mcp.stderr").read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        ("symbols", {"market": "futures", "quote": "USD"}),
+        ("ticker", {"symbols": ["PF_XBTUSD"], "market": "futures"}),
+        ("orderbook", {"symbol": "PF_XBTUSD", "depth": 2, "market": "futures"}),
+        ("candles", {"symbol": "PF_XBTUSD", "interval": "h1", "days": 1, "market": "futures"}),
+        ("symbols", {"market": "margin"}),
+    ],
+)
+def test_other_segments_through_the_market_argument(
+    client: McpSession, name: str, arguments: dict[str, Any]
+) -> None:
+    assert client.records(name, arguments)
