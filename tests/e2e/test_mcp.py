@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +162,37 @@ def test_other_segments_through_the_market_argument(
     client: McpSession, name: str, arguments: dict[str, Any]
 ) -> None:
     assert client.records(name, arguments)
+
+
+#: golden case of tests/e2e/test_record_contract.py -> the same question asked as a tool call
+GOLDEN_CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "status": ("status", {}),
+    "symbols": ("symbols", {"quote": "USD"}),
+    "symbols-margin": ("symbols", {"market": "margin", "quote": "USD"}),
+    "assets": ("assets", {}),
+    "ticker": ("ticker", {"symbols": ["BTCUSD", "ETHUSD"]}),
+    "orderbook-json": ("orderbook", {"symbol": "BTCUSD", "depth": 3}),
+    "trades-since": ("trades", {"symbol": "BTCUSD", "since": "2h", "limit": 5}),
+    "candles-ohlc": ("candles", {"symbol": "BTCUSD", "interval": "h1", "days": 1}),
+    "candles-history": ("candles", {"symbol": "BTCUSD", "interval": "h2", "days": 1}),
+    "ticker-futures": ("ticker", {"symbols": ["PF_XBTUSD"], "market": "futures"}),
+    "orderbook-json-futures": (
+        "orderbook",
+        {"symbol": "PF_XBTUSD", "depth": 3, "market": "futures"},
+    ),
+    "candles-futures": (
+        "candles",
+        {"symbol": "PF_XBTUSD", "interval": "h1", "days": 1, "market": "futures"},
+    ),
+    "balance": ("account_balance", {}),
+    "trade-balance": ("account_trade_balance", {}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
+def test_tool_records_have_the_cli_contract_keys(client: McpSession, case: str) -> None:
+    golden = json.loads((Path(__file__).with_name("golden") / "record_keys.json").read_text())
+    name, arguments = GOLDEN_CASES[case]
+    data = client.records(name, arguments)
+    first = data if isinstance(data, dict) else data[0]
+    assert list(first) == golden[case]["keys"]
