@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kraken_cli.client.futures_rest import FuturesRest
     from kraken_cli.client.spot_private import SpotPrivate
     from kraken_cli.config.settings import Settings
+    from kraken_cli.services.account.spot import AccountService
     from kraken_cli.services.market.spot import MarketService
 
 Records = list[dict[str, Any]]
@@ -75,7 +76,7 @@ class Calls:
         finally:
             api.close()
 
-    def account(self, api: SpotPrivate) -> Any:
+    def account(self, api: SpotPrivate) -> AccountService:
         """Return the spot AccountService over ``api`` with the cached asset/pair names."""
         from kraken_cli.services.account.spot import AccountService, load_names
 

@@ -137,7 +137,9 @@ def _describe(tool: Tool) -> types.Tool:
         annotations=types.ToolAnnotations(
             read_only_hint=not tool.trading,
             destructive_hint=tool.trading,
-            idempotent_hint=not tool.trading or tool.name != "order_add",
+            # order_add finds a retried call's order by cl_ord_id, but a fill in between can
+            # still differ from the first answer: leave it unmarked.
+            idempotent_hint=tool.name != "order_add",
             open_world_hint=True,
         ),
     )
