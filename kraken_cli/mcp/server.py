@@ -123,7 +123,8 @@ def _progress_reporter(send: Callable[..., Any]) -> Callable[[Any], None]:
 
     def report(event: Any) -> None:
         done_s, total_s = event.done_ns / 1e9, max(event.total_ns, 1) / 1e9
-        message = f"{event.pair}: {event.trades:,} trades downloaded in {event.calls} calls"
+        pair = event.pair.split("@")[0]  # the store names pairs per server: KEY@host
+        message = f"{pair}: {event.trades:,} trades downloaded in {event.calls} calls"
         anyio.from_thread.run(partial(send, done_s, total_s, message))
 
     return report
