@@ -19,65 +19,34 @@ from kraken_cli.models.segment import Market
 ALREADY = "an order with this cl_ord_id already exists; nothing was sent"
 
 
+#: order_add arguments that only one segment has (checked before anything is sent)
+SEGMENT_OPTIONS = ("leverage", "post_only", "price2", "trigger_price", "trigger_signal")
+
+
 def add(
     calls: Calls,
     symbol: str,
-    side: str,
-    volume: str,
     cl_ord_id: str,
-    type: str = "limit",
-    price: str | None = None,
-    price2: str | None = None,
-    leverage: str | None = None,
-    post_only: bool = False,
-    reduce_only: bool = False,
-    trigger_price: str | None = None,
-    trigger_signal: str | None = None,
     market: str | None = None,
     validate_only: bool = False,
+    **order: Any,
 ) -> Records:
-    """Validate with Kraken, then place once; return the validation and the placement."""
+    """Validate with Kraken, then place once; return the validation and the placement.
+
+    ``order`` holds the order's own fields under OrderRequest's names (side, volume, type,
+    price, price2, post_only, reduce_only, leverage), plus the futures trigger fields.
+    """
     from kraken_cli.services.trading.orders import check_market_options
 
     chosen = calls.market(market)
-    check_market_options(
-        chosen,
-        leverage=leverage,
-        post_only=post_only,
-        price2=price2,
-        trigger_price=trigger_price,
-        trigger_signal=trigger_signal,
-    )
+    check_market_options(chosen, **{k: v for k, v in order.items() if k in SEGMENT_OPTIONS})
     if chosen == Market.FUTURES:
-        return _futures_add(
-            calls,
-            symbol,
-            side.lower(),
-            volume,
-            cl_ord_id,
-            order_type=type.lower(),
-            price=price,
-            trigger_price=trigger_price,
-            trigger_signal=trigger_signal,
-            reduce_only=reduce_only,
-            validate_only=validate_only,
-        )
+        return _futures_add(calls, symbol, cl_ord_id, validate_only, order)
     from kraken_cli.services.account.spot import load_names
     from kraken_cli.services.trading.orders import place_spot
     from kraken_cli.services.trading.spot import OrderRequest, TradingService, check_order
 
-    req = OrderRequest(
-        side=side.lower(),
-        volume=volume,
-        type=type.lower(),
-        price=price,
-        price2=price2,
-        post_only=post_only,
-        reduce_only=reduce_only,
-        leverage=leverage,
-        cl_ord_id=cl_ord_id,
-        validate=True,
-    )
+    req = OrderRequest(cl_ord_id=cl_ord_id, validate=True, **order)
     with calls.spot() as svc:
         pair = svc.resolver.resolve(symbol)
     check_order(pair, req)
@@ -95,14 +64,7 @@ def add(
 
 
 def _futures_add(
-    calls: Calls,
-    symbol: str,
-    side: str,
-    size: str,
-    cl_ord_id: str,
-    *,
-    validate_only: bool,
-    **options: Any,
+    calls: Calls, symbol: str, cl_ord_id: str, validate_only: bool, order: dict[str, Any]
 ) -> Records:
     from kraken_cli.services.trading import futures as ft
 
@@ -110,12 +72,23 @@ def _futures_add(
         existing = ft.find_order(fc, cl_ord_id)
         if existing is not None:
             return rows([existing | {"note": ALREADY}])
-        stop = options.pop("trigger_price")
-        place = partial(ft.add_order, fc, symbol, side, size, stop_price=stop, **options)
-        checked = place(cl_ord_id=cl_ord_id, validate=True)
+        place = partial(
+            ft.add_order,
+            fc,
+            symbol,
+            order["side"],
+            order["volume"],
+            order_type=order.get("type", "limit"),
+            price=order.get("price"),
+            stop_price=order.get("trigger_price"),
+            trigger_signal=order.get("trigger_signal"),
+            reduce_only=order.get("reduce_only", False),
+            cl_ord_id=cl_ord_id,
+        )
+        checked = place(validate=True)
         if validate_only:
             return rows([checked])
-        placed = place(cl_ord_id=cl_ord_id)
+        placed = place()
     return rows([checked, placed])
 
 

@@ -249,6 +249,12 @@ def _account_tools() -> list[Tool]:
     ]
 
 
+def _order_types() -> list[str]:
+    from kraken_cli.services.trading import futures, spot
+
+    return sorted({*spot.ORDER_TYPES, *futures.ORDER_TYPES})
+
+
 def _trading_tools() -> list[Tool]:
     order_id = _text("Order id (OXXXXX-XXXXX-XXXXXX) or client order id.")
     return [
@@ -269,6 +275,7 @@ def _trading_tools() -> list[Tool]:
                 ),
                 "type": {
                     "type": "string",
+                    "enum": _order_types(),
                     "default": "limit",
                     "description": "Spot: market, limit, stop-loss, take-profit, "
                     "stop-loss-limit, take-profit-limit. Futures: limit, market, post, ioc, "
@@ -306,7 +313,8 @@ def _trading_tools() -> list[Tool]:
         ),
         Tool(
             "order_cancel",
-            "Cancel one or more orders by order id or client order id.",
+            "Cancel one or more orders by order id or client order id (futures: a UUID is "
+            "taken as Kraken's order_id, so cancel a futures order by its order_id).",
             {
                 "order_ids": {"type": "array", "items": order_id, "minItems": 1},
                 "market": SPOT_FUTURES,

@@ -103,3 +103,18 @@ def test_bad_orders_are_tool_errors_before_anything_is_sent(
     assert needle in result.content[0].text
     if "cl_ord_id" in arguments:
         assert _mine(client, arguments["cl_ord_id"]) == []
+
+
+def test_futures_order_is_placed_once_too(client: McpSession) -> None:
+    cl_ord_id = str(uuid.uuid4())
+    order = _order(cl_ord_id, symbol="PF_XBTUSD", volume="0.01", market="futures")
+    rows = client.records("order_add", order)
+    assert len(rows) == 2 and rows[0]["status"] == "validated"
+    assert rows[1]["order_id"] and rows[1]["cl_ord_id"] == cl_ord_id
+    again = client.records("order_add", order)
+    assert len(again) == 1 and "already exists" in again[0]["note"]
+    futures_orders = {"market": "futures", "cl_ord_id": cl_ord_id}
+    assert len(client.records("account_orders", futures_orders)) == 1
+    order_id = rows[1]["order_id"]
+    cancelled = client.records("order_cancel", {"order_ids": [order_id], "market": "futures"})
+    assert cancelled
