@@ -288,17 +288,18 @@ def cancel_all(
       krx order cancel-all --yes
       krx order cancel-all --market futures --symbol PF_XBTUSD --yes
     """
+    from kraken_cli.services.trading.orders import check_cancel_all
     from kraken_cli.services.trading.spot import TradingService
 
-    if pick_market(ctx, market) == FUTURES:
+    chosen = pick_market(ctx, market)
+    check_cancel_all(chosen, symbol)
+    if chosen == FUTURES:
         from kraken_cli.services.trading import futures as ft
 
         confirm(f"Cancel ALL open futures orders{' of ' + symbol if symbol else ''}?", yes)
         with futures_session(ctx) as fc:
             emit([ft.cancel_all(fc, symbol)], ctx=ctx)
         return
-    if symbol:
-        raise UsageError("--symbol is a futures option of cancel-all", hint="add --market futures")
     confirm("Cancel ALL open orders?", yes)
     with private_api(ctx, otp) as api:
         count = TradingService(api).cancel_all()

@@ -142,15 +142,15 @@ def cancel(calls: Calls, order_ids: list[str], market: str | None = None) -> Rec
 
 def cancel_all(calls: Calls, market: str | None = None, symbol: str | None = None) -> Records:
     """Cancel every open order of the key (futures: optionally one contract's)."""
-    from kraken_cli.errors import UsageError
+    from kraken_cli.services.trading.orders import check_cancel_all
 
-    if calls.market(market) == Market.FUTURES:
+    chosen = calls.market(market)
+    check_cancel_all(chosen, symbol)
+    if chosen == Market.FUTURES:
         from kraken_cli.services.trading import futures as ft
 
         with calls.futures() as fc:
             return rows([ft.cancel_all(fc, symbol)])
-    if symbol:
-        raise UsageError("symbol is a futures option of cancel-all", hint="add market futures")
     from kraken_cli.services.trading.spot import TradingService
 
     with calls.private() as api:

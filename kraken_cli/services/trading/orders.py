@@ -46,6 +46,12 @@ def check_market_options(
         )
 
 
+def check_cancel_all(market: Market, symbol: str | None) -> None:
+    """Refuse a contract filter on spot cancel-all (Kraken cancels every spot order)."""
+    if symbol and market != Market.FUTURES:
+        raise UsageError("--symbol is a futures option of cancel-all", hint="add --market futures")
+
+
 def place_spot(
     settings: Settings,
     pair: Pair,
