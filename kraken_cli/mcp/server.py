@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import traceback
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -66,7 +67,9 @@ def build_server(calls: Calls, *, allow_trading: bool) -> Server[Any]:
             data = await anyio.to_thread.run_sync(_in_worker, tool, calls, arguments, report)
         except KrxError as exc:
             return _failure(exc, secrets)
-        except Exception as exc:  # a bug: say so plainly, never with a traceback
+        except Exception as exc:  # a bug: say so plainly; the traceback only to --debug's log
+            if calls.debug_log is not None:
+                calls.debug_log(traceback.format_exc())
             message = f"internal error: {type(exc).__name__}: {exc}"
             return _failure(KrxError(message, hint="report it with the arguments used"), secrets)
         return _success(data, secrets)
