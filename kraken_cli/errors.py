@@ -20,6 +20,7 @@
      │    ├── RequestTimeoutError
      │    └── ProtocolError         a reply that does not parse into its record
      ├── RateLimitError             rate limited and gave up
+     │    ├── BudgetExhaustedError  krx's pacer would wait too long (krx serve: 429)
      │    └── OrderRateLimitError   the matching-engine (per pair) counter
      └── IntegrityError             a stream that could not be kept consistent
 
@@ -154,6 +155,13 @@ class ProtocolError(NetworkError):
 class RateLimitError(KrxError):
     kind = "rate_limit"
     retryable = True
+
+
+class BudgetExhaustedError(RateLimitError):
+    """krx's own pacer would exceed Kraken's budget within the caller's patience (not sent)."""
+
+    kind = "budget"
+    retryable = False
 
 
 class OrderRateLimitError(RateLimitError):

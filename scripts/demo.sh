@@ -25,7 +25,7 @@ done
 if ! grep -q "krx sandbox ready" "$work/sandbox.log"; then
   echo "make demo: the sandbox did not start:" >&2; cat "$work/sandbox.log" >&2; exit 1
 fi
-cat "$work/sandbox.log"
+grep -v "API secret" "$work/sandbox.log"   # the sandbox's secret stays out of the output
 status=0
 step() {
   echo; echo "\$ krx --sandbox $*"
@@ -35,4 +35,32 @@ step() {
 step verify
 step candles BTCUSDT h1 --days 7
 step stream trades BTCUSDT --count 20 --format jsonl
+
+# krx serve: the Provider API on the sandbox's data, and the platform's example call.
+if has serve; then
+  export PROVIDER_API_TOKEN="demo-$RANDOM$RANDOM"
+  "$PY" -m kraken_cli --sandbox serve --port 0 >"$work/serve.log" 2>&1 &
+  serve_pid=$!
+  trap 'kill $serve_pid $pid 2>/dev/null; wait $serve_pid $pid 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 1 100); do
+    grep -q "ready on" "$work/serve.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  url=$(sed -n 's/.*ready on \([^ ]*\).*/\1/p' "$work/serve.log" | head -n 1)
+  if [ -z "$url" ]; then
+    echo "make demo: krx serve did not start:" >&2; cat "$work/serve.log" >&2; status=1
+  else
+    echo; echo "\$ krx --sandbox serve   # $url"
+    echo "\$ curl -H 'Authorization: Bearer \$PROVIDER_API_TOKEN' $url/api/candles/kraken/spot/BTCUSDT/h1?days=7"
+    "$PY" - "$url" <<'PYEOF' || status=1
+import json, os, sys, urllib.request
+request = urllib.request.Request(
+    sys.argv[1] + "/api/candles/kraken/spot/BTCUSDT/h1?days=7",
+    headers={"Authorization": "Bearer " + os.environ["PROVIDER_API_TOKEN"]},
+)
+candles = json.load(urllib.request.urlopen(request, timeout=60))
+print(f"{len(candles)} candles; last: {json.dumps(candles[-1])}")
+PYEOF
+  fi
+fi
 exit $status

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "cache_cmd",
     "config_cmd",
     "sandbox_cmd",
+    "serve_cmd",
     "futures_cmd",
     "mcp_cmd",
 )

@@ -10,6 +10,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from kraken_cli.errors import BudgetExhaustedError
+
 
 class PublicPacer:
     """Space calls to the same endpoint ``1 / calls_per_s`` seconds apart (0 disables)."""
@@ -18,10 +20,14 @@ class PublicPacer:
         self,
         calls_per_s: float = 1.0,
         *,
+        max_wait_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.interval = 1.0 / calls_per_s if calls_per_s > 0 else 0.0
+        #: A call that would wait longer fails at once with BudgetExhaustedError (``krx serve``
+        #: answers 429 + Retry-After rather than queueing clients behind Kraken's budget).
+        self.max_wait_s = max_wait_s
         self._clock = clock
         self._sleep = sleep
         self._next: dict[str, float] = {}
@@ -33,6 +39,12 @@ class PublicPacer:
             now = self._clock()
             ready = self._next.get(endpoint, now)
             slot = max(now, ready)
+            if self.max_wait_s is not None and slot - now > self.max_wait_s:
+                raise BudgetExhaustedError(
+                    f"Kraken's public budget for {endpoint} is spent for {slot - now:.1f} s",
+                    hint="retry after the Retry-After delay",
+                    retry_after=slot - now,
+                )
             self._next[endpoint] = slot + self.interval
         delay = slot - now
         if delay > 0:

@@ -262,6 +262,19 @@ def _kraken_connector(document: dict[str, Any], warnings: list[str]) -> dict[str
     return enabled[0][1] if enabled else None
 
 
+def _api_token(doc: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
+    """Return ``provider.apiToken`` when it is set and expanded, else ``PROVIDER_API_TOKEN``.
+
+    An unexpanded ``${VAR}`` is not an error here: only ``krx serve`` needs the token, and it
+    refuses to start without one.
+    """
+    provider = doc.get("provider")
+    token = provider.get("apiToken") if isinstance(provider, Mapping) else None
+    if isinstance(token, str) and token.strip() and "${" not in token:
+        return token.strip()
+    return env.get("PROVIDER_API_TOKEN", "").strip() or None
+
+
 def build_settings(
     document: dict[str, Any] | None,
     env: Mapping[str, str],
@@ -302,5 +315,6 @@ def build_settings(
         subscriptions=tuple(subscriptions),
         config_path=source,
         sandbox=sandbox,
+        api_token=_api_token(doc, env),
     )
     return settings, warnings

@@ -79,6 +79,9 @@ class KrxOptions:
     cache_ttl_s: float = 86400.0
     timeout_s: float = 10.0
     max_retries: int = 4
+    #: Longest a public call may wait for Kraken's budget before failing with a rate-limit
+    #: error (None: wait as long as needed, as the CLI does; ``krx serve`` sets it).
+    max_pacing_wait_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class Settings:
     subscriptions: tuple[SubscriptionSpec, ...] = ()
     config_path: Path | None = None
     sandbox: bool = False
+    #: The Provider API token ``krx serve`` requires (``provider.apiToken``, else the
+    #: ``PROVIDER_API_TOKEN`` environment variable); never shown.
+    api_token: str | None = field(default=None, repr=False)
 
 
 def _platformdirs_path(kind: str) -> Path:

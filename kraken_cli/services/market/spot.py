@@ -129,7 +129,7 @@ class MarketService:
             transport=transport,
             timeout=opts.timeout_s,
             retry=RetryPolicy(max_attempts=max(1, opts.max_retries + 1)),
-            pacer=PublicPacer(opts.public_calls_per_s),
+            pacer=PublicPacer(opts.public_calls_per_s, max_wait_s=opts.max_pacing_wait_s),
             debug_log=debug_log,
         )
         api = SpotPublic(http)
