@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "config_cmd",
     "sandbox_cmd",
     "serve_cmd",
+    "query_cmd",
     "futures_cmd",
     "mcp_cmd",
 )

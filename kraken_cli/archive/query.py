@@ -1,0 +1,85 @@
+"""``krx query``: SQL over the archive with DuckDB (views ``trades``, ``book``, ``ticker``,
+``candles``), rows returned as records with exact decimals.
+
+The views read every committed part with Hive partitioning, so ``exchange``, ``market``,
+``symbol`` and ``date`` are columns too; ``symbol`` reads in Kraken's form (``BTC/USD``) although
+the directories spell it ``BTC-USD``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kraken_cli.archive import layout
+from kraken_cli.archive.schema import CHANNELS
+from kraken_cli.errors import UsageError
+
+BATCH = 10_000
+
+
+def _view_sql(root: Path, channel: str) -> str | None:
+    base = root / f"exchange={layout.EXCHANGE}"
+    if next(layout.committed(base, f"market=*/channel={channel}/*/*/*.parquet"), None) is None:
+        return None
+    pattern = str(base / "market=*" / f"channel={channel}" / "*" / "*" / "*.parquet")
+    quoted = pattern.replace("'", "''")
+    return (
+        f"CREATE VIEW {channel} AS SELECT * REPLACE (replace(symbol, '-', '/') AS symbol) "
+        f"FROM read_parquet('{quoted}', hive_partitioning = true)"
+    )
+
+
+def connect(root: Path) -> Any:
+    """Return a DuckDB connection with one view per archived channel."""
+    import duckdb
+
+    if not root.is_dir():
+        raise UsageError(f"no archive at {root}", hint="krx archive DIR SYMBOL... writes one")
+    connection = duckdb.connect()
+    for channel in CHANNELS:
+        sql = _view_sql(root, channel)
+        if sql is not None:
+            connection.execute(sql)
+    return connection
+
+
+def run_query(root: Path, sql: str) -> Iterator[dict[str, Any]]:
+    """Yield the rows of ``sql`` as records (decimals exact and unpadded, times UTC)."""
+    import duckdb
+
+    connection = connect(root)
+    try:
+        try:
+            cursor = connection.execute(sql)
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0]
+            raise UsageError(
+                f"query failed: {first}",
+                hint="views: " + ", ".join(_views(connection)) + " (see krx query --help)",
+            ) from None
+        if cursor.description is None:
+            return
+        names = [column[0] for column in cursor.description]
+        while rows := cursor.fetchmany(BATCH):
+            for row in rows:
+                yield {name: _plain(value) for name, value in zip(names, row, strict=True)}
+    finally:
+        connection.close()
+
+
+def _views(connection: Any) -> list[str]:
+    rows = connection.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    return sorted(str(row[0]) for row in rows) or ["none yet"]
+
+
+def _plain(value: Any) -> Any:
+    """Dates as text; decimals without the column's 18-digit padding (64369.1, not 64369.10...)."""
+    if isinstance(value, Decimal):
+        return value.normalize() if value else Decimal(0)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return value
