@@ -6,6 +6,7 @@ The MCP SDK is imported inside the command so ``krx --help`` stays fast.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,10 +27,19 @@ def mcp(
             "--allow-trading", help="Also offer the order tools (add, amend, cancel, cancel-all)."
         ),
     ] = False,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            envvar="KRX_ARCHIVE",
+            help="Archive the query tool reads (default: user data dir).",
+        ),
+    ] = None,
 ) -> None:
     """Serve krx's read commands (and, opt-in, orders) as MCP tools on stdin/stdout.
 
-    Tool results are the records of `--format json`; every call shares the CLI's per-key
+    Tool results are the records of `--format json` (`query` runs one SELECT over the
+    archive, read-only); every call shares the CLI's per-key
     nonce lock and rate counter. Configure it in an MCP client as the command
     `krx mcp` (add `--sandbox` to try it against `krx sandbox`).
 
@@ -49,5 +59,5 @@ def mcp(
     from kraken_cli.mcp.server import serve
 
     settings = get_settings(ctx)
-    calls = Calls(settings, default_market(settings), debug_log(ctx))
+    calls = Calls(settings, default_market(settings), debug_log(ctx), archive)
     serve(calls, allow_trading=allow_trading)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kraken_cli.errors import UsageError
@@ -34,6 +35,8 @@ class Calls:
     settings: Settings
     default_market: Market = Market.SPOT
     debug_log: Callable[[str], None] | None = None
+    #: the Parquet archive ``query`` reads (None: the user data dir, like ``krx query``)
+    archive: Path | None = None
 
     # -- sessions, built like the CLI's -----------------------------------------------------
     def market(self, text: str | None, allowed: tuple[Market, ...] = tuple(Market)) -> Market:
@@ -297,6 +300,13 @@ class Calls:
 
         with TradeStore(store_path(cache_dir())) as store:
             return rows(summary_records(store))
+
+    def query(self, sql: str) -> Records:
+        """Return the rows of one SELECT over the archive (confined to the archive)."""
+        from kraken_cli.archive.layout import default_root
+        from kraken_cli.archive.query import run_query
+
+        return rows(run_query(self.archive or default_root(), sql, confined=True))
 
 
 def rows(records: Any) -> Records:

@@ -182,6 +182,7 @@ def _read_tools() -> list[Tool]:
             {"symbol": _text("Pair for the validate-only AddOrder probe."), "market": MARKET},
             Calls.verify,
         ),
+        *_archive_tools(),
         Tool(
             "cache_info",
             "The local trade store behind long candle ranges: per pair, trades held, time "
@@ -189,6 +190,26 @@ def _read_tools() -> list[Tool]:
             {},
             Calls.cache_info,
         ),
+    ]
+
+
+def _archive_tools() -> list[Tool]:
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("duckdb", "pyarrow")):
+        return []  # the archive extra is not installed
+    return [
+        Tool(
+            "query",
+            "One SQL SELECT (DuckDB) over the Parquet archive written by `krx archive`: views "
+            "trades, book, ticker, candles, each with the columns exchange, market, symbol "
+            "(BTC/USD) and date (YYYY-MM-DD). Only the archive can be read; nothing is written. "
+            "Example: SELECT symbol, count(*) AS n, sum(volume) AS volume FROM trades "
+            "WHERE date = '2026-11-30' GROUP BY 1.",
+            {"sql": _text("One SELECT statement.")},
+            Calls.query,
+            required=("sql",),
+        )
     ]
 
 

@@ -64,6 +64,7 @@ def server_env(sandbox: SandboxHandle, home: Path) -> dict[str, str]:
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_CACHE_HOME": str(home / "cache"),
         "XDG_STATE_HOME": str(home / "state"),
+        "KRX_ARCHIVE": str(home / "archive"),
         "NO_COLOR": "1",
         "PYTHONPATH": str(REPO_ROOT),
     }

@@ -32,15 +32,27 @@ READ_CALLS: dict[str, dict[str, Any]] = {
     "cache_info": {},
 }
 #: verify probes every permission: it fills the key's rate counter, so it is called once only
-ALL_TOOLS = {*READ_CALLS, "verify"}
+ALL_TOOLS = {*READ_CALLS, "verify", "query"}
 
 
 @pytest.fixture(scope="module")
 def client(
     sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[McpSession]:
-    with krx_mcp(sandbox, tmp_path_factory.mktemp("mcp")) as session:
+    home = tmp_path_factory.mktemp("mcp")
+    _write_archive(home / "archive")  # $KRX_ARCHIVE of the server: what the query tool reads
+    with krx_mcp(sandbox, home) as session:
         yield session
+
+
+def _write_archive(root: Path) -> None:
+    from kraken_cli.archive.writer import ArchiveWriter
+
+    writer = ArchiveWriter(root, "spot")
+    for n, volume in enumerate(("0.00000001", "1234567890.12345678"), start=1):
+        trade = {"trade_id": n, "time": f"2026-11-30T12:00:0{n}Z", "price": "64369.1"}
+        writer.write("trades", "BTC/USD", trade | {"volume": volume, "side": "buy"})
+    writer.close()
 
 
 def test_lists_one_tool_per_read_command_and_no_order_tool(client: McpSession) -> None:
@@ -183,3 +195,27 @@ def test_tool_records_have_the_cli_contract_keys(client: McpSession, case: str) 
     data = client.records(name, arguments)
     first = data if isinstance(data, dict) else data[0]
     assert list(first) == golden[case]["keys"]
+
+
+def test_query_reads_the_archive_exactly(client: McpSession) -> None:
+    sql = "SELECT symbol, count(*) AS n, sum(volume) AS volume FROM trades GROUP BY 1"
+    assert client.records("query", {"sql": sql}) == [
+        {"symbol": "BTC/USD", "n": 2, "volume": "1234567890.12345679"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "needle"),
+    [
+        ("COPY (SELECT * FROM trades) TO 'stolen.csv'", "only one SELECT"),
+        ("SELECT 1; SELECT 2", "only one SELECT"),
+        ("SELECT * FROM read_text('/etc/passwd')", "Permission Error"),
+        ("SELECT * FROM nowhere", "query failed"),
+    ],
+)
+def test_query_is_confined_to_one_select_over_the_archive(
+    client: McpSession, sql: str, needle: str
+) -> None:
+    result = client.call("query", {"sql": sql})
+    assert result.is_error and needle in result.content[0].text
+    assert not (client.home / "stolen.csv").exists()
