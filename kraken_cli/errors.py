@@ -172,6 +172,12 @@ class IntegrityError(KrxError):
     kind = "integrity"
 
 
+class OutputError(UsageError):
+    """Standard output is closed or cannot take more data (``>&-``, ``/dev/full``); exit 2."""
+
+    kind = "output"
+
+
 _NONCE_HINT = (
     "the nonce must grow for every call on this key. Likely causes: the clock went back, or "
     "another tool uses the same key with a larger nonce scale (nanoseconds). krx persists its "

@@ -20,6 +20,10 @@ from kraken_cli.cli.markets import (
     futures_session,
     pick_market,
 )
+from kraken_cli.output.columns import ACCOUNT_TRADE as TRADE_COLUMNS
+from kraken_cli.output.columns import BALANCE as BALANCE_COLUMNS
+from kraken_cli.output.columns import LEDGER as LEDGER_COLUMNS
+from kraken_cli.output.columns import ORDER as ORDER_COLUMNS
 
 if TYPE_CHECKING:
     from kraken_cli.client.spot_private import SpotPrivate
@@ -27,22 +31,6 @@ if TYPE_CHECKING:
     from kraken_cli.services.account.spot import Window
     from kraken_cli.services.market.spot import MarketService
 
-ORDER_COLUMNS = (
-    "order_id",
-    "cl_ord_id",
-    "symbol",
-    "side",
-    "type",
-    "price",
-    "volume",
-    "filled",
-    "status",
-    "opened",
-    "closed",
-)
-BALANCE_COLUMNS = ("asset", "balance", "hold", "available")
-TRADE_COLUMNS = ("trade_id", "time", "price", "volume", "side", "ord_type", "symbol", "order_id")
-LEDGER_COLUMNS = ("ledger_id", "time", "type", "asset", "amount", "fee", "balance")
 
 OtpOption = Annotated[
     str | None,

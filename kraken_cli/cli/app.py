@@ -17,6 +17,8 @@ from kraken_cli import __version__
 from kraken_cli.cli import exit_codes
 from kraken_cli.cli.common import AppState, activate, env_flag, get_state, report_error
 from kraken_cli.errors import KrxError, UsageError
+from kraken_cli.output.formats import FORMATS, default_format
+from kraken_cli.output.sanitize import for_terminal_lines
 
 #: Command modules, each exposing ``register(app)``. Imported at start-up, so they must stay
 #: light: heavy imports (httpx, websocket, jsonschema, services) happen inside commands.
@@ -34,8 +36,6 @@ COMMAND_MODULES = (
     "futures_cmd",
     "mcp_cmd",
 )
-
-FORMAT_CHOICES = ("table", "json", "jsonl", "csv")
 
 HELP = """Kraken market data, account and orders from the shell: exact, verified, gapless.
 
@@ -102,15 +102,15 @@ def _global_options(
     ] = False,
 ) -> None:
     """Set the global options shared by every command."""
-    from kraken_cli.output.render import default_format
-
     fmt = (output_format or default_format()).lower()
-    if fmt not in FORMAT_CHOICES:
+    if fmt not in FORMATS:
         raise UsageError(
-            f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMAT_CHOICES)
+            f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMATS)
         )
-    ctx.obj = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
-    activate(ctx.obj)
+    state = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
+    state.format_given = output_format is not None  # a stream keeps jsonl unless asked
+    ctx.obj = state
+    activate(state)
 
 
 def _register_commands() -> None:
@@ -174,8 +174,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     from kraken_cli.cli.lazy import build_root
 
     command = build_root(app, _global_options)
-    from kraken_cli.output.render import default_format
-
     activate(AppState(format=os.environ.get("KRX_FORMAT") or default_format(), debug=debug))
     try:
         result = command.main(args=args, prog_name="krx", standalone_mode=False)
@@ -214,7 +212,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        sys.stderr.write(f"krx: error: internal error: {type(exc).__name__}: {exc}\n")
+        detail = for_terminal_lines(f"{type(exc).__name__}: {exc}")
+        sys.stderr.write(f"krx: error: internal error: {detail}\n")
         sys.stderr.write("hint: rerun with --debug for a traceback, and report it\n")
         return exit_codes.INTERNAL
 
@@ -233,7 +232,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: run and exit with the mapped code."""
     code = run(argv)
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: fd 1 was closed at start (reported by the sink)
+            sys.stdout.flush()
     except BrokenPipeError:
         code = _quiet_broken_pipe()
     sys.exit(code)

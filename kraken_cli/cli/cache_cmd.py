@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kraken_cli.output.columns import CACHE_INFO
+
 if TYPE_CHECKING:
     from kraken_cli.services.history.candles import HistoryProgress
 
@@ -112,7 +114,7 @@ def info_cmd(ctx: typer.Context) -> None:
         rows = summary_records(store)
         size = store.size_bytes()
         path = store.path
-    emit(rows, ["pair", "trades", "first", "last", "covered", "bytes"], ctx=ctx)
+    emit(rows, CACHE_INFO, ctx=ctx)
     info(f"store {path}: {size / 1e6:.1f} MB on disk")
 
 

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from kraken_cli.errors import KrxError
+from kraken_cli.output.sanitize import for_terminal_lines
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
+    from kraken_cli.output.sink import StdoutSink
 
 
 @dataclass
@@ -23,6 +25,8 @@ class AppState:
     """Global options of one krx invocation (set by the app callback)."""
 
     format: str = "jsonl"
+    #: Whether the format was asked for (--format / KRX_FORMAT) rather than defaulted.
+    format_given: bool = False
     config_path: Path | None = None
     sandbox: bool = False
     debug: bool = False
@@ -81,33 +85,44 @@ def emit(
     ctx: typer.Context | None = None,
 ) -> int:
     """Render records to stdout in the invocation's format; return how many were written."""
-    from kraken_cli.output.render import render
-
-    return render(records, get_state(ctx).format, columns=columns, title=title)
+    return stdout_sink(ctx).write_records(records, columns, title=title)
 
 
 def emit_object(obj: Mapping[str, Any], *, ctx: typer.Context | None = None) -> None:
     """Render one object (e.g. an order book in ``--format json``) to stdout."""
-    from kraken_cli.output.render import render_object
+    stdout_sink(ctx).write_object(obj)
 
-    render_object(obj, get_state(ctx).format)
+
+def stdout_sink(
+    ctx: typer.Context | None = None,
+    *,
+    fmt: str | None = None,
+    kind: str | None = None,
+    events_to_stdout: bool = False,
+) -> StdoutSink:
+    """Return a stdout sink in ``fmt`` (the invocation's format); ``kind``: a stream's records."""
+    from kraken_cli.output.sink import StdoutSink
+
+    fmt = fmt or get_state(ctx).format
+    return StdoutSink(fmt, kind=kind, events_to_stdout=events_to_stdout)
 
 
 def warn(message: str) -> None:
     """Write ``krx: warning: ...`` to stderr."""
-    sys.stderr.write(f"krx: warning: {message}\n")
+    sys.stderr.write(f"krx: warning: {for_terminal_lines(message)}\n")
 
 
 def info(message: str) -> None:
     """Write an informational line to stderr (never stdout: stdout is data)."""
-    sys.stderr.write(f"krx: {message}\n")
+    sys.stderr.write(f"krx: {for_terminal_lines(message)}\n")
 
 
 def report_error(error: KrxError, state: AppState) -> None:
     """Write ``krx: error: ...`` (+ hint) and, for json/jsonl, one JSON error object."""
-    sys.stderr.write(f"krx: error: {error.message}\n")
+    # messages quote server text (Kraken's error strings, symbols): never raw to a terminal
+    sys.stderr.write(f"krx: error: {for_terminal_lines(error.message)}\n")
     if error.hint:
-        sys.stderr.write(f"hint: {error.hint}\n")
+        sys.stderr.write(f"hint: {for_terminal_lines(error.hint)}\n")
     if state.structured_errors:
         sys.stderr.write(json.dumps({"error": error.to_json()}) + "\n")
     sys.stderr.flush()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kraken_cli.cli.common import emit, emit_object, get_state, info, warn
+from kraken_cli.output.columns import CONFIG_PATHS
 
 if TYPE_CHECKING:
     from kraken_cli.config.loader import LoadResult
@@ -213,7 +214,7 @@ def path(ctx: typer.Context) -> None:
         row["used"] = row["path"] == used_path
         if row["used"]:
             used_path = None  # only the first match is used
-    emit(rows, ["order", "path", "via", "exists", "used"], ctx=ctx)
+    emit(rows, CONFIG_PATHS, ctx=ctx)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,15 +18,14 @@ from kraken_cli.cli.markets import (
     pick_market,
 )
 from kraken_cli.errors import UsageError
+from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
+from kraken_cli.output.columns import CANDLE as CANDLE_COLUMNS
+from kraken_cli.output.columns import FUTURES_TICKER_EXTRA
+from kraken_cli.output.columns import TICKER as TICKER_COLUMNS
+from kraken_cli.output.columns import TRADE as TRADE_COLUMNS
 
 if TYPE_CHECKING:
     from kraken_cli.services.market.spot import MarketService
-
-TICKER_COLUMNS = ("symbol", "bid", "ask", "last", "volume_24h", "vwap_24h", "low_24h", "high_24h")
-TRADE_COLUMNS = ("symbol", "trade_id", "time", "price", "volume", "side", "ord_type")
-CANDLE_COLUMNS = ("symbol", "time", "open", "high", "low", "close", "vwap", "volume", "count")
-BOOK_COLUMNS = ("symbol", "side", "price", "volume")
-FUTURES_TICKER_EXTRA = ("mark_price", "index_price", "funding_rate", "open_interest")
 
 
 @contextmanager

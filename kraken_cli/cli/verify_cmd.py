@@ -9,8 +9,7 @@ import typer
 from kraken_cli.cli.account_cmd import OtpOption
 from kraken_cli.cli.common import emit, get_settings, info
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
-
-VERIFY_COLUMNS = ("check", "ok", "detail")
+from kraken_cli.output.columns import VERIFY as VERIFY_COLUMNS
 
 
 def verify(

@@ -16,8 +16,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from kraken_cli.models.times import iso_utc
-
-FORMATS = ("table", "json", "jsonl", "csv")
+from kraken_cli.output.sanitize import csv_safe, for_terminal, for_terminal_lines
 
 
 def plain(value: Any) -> Any:
@@ -33,7 +32,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """Render one value for csv/table cells: nested data as compact JSON, None as empty."""
     value = plain(value)
     if value is None:
@@ -48,16 +47,8 @@ def _cell(value: Any) -> str:
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-def default_format(stream: TextIO | None = None) -> str:
-    """Return ``table`` when writing to a terminal, else ``jsonl`` (SPEC.md)."""
-    stream = stream or sys.stdout
-    try:
-        return "table" if stream.isatty() else "jsonl"
-    except (AttributeError, ValueError):
-        return "jsonl"
-
-
-def _columns_of(first: Mapping[str, Any], columns: Sequence[str] | None) -> list[str]:
+def columns_of(first: Mapping[str, Any], columns: Sequence[str] | None) -> list[str]:
+    """Return ``columns`` then the first record's other keys (all its keys without a spec)."""
     if columns is None:
         return list(first.keys())
     extra = [key for key in first if key not in columns]
@@ -102,9 +93,10 @@ def render_object(obj: Mapping[str, Any], fmt: str, *, out: TextIO | None = None
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["key", "value"])
         for key, value in data.items():
-            writer.writerow([key, _cell(value)])
+            writer.writerow([csv_safe(key), csv_safe(cell_text(value))])
     else:
-        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        out.write((for_terminal_lines(text) if fmt == "table" else text) + "\n")
     out.flush()
 
 
@@ -116,10 +108,10 @@ def _render_csv(
     count = 0
     for record in records:
         if count == 0:
-            header = _columns_of(record, columns)
-            writer.writerow(header)
+            header = columns_of(record, columns)
+            writer.writerow([csv_safe(key) for key in header])
         assert header is not None
-        writer.writerow([_cell(record.get(key)) for key in header])
+        writer.writerow([csv_safe(cell_text(record.get(key))) for key in header])
         count += 1
     if count == 0 and header:
         writer.writerow(header)
@@ -132,30 +124,33 @@ def _render_table(
 ) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     if not rows:
         Console(file=out).print("(no rows)", style="dim")
         return
-    header = _columns_of(rows[0], columns)
-    cells = [[_cell(row.get(key)) for key in header] for row in rows]
+    header = columns_of(rows[0], columns)
+    # Text, not str: server text must not be read as rich markup ("[link=...]") or emoji codes
+    cells = [[for_terminal(cell_text(row.get(key))) for key in header] for row in rows]
     widths = [max(len(key), *(len(line[i]) for line in cells)) for i, key in enumerate(header)]
     natural = sum(widths) + 3 * len(widths) + 1
     console = Console(file=out, soft_wrap=False)
     if not console.is_terminal:
         # Piped or redirected: never cut a number to fit an assumed 80 columns.
         console = Console(file=out, soft_wrap=False, width=max(natural, 80))
-    table = Table(title=title, show_lines=False, header_style="bold")
+    safe_title = None if title is None else Text(for_terminal(title), style="table.title")
+    table = Table(title=safe_title, show_lines=False, header_style="bold")
     for index, key in enumerate(header):
         numeric = _is_numeric_column(rows, key)
         # A narrow terminal folds a cell onto two lines rather than truncating digits.
         table.add_column(
-            key,
+            Text(for_terminal(key)),
             justify="right" if numeric else "left",
             overflow="fold",
             min_width=min(len(key), widths[index]),
         )
     for line in cells:
-        table.add_row(*line)
+        table.add_row(*(Text(text) for text in line))
     console.print(table)
 
 

@@ -187,3 +187,35 @@ def test_no_channel_runs_the_configs_active_subscriptions(
     assert res.returncode == 0, res.stderr[-2000:]
     seen = {(x["channel"], x["symbol"]) for x in lines(res.stdout)}
     assert seen == {("trade", "BTC/USD"), ("book", "ETH/USD"), ("ohlc", "BTC/USD")}
+
+
+def test_format_csv_and_refusals_against_the_sandbox(sandbox: Any, tmp_path: Path) -> None:
+    res = stream(sandbox, tmp_path, "trades", "BTCUSD", "--count", "5", "--format", "csv")
+    assert res.returncode == 0, res.stderr[-2000:]
+    header, *rows = res.stdout.splitlines()
+    assert header == "channel,symbol,trade_id,time,price,volume,side,ord_type"
+    ids = [int(row.split(",")[2]) for row in rows]
+    assert ids == list(range(ids[0], ids[0] + 5))
+    res = stream(sandbox, tmp_path, "book", "BTCUSD", "--count", "1", "--format", "table")
+    assert res.returncode == 2 and "hint: " in res.stderr and res.stdout == ""
+
+
+@pytest.mark.parametrize("target", ["closed", "full"])
+def test_closed_or_full_stdout_is_a_clear_error(sandbox: Any, tmp_path: Path, target: str) -> None:
+    if target == "full" and not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    cmd = [sys.executable, "-m", "kraken_cli", "stream", "trades", "BTCUSD", "--count", "3"]
+    with open("/dev/full" if target == "full" else os.devnull, "w") as sink:
+        res = subprocess.run(
+            cmd,
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(sandbox, tmp_path),
+            cwd=tmp_path,
+            timeout=60,
+            preexec_fn=(lambda: os.close(1)) if target == "closed" else None,
+        )
+    assert res.returncode == 2, res.stderr
+    assert "krx: error: cannot write to standard output" in res.stderr
+    assert "Traceback" not in res.stderr

@@ -1,9 +1,10 @@
-"""A scripted fake WebSocket (injected connect factory), a fake clock and a fake REST."""
+"""A scripted fake WebSocket (injected connect factory), a fake clock, a fake REST, a list sink."""
 
 from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,35 @@ class FakeTrades:
         rows = [self.row(t) for t in known if tid_ns(t) > cursor][: self.page]
         last = str(tid_ns(int(rows[-1][6]))) if rows else since
         return rows, last
+
+
+class ListSink:
+    """A sink that keeps everything: what a Parquet or SSE sink looks like to a service."""
+
+    def __init__(self) -> None:
+        self.records: list[Mapping[str, Any]] = []
+        self.events: list[Mapping[str, Any]] = []
+        self.closed = False
+
+    def write_records(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        columns: Sequence[str] | None = None,
+        *,
+        title: str | None = None,
+    ) -> int:
+        before = len(self.records)
+        self.records.extend(records)
+        return len(self.records) - before
+
+    def write_object(self, obj: Mapping[str, Any]) -> None:
+        self.records.append(obj)
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        self.records.append(record)
+
+    def write_event(self, event: Mapping[str, Any]) -> None:
+        self.events.append(event)
+
+    def close(self) -> None:
+        self.closed = True

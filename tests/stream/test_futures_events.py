@@ -1,4 +1,4 @@
-"""``krx stream ... --market futures`` honours --events and --watchdog like spot streams."""
+"""The futures stream (open_stream with Market.FUTURES) honours --events and --watchdog."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 import websocket
 
-from kraken_cli.cli import stream_cmd
 from kraken_cli.config.settings import Settings
 from kraken_cli.errors import NetworkError
+from kraken_cli.models.segment import Market
+from kraken_cli.output.sink import StdoutSink
 from kraken_cli.services.stream import futures as futures_stream
+from kraken_cli.services.stream.service import StreamArgs, open_stream
+from tests.stream.fakes import ListSink
 
 TRADE = {"channel": "trade", "symbol": "PF_XBTUSD", "trade_id": "u1", "price": "1"}
 
@@ -27,21 +30,13 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, events: bool) -> tuple[dict[str, An
         kw["on_event"]({"event": "reconnect", "attempt": 1, "reason": "x"})
         yield TRADE
 
-    monkeypatch.setattr(stream_cmd, "get_settings", lambda ctx: Settings())
     monkeypatch.setattr(futures_stream, "stream", fake_stream)
     out = io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
-    stream_cmd._futures_stream(
-        None,  # type: ignore[arg-type]
-        "trades",
-        ["PF_XBTUSD"],
-        depth=10,
-        levels=None,
-        count=1,
-        duration=None,
-        events=events,
-        watchdog=2.5,
-    )
+    args = StreamArgs("trades", ("PF_XBTUSD",), count=1, watchdog_s=2.5)
+    with open_stream(Settings(), Market.FUTURES, args) as prepared:
+        assert prepared.kinds == {"trade"}
+        prepared.run(StdoutSink("jsonl", events_to_stdout=events))
     return seen, out.getvalue()
 
 
@@ -102,3 +97,19 @@ def test_watchdog_is_the_read_timeout_and_names_the_stall() -> None:
     assert len(events) == futures_stream.MAX_RECONNECTS
     assert events[0]["event"] == "reconnect" and events[0]["attempt"] == 1
     assert events[0]["reason"] == "no message for 3s (watchdog)"
+
+
+def test_any_sink_takes_the_stream_and_levels_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    book = {"channel": "book", "symbol": "PF_XBTUSD", "bids": [["1", "1"]] * 5, "asks": []}
+
+    def fake_stream(settings: Settings, channel: str, symbols: Any, **kw: Any) -> Iterator[Any]:
+        kw["on_event"]({"event": "resync", "attempt": 1})
+        yield book
+
+    monkeypatch.setattr(futures_stream, "stream", fake_stream)
+    sink = ListSink()
+    args = StreamArgs("book", ("PF_XBTUSD",), levels=2)
+    with open_stream(Settings(), Market.FUTURES, args) as prepared:
+        assert prepared.run(sink) == 1
+    assert sink.events == [{"event": "resync", "attempt": 1}]
+    assert sink.records == [book | {"bids": [["1", "1"]] * 2}]

@@ -1,4 +1,4 @@
-"""The JSON-line fast path of ``krx stream`` writes exactly what the generic encoder writes."""
+"""The JSON-line fast path (output/lines.py) writes exactly what the generic encoder writes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kraken_cli.services.stream.lines import TRADE_KEYS, LineEncoder, compact_encoder
+from kraken_cli.output.lines import TRADE_KEYS, LineEncoder, compact_encoder
 
 GENERIC = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -100,13 +100,18 @@ def test_generic_encoder_reports_unserialisable_values_and_stays_usable() -> Non
 
 # -- the stdout writer -------------------------------------------------------------------------
 def _writer(monkeypatch: pytest.MonkeyPatch, fake_write: Any, events: bool = False) -> Any:
-    from kraken_cli.cli import stream_cmd
-
     r, w = os.pipe()
     os.close(r)
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.FileIO(w, "w")))
     monkeypatch.setattr(os, "write", fake_write)
-    return stream_cmd._writers(events)
+    return _writers(events)
+
+
+def _writers(events: bool) -> tuple[Any, Any]:
+    from kraken_cli.output.sink import StdoutSink
+
+    sink = StdoutSink("jsonl", events_to_stdout=events)
+    return sink.write, sink.write_event
 
 
 def test_writer_finishes_partial_writes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,11 +155,9 @@ def test_writer_raises_broken_pipe_for_the_head_exit(monkeypatch: pytest.MonkeyP
 
 
 def test_writer_without_a_file_descriptor(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kraken_cli.cli import stream_cmd
-
     out = io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
-    record, event = stream_cmd._writers(True)
+    record, event = _writers(True)
     record(trade(symbol="É/€"))
     event({"event": "reconnect", "attempt": 1})
     assert out.getvalue() == generic_line(trade(symbol="É/€")) + (
@@ -165,10 +168,8 @@ def test_writer_without_a_file_descriptor(monkeypatch: pytest.MonkeyPatch) -> No
 def test_events_go_to_stderr_without_events_flag(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kraken_cli.cli import stream_cmd
-
     monkeypatch.setattr(sys, "stdout", io.StringIO())
-    _, event = stream_cmd._writers(False)
+    _, event = _writers(False)
     event({"event": "resync", "symbol": "BTC/USD"})
     assert capsys.readouterr().err == 'krx: event: {"event":"resync","symbol":"BTC/USD"}\n'
 
@@ -202,8 +203,8 @@ wire_numbers = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(price=wire_numbers, qty=wire_numbers, pdec=st.integers(0, 9), qdec=st.integers(0, 9))
 def test_trade_handler_pads_like_fix(price: Any, qty: Any, pdec: int, qdec: int) -> None:
-    from kraken_cli.services.stream.channels import TradeHandler
     from kraken_cli.services.stream.records import StreamPair, StreamRequest, fix
+    from kraken_cli.services.stream.trades import TradeHandler
 
     pair = StreamPair("BTC/USD", "XXBTZUSD", pdec, qdec)
     ctx = _Ctx()
@@ -237,3 +238,20 @@ def test_fix_fast_padding_equals_the_decimal_reference(text: str, decimals: int)
     from kraken_cli.services.stream.records import fix
 
     assert fix(text, decimals) == _fix_reference(text, decimals)
+
+
+def test_live_and_backfilled_trades_are_the_same_record() -> None:
+    from kraken_cli.services.stream.records import StreamPair, StreamRequest, trade_from_rest
+    from kraken_cli.services.stream.trades import TradeHandler
+
+    pair = StreamPair("BTC/USD", "XXBTZUSD", 1, 8)
+    ctx = _Ctx()
+    handler = TradeHandler(ctx, StreamRequest("trade", (pair,)), None)
+    item = {"symbol": "BTC/USD", "side": "sell", "price": "62919.2", "qty": "0.00860571"}
+    item |= {"ord_type": "limit", "trade_id": 7, "timestamp": "2023-10-16T13:29:13.000000Z"}
+    handler.on_message({"channel": "trade", "type": "update", "data": [item]})
+    rest = trade_from_rest(
+        "BTC/USD", ["62919.2", "0.00860571", "1697462953", "s", "l", "", 7], pair
+    )
+    assert ctx.records == [rest]
+    assert tuple(rest) == TRADE_KEYS  # the shape the line encoder's fast path expects

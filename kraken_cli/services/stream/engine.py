@@ -36,9 +36,9 @@ from kraken_cli.services.stream.channels import (
     OhlcHandler,
     PrivateHandler,
     TickerHandler,
-    TradeHandler,
 )
 from kraken_cli.services.stream.records import PRIVATE_CHANNELS, StreamRequest
+from kraken_cli.services.stream.trades import TradeHandler
 
 Record = dict[str, Any]
 
@@ -122,6 +122,8 @@ class StreamService:
         self.reconnects = 0
         self._decode = json.JSONDecoder(parse_float=str).decode
         self._ws: WsClient | None = None
+        #: Whether the current connection delivered data (a drop then retries at once).
+        self._healthy = False
         self._pending: dict[int, _Pending] = {}
         self._token: str | None = None
         self._deadline: float | None = None
@@ -237,6 +239,23 @@ class StreamService:
 
     def _session(self, *, reconnect: bool) -> None:
         """Run one connection; raise ConnectionLost(reason, healthy) when it ends."""
+        ws = self._open()
+        self._healthy = False
+        try:
+            for req in self.requests:
+                self._subscribe(ws, req, None)
+            if reconnect:
+                for each in self.handlers.values():
+                    each.after_reconnect()
+            self._read(ws)
+        except ConnectionLost as lost:
+            raise ConnectionLost(lost.reason, self._healthy) from None
+        finally:
+            ws.close()
+            self._ws = None
+
+    def _open(self) -> WsClient:
+        """Connect (with a fresh token when private); the last connection's acks are void."""
         deps, opts = self.deps, self.options
         url = deps.ws_auth_url if self.private and deps.ws_auth_url else deps.ws_url
         if self.private and deps.fetch_token is not None:
@@ -252,45 +271,37 @@ class StreamService:
         ws.open()
         self._ws = ws
         self._pending.clear()
-        healthy = False
-        try:
-            for req in self.requests:
-                self._subscribe(ws, req, None)
-            if reconnect:
-                for each in self.handlers.values():
-                    each.after_reconnect()
-            decode = self._decode
-            by_channel = self._by_channel
-            deadline = self._deadline
-            pending = self._pending
-            while True:
-                text = ws.recv()
-                if text is None:
-                    self._check_time(ws.now)
-                    continue
-                try:
-                    msg = decode(text)
-                except ValueError:
-                    raise ConnectionLost(f"not JSON: {text[:80]!r}") from None
-                channel = msg.get("channel")
-                handler = by_channel.get(channel) if channel is not None else None
-                if handler is not None and "method" not in msg:
-                    if channel == "ohlc" and len(self._ohlc) > 1:
-                        self._dispatch_ohlc(msg)
-                    else:
-                        handler.on_message(msg)
-                    healthy = True
-                elif "method" in msg:
-                    self._on_method(msg)
-                elif channel == "status":
-                    self._on_status(msg)
-                if pending or deadline is not None:
-                    self._check_time(ws.now)
-        except ConnectionLost as lost:
-            raise ConnectionLost(lost.reason, healthy) from None
-        finally:
-            ws.close()
-            self._ws = None
+        return ws
+
+    def _read(self, ws: WsClient) -> None:
+        """Dispatch messages to the handlers until the connection is lost or the stream stops."""
+        decode = self._decode
+        by_channel = self._by_channel
+        deadline = self._deadline
+        pending = self._pending
+        while True:
+            text = ws.recv()
+            if text is None:
+                self._check_time(ws.now)
+                continue
+            try:
+                msg = decode(text)
+            except ValueError:
+                raise ConnectionLost(f"not JSON: {text[:80]!r}") from None
+            channel = msg.get("channel")
+            handler = by_channel.get(channel) if channel is not None else None
+            if handler is not None and "method" not in msg:
+                if channel == "ohlc" and len(self._ohlc) > 1:
+                    self._dispatch_ohlc(msg)
+                else:
+                    handler.on_message(msg)
+                self._healthy = True
+            elif "method" in msg:
+                self._on_method(msg)
+            elif channel == "status":
+                self._on_status(msg)
+            if pending or deadline is not None:
+                self._check_time(ws.now)
 
     def _dispatch_ohlc(self, msg: Record) -> None:
         for c in msg["data"]:

@@ -47,14 +47,7 @@ def stream(
     watchdog_s: float = 10.0,
 ) -> Iterator[dict[str, Any]]:
     """Yield stream records of ``channel`` (trades|ticker|book) for futures ``symbols``."""
-    feed = FEEDS.get(channel)
-    if feed is None:
-        raise UsageError(
-            f"futures streams serve trades, ticker and book, not {channel!r}",
-            hint="krx stream trades|ticker|book SYMBOL --market futures",
-        )
-    if not symbols:
-        raise UsageError("name at least one futures symbol", hint="e.g. PF_XBTUSD")
+    feed = check_request(channel, symbols)
     products = [normalize_symbol(s) for s in symbols]
     emit = on_event or (lambda _e: None)
     # the read timeout is the watchdog (futures sends a heartbeat we subscribe to when idle)
@@ -85,14 +78,26 @@ def stream(
             ws.close()
 
 
+def check_request(channel: str, symbols: Sequence[str]) -> str:
+    """Return the feed (the records' ``channel``) of ``channel``; exit 2 for what futures lacks."""
+    feed = FEEDS.get(channel)
+    if feed is None:
+        raise UsageError(
+            f"futures streams serve trades, ticker and book, not {channel!r}",
+            hint="krx stream trades|ticker|book SYMBOL --market futures",
+        )
+    if not symbols:
+        raise UsageError("name at least one futures symbol", hint="e.g. PF_XBTUSD")
+    return feed
+
+
 def _session(
     ws: FuturesWs, feed: str, products: list[str], depth: int, emit: Event
 ) -> Iterator[dict[str, Any]]:
     ws.open()
     ws.subscribe(feed, products)
     ws.subscribe("heartbeat")  # traffic even on a quiet feed, so the watchdog sees a live link
-    books = {p: FuturesBook(p) for p in products}
-    resyncs = 0
+    books = _Books(ws, products, depth, emit)
     while True:
         frame = ws.recv()
         if "event" in frame:  # info, subscribed, unsubscribed acks carry no data
@@ -106,36 +111,53 @@ def _session(
             yield trade_record(frame)
         elif kind == "ticker":
             yield ticker_record(frame)
-        elif kind == "book_snapshot":
-            book = books[str(frame["product_id"]).upper()]
+        elif kind in ("book_snapshot", "book"):
+            record = books.on_frame(frame, snapshot=kind == "book_snapshot")
+            if record is not None:
+                yield record
+
+
+class _Books:
+    """The books of one session: seq-checked, resnapshotted (a ``resync`` event) on a gap."""
+
+    def __init__(self, ws: FuturesWs, products: list[str], depth: int, emit: Event) -> None:
+        self.ws, self.depth, self.emit = ws, depth, emit
+        self.books = {p: FuturesBook(p) for p in products}
+        self.resyncs = 0
+
+    def on_frame(self, frame: dict[str, Any], *, snapshot: bool) -> dict[str, Any] | None:
+        """Apply a book frame; return the book record, or None while waiting for a snapshot."""
+        book = self.books[str(frame["product_id"]).upper()]
+        if snapshot:
             book.snapshot(frame)
-            yield _book_record(book, depth, frame)
-        elif kind == "book":
-            book = books[str(frame["product_id"]).upper()]
-            if book.seq is None:
-                continue  # waiting for the resnapshot
+        elif book.seq is None:
+            return None  # waiting for the resnapshot
+        else:
             try:
                 book.apply(frame)
             except BookGap as gap:
-                resyncs += 1
-                if resyncs > MAX_RESYNCS:
-                    raise IntegrityError(
-                        f"futures book kept skipping seq ({resyncs} resnapshots)",
-                        hint="the connection is losing messages; try again later",
-                    ) from gap
-                emit(
-                    {
-                        "event": "resync",
-                        "channel": "book",
-                        "symbol": book.symbol,
-                        "reason": gap.message,
-                        "attempt": resyncs,
-                    }
-                )
-                ws.unsubscribe("book", [book.symbol])
-                ws.subscribe("book", [book.symbol])
-                continue
-            yield _book_record(book, depth, frame)
+                self._resync(book, gap)
+                return None
+        return _book_record(book, self.depth, frame)
+
+    def _resync(self, book: FuturesBook, gap: BookGap) -> None:
+        self.resyncs += 1
+        if self.resyncs > MAX_RESYNCS:
+            raise IntegrityError(
+                f"futures book kept skipping seq ({self.resyncs} resnapshots)",
+                hint="the connection is losing messages; try again later",
+            ) from gap
+        self.emit(
+            {
+                "event": "resync",
+                "channel": "book",
+                "symbol": book.symbol,
+                "reason": gap.message,
+                "attempt": self.resyncs,
+            }
+        )
+        self.ws.unsubscribe("book", [book.symbol])
+        self.ws.subscribe("book", [book.symbol])
 
 
 def trade_record(raw: dict[str, Any]) -> dict[str, Any]:

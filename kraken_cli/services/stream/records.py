@@ -113,18 +113,33 @@ def iso_trim(text: str) -> str:
     return f"{base}.{frac.rstrip('0')}Z"
 
 
-def trade_from_rest(symbol: str, row: list[Any], pair: StreamPair) -> dict[str, Any]:
-    """Build a trade record from a REST Trades row ``[price, volume, time, b|s, m|l, misc, id]``."""
+def trade_record(
+    symbol: str, trade_id: int, time: str, price: str, volume: str, side: str, ord_type: str
+) -> dict[str, Any]:
+    """Build the trade record of a stream (the one shape for WS and REST-backfilled trades)."""
     return {
         "channel": "trade",
         "symbol": symbol,
-        "trade_id": int(row[6]),
-        "time": iso_from_seconds(row[2]),
-        "price": fix(row[0], pair.price_decimals),
-        "volume": fix(row[1], pair.qty_decimals),
-        "side": "buy" if row[3] in ("b", "buy") else "sell",
-        "ord_type": "market" if row[4] in ("m", "market") else "limit",
+        "trade_id": trade_id,
+        "time": time,
+        "price": price,
+        "volume": volume,
+        "side": side,
+        "ord_type": ord_type,
     }
+
+
+def trade_from_rest(symbol: str, row: list[Any], pair: StreamPair) -> dict[str, Any]:
+    """Build a trade record from a REST Trades row ``[price, volume, time, b|s, m|l, misc, id]``."""
+    return trade_record(
+        symbol,
+        int(row[6]),
+        iso_from_seconds(row[2]),
+        fix(row[0], pair.price_decimals),
+        fix(row[1], pair.qty_decimals),
+        "buy" if row[3] in ("b", "buy") else "sell",
+        "market" if row[4] in ("m", "market") else "limit",
+    )
 
 
 def ohlc_record(c: dict[str, Any]) -> dict[str, Any]:

@@ -68,6 +68,30 @@ def check_depth(depth: int) -> int:
     return depth
 
 
+def wire_channel(channel: str) -> str:
+    """Return the WS v2 channel of a user's channel name (``trades`` -> ``trade``); exit 2 else."""
+    wire = CHANNELS.get(channel.lower())
+    if wire is None:
+        raise UsageError(
+            f"unknown channel {channel!r}",
+            hint="use one of trades, ticker, candles, book, instrument, executions, balances",
+        )
+    return wire
+
+
+def planned_channels(
+    channel: str | None, subscriptions: Sequence[SubscriptionSpec]
+) -> frozenset[str]:
+    """Return the channels a stream will write, before any symbol is resolved (no network)."""
+    if channel is not None:
+        return frozenset({wire_channel(channel)})
+    return frozenset(
+        SUBSCRIPTION_TYPES[sub.type]
+        for sub in subscriptions
+        if sub.active and sub.symbols and sub.type in SUBSCRIPTION_TYPES
+    )
+
+
 def requests_for(
     channel: str,
     symbols: Sequence[str],
@@ -77,12 +101,7 @@ def requests_for(
     depth: int = 10,
 ) -> list[StreamRequest]:
     """Build the request of ``krx stream CHANNEL SYMBOL...``."""
-    wire = CHANNELS.get(channel.lower())
-    if wire is None:
-        raise UsageError(
-            f"unknown channel {channel!r}",
-            hint="use one of trades, ticker, candles, book, instrument, executions, balances",
-        )
+    wire = wire_channel(channel)
     if wire in SYMBOL_CHANNELS:
         if not symbols:
             raise UsageError(f"`krx stream {channel}` needs at least one SYMBOL")

@@ -1,4 +1,4 @@
-"""JSON lines for ``krx stream``: a compact encoder built once, with a fast path for trades.
+"""JSON lines for streams: a compact encoder built once, with a fast path for trades.
 
 ``json.JSONEncoder.encode`` builds its C encoder again on every call (~3 µs for a trade
 record); here it is built once. Trade records, the bulk of a busy stream, skip the generic
@@ -16,8 +16,10 @@ from collections.abc import Callable
 from json import encoder as _json_encoder
 from typing import Any
 
+from kraken_cli.output.columns import STREAM_TRADE
+
 #: Field order of a trade record (SPEC): the fast path handles exactly this shape.
-TRADE_KEYS = ("channel", "symbol", "trade_id", "time", "price", "volume", "side", "ord_type")
+TRADE_KEYS = STREAM_TRADE
 #: Escaped symbols kept at most (a stream follows a handful of pairs).
 _SYMBOL_CACHE_MAX = 4096
 

@@ -1,0 +1,200 @@
+"""The stream use case, one interface whatever the segment: ``open_stream(settings, market, args)``.
+
+It returns a :class:`Stream` that says which record kinds it will write (``kinds``: the
+``channel`` of its records, so a front end can pick or refuse a format before connecting) and
+runs into a sink (``run(sink)``: records through ``sink.write``, events through
+``sink.write_event``). Spot and margin run on Kraken's WS v2 (``engine``), futures on the
+Futures feed (``futures``); the caller never branches on the segment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from kraken_cli.config.settings import Settings
+from kraken_cli.errors import AuthError
+from kraken_cli.models.segment import Market
+from kraken_cli.services.stream.records import PRIVATE_CHANNELS
+
+if TYPE_CHECKING:
+    from kraken_cli.output.sink import Sink
+    from kraken_cli.services.market.spot import MarketService
+    from kraken_cli.services.stream.engine import StreamOptions, StreamService
+    from kraken_cli.services.stream.records import StreamPair, StreamRequest
+
+
+@dataclass(frozen=True)
+class StreamArgs:
+    """What to stream and when to stop; ``channel`` None runs the config's subscriptions."""
+
+    channel: str | None = None
+    symbols: tuple[str, ...] = ()
+    interval: str | None = None
+    depth: int = 10
+    levels: int | None = None
+    updates: bool = False
+    count: int | None = None
+    duration_s: float | None = None
+    watchdog_s: float = 5.0
+    connect_budget: int = 100
+
+
+class Stream:
+    """A prepared stream: its record kinds are known before any connection; use it in ``with``."""
+
+    #: The ``channel`` values of the records it writes (``trade``, ``book``, ...).
+    kinds: frozenset[str]
+
+    def run(self, sink: Sink) -> int:
+        """Stream into ``sink`` until --count / --duration; return the records written."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what running the stream opened (REST clients for symbols and backfill)."""
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_stream(settings: Settings, market: Market, args: StreamArgs) -> Stream:
+    """Prepare the stream of ``args`` on ``market`` (channel checked; no network yet)."""
+    if args.channel is not None and market.uses_futures_api:
+        return FuturesStream(settings, args)
+    return SpotStream(settings, args)
+
+
+class SpotStream(Stream):
+    """Spot (and margin) WS v2: verified books, gapless trades, reconciled candles."""
+
+    def __init__(self, settings: Settings, args: StreamArgs) -> None:
+        from kraken_cli.services.stream.setup import planned_channels
+
+        self.settings = settings
+        self.args = args
+        # no network here: a front end can refuse a format before symbols are resolved
+        self.kinds = planned_channels(args.channel, settings.subscriptions)
+        self.market: MarketService | None = None
+
+    def run(self, sink: Sink) -> int:
+        """Resolve the symbols, then run the WS v2 stream into ``sink``."""
+        from kraken_cli.services.market.spot import MarketService
+
+        if self.market is None:
+            self.market = MarketService.from_settings(self.settings)
+        return self._engine(self.market, sink).run()
+
+    def close(self) -> None:
+        """Close the REST client (symbols, backfill)."""
+        if self.market is not None:
+            self.market.close()
+            self.market = None
+
+    def _engine(self, market: MarketService, sink: Sink) -> StreamService:
+        from kraken_cli.services.stream.engine import StreamDeps, StreamService
+        from kraken_cli.services.stream.setup import rest_fetchers
+
+        settings, endpoints = self.settings, self.settings.endpoints
+        requests = self._requests(market)
+        deps = StreamDeps(ws_url=endpoints.ws_url, ws_auth_url=endpoints.ws_auth_url)
+        deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market.api)
+        if any(r.channel in PRIVATE_CHANNELS for r in requests):
+            deps.fetch_token = _token_fetcher(settings)
+        return StreamService(requests, deps, self._options(), sink.write, sink.write_event)
+
+    def _requests(self, market: MarketService) -> list[StreamRequest]:
+        from kraken_cli.services.stream.setup import requests_for, requests_from_config, stream_pair
+
+        def resolve(texts: Sequence[str]) -> list[StreamPair]:
+            return [stream_pair(p) for p in market.resolver.resolve_many(texts)]
+
+        args = self.args
+        if args.channel is None:
+            subscriptions = self.settings.subscriptions
+            return requests_from_config(subscriptions, resolve=resolve, depth=args.depth)
+        return requests_for(
+            args.channel, args.symbols, resolve=resolve, interval=args.interval, depth=args.depth
+        )
+
+    def _options(self) -> StreamOptions:
+        from kraken_cli.services.stream.engine import StreamOptions
+
+        args = self.args
+        return StreamOptions(
+            levels=args.levels,
+            updates=args.updates,
+            count=args.count,
+            duration_s=args.duration_s,
+            watchdog_s=args.watchdog_s,
+            tick_s=min(1.0, args.watchdog_s),
+            window_connects=args.connect_budget,
+        )
+
+
+class FuturesStream(Stream):
+    """Kraken Futures: trades, ticker, books with their ``seq`` checked."""
+
+    def __init__(self, settings: Settings, args: StreamArgs) -> None:
+        from kraken_cli.services.stream.futures import check_request
+
+        self.settings = settings
+        self.args = args
+        self.kinds = frozenset({check_request(args.channel or "", args.symbols)})
+
+    def run(self, sink: Sink) -> int:
+        """Run the futures feed into ``sink``, honouring --levels and --duration."""
+        from kraken_cli.services.stream import futures
+
+        args = self.args
+        deadline = None if args.duration_s is None else time.monotonic() + args.duration_s
+        records = futures.stream(
+            self.settings,
+            args.channel or "",
+            args.symbols,
+            depth=args.depth,
+            count=args.count,
+            on_event=sink.write_event,
+            watchdog_s=args.watchdog_s,
+        )
+        write, levels, written = sink.write, args.levels, 0
+        try:
+            for record in records:
+                if levels is not None and "bids" in record:
+                    record = record | {
+                        "bids": record["bids"][:levels],
+                        "asks": record["asks"][:levels],
+                    }
+                write(record)
+                written += 1
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+        finally:
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()
+        return written
+
+    def close(self) -> None:
+        """Nothing to release: the feed's socket closes with its run."""
+
+
+def _token_fetcher(settings: Settings) -> Any:
+    if settings.spot is None:
+        raise AuthError(
+            "private channels need spot API credentials",
+            hint="set KRAKEN_API_KEY / KRAKEN_API_SECRET or a config file; see `krx verify`",
+        )
+    from kraken_cli.services.stream.setup import private_token_fetcher
+
+    return private_token_fetcher(settings)
