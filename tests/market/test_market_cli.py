@@ -38,7 +38,9 @@ def play(name: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
 
 @pytest.fixture(autouse=True)
 def _no_pacing(isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kraken_cli.services.market.spot.PublicPacer", lambda rate, **_: PublicPacer(0))
+    monkeypatch.setattr(
+        "kraken_cli.services.market.spot.PublicPacer", lambda rate, **_: PublicPacer(0)
+    )
 
 
 def lines(out: str) -> list[dict[str, Any]]:
