@@ -13,7 +13,14 @@ def main() -> int:
     """Run each benchmark in turn and summarise exit statuses."""
     # The benchmarks proper; the other modules here are their helpers (feeds, servers).
     scripts = [
-        HERE / name for name in ("startup.py", "history.py", "nonce_concurrency.py", "stream.py")
+        HERE / name
+        for name in (
+            "startup.py",
+            "history.py",
+            "history_import.py",
+            "nonce_concurrency.py",
+            "stream.py",
+        )
     ]
     failed: list[str] = []
     for script in scripts:

@@ -132,15 +132,32 @@ class ArchiveWriter:
             self.on_commit(final, part.rows)
 
 
-def last_trade_id(root: Path, market: str, symbol: str) -> int | None:
-    """Return the highest committed ``trade_id`` of a symbol (from the files' statistics)."""
+def last_trade(root: Path, market: str, symbol: str) -> tuple[int, str] | None:
+    """Return the last committed trade of a symbol as ``(trade_id, RFC3339 time)``.
+
+    Read from the files' statistics (no data pages): the highest ``trade_id`` and the latest
+    ``time``, which belong to the same trade because trades are archived in id order.
+    """
     base = root / f"exchange={layout.EXCHANGE}" / f"market={market}" / "channel=trades"
-    best: int | None = None
+    best: tuple[int, datetime] | None = None
     for path in layout.committed(base / f"symbol={layout.symbol_key(symbol)}", "*/*.parquet"):
         meta = pq.ParquetFile(path).metadata
-        column = meta.schema.names.index("trade_id")
+        ids, times = meta.schema.names.index("trade_id"), meta.schema.names.index("time")
         for group in range(meta.num_row_groups):
-            stats = meta.row_group(group).column(column).statistics
-            if stats is not None and stats.has_min_max and stats.max is not None:
-                best = stats.max if best is None else max(best, stats.max)
-    return best
+            id_stats = meta.row_group(group).column(ids).statistics
+            time_stats = meta.row_group(group).column(times).statistics
+            if id_stats is None or not id_stats.has_min_max or time_stats is None:
+                continue
+            if best is None or id_stats.max > best[0]:
+                best = (id_stats.max, time_stats.max)
+    if best is None:
+        return None
+    last_id, moment = best
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # stored as UTC
+    return last_id, moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def last_trade_id(root: Path, market: str, symbol: str) -> int | None:
+    """Return the highest committed ``trade_id`` of a symbol."""
+    found = last_trade(root, market, symbol)
+    return None if found is None else found[0]

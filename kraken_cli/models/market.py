@@ -93,7 +93,7 @@ class Candle:
     high: Decimal
     low: Decimal
     close: Decimal
-    vwap: Decimal
+    vwap: Decimal | None  # None: not known (Kraken's archive OHLCVT rows carry no vwap)
     volume: Decimal
     count: int
 

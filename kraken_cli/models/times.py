@@ -45,6 +45,15 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
     return moment.astimezone(UTC)
 
 
+def parse_duration(text: str, what: str = "duration") -> float:
+    """Parse a span such as ``30s``, ``10m``, ``1h``, ``2d`` into seconds (positive, finite)."""
+    match = _AGE.fullmatch(text.strip())
+    seconds = float(match.group(1)) * _AGE_UNITS[match.group(2).lower()] if match else 0.0
+    if not 0 < seconds < float("inf"):
+        raise UsageError(f"bad {what} {text!r}", hint="e.g. 30s, 10m, 1h, 1d")
+    return seconds
+
+
 def iso_utc(moment: datetime) -> str:
     """Render an aware datetime as ISO-8601 UTC with ``Z`` (microseconds only when present)."""
     moment = moment.astimezone(UTC)

@@ -46,6 +46,7 @@ LEDGER: Columns = ("ledger_id", "time", "type", "asset", "amount", "fee", "balan
 # -- tooling ---------------------------------------------------------------------------------
 VERIFY: Columns = ("check", "ok", "detail")
 CACHE_INFO: Columns = ("pair", "trades", "first", "last", "covered", "bytes")
+HISTORY_IMPORT: Columns = ("file", "pair", "kind", "rows", "added", "skipped", "first", "last")
 CONFIG_PATHS: Columns = ("order", "path", "via", "exists", "used")
 
 # -- stream records (krx stream), keyed by their ``channel`` ----------------------------------

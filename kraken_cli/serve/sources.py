@@ -108,6 +108,14 @@ class Sources:
         obj: dict[str, Any] = plain(self._spot_service().orderbook(symbol, depth).to_object())
         return obj
 
+    def stream(self, market: Market, channel: str, symbol: str, sink: Any) -> None:
+        """Run the live stream of one channel and symbol into ``sink`` until it stops."""
+        from kraken_cli.services.stream.service import StreamArgs, open_stream
+
+        args = StreamArgs(channel=channel, symbols=(symbol,))
+        with open_stream(self.settings, market, args) as prepared:
+            prepared.run(sink)
+
     def symbols(self, market: Market) -> list[dict[str, Any]]:
         """Return the platform's symbol records for a segment."""
         if market is Market.FUTURES:

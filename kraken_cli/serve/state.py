@@ -9,10 +9,12 @@ from typing import Any
 
 from fastapi import Request
 
+from kraken_cli.models.segment import Market
 from kraken_cli.serve.cache import AnswerCache
 from kraken_cli.serve.flight import SingleFlight
 from kraken_cli.serve.metrics import Metrics
 from kraken_cli.serve.sources import Sources
+from kraken_cli.serve.streams import StreamHub
 
 
 @dataclass
@@ -26,9 +28,13 @@ class ServeState:
     metrics: Metrics = field(default_factory=Metrics)
     flight: SingleFlight = field(init=False)
     answers: AnswerCache = field(default_factory=AnswerCache)
+    streams: StreamHub = field(init=False)
 
     def __post_init__(self) -> None:
         self.flight = SingleFlight(on_shared=self.metrics.flights.inc)
+        self.streams = StreamHub(
+            lambda key, feed: self.sources.stream(Market(key[0]), key[1], key[2], feed)
+        )
 
 
 def state_of(request: Request) -> ServeState:

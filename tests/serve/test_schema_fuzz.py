@@ -24,7 +24,9 @@ LENIENT = [
 
 def _operations(client: Any) -> list[Any]:
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
-    return [result.ok() for result in schema.get_all_operations()]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # SSE routes never end a response: they are tested by reading a few events instead
+    return [op for op in operations if "/api/stream/" not in op.path]
 
 
 def test_no_server_error_and_answers_match_the_schema(client: Any) -> None:

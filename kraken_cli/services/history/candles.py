@@ -263,7 +263,7 @@ def history_candles(
     A candle still forming at ``now`` is left out unless ``partial``.
     """
     from kraken_cli.config.settings import cache_dir
-    from kraken_cli.models.market import Candle as MarketCandle
+    from kraken_cli.services.history.candle_sources import stored_candles
     from kraken_cli.services.market.spot import select_candles
     from kraken_cli.services.progress import default_progress
 
@@ -289,24 +289,25 @@ def history_candles(
         db = store if store is not None else TradeStore(store_path(cache_dir()))
         try:
             name = store_pair_name(pair.key, api.http.base_url)
-            sync_trades(
-                db,
-                name,
-                since_ts * NS,
-                min(trades_end, now + 1) * NS,
-                lambda since: api.trades(pair.altname, pair.symbol, since=since),
-                progress=progress if progress is not None else default_progress(),
-                stats=stats,
-            )
-            prec = Precision(pair.pair_decimals, pair.lot_decimals)
-            for _, c in trade_candles(db, name, [period], since_ts, trades_end, prec):
+
+            def sync(start_s: int, end_s: int) -> None:
+                sync_trades(
+                    db,
+                    name,
+                    start_s * NS,
+                    min(end_s, now + 1) * NS,
+                    lambda since: api.trades(pair.altname, pair.symbol, since=since),
+                    progress=progress if progress is not None else default_progress(),
+                    stats=stats,
+                )
+
+            # archive OHLCVT rows serve what trades do not cover (services/history/candle_sources)
+            for c in stored_candles(db, name, pair, period, since_ts, trades_end, sync):
                 if c.time >= trades_to:
                     break
                 if not partial and period_end(c.time, period) > now:
                     break  # still forming
-                yield MarketCandle(
-                    pair.symbol, c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count
-                )
+                yield c
         finally:
             if own:
                 db.close()

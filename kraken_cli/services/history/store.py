@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, NamedTuple
+
+from kraken_cli.services.history.aggregate import NS
+from kraken_cli.services.history.archive_store import ARCHIVE_SCHEMA, TRADES, ArchiveStore, union
+from kraken_cli.services.history.seam import merge_sources
 
 SCHEMA_VERSION: Final = 1
 
@@ -78,10 +82,15 @@ class TradeStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._db.executescript(ARCHIVE_SCHEMA)
         self._db.execute(
             "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
         self._pair_ids: dict[str, int] = {}
+        #: id-less trades and OHLCVT candles from Kraken's archive CSVs (same file)
+        self.archive = ArchiveStore(
+            self._db, lambda pair, create: self._pair_id(pair, create=create)
+        )
 
     def close(self) -> None:
         """Close the database."""
@@ -154,6 +163,7 @@ class TradeStore:
                 removed = db.execute("SELECT COUNT(*) FROM trades").fetchone()[0]
                 db.execute("DELETE FROM trades")
                 db.execute("DELETE FROM coverage")
+                self.archive.clear(None)
                 db.execute("DELETE FROM pairs")
             else:
                 pid = self._pair_id(pair, create=False)
@@ -164,6 +174,7 @@ class TradeStore:
                 removed = removed.fetchone()[0]
                 db.execute("DELETE FROM trades WHERE pair = ?", (pid,))
                 db.execute("DELETE FROM coverage WHERE pair = ?", (pid,))
+                self.archive.clear(pid)
                 db.execute("DELETE FROM pairs WHERE id = ?", (pid,))
             db.execute("COMMIT")
         except BaseException:
@@ -185,11 +196,18 @@ class TradeStore:
         ).fetchall()
         return [(int(a), int(b)) for a, b in rows]
 
+    def covered(self, pair: str) -> list[tuple[int, int]]:
+        """Return the ``(lo, hi]`` ranges complete from REST or the archive, merged."""
+        pid = self._pair_id(pair, create=False)
+        # archive seconds [a, b) hold the trades with a*1e9 <= t < b*1e9: (a*1e9-1, b*1e9-1]
+        archive = [(a * NS - 1, b * NS - 1) for a, b in self.archive.ranges(pid, TRADES)]
+        return union(self.coverage(pair) + archive)
+
     def missing(self, pair: str, lo: int, hi: int) -> list[tuple[int, int]]:
         """Return the parts of ``(lo, hi]`` not known complete, as ``(a, b]`` ranges."""
         gaps: list[tuple[int, int]] = []
         cursor = lo
-        for a, b in self.coverage(pair):
+        for a, b in self.covered(pair):
             if b <= cursor:
                 continue
             if a >= hi:
@@ -209,11 +227,15 @@ class TradeStore:
         if pid is None:
             return
         # a separate cursor streams rows; nothing is materialised
-        yield from self._db.execute(
+        rest = self._db.execute(
             "SELECT time_ns, price, volume FROM trades "
             "WHERE pair = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, trade_id",
             (pid, start_ns, end_ns),
         )
+        if not self.archive.ranges(pid, TRADES):
+            yield from rest
+            return
+        yield from merge_sources(rest, self.archive.trades(pid, start_ns, end_ns))
 
     def iter_full(self, pair: str, start_ns: int, end_ns: int) -> Iterator[StoredTrade]:
         """Yield whole stored trades for ``start_ns <= time < end_ns`` in trade order."""
@@ -256,13 +278,15 @@ def iso_ns(ns: int | None) -> str | None:
 
 
 def summary_records(store: TradeStore) -> list[dict[str, Any]]:
-    """Return ``krx cache info``'s rows: each pair's trades, span, coverage and share of disk.
+    """Return ``krx cache info``'s rows: each pair's trades, span, coverage, share of disk, sources.
 
     ``bytes`` splits the file's size by trade count, so the rows add up to the file.
+    ``sources``: ``rest`` (trades downloaded from Kraken), ``archive`` (imported trades),
+    ``archive-m<minutes>`` (imported OHLCVT candles), each with its complete ranges.
     """
-    summary = store.summary()
+    summary = [_with_archive(store, s) for s in store.summary()]
     size = store.size_bytes()
-    total = sum(s.trades for s in summary)
+    total = sum(s.trades for s, _ in summary)
     return [
         {
             "pair": s.pair,
@@ -271,6 +295,23 @@ def summary_records(store: TradeStore) -> list[dict[str, Any]]:
             "last": iso_ns(s.last_ns),
             "covered": "; ".join(f"{iso_ns(lo + 1)}..{iso_ns(hi)}" for lo, hi in s.covered),
             "bytes": size * s.trades // total if total else 0,
+            "sources": sources,
         }
-        for s in summary
+        for s, sources in summary
     ]
+
+
+def _with_archive(store: TradeStore, s: PairSummary) -> tuple[PairSummary, str]:
+    """Add a pair's imported trades to its summary; describe which source covers what."""
+    pid = store.archive.pid(s.pair)
+    count, first_s, last_s = store.archive.count_trades(pid)
+    if count and first_s is not None and last_s is not None:
+        firsts = [t for t in (s.first_ns, first_s * 1_000_000_000) if t is not None]
+        lasts = [t for t in (s.last_ns, last_s * 1_000_000_000) if t is not None]
+        s = replace(s, trades=s.trades + count, first_ns=min(firsts), last_ns=max(lasts))
+        s = replace(s, covered=tuple(store.covered(s.pair)))
+    parts = [f"rest {iso_ns(lo + 1)}..{iso_ns(hi)}" for lo, hi in store.coverage(s.pair)]
+    for source, lo, hi in store.archive.describe(pid):
+        label = "archive" if source == "trades" else f"archive-{source}"
+        parts.append(f"{label} {iso_ns(lo * 1_000_000_000)}..{iso_ns(hi * 1_000_000_000 - 1)}")
+    return s, "; ".join(parts)

@@ -232,6 +232,13 @@ class MarketService:
             rows = [t for t in page.trades if until is None or t.time < _unix(until)]
             yield from rows[-limit:] if limit else rows
             return
+        # a range the local store holds (REST downloads, archive imports) needs no Kraken call
+        from kraken_cli.services.history.stored_trades import trades_from_store
+
+        stored = trades_from_store(pair, self.api.http.base_url, since, until, limit)
+        if stored is not None:
+            yield from stored
+            return
         yield from page_trades(
             lambda cursor: self.api.trades(pair.altname, pair.symbol, since=cursor),
             since=_unix(since),

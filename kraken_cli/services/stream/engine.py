@@ -13,8 +13,8 @@ import json
 import random
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from kraken_cli.client.ws import ConnectFactory, ConnectionLost, WsClient, websocket_connect
@@ -61,6 +61,10 @@ class StreamOptions:
     window_connects: int = 100
     window_s: float = 600.0
     max_book_failures: int = 5
+    #: Trades: per symbol, the last trade already kept elsewhere (``(trade_id, RFC3339 time)``);
+    #: the stream starts after it, filling the gap to the live feed from REST (``krx archive``
+    #: resumes this way after a restart).
+    resume_trades: Mapping[str, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -137,7 +141,9 @@ class StreamService:
 
     def _handler(self, req: StreamRequest) -> Handler:
         if req.channel == "trade":
-            return TradeHandler(self, req, self.deps.fetch_trades)
+            return TradeHandler(
+                self, req, self.deps.fetch_trades, resume=self.options.resume_trades
+            )
         if req.channel == "ohlc":
             return OhlcHandler(self, req, self.deps.fetch_ohlc)
         if req.channel == "book":

@@ -10,8 +10,8 @@ Futures feed (``futures``); the caller never branches on the segment.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,8 @@ class StreamArgs:
     duration_s: float | None = None
     watchdog_s: float = 5.0
     connect_budget: int = 100
+    #: Trades: start after these (symbol -> (trade_id, RFC3339 time)), backfilling from REST.
+    resume_trades: Mapping[str, tuple[int, str]] = field(default_factory=dict)
 
 
 class Stream:
@@ -139,6 +141,7 @@ class SpotStream(Stream):
             watchdog_s=args.watchdog_s,
             tick_s=min(1.0, args.watchdog_s),
             window_connects=args.connect_budget,
+            resume_trades=args.resume_trades,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ class TradeHandler(Handler):
         retry_delay_s: float = 1.0,
         max_pages: int = 100,
         full_page: int = 1000,
+        resume: Mapping[str, tuple[int, str]] | None = None,
     ) -> None:
         super().__init__(ctx, request)
         self.fetch = fetch
@@ -54,6 +56,9 @@ class TradeHandler(Handler):
         #: REST Trades returns at most this many rows: a shorter page is the head of the tape
         self.full_page = full_page
         self.states = {p.symbol: _TradeState(p) for p in request.pairs}
+        for symbol, (last_id, last_time) in (resume or {}).items():
+            if symbol in self.states:  # the first live trade then backfills the gap from REST
+                self.states[symbol].last_id, self.states[symbol].last_time = last_id, last_time
 
     def on_ack(self, msg: dict[str, Any]) -> None:
         result = msg.get("result") or {}
