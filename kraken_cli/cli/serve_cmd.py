@@ -36,6 +36,9 @@ def serve(
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="No token (only on a loopback --host).")
     ] = False,
+    no_stream: Annotated[
+        bool, typer.Option("--no-stream", help="Do not run the config's subscriptions.")
+    ] = False,
 ) -> None:
     """Serve the platform's Provider API for Kraken (candles, trades, book, symbols, health).
 
@@ -76,6 +79,7 @@ def serve(
         certfile=certfile,
         keyfile=keyfile,
         debug_log=debug_log(ctx),
+        subscriptions=not no_stream,
         announce=lambda line: print(line, file=sys.stderr, flush=True),
     )
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from kraken_cli.errors import UsageError
 from kraken_cli.models.intervals import PLATFORM_NAMES, parse_interval
 from kraken_cli.models.segment import Market, parse_market
 from kraken_cli.models.times import iso_utc
@@ -192,22 +193,33 @@ def orderbook(
     ] = 10,
 ) -> JSONResponse:
     """The order book: the live checksum-verified one when subscribed, else a REST snapshot."""
-    state = state_of(request)
-    book = state.sources.orderbook(parse_market(market), symbol, depth)
+    state, segment = state_of(request), parse_market(market)
+    if not 1 <= depth <= 500:
+        raise UsageError(f"depth must be 1..500, got {depth}", hint="depth=10")
+    live = _live_book(state, segment, symbol)
+    book = live or state.sources.orderbook(segment, symbol, depth)
 
     def levels(side: list[list[str]]) -> list[dict[str, str]]:
-        return [{"price": price, "volume": volume} for price, volume in side]
+        return [{"price": price, "volume": volume} for price, volume in side[:depth]]
 
     return _json(
         {
             "symbol": book["symbol"],
-            "time": iso_utc(datetime.now(UTC)),
+            "time": book.get("time") or iso_utc(datetime.now(UTC)),
             "bids": levels(book["bids"]),
             "asks": levels(book["asks"]),
             "checksum": book["checksum"],
-            "source": "rest",
+            "source": "stream" if live else "rest",
         }
     )
+
+
+def _live_book(state: ServeState, segment: Market, symbol: str) -> dict[str, Any] | None:
+    """Return the subscribed, verified, fresh book of a spot symbol, or None."""
+    if state.live is None or segment is Market.FUTURES:
+        return None
+    book = state.live.book(state.sources.canonical(symbol))
+    return dict(book) if book is not None else None
 
 
 @router.get("/symbols/kraken/{market}", responses=SYMBOLS_RESPONSES)

@@ -10,7 +10,12 @@ from fastapi.responses import JSONResponse, Response
 
 from kraken_cli.models.times import iso_utc
 from kraken_cli.serve.metrics import CONTENT_TYPE
-from kraken_cli.serve.schemas import LIVE_RESPONSES, METRICS_RESPONSES, READY_RESPONSES
+from kraken_cli.serve.schemas import (
+    LIVE_RESPONSES,
+    METRICS_RESPONSES,
+    PROOF_RESPONSES,
+    READY_RESPONSES,
+)
 from kraken_cli.serve.state import state_of
 
 router = APIRouter(prefix="/api")
@@ -31,16 +36,38 @@ def live(request: Request) -> JSONResponse:
 
 @router.get("/health/ready", responses=READY_RESPONSES)
 def ready(request: Request) -> JSONResponse:
-    """Ready to answer: the services are built (stream subscriptions join this next)."""
-    checks = {"services": True}
-    is_ready = all(checks.values())
+    """Ready once every configured subscription has delivered data; degraded when one is stale."""
+    state = state_of(request)
+    streams = state.live.streams() if state.live is not None else []
+    checks = {f"{s['channel']}:{s['symbol']}": s["connected"] for s in streams}
+    is_ready = state.live is None or bool(streams)
+    degraded = not all(checks.values()) or (state.live is not None and state.live.failures > 0)
     body = {
         "ready": is_ready,
         "status": "ready" if is_ready else "not_ready",
-        "degraded": False,
+        "degraded": degraded,
         "checks": checks,
     }
     return JSONResponse(body, status_code=200 if is_ready else 503)
+
+
+@router.get("/exchanges/runtime-proof", responses=PROOF_RESPONSES)
+def runtime_proof(request: Request) -> JSONResponse:
+    """The proof the connector works now: verify checks, each stream's health."""
+    state = state_of(request)
+    checks = state.sources.connectivity()
+    streams = state.live.streams() if state.live is not None else []
+    healthy = all(c["ok"] for c in checks)
+    live = all(s["connected"] for s in streams)
+    status = "ACTIVE" if healthy and live else "DEGRADED" if healthy or live else "ERROR"
+    connector = {
+        "connectorType": "kraken",
+        "marketType": "spot",
+        "status": status,
+        "checks": checks,
+        "streams": streams,
+    }
+    return JSONResponse({"generatedAt": iso_utc(datetime.now(UTC)), "connectors": [connector]})
 
 
 @router.get("/metrics", responses=METRICS_RESPONSES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from kraken_cli.config.settings import Settings
 from kraken_cli.errors import UsageError
 from kraken_cli.serve.app import create_app
+from kraken_cli.serve.live import LiveState, keep_live
 from kraken_cli.serve.sources import Sources
 from kraken_cli.serve.state import ServeState
 
@@ -31,6 +33,7 @@ def run(
     keyfile: Path | None = None,
     debug_log: Callable[[str], None] | None = None,
     announce: Callable[[str], None] | None = None,
+    subscriptions: bool = True,
 ) -> None:
     """Serve until interrupted; the services' connections are closed on the way out."""
     import uvicorn
@@ -38,6 +41,10 @@ def run(
     patient = replace(settings.krx, max_pacing_wait_s=MAX_PACING_WAIT_S)
     sources = Sources(replace(settings, krx=patient), debug_log=debug_log)
     state = ServeState(sources, token, access_log=_stderr_line)
+    stop = threading.Event()
+    if subscriptions and any(s.active for s in settings.subscriptions):
+        state.live = LiveState()
+        keep_live(sources.run_subscriptions, state.live, stop, on_error=_stream_failed)
     app = create_app(state)
     config = uvicorn.Config(
         app,
@@ -65,7 +72,13 @@ def run(
     try:
         server.run(sockets=[sock])
     finally:
+        stop.set()
         sources.close()
+
+
+def _stream_failed(error: BaseException) -> None:
+    message = getattr(error, "message", type(error).__name__)
+    _stderr_line(f"krx serve: subscriptions stopped ({message}); restarting")
 
 
 def _stderr_line(line: str) -> None:

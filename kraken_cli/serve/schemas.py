@@ -153,3 +153,28 @@ METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Prometheus text format.", "content": {"text/plain": {}}},
     401: _json(ERROR, "Missing or wrong token."),
 }
+PROOF = {
+    "type": "object",
+    "required": ["generatedAt", "connectors"],
+    "properties": {
+        "generatedAt": TIME,
+        "connectors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["connectorType", "marketType", "status", "checks", "streams"],
+                "properties": {
+                    "connectorType": {"const": "kraken"},
+                    "marketType": {"type": "string"},
+                    "status": {"enum": ["ACTIVE", "DEGRADED", "ERROR"]},
+                    "checks": {"type": "array", "items": {"type": "object"}},
+                    "streams": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        },
+    },
+}
+PROOF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(PROOF, "The runtime proof."),
+    401: _json(ERROR, "Missing or wrong token."),
+}

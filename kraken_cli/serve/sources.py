@@ -108,6 +108,33 @@ class Sources:
         obj: dict[str, Any] = plain(self._spot_service().orderbook(symbol, depth).to_object())
         return obj
 
+    def run_subscriptions(self, sink: Any) -> None:
+        """Run the config's active subscriptions (one connection) into ``sink``."""
+        from kraken_cli.services.stream.service import StreamArgs, open_stream
+
+        with open_stream(self.settings, Market.SPOT, StreamArgs(channel=None)) as prepared:
+            prepared.run(sink)
+
+    def canonical(self, symbol: str) -> str:
+        """Return a spot symbol in Kraken's form (``BTCUSDT`` -> ``BTC/USDT``)."""
+        canonical: str = self._spot_service().resolver.resolve(symbol).symbol
+        return canonical
+
+    def connectivity(self) -> list[dict[str, Any]]:
+        """Return the public verify rows: system status, and the clock against Kraken's."""
+        from kraken_cli.errors import KrxError
+
+        try:
+            report = self._spot_service().status()
+        except KrxError as exc:
+            return [{"check": "connectivity", "ok": False, "detail": exc.message}]
+        skew = report.sample.skew
+        limit = self.settings.krx.max_clock_skew_s
+        return [
+            {"check": "connectivity", "ok": report.status == "online", "detail": report.status},
+            {"check": "clock", "ok": abs(skew) <= limit, "detail": f"skew {skew:+.3f} s"},
+        ]
+
     def stream(self, market: Market, channel: str, symbol: str, sink: Any) -> None:
         """Run the live stream of one channel and symbol into ``sink`` until it stops."""
         from kraken_cli.services.stream.service import StreamArgs, open_stream

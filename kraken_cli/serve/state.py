@@ -12,6 +12,7 @@ from fastapi import Request
 from kraken_cli.models.segment import Market
 from kraken_cli.serve.cache import AnswerCache
 from kraken_cli.serve.flight import SingleFlight
+from kraken_cli.serve.live import LiveState
 from kraken_cli.serve.metrics import Metrics
 from kraken_cli.serve.sources import Sources
 from kraken_cli.serve.streams import StreamHub
@@ -29,6 +30,8 @@ class ServeState:
     flight: SingleFlight = field(init=False)
     answers: AnswerCache = field(default_factory=AnswerCache)
     streams: StreamHub = field(init=False)
+    #: The config's subscriptions kept live (None: ``--no-stream`` or none configured).
+    live: LiveState | None = None
 
     def __post_init__(self) -> None:
         self.flight = SingleFlight(on_shared=self.metrics.flights.inc)
