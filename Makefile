@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install install-test demo test lint type bench record check clean
+.PHONY: install install-test demo test lint layers type stats bench record check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,15 @@ test: install-test  ## the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-test
-	$(VENV)/bin/ruff format --check kraken_cli tests bench
-	$(VENV)/bin/ruff check kraken_cli tests bench
+	$(VENV)/bin/ruff format --check kraken_cli tests bench scripts
+	$(VENV)/bin/ruff check kraken_cli tests bench scripts
+
+layers: install-test  ## the layer contracts (pyproject [tool.importlinter]) and no hidden imports
+	$(VENV)/bin/lint-imports --no-cache --no-logo
+	$(PY) scripts/check_dynamic_imports.py
+
+stats: install-test  ## largest modules and functions, import cycles
+	$(PY) scripts/code_stats.py
 
 type: install-test
 	$(VENV)/bin/mypy kraken_cli
@@ -39,7 +46,7 @@ bench: install-test  ## performance figures (not part of the tests)
 	$(PY) bench/run_all.py
 
 record: install-test  ## re-record cassettes against the live API (needs network; key optional)
-	KRX_RECORD=1 $(PY) tests/record_cassettes.py
+	KRX_RECORD=1 $(PY) scripts/record_cassettes.py
 
 check: lint type test
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester", "tests.support.secret_scan"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(

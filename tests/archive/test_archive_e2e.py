@@ -4,7 +4,6 @@ sandbox's ground-truth tape (no trade lost or doubled) and its books pass every 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,21 +19,15 @@ import pytest
 from kraken_cli.archive import layout
 from kraken_cli.archive.books import verify
 from kraken_cli.archive.query import run_query
-from tests.e2e.conftest import REPO_ROOT, SandboxHandle, start_sandbox
+from tests.e2e.conftest import SandboxHandle, start_sandbox
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
 SYMBOLS = {"BTC/USD": "XXBTZUSD", "ETH/USD": "XETHZUSD"}
 
 
 def _archive(handle: SandboxHandle, root: Path, home: Path, *extra: str) -> subprocess.Popen[str]:
-    env = dict(
-        os.environ,
-        KRX_SANDBOX_STATE=str(handle.state_file),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_STATE_HOME=str(home / "state"),
-        PYTHONPATH=str(REPO_ROOT),
-    )
+    env = krx_env(home, sandbox=handle)
     return subprocess.Popen(
         [sys.executable, "-m", "kraken_cli", "--sandbox", "archive", str(root), "BTCUSD",
          "ETHUSD", "--channels", "trades,book", "--roll", "1s", *extra],

@@ -23,6 +23,7 @@ from kraken_cli.errors import (
     ServiceUnavailableError,
     UnknownPairError,
 )
+from tests.support.fakes import FakeClock
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 HTML_520 = (
@@ -31,24 +32,16 @@ HTML_520 = (
 )
 
 
-class FakeTime:
-    """A clock whose sleep advances it, so retry tests never sleep."""
+class PacedClock(FakeClock):
+    """The shared fake clock, with the public pacer's waits kept apart from retry sleeps."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
+        super().__init__()
         self.paced: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
     def pace(self, seconds: float) -> None:
         self.paced.append(seconds)
-        self.now += seconds
+        self.advance(seconds)
 
 
 def make(
@@ -56,17 +49,17 @@ def make(
     *,
     retry: RetryPolicy | None = None,
     log: list[str] | None = None,
-) -> tuple[KrakenHttp, FakeTime]:
-    ft = FakeTime()
+) -> tuple[KrakenHttp, PacedClock]:
+    ft = PacedClock()
     http = KrakenHttp(
         "https://api.kraken.test",
         transport=httpx.MockTransport(handler),
         retry=retry or RetryPolicy(),
-        clock=ft.clock,
+        clock=ft,
         sleep=ft.sleep,
-        wall=ft.clock,
+        wall=ft,
         rng=lambda: 0.5,
-        pacer=PublicPacer(1.0, clock=ft.clock, sleep=ft.pace),
+        pacer=PublicPacer(1.0, clock=ft, sleep=ft.pace),
         debug_log=None if log is None else log.append,
     )
     return http, ft
@@ -124,7 +117,7 @@ def test_html_520_is_network_error_with_hint_and_retried() -> None:
     assert "HTTP 520" in err.message and "unknown error" in err.message
     assert err.hint and "Cloudflare" in err.hint and "gave up after 4 attempts" in err.hint
     assert calls == 4
-    assert len(ft.sleeps) == 3
+    assert len(ft.slept) == 3
 
 
 def test_404_is_not_retried() -> None:
@@ -235,8 +228,8 @@ def test_retryable_kraken_errors_then_success(error: str, cls: type[KrakenError]
     replies = [body({"error": [error]}), body({"error": [], "result": {"unixtime": 1}})]
     http, ft = make(lambda r: replies.pop(0))
     assert http.public("Time") == {"unixtime": 1}
-    assert len(ft.sleeps) == 1
-    assert 0 < ft.sleeps[0] <= 0.5
+    assert len(ft.slept) == 1
+    assert 0 < ft.slept[0] <= 0.5
 
 
 def test_retry_budget_exhausted_raises_last_error() -> None:
@@ -253,7 +246,7 @@ def test_retry_budget_exhausted_raises_last_error() -> None:
     assert calls == 3
     assert info.value.hint and "gave up after 3 attempts" in info.value.hint
     # Exponential: 0.25 then 0.5 with rng=0.5 (full jitter of 0.5, 1.0).
-    assert ft.sleeps == [0.25, 0.5]
+    assert ft.slept == [0.25, 0.5]
 
 
 def test_total_budget_bounds_the_retries() -> None:
@@ -263,7 +256,7 @@ def test_total_budget_bounds_the_retries() -> None:
     )
     with pytest.raises(ServiceUnavailableError):
         http.public("Time")
-    assert sum(ft.sleeps) <= 10.0
+    assert sum(ft.slept) <= 10.0
 
 
 @pytest.mark.parametrize("error", ["EAPI:Rate limit exceeded", "EGeneral:Too many requests"])
@@ -272,7 +265,7 @@ def test_rate_limit_backs_off_longer_then_succeeds(error: str) -> None:
     http, ft = make(lambda r: replies.pop(0))
     assert http.public("Time") == {"unixtime": 2}
     # Rate limits wait at least half the (longer) base delay, never retry at once.
-    assert ft.sleeps[0] >= 1.0
+    assert ft.slept[0] >= 1.0
 
 
 def test_rate_limit_gives_up_with_rate_limit_error() -> None:
@@ -288,7 +281,7 @@ def test_rate_limit_gives_up_with_rate_limit_error() -> None:
         http.public("Ticker")
     assert calls == 4
     assert info.value.hint and "gave up" in info.value.hint
-    assert ft.sleeps[0] < ft.sleeps[1] < ft.sleeps[2]
+    assert ft.slept[0] < ft.slept[1] < ft.slept[2]
     assert ft.now - 1000.0 <= RetryPolicy().total_budget
 
 

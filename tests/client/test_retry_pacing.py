@@ -9,19 +9,7 @@ from hypothesis import strategies as st
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, backoff_delay, run_with_retry
 from kraken_cli.errors import KrxError, NetworkError, RateLimitError, UsageError
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.fakes import FakeClock
 
 
 @given(
@@ -44,7 +32,7 @@ def test_backoff_grows_exponentially_until_cap() -> None:
 
 
 def test_non_retryable_propagates_at_once() -> None:
-    ft = FakeTime()
+    ft = FakeClock(start=0.0)
     calls: list[int] = []
 
     def fn(attempt: int) -> int:
@@ -52,25 +40,25 @@ def test_non_retryable_propagates_at_once() -> None:
         raise UsageError("bad")
 
     with pytest.raises(UsageError):
-        run_with_retry(fn, RetryPolicy(), clock=ft.clock, sleep=ft.sleep)
+        run_with_retry(fn, RetryPolicy(), clock=ft, sleep=ft.sleep)
     assert calls == [1]
-    assert ft.sleeps == []
+    assert ft.slept == []
 
 
 def test_attempt_number_is_passed_and_success_returns() -> None:
-    ft = FakeTime()
+    ft = FakeClock(start=0.0)
 
     def fn(attempt: int) -> int:
         if attempt < 3:
             raise NetworkError("flaky")
         return attempt
 
-    assert run_with_retry(fn, RetryPolicy(), clock=ft.clock, sleep=ft.sleep, rng=lambda: 1.0) == 3
-    assert ft.sleeps == [0.5, 1.0]
+    assert run_with_retry(fn, RetryPolicy(), clock=ft, sleep=ft.sleep, rng=lambda: 1.0) == 3
+    assert ft.slept == [0.5, 1.0]
 
 
 def test_retry_after_is_honoured() -> None:
-    ft = FakeTime()
+    ft = FakeClock(start=0.0)
     seen: list[float] = []
 
     def fn(attempt: int) -> str:
@@ -81,7 +69,7 @@ def test_retry_after_is_honoured() -> None:
     def on_retry(n: int, delay: float, exc: KrxError) -> None:
         seen.append(delay)
 
-    assert run_with_retry(fn, RetryPolicy(), clock=ft.clock, sleep=ft.sleep, on_retry=on_retry)
+    assert run_with_retry(fn, RetryPolicy(), clock=ft, sleep=ft.sleep, on_retry=on_retry)
     assert seen == [3.0]
 
 
@@ -90,7 +78,7 @@ def _retryable(after: float) -> NetworkError:
 
 
 def test_throttled_until_timestamp() -> None:
-    ft = FakeTime()
+    ft = FakeClock(start=0.0)
     err = RateLimitError("Kraken: EService: Throttled: 12")
     err.retry_at = 12.0
     replies: list[RateLimitError | None] = [err, None]
@@ -101,32 +89,32 @@ def test_throttled_until_timestamp() -> None:
             raise e
         return "ok"
 
-    run_with_retry(fn, RetryPolicy(), clock=ft.clock, sleep=ft.sleep, wall=ft.clock)
-    assert ft.sleeps == [12.0]
+    run_with_retry(fn, RetryPolicy(), clock=ft, sleep=ft.sleep, wall=ft)
+    assert ft.slept == [12.0]
 
 
 def test_pacer_spaces_same_endpoint_only() -> None:
-    ft = FakeTime()
-    pacer = PublicPacer(2.0, clock=ft.clock, sleep=ft.sleep)
+    ft = FakeClock(start=0.0)
+    pacer = PublicPacer(2.0, clock=ft, sleep=ft.sleep)
     assert pacer.wait("Trades") == 0.0
     assert pacer.wait("OHLC") == 0.0
     assert pacer.wait("Trades") == 0.5
     ft.now += 10
     assert pacer.wait("Trades") == 0.0
-    assert ft.sleeps == [0.5]
+    assert ft.slept == [0.5]
 
 
 def test_pacer_disabled_with_zero_rate() -> None:
-    ft = FakeTime()
-    pacer = PublicPacer(0, clock=ft.clock, sleep=ft.sleep)
+    ft = FakeClock(start=0.0)
+    pacer = PublicPacer(0, clock=ft, sleep=ft.sleep)
     for _ in range(5):
         pacer.wait("Time")
-    assert ft.sleeps == []
+    assert ft.slept == []
 
 
 def test_pacer_penalize_pushes_next_call() -> None:
-    ft = FakeTime()
-    pacer = PublicPacer(1.0, clock=ft.clock, sleep=ft.sleep)
+    ft = FakeClock(start=0.0)
+    pacer = PublicPacer(1.0, clock=ft, sleep=ft.sleep)
     pacer.wait("Ticker")
     pacer.penalize("Ticker", 5.0)
     assert pacer.wait("Ticker") == 5.0

@@ -12,14 +12,10 @@ from pathlib import Path
 import pytest
 
 from kraken_cli.config import settings as s
-from tests.config.config_helpers import EXAMPLE, KEYS, ROOT, example, write_json
+from tests.config.config_helpers import EXAMPLE, KEYS, example, write_json
+from tests.support.env import krx_env
 
 run = pytest.importorskip("kraken_cli.cli.app").run
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KRAKEN_", "KRX_"))}
-    return {**env, "PYTHONPATH": str(ROOT), **extra}
 
 
 def krx(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -29,7 +25,7 @@ def krx(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=_env(**env),
+        env=krx_env(**env),
         timeout=60,
     )
 
@@ -191,13 +187,12 @@ def test_validation_cache_skips_jsonschema(isolated: Path, tmp_path: Path) -> No
     path = write_json(isolated / "config.provider.json", example())
 
     def probe(**env: str) -> str:
-        xdg = {f"XDG_{k}_HOME": os.environ[f"XDG_{k}_HOME"] for k in ("CONFIG", "STATE")}
         result = subprocess.run(
             [sys.executable, "-c", _PROBE],
             capture_output=True,
             text=True,
             cwd=isolated,
-            env=_env(**xdg, **env),
+            env=krx_env(**env),
             timeout=60,
         )
         assert result.returncode == 0, result.stderr

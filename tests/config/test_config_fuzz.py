@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from kraken_cli.config.loader import LoadResult, load_settings
 from kraken_cli.errors import ConfigError
-from tests.config.config_helpers import KEYS, ROOT, example
+from tests.config.config_helpers import KEYS, example
+from tests.support.env import krx_env
 
 FUZZ = settings(
     max_examples=int(os.environ.get("KRX_FUZZ_EXAMPLES", "100")),
@@ -193,12 +194,11 @@ def test_cli_subprocess_sample(isolated: Path, data: st.DataObject) -> None:
     document["krx"] = {"tier": "platinum"}  # whatever the mutations did, the file is invalid
     path = isolated / "fuzz.json"
     path.write_text(json.dumps(document))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KRAKEN_", "KRX_"))}
     result = subprocess.run(
         [sys.executable, "-m", "kraken_cli", "--config", str(path), "config", "validate"],
         capture_output=True,
         text=True,
-        env={**env, **KEYS, "PYTHONPATH": str(ROOT)},
+        env=krx_env(**KEYS),
         timeout=60,
     )
     assert result.returncode == 3, result.stderr

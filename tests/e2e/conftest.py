@@ -27,7 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.env import REPO_ROOT, krx_env
+
 READY_TIMEOUT_S = 20.0
 #: "krx sandbox ready", REST, WS, WS auth, API key, API secret, Futures, Futures WS.
 READY_LINES = 8
@@ -200,20 +201,11 @@ def krx(sandbox: SandboxHandle, tmp_path: Path) -> Callable[..., subprocess.Comp
     """Run ``python -m kraken_cli --sandbox ARGS`` with a clean, isolated environment."""
 
     def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ)
-        env.update(
-            KRX_SANDBOX_STATE=str(sandbox.state_file),
-            XDG_CONFIG_HOME=str(tmp_path / "config"),
-            XDG_CACHE_HOME=str(tmp_path / "cache"),
-            XDG_STATE_HOME=str(tmp_path / "state"),
-            NO_COLOR="1",
-            PYTHONPATH=str(REPO_ROOT),
-        )
         return subprocess.run(
             [sys.executable, "-m", "kraken_cli", "--sandbox", *args],
             capture_output=True,
             text=True,
-            env=env,
+            env=krx_env(tmp_path, sandbox=sandbox),
             cwd=tmp_path,
             timeout=timeout,
         )

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT
+from tests.support.env import REPO_ROOT, krx_env
 
 pytestmark = pytest.mark.e2e
 
 
-def test_demo_script_runs_and_cleans_up() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KRX_", "KRAKEN_"))}
-    env.update(PY=sys.executable, PYTHONPATH=str(REPO_ROOT), KRX_FORMAT="jsonl")
-    before = subprocess.run(
+def _demo_sandboxes() -> set[str]:
+    """Return the pids of demo sandboxes started from this checkout (not another worktree's)."""
+    found = subprocess.run(
         ["pgrep", "-f", "kraken_cli sandbox --port 0 --seed 7"], capture_output=True, text=True
     )
+    return {pid for pid in found.stdout.split() if _cwd(pid) == REPO_ROOT}
+
+
+def _cwd(pid: str) -> Path | None:
+    try:
+        return Path(f"/proc/{pid}/cwd").resolve(strict=True)
+    except OSError:
+        return None
+
+
+def test_demo_script_runs_and_cleans_up() -> None:
+    env = krx_env(PY=sys.executable, KRX_FORMAT="jsonl")
+    before = _demo_sandboxes()
     result = subprocess.run(
         ["bash", "scripts/demo.sh"],
         cwd=REPO_ROOT,
@@ -30,7 +42,4 @@ def test_demo_script_runs_and_cleans_up() -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "krx: verify: all checks passed" in result.stderr + result.stdout
     assert result.stdout.count('"channel":"trade"') == 20
-    after = subprocess.run(
-        ["pgrep", "-f", "kraken_cli sandbox --port 0 --seed 7"], capture_output=True, text=True
-    )
-    assert after.stdout.split() == before.stdout.split()  # the demo's sandbox is gone
+    assert _demo_sandboxes() == before  # the demo's sandbox is gone

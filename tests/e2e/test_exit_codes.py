@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, SandboxHandle
+from tests.e2e.conftest import SandboxHandle
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
 
@@ -22,18 +22,7 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def _env(tmp_path: Path, sandbox: SandboxHandle | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KRX_", "KRAKEN_"))}
-    env.update(
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        NO_COLOR="1",
-        PYTHONPATH=str(REPO_ROOT),
-    )
-    if sandbox is not None:
-        env["KRX_SANDBOX_STATE"] = str(sandbox.state_file)
-    env.update(extra)
-    return env
+    return krx_env(tmp_path, sandbox=sandbox, **extra)
 
 
 def _krx(tmp_path: Path, sandbox: SandboxHandle | None, *args: str, **env: str) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import time
@@ -33,9 +32,9 @@ from kraken_cli.services.history.store import TradeStore
 from kraken_cli.services.market.spot import MarketService
 from kraken_cli.services.market.symbols import SymbolResolver
 from tests.history.reference import reference_candles
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
-REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY = "XXBTZUSD"
 
 
@@ -139,20 +138,11 @@ _CLI_READY = importlib.util.find_spec("kraken_cli.config.loader") is not None
 
 def _krx_runner(handle: Any, tmp: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ)
-        env.update(
-            KRX_SANDBOX_STATE=str(handle.state_file),
-            XDG_CONFIG_HOME=str(tmp / "config"),
-            XDG_CACHE_HOME=str(tmp / "cache"),
-            XDG_STATE_HOME=str(tmp / "state"),
-            NO_COLOR="1",
-            PYTHONPATH=str(REPO_ROOT),
-        )
         return subprocess.run(
             [sys.executable, "-m", "kraken_cli", "--sandbox", "--debug", *args],
             capture_output=True,
             text=True,
-            env=env,
+            env=krx_env(tmp, sandbox=handle),
             cwd=tmp,
             timeout=120,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,24 +10,14 @@ from typing import Any
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.env import krx_env
 
 
 def run_krx(
     handle: Any, home: Path, *args: str, config: dict[str, Any] | None = None, timeout: float = 90
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m kraken_cli --sandbox ARGS`` against ``handle`` with isolated XDG dirs."""
-    env = dict(os.environ)
-    for name in ("KRX_CONFIG", "KRX_FORMAT", "KRAKEN_API_KEY", "KRAKEN_API_SECRET", "KRX_OTP"):
-        env.pop(name, None)
-    env.update(
-        KRX_SANDBOX_STATE=str(handle.state_file),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_STATE_HOME=str(home / "state"),
-        NO_COLOR="1",
-        PYTHONPATH=str(REPO_ROOT),
-    )
+    env = krx_env(home, sandbox=handle)
     extra: list[str] = []
     if config is not None:
         path = home / "config.provider.json"

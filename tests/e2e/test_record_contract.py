@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, SandboxHandle, start_sandbox
+from tests.e2e.conftest import SandboxHandle, start_sandbox
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
 
@@ -134,22 +135,12 @@ def krx_private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     home = tmp_path_factory.mktemp("contract-home")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ)
-        env.update(
-            KRX_SANDBOX_STATE=str(handle.state_file),
-            XDG_CONFIG_HOME=str(home / "config"),
-            XDG_CACHE_HOME=str(home / "cache"),
-            XDG_STATE_HOME=str(home / "state"),
-            NO_COLOR="1",
-            PYTHONPATH=str(REPO_ROOT),
-        )
-        env.pop("KRX_FORMAT", None)
         fmt = () if "--format" in args else ("--format", "jsonl")
         return subprocess.run(
             [sys.executable, "-m", "kraken_cli", "--sandbox", *fmt, *args],
             capture_output=True,
             text=True,
-            env=env,
+            env=krx_env(home, sandbox=handle),
             cwd=home,
             timeout=90,
         )

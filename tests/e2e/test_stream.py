@@ -16,10 +16,9 @@ import httpx
 import pytest
 
 from kraken_cli.client.checksum import book_checksum
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 #: The sandbox is local: no need to pace public REST calls (backfill) at Kraken's 1/s.
@@ -32,20 +31,14 @@ CONFIG: dict[str, Any] = {
 def _env(handle: Any, tmp_path: Path, config: dict[str, Any] | None = None) -> dict[str, str]:
     config_file = tmp_path / "config.provider.json"
     config_file.write_text(json.dumps(config or CONFIG))
-    env = dict(os.environ)
-    env.update(
+    return krx_env(
+        tmp_path,
+        sandbox=handle,
         KRX_CONFIG=str(config_file),
-        KRX_SANDBOX_STATE=str(handle.state_file),
         KRX_REST_URL=handle.rest_url,
         KRX_WS_URL=handle.ws_url,
         KRX_WS_AUTH_URL=handle.ws_auth_url,
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        NO_COLOR="1",
-        PYTHONPATH=str(REPO_ROOT),
     )
-    return env
 
 
 def stream(

@@ -3,7 +3,6 @@ comes from REST GetWebSocketsToken, and a fresh one is fetched for every (re)con
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -14,31 +13,19 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_private_support import calls, ground_truth, jsonl, run_krx
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def krx_popen(handle: Any, home: Path, *args: str) -> subprocess.Popen[str]:
     """Start ``python -m kraken_cli --sandbox ARGS`` against ``handle`` (isolated XDG dirs)."""
-    env = dict(os.environ)
-    for name in ("KRX_CONFIG", "KRX_FORMAT", "KRAKEN_API_KEY", "KRAKEN_API_SECRET", "KRX_OTP"):
-        env.pop(name, None)
-    env.update(
-        KRX_SANDBOX_STATE=str(handle.state_file),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_STATE_HOME=str(home / "state"),
-        NO_COLOR="1",
-        PYTHONPATH=str(REPO_ROOT),
-    )
     return subprocess.Popen(
         [sys.executable, "-m", "kraken_cli", "--sandbox", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=krx_env(home, sandbox=handle),
         cwd=home,
     )
 

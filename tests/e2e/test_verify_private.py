@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,12 +12,12 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_private_support import (
-    REPO_ROOT,
     ground_truth,
     jsonl,
     run_krx,
     with_provider,
 )
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
 
@@ -89,15 +88,11 @@ def test_verify_reports_a_skewed_server_clock(
 
 
 def test_verify_unreachable_exits_6(tmp_path: Path) -> None:
-    env = dict(
-        os.environ,
+    env = krx_env(
+        tmp_path,
         KRX_REST_URL="http://127.0.0.1:9",
         KRAKEN_API_KEY="a2V5",
         KRAKEN_API_SECRET="c2VjcmV0",
-        XDG_CONFIG_HOME=str(tmp_path / "c"),
-        XDG_CACHE_HOME=str(tmp_path / "k"),
-        XDG_STATE_HOME=str(tmp_path / "s"),
-        PYTHONPATH=str(REPO_ROOT),
     )
     config = tmp_path / "config.provider.json"
     config.write_text(json.dumps(with_provider({"maxRetries": 0, "timeoutSeconds": 2})))

@@ -7,7 +7,8 @@ import pytest
 
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.client.retry import RetryPolicy
-from tests.futures.helpers import CREDS, FakeClock, Router
+from tests.futures.helpers import CREDS, Router
+from tests.support.fakes import FakeClock
 
 
 @pytest.fixture

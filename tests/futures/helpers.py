@@ -26,21 +26,6 @@ def sample(name: str) -> Any:
     return json.loads(sample_text(name))
 
 
-class FakeClock:
-    """A monotonic clock advanced only by the fake sleep."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 Handler = Callable[[httpx.Request], httpx.Response]
 
 

@@ -21,7 +21,8 @@ from kraken_cli.errors import (
     UnknownSymbolError,
     UsageError,
 )
-from tests.futures.helpers import CREDS, SECRET, FakeClock, Router, sample, sample_text
+from tests.futures.helpers import CREDS, SECRET, Router, sample, sample_text
+from tests.support.fakes import FakeClock
 
 V3 = "/derivatives/api/v3"
 

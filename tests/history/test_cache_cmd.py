@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,18 +10,15 @@ from pathlib import Path
 from kraken_cli.services.history.candles import store_path, sync_trades
 from kraken_cli.services.history.store import TradeStore
 from tests.history.fakes import FakeTrades, make_tape
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.env import krx_env
 
 
 def _krx(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp / "cache")}
-    env.update({"XDG_CONFIG_HOME": str(tmp / "cfg"), "XDG_STATE_HOME": str(tmp / "state")})
     return subprocess.run(
         [sys.executable, "-m", "kraken_cli", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=krx_env(tmp),
         cwd=tmp,
         check=False,
     )

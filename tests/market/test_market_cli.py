@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +14,8 @@ import yaml
 from kraken_cli.cli.app import run
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy
-from tests.record_cassettes import CASSETTES, SCENARIOS, make_vcr
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cassettes import CASSETTES, SCENARIOS, make_vcr
+from tests.support.env import krx_env
 
 
 def cassette_body(name: str, method: str) -> Any:
@@ -156,19 +154,11 @@ def test_unknown_symbol_cassette_exit_2(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def krx(base_url: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("KRX_")},
-        "PYTHONPATH": str(ROOT),
-        "KRX_REST_URL": base_url,
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_STATE_HOME": str(home / "state"),
-    }
     return subprocess.run(
         [sys.executable, "-m", "kraken_cli", "--format", "jsonl", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=krx_env(home, KRX_REST_URL=base_url),
         timeout=60,
         cwd=home,
     )

@@ -18,19 +18,7 @@ from kraken_cli.client.ratelimit import (
 )
 from kraken_cli.config.settings import KrxOptions
 from kraken_cli.errors import ConfigError
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.support.fakes import FakeClock
 
 
 def test_decay_is_linear_floored_and_ignores_clock_going_back() -> None:

@@ -13,20 +13,12 @@ from kraken_cli.sandbox.market import PAIRS, pair_json
 from kraken_cli.sandbox.matching import OPEN_MARGIN_LEVEL
 from kraken_cli.sandbox.options import Options
 from kraken_cli.sandbox.rest_public import ApiError
-from kraken_cli.sandbox.wire import NS
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.ns = 1_790_000_000 * NS
-
-    def __call__(self) -> int:
-        return self.ns
+from tests.support.fakes import FakeNsClock
 
 
 @pytest.fixture
 def sb() -> Sandbox:
-    return Sandbox(Options(history_days=0.2, live_rate=0), clock=Clock())
+    return Sandbox(Options(history_days=0.2, live_rate=0), clock=FakeNsClock())
 
 
 def margin_order(sb: Sandbox, **params: str) -> Any:

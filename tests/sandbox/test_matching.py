@@ -12,19 +12,12 @@ from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.options import Options
 from kraken_cli.sandbox.rest_public import ApiError
 from kraken_cli.sandbox.wire import NS, units_text
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.ns = 1_790_000_000 * NS
-
-    def __call__(self) -> int:
-        return self.ns
+from tests.support.fakes import FakeNsClock
 
 
 @pytest.fixture
 def sb() -> Sandbox:
-    return Sandbox(Options(history_days=0.2, live_rate=0), clock=Clock())
+    return Sandbox(Options(history_days=0.2, live_rate=0), clock=FakeNsClock())
 
 
 def order(sb: Sandbox, **params: str) -> Any:
@@ -77,7 +70,7 @@ def test_dead_man_switch_cancels_everything(sb: Sandbox) -> None:
     result = trading.cancel_all_after(sb, {"timeout": "30"})
     assert result["triggerTime"] > result["currentTime"]  # type: ignore[index, operator]
     clock = sb.clock
-    assert isinstance(clock, Clock)
+    assert isinstance(clock, FakeNsClock)
     clock.ns += 31 * NS
     sb.exchange.on_tick()
     assert sb.exchange.open_orders() == []
@@ -102,7 +95,7 @@ def test_insufficient_funds_counts_holds(sb: Sandbox) -> None:
 
 
 def test_trading_counter_limits_add_order() -> None:
-    sb = Sandbox(Options(history_days=0.1, live_rate=0, tier="starter"), clock=Clock())
+    sb = Sandbox(Options(history_days=0.1, live_rate=0, tier="starter"), clock=FakeNsClock())
     for _ in range(60):
         order(sb, price="1000.0", validate="true")
     with pytest.raises(ApiError, match="EOrder:Rate limit exceeded"):

@@ -23,14 +23,7 @@ from kraken_cli.sandbox.rest_private import handle_private
 from kraken_cli.sandbox.rest_public import ApiError
 from kraken_cli.sandbox.wire import NS, Raw, dumps, rfc1123_kraken, rfc3339_ns, time4, units_text
 from tests.sandbox.shapes import SAMPLES
-
-
-class FakeClock:
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.fakes import FakeClock
 
 
 def test_counter_decays_with_injected_clock() -> None:

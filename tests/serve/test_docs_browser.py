@@ -6,7 +6,6 @@ Skipped where Chromium or its driver is missing; CI installs both (see .ci/run).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, SandboxHandle
+from tests.e2e.conftest import SandboxHandle
+from tests.support.env import krx_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -26,15 +26,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.fixture
 def served(sandbox_for_serve: SandboxHandle, tmp_path: Path) -> Iterator[str]:
-    env = dict(
-        os.environ,
-        KRX_SANDBOX_STATE=str(sandbox_for_serve.state_file),
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        PROVIDER_API_TOKEN=TOKEN,
-        PYTHONPATH=str(REPO_ROOT),
-    )
+    env = krx_env(tmp_path, sandbox=sandbox_for_serve, PROVIDER_API_TOKEN=TOKEN)
     process = subprocess.Popen(
         [sys.executable, "-m", "kraken_cli", "--sandbox", "serve", "--port", "0"],
         stderr=subprocess.PIPE,

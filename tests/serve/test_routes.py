@@ -15,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.serve.conftest import AUTH, TOKEN
+from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e
 
@@ -106,13 +107,7 @@ def test_candles_equal_the_cli_for_the_same_window(
     served = client.get(
         f"/api/candles/kraken/spot/BTCUSD/h1?from={start}&to={end}", headers=AUTH
     ).json()
-    env = dict(
-        os.environ,
-        KRX_SANDBOX_STATE=str(sandbox_for_serve.state_file),
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-    )
+    env = krx_env(tmp_path, sandbox=sandbox_for_serve)
     done = subprocess.run(
         [
             sys.executable,

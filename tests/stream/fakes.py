@@ -1,4 +1,4 @@
-"""A scripted fake WebSocket (injected connect factory), a fake clock, a fake REST, a list sink."""
+"""A scripted fake WebSocket (injected connect factory), a fake REST, a list sink (shared clock)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kraken_cli.client.ws import WsClosed, WsTimeout
+from tests.support.fakes import FakeClock
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
@@ -25,19 +26,6 @@ def raw_frames(name: str) -> list[str]:
     """Return the raw wire frames of a sample written one frame per line in a JSON array."""
     lines = [ln.rstrip(",") for ln in sample(name).splitlines()]
     return [ln for ln in lines if ln.startswith("{")]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.t
-
-    def sleep(self, s: float) -> None:
-        self.slept.append(s)
-        self.t += s
 
 
 class FakeWs:
@@ -83,11 +71,11 @@ class FakeWs:
         if self.inbox:
             return self.inbox.popleft()
         if not self.script:
-            self.clock.t += self.tick
+            self.clock.advance(self.tick)
             raise WsTimeout()
         item = self.script.popleft()
         if item is TIMEOUT:
-            self.clock.t += self.tick
+            self.clock.advance(self.tick)
             raise WsTimeout()
         if item is DROP:
             self.closed = True

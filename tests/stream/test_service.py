@@ -14,7 +14,6 @@ from kraken_cli.services.stream.records import StreamPair, StreamRequest
 from tests.stream.fakes import (
     DROP,
     TIMEOUT,
-    FakeClock,
     FakeConnect,
     FakeTrades,
     raw_frames,
@@ -22,6 +21,7 @@ from tests.stream.fakes import (
     tid_iso,
     trade_msg,
 )
+from tests.support.fakes import FakeClock
 
 BTC = StreamPair("BTC/USD", "XXBTZUSD", 1, 8)
 ETH = StreamPair("ETH/USD", "XETHZUSD", 2, 8)

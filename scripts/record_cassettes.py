@@ -2,13 +2,14 @@
 
 Each scenario runs the real ``krx`` command in-process under vcrpy with ``record_mode="all"``:
 
-* ``KRX_RECORD=1 python tests/record_cassettes.py`` records against the live Kraken API
+* ``KRX_RECORD=1 python scripts/record_cassettes.py`` records against the live Kraken API
   (public endpoints only; no key needed; secrets are filtered anyway).
-* ``python tests/record_cassettes.py`` (no KRX_RECORD) rebuilds them offline from the real
+* ``python scripts/record_cassettes.py`` (no KRX_RECORD) rebuilds them offline from the real
   response bodies in tests/fixtures/samples, served in place of the network.
 
 Tests replay with ``record_mode="none"`` and compare the output with the cassette's own bodies,
-so they pass on either kind of recording. Pass scenario names to record only those.
+so they pass on either kind of recording. Pass scenario names to record only those. The
+scenarios and the vcrpy options the tests replay with are in tests/support/cassettes.py.
 """
 
 from __future__ import annotations
@@ -24,41 +25,16 @@ from typing import Any
 from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parents[1]
-CASSETTES = ROOT / "tests" / "cassettes" / "market"
+sys.path.insert(0, str(ROOT))
 
-#: Scenario name -> krx arguments. The cassette is tests/cassettes/market/<name>.yaml.
-SCENARIOS: dict[str, list[str]] = {
-    "status": ["--format", "jsonl", "status"],
-    "symbols": ["--format", "jsonl", "symbols", "--quote", "USD"],
-    "assets": ["--format", "jsonl", "assets"],
-    "ticker": ["--format", "jsonl", "ticker", "BTCUSDT", "XBTUSD"],
-    "orderbook": ["--format", "json", "orderbook", "BTCUSD", "--depth", "5"],
-    "trades": ["--format", "jsonl", "trades", "BTCUSD", "--limit", "3"],
-    "candles": ["--format", "jsonl", "candles", "BTCUSD", "h1"],
-    "unknown_symbol": ["--format", "jsonl", "ticker", "BTCUSDX"],
-}
-
-VCR_OPTIONS: dict[str, Any] = {
-    "filter_headers": ["API-Key", "API-Sign"],
-    "filter_post_data_parameters": ["nonce", "otp"],
-    "match_on": ["method", "scheme", "host", "port", "path", "query"],
-    "decode_compressed_response": True,
-}
-
-
-def make_vcr(record_mode: str) -> Any:
-    """Return the VCR instance the recorder and the tests share (no body matching)."""
-    import vcr
-
-    return vcr.VCR(record_mode=record_mode, **VCR_OPTIONS)
+from tests.support.cassettes import CASSETTES, SCENARIOS, make_vcr  # noqa: E402
 
 
 def _serve_samples() -> None:
     """Answer every HTTPTransport request with the sample body (before vcr wraps it)."""
     import httpx
 
-    sys.path.insert(0, str(ROOT / "tests" / "market"))
-    from market_samples import body_for  # type: ignore[import-not-found]
+    from tests.market.market_samples import body_for
 
     def handle(self: Any, request: httpx.Request) -> httpx.Response:
         query = parse_qs(request.url.query.decode())
@@ -76,7 +52,6 @@ def record(names: list[str], live: bool) -> None:
     """Record the named scenarios."""
     if not live:
         _serve_samples()
-    sys.path.insert(0, str(ROOT))
     from kraken_cli.cli.app import run
 
     recorder = make_vcr("all")

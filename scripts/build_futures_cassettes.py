@@ -1,6 +1,6 @@
 """Rebuild tests/cassettes/futures/*.yaml from the real samples (run by hand, not by pytest).
 
-    python tests/futures/build_cassettes.py
+    python scripts/build_futures_cassettes.py
 
 Each cassette is recorded by vcrpy itself against an httpx MockTransport that serves the sample
 bytes unchanged, so the YAML is exactly what vcrpy replays (record_mode="none" in the tests).
@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import vcr
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kraken_cli.client.futures_rest import FuturesRest  # noqa: E402

@@ -1,0 +1,1 @@
+"""Shared test infrastructure: fakes, the subprocess environment, the secret scanner."""
