@@ -6,8 +6,10 @@ The MCP SDK is imported inside the command so ``krx --help`` stays fast.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -59,5 +61,15 @@ def mcp(
     from kraken_cli.mcp.server import serve
 
     settings = get_settings(ctx)
-    calls = Calls(settings, default_market(settings), debug_log(ctx), archive)
+    calls = Calls(settings, default_market(settings), debug_log(ctx), _archive_query(archive))
     serve(calls, allow_trading=allow_trading)
+
+
+def _archive_query(root: Path | None) -> Callable[[str], Iterator[dict[str, Any]]] | None:
+    """Return the confined archive query for the query tool (None without the archive extra)."""
+    if any(importlib.util.find_spec(m) is None for m in ("duckdb", "pyarrow")):
+        return None
+    from kraken_cli.archive.layout import default_root
+    from kraken_cli.archive.query import run_query
+
+    return partial(run_query, root or default_root(), confined=True)

@@ -8,10 +8,9 @@ Rules (time windows, limits, option checks) are the shared functions the CLI cal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kraken_cli.errors import UsageError
@@ -35,8 +34,9 @@ class Calls:
     settings: Settings
     default_market: Market = Market.SPOT
     debug_log: Callable[[str], None] | None = None
-    #: the Parquet archive ``query`` reads (None: the user data dir, like ``krx query``)
-    archive: Path | None = None
+    #: runs one confined SELECT over the archive (wired by the CLI: the archive is a sibling
+    #: front end, so krx mcp gets it injected); None when the archive extra is missing
+    query_archive: Callable[[str], Iterable[Mapping[str, Any]]] | None = None
 
     # -- sessions, built like the CLI's -----------------------------------------------------
     def market(self, text: str | None, allowed: tuple[Market, ...] = tuple(Market)) -> Market:
@@ -303,10 +303,9 @@ class Calls:
 
     def query(self, sql: str) -> Records:
         """Return the rows of one SELECT over the archive (confined to the archive)."""
-        from kraken_cli.archive.layout import default_root
-        from kraken_cli.archive.query import run_query
-
-        return rows(run_query(self.archive or default_root(), sql, confined=True))
+        if self.query_archive is None:
+            raise UsageError("no archive to query", hint="install the 'archive' extra")
+        return rows(self.query_archive(sql))
 
 
 def rows(records: Any) -> Records:

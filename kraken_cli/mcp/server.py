@@ -43,7 +43,7 @@ _progress: contextvars.ContextVar[Callable[[Any], None] | None] = contextvars.Co
 
 def build_server(calls: Calls, *, allow_trading: bool) -> Server[Any]:
     """Return the MCP server whose tools answer through ``calls``."""
-    catalogue = tools(allow_trading)
+    catalogue = tools(allow_trading, archive=calls.query_archive is not None)
     listing = types.ListToolsResult(tools=[_describe(t) for t in catalogue.values()])
     secrets = _secrets(calls)
 

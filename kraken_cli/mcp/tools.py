@@ -182,7 +182,6 @@ def _read_tools() -> list[Tool]:
             {"symbol": _text("Pair for the validate-only AddOrder probe."), "market": MARKET},
             Calls.verify,
         ),
-        *_archive_tools(),
         Tool(
             "cache_info",
             "The local trade store behind long candle ranges: per pair, trades held, time "
@@ -194,10 +193,6 @@ def _read_tools() -> list[Tool]:
 
 
 def _archive_tools() -> list[Tool]:
-    import importlib.util
-
-    if any(importlib.util.find_spec(m) is None for m in ("duckdb", "pyarrow")):
-        return []  # the archive extra is not installed
     return [
         Tool(
             "query",
@@ -354,7 +349,8 @@ def _trading_tools() -> list[Tool]:
     ]
 
 
-def tools(allow_trading: bool) -> dict[str, Tool]:
-    """Return the tools by name: the read tools, plus the order tools when trading is allowed."""
-    found = _read_tools() + (_trading_tools() if allow_trading else [])
+def tools(allow_trading: bool, archive: bool = False) -> dict[str, Tool]:
+    """Return the tools by name: the read tools, plus query and the order tools when enabled."""
+    found = _read_tools() + (_archive_tools() if archive else [])
+    found += _trading_tools() if allow_trading else []
     return {t.name: t for t in found}

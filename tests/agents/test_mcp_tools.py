@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_schema_is_valid_json_schema_and_closed() -> None:
-    for tool in tools(allow_trading=True).values():
+    for tool in tools(allow_trading=True, archive=True).values():
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
         assert tool.input_schema["additionalProperties"] is False
         assert set(tool.required) <= set(tool.properties)
