@@ -18,8 +18,6 @@ from kraken_cli.models.segment import Market, parse_market
 from kraken_cli.output.render import plain
 
 if TYPE_CHECKING:
-    from kraken_cli.client.futures_rest import FuturesRest
-    from kraken_cli.client.spot_private import SpotPrivate
     from kraken_cli.config.settings import Settings
     from kraken_cli.services.account.spot import AccountService
     from kraken_cli.services.market.spot import MarketService
@@ -61,15 +59,15 @@ class Calls:
             service.close()
 
     @contextmanager
-    def futures(self) -> Iterator[FuturesRest]:
-        """Yield the Kraken Futures REST client (futures keys only)."""
+    def futures(self) -> Iterator[Any]:
+        """Yield the Kraken Futures REST client (futures keys only; built by the services)."""
         from kraken_cli.services.market.futures import futures_client
 
         with futures_client(self.settings, debug_log=self.debug_log) as client:
             yield client
 
     @contextmanager
-    def private(self) -> Iterator[SpotPrivate]:
+    def private(self) -> Iterator[Any]:
         """Yield the signed spot client (per-key nonce lock and shared REST counter)."""
         from kraken_cli.services.account.spot import open_private
 
@@ -79,7 +77,7 @@ class Calls:
         finally:
             api.close()
 
-    def account(self, api: SpotPrivate) -> AccountService:
+    def account(self, api: Any) -> AccountService:
         """Return the spot AccountService over ``api`` with the cached asset/pair names."""
         from kraken_cli.services.account.spot import AccountService, load_names
 
