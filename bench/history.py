@@ -27,7 +27,8 @@ from _util import ROOT, print_table
 
 sys.path.insert(0, str(ROOT))
 
-from kraken_cli.services.history.aggregate import DAY, MONTH, NS, Precision, aggregate
+from kraken_cli.models.intervals import MONTH
+from kraken_cli.services.history.aggregate import DAY, NS, Precision, aggregate
 
 THROUGHPUT_TARGET = 300_000
 MEMORY_TARGET_MB = 150.0

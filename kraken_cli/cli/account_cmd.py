@@ -1,36 +1,25 @@
-"""``krx account ...``: balances, orders, trades, ledger and positions of the spot key.
+"""``krx account ...``: balances, orders, trades, ledger and positions of any segment's key.
 
-Also the helpers order_cmd and verify_cmd share: settings, the signed client, name mapping.
+Each command parses its options, calls one method of the account service of ``--market``
+(``services.account.open_account``) and renders the records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kraken_cli.cli.common import emit, get_settings
-from kraken_cli.cli.markets import (
-    FUTURES,
-    MARGIN,
-    MarketOption,
-    debug_log,
-    futures_session,
-    pick_market,
-)
-from kraken_cli.output.columns import ACCOUNT_TRADE as TRADE_COLUMNS
-from kraken_cli.output.columns import BALANCE as BALANCE_COLUMNS
-from kraken_cli.output.columns import LEDGER as LEDGER_COLUMNS
-from kraken_cli.output.columns import ORDER as ORDER_COLUMNS
+from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
+from kraken_cli.models.segment import Market
+from kraken_cli.output import columns
 
 if TYPE_CHECKING:
-    from kraken_cli.client.spot_private import SpotPrivate
-    from kraken_cli.models.account import Names
-    from kraken_cli.services.account.spot import Window
-    from kraken_cli.services.market.spot import MarketService
-
+    from kraken_cli.models.account import Record
+    from kraken_cli.services.account import Account
 
 OtpOption = Annotated[
     str | None,
@@ -48,42 +37,19 @@ account_app = typer.Typer(
 
 
 @contextmanager
-def private_api(ctx: typer.Context, otp: str | None) -> Iterator[SpotPrivate]:
-    """Yield the signed spot client for this invocation; close it afterwards."""
-    from kraken_cli.services.account.spot import open_private
+def account_for(
+    ctx: typer.Context, market: Market | str | None, otp: str | None
+) -> Iterator[Account]:
+    """Yield the account service of the invocation's segment; close it afterwards."""
+    from kraken_cli.services.account import open_account
 
-    log = debug_log(ctx)
-    api = open_private(get_settings(ctx), otp=otp, debug_log=log)
-    try:
-        yield api
-    finally:
-        api.close()
-
-
-@contextmanager
-def market_for(ctx: typer.Context) -> Iterator[MarketService]:
-    """Yield the public market service (symbols, ticker, status) for this invocation."""
-    from kraken_cli.services.market.spot import MarketService
-
-    log = debug_log(ctx)
-    service = MarketService.from_settings(get_settings(ctx), debug_log=log)
-    try:
-        yield service
-    finally:
-        service.close()
+    chosen = market if isinstance(market, Market) else pick_market(ctx, market)
+    with open_account(get_settings(ctx), chosen, otp=otp, debug_log=debug_log(ctx)) as account:
+        yield account
 
 
-def names_for(ctx: typer.Context) -> Names:
-    """Return asset/pair name mapping from the symbol cache; raw Kraken names if unavailable."""
-    from kraken_cli.services.account.spot import load_names
-
-    return load_names(get_settings(ctx), debug_log(ctx))
-
-
-def _window(since: str | None, until: str | None, limit: int) -> Window:
-    from kraken_cli.services.account.spot import window
-
-    return window(since, until, limit)
+def _emit(ctx: typer.Context, rows: Sequence[Record], columns: Sequence[str] | None = None) -> None:
+    emit([row.to_record() for row in rows], columns, ctx=ctx)
 
 
 @account_app.command()
@@ -97,19 +63,8 @@ def balance(ctx: typer.Context, market: MarketOption = None, otp: OtpOption = No
       krx account balance --format csv
       krx account balance --market futures
     """
-    from kraken_cli.services.account.spot import AccountService
-
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.account import futures as fa
-
-        with futures_session(ctx) as fc:
-            emit(fa.balances(fc), (*BALANCE_COLUMNS, "account"), ctx=ctx)
-        return
-
-    names = names_for(ctx)
-    with private_api(ctx, otp) as api:
-        rows = AccountService(api, names).balances()
-    emit([b.to_record() for b in rows], BALANCE_COLUMNS, ctx=ctx)
+    with account_for(ctx, market, otp) as account:
+        _emit(ctx, account.balances(), columns.ACCOUNT[account.records.balance.KIND])
 
 
 @account_app.command("trade-balance")
@@ -130,26 +85,8 @@ def trade_balance(
       krx account trade-balance --market margin
       krx account trade-balance --market futures
     """
-    from kraken_cli.services.account.spot import AccountService
-
-    chosen = pick_market(ctx, market)
-    if chosen == FUTURES:
-        from kraken_cli.services.account import futures as fa
-
-        with futures_session(ctx) as fc:
-            emit(fa.margin_summary(fc), ctx=ctx)
-        return
-    if chosen == MARGIN:
-        from kraken_cli.services.account import margin
-
-        names = names_for(ctx)
-        with private_api(ctx, otp) as api:
-            emit([margin.trade_balance(api, asset, names)], ctx=ctx)
-        return
-    names = names_for(ctx)
-    with private_api(ctx, otp) as api:
-        record = AccountService(api, names).trade_balance(asset)
-    emit([record], ctx=ctx)
+    with account_for(ctx, market, otp) as account:
+        _emit(ctx, account.trade_balance(asset))
 
 
 @account_app.command()
@@ -166,20 +103,8 @@ def orders(
       krx account orders --format jsonl
       krx account orders --market futures
     """
-    from kraken_cli.services.account.spot import AccountService
-
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.account import futures as fa
-
-        with futures_session(ctx) as fc:
-            open_ = fa.open_orders(fc, cl_ord_id)
-        emit(open_, ORDER_COLUMNS, ctx=ctx)
-        return
-
-    names = names_for(ctx)
-    with private_api(ctx, otp) as api:
-        rows = AccountService(api, names).open_orders(cl_ord_id)
-    emit([o.to_record() for o in rows], ORDER_COLUMNS, ctx=ctx)
+    with account_for(ctx, market, otp) as account:
+        _emit(ctx, account.open_orders(cl_ord_id), columns.ACCOUNT[account.records.order.KIND])
 
 
 @account_app.command("closed-orders")
@@ -194,12 +119,11 @@ def closed_orders(
 
     Example: krx account closed-orders --since 7d --limit 200
     """
-    from kraken_cli.services.account.spot import AccountService
+    from kraken_cli.services.account import Window
 
-    names = names_for(ctx)
-    with private_api(ctx, otp) as api:
-        rows = AccountService(api, names).closed_orders(_window(since, until, limit))
-    emit([o.to_record() for o in rows], ORDER_COLUMNS, ctx=ctx)
+    window = Window.parse(since, until, limit)
+    with account_for(ctx, Market.SPOT, otp) as account:
+        _emit(ctx, account.closed_orders(window), columns.ACCOUNT[account.records.order.KIND])
 
 
 @account_app.command()
@@ -220,20 +144,11 @@ def trades(
       krx account trades --since 30d --format csv
       krx account trades --market futures --limit 10
     """
-    from kraken_cli.services.account.spot import AccountService
+    from kraken_cli.services.account import Window
 
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.account import futures as fa
-
-        with futures_session(ctx) as fc:
-            fills = fa.fills(fc, limit=limit)
-        emit(fills, (*TRADE_COLUMNS, "cl_ord_id", "fill_type"), ctx=ctx)
-        return
-
-    names = names_for(ctx)
-    with private_api(ctx, otp) as api:
-        rows = AccountService(api, names).trades(_window(since, until, limit))
-    emit([t.to_record() for t in rows], TRADE_COLUMNS, ctx=ctx)
+    window = Window.parse(since, until, limit)
+    with account_for(ctx, market, otp) as account:
+        _emit(ctx, account.trades(window), columns.ACCOUNT[account.records.fill.KIND])
 
 
 @account_app.command()
@@ -250,12 +165,11 @@ def ledger(
 
     Example: krx account ledger --asset XBT --type trade --limit 100
     """
-    from kraken_cli.services.account.spot import AccountService
+    from kraken_cli.services.account import Window
 
-    names = names_for(ctx)
-    with private_api(ctx, otp) as api:
-        rows = AccountService(api, names).ledger(_window(since, until, limit), asset, kind)
-    emit([e.to_record() for e in rows], LEDGER_COLUMNS, ctx=ctx)
+    window = Window.parse(since, until, limit)
+    with account_for(ctx, Market.SPOT, otp) as account:
+        _emit(ctx, account.ledger(window, asset, kind), columns.LEDGER)
 
 
 @account_app.command()
@@ -278,26 +192,8 @@ def positions(
       krx account positions --market margin --consolidate
       krx account positions --market futures
     """
-    from kraken_cli.services.account.spot import AccountService
-
-    chosen = pick_market(ctx, market)
-    if chosen == FUTURES:
-        from kraken_cli.services.account import futures as fa
-
-        with futures_session(ctx) as fc:
-            emit(fa.positions(fc), ctx=ctx)
-        return
-    names = names_for(ctx)
-    if chosen == MARGIN or consolidate:
-        from kraken_cli.services.account import margin
-
-        with private_api(ctx, otp) as api:
-            emit(margin.positions(api, consolidate=consolidate, names=names), ctx=ctx)
-        return
-
-    with private_api(ctx, otp) as api:
-        rows = AccountService(api, names).positions()
-    emit([p.to_record() for p in rows], ctx=ctx)
+    with account_for(ctx, market, otp) as account:
+        _emit(ctx, account.positions(consolidate))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,15 +1,15 @@
-"""``krx futures ...``: futures-only helpers (positions, margin, fills).
+"""``krx futures ...``: aliases of the account commands on ``--market futures``.
 
-The main futures wiring (``--market futures`` on symbols/ticker/orderbook/trades/candles/
-account/order/stream/verify) lives in the shared commands and calls
-``kraken_cli.services.futures_*``; these helpers cover what has no spot counterpart.
+``krx futures positions|margin|fills`` call the same account service as
+``krx account positions|trade-balance|trades --market futures`` (the same ``--market`` parse).
 """
 
 from __future__ import annotations
 
 import typer
 
-from kraken_cli.cli.common import emit, get_settings
+from kraken_cli.cli.account_cmd import account_for
+from kraken_cli.cli.common import emit
 
 futures_app = typer.Typer(
     name="futures",
@@ -24,11 +24,8 @@ def positions_cmd(ctx: typer.Context) -> None:
 
     Example: krx futures positions --format csv
     """
-    from kraken_cli.services.account import futures as futures_account
-    from kraken_cli.services.market.futures import futures_client
-
-    with futures_client(get_settings(ctx)) as client:
-        emit(futures_account.positions(client), ctx=ctx)
+    with account_for(ctx, "futures", None) as account:
+        emit([p.to_record() for p in account.positions()], ctx=ctx)
 
 
 @futures_app.command("margin")
@@ -37,11 +34,8 @@ def margin_cmd(ctx: typer.Context) -> None:
 
     Example: krx futures margin --format json
     """
-    from kraken_cli.services.account import futures as futures_account
-    from kraken_cli.services.market.futures import futures_client
-
-    with futures_client(get_settings(ctx)) as client:
-        emit(futures_account.margin_summary(client), ctx=ctx)
+    with account_for(ctx, "futures", None) as account:
+        emit([m.to_record() for m in account.trade_balance()], ctx=ctx)
 
 
 @futures_app.command("fills")
@@ -50,11 +44,8 @@ def fills_cmd(ctx: typer.Context) -> None:
 
     Example: krx futures fills | jq .price
     """
-    from kraken_cli.services.account import futures as futures_account
-    from kraken_cli.services.market.futures import futures_client
-
-    with futures_client(get_settings(ctx)) as client:
-        emit(futures_account.fills(client), ctx=ctx)
+    with account_for(ctx, "futures", None) as account:
+        emit([f.to_record() for f in account.trades()], ctx=ctx)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,42 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from kraken_cli.cli.common import emit, emit_object, get_settings, get_state
-from kraken_cli.cli.markets import (
-    FUTURES,
-    MARGIN,
-    MarketOption,
-    debug_log,
-    futures_session,
-    pick_market,
-)
-from kraken_cli.errors import UsageError
+from kraken_cli.cli.common import emit, emit_object, get_state
+from kraken_cli.cli.markets import SPOT, MarketOption, market_data
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
 from kraken_cli.output.columns import CANDLE as CANDLE_COLUMNS
 from kraken_cli.output.columns import FUTURES_TICKER_EXTRA
 from kraken_cli.output.columns import TICKER as TICKER_COLUMNS
 from kraken_cli.output.columns import TRADE as TRADE_COLUMNS
+from kraken_cli.services.market.request import Window
 
-if TYPE_CHECKING:
-    from kraken_cli.services.market.spot import MarketService
-
-
-@contextmanager
-def market_service(ctx: typer.Context) -> Iterator[MarketService]:
-    """Yield a MarketService for this invocation's settings, logging requests with --debug."""
-    from kraken_cli.services.market.spot import MarketService
-
-    service = MarketService.from_settings(get_settings(ctx), debug_log=debug_log(ctx))
-    try:
-        yield service
-    finally:
-        service.close()
+# Options several commands share (typer reads the help from these aliases).
+SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
+SinceOption = Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")]
+UntilOption = Annotated[str | None, typer.Option(help="End (exclusive), same forms.")]
+IntervalArg = Annotated[str, typer.Argument(help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...")]
+PartialOption = Annotated[
+    bool, typer.Option("--partial", help="Include the still-forming last candle.")
+]
+FillOption = Annotated[
+    bool,
+    typer.Option(
+        "--fill",
+        help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
+        "interval without trades; by default they are omitted, like Kraken does.",
+    ),
+]
+TickTypeOption = Annotated[
+    str, typer.Option("--tick-type", help="Futures only: trade | mark | spot prices.")
+]
 
 
 def status(ctx: typer.Context) -> None:
@@ -47,8 +43,8 @@ def status(ctx: typer.Context) -> None:
 
     Example: krx status
     """
-    with market_service(ctx) as svc:
-        emit([svc.status().to_record()], ctx=ctx)
+    with market_data(ctx, SPOT) as md:
+        emit([md.status().to_record()], ctx=ctx)
 
 
 def symbols(
@@ -66,17 +62,8 @@ def symbols(
       krx symbols --quote USD
       krx symbols --market futures --quote USD
     """
-    chosen = pick_market(ctx, market)
-    if chosen == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            emit(fm.symbols(fc, quote=quote), ctx=ctx)
-        return
-    margin_only = chosen == MARGIN
-    with market_service(ctx) as svc:
-        rows = [p.to_record() for p in svc.symbols(quote) if not margin_only or p.marginable]
-    emit(rows, ctx=ctx)
+    with market_data(ctx, market) as md:
+        emit([pair.to_record() for pair in md.symbols(quote)], ctx=ctx)
 
 
 def assets(ctx: typer.Context) -> None:
@@ -84,9 +71,8 @@ def assets(ctx: typer.Context) -> None:
 
     Example: krx assets --format csv
     """
-    with market_service(ctx) as svc:
-        rows = [a.to_record() for a in svc.assets()]
-    emit(rows, ctx=ctx)
+    with market_data(ctx, SPOT) as md:
+        emit([asset.to_record() for asset in md.assets()], ctx=ctx)
 
 
 def ticker(
@@ -103,20 +89,15 @@ def ticker(
       krx ticker BTCUSDT ETH/USD
       krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            emit(fm.ticker(fc, symbol), (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA), ctx=ctx)
-        return
-    with market_service(ctx) as svc:
-        rows = [t.to_record() for t in svc.ticker(symbol)]
-    emit(rows, TICKER_COLUMNS, ctx=ctx)
+    with market_data(ctx, market) as md:
+        records = [t.to_record() for t in md.ticker(symbol)]
+    spec = (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA)  # extras lead only where the rows have them
+    emit(records, [c for c in spec if not records or c in records[0]], ctx=ctx)
 
 
 def orderbook(
     ctx: typer.Context,
-    symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
+    symbol: SymbolArg,
     depth: Annotated[int, typer.Option(help="Levels per side (1..500).")] = 10,
     market: MarketOption = None,
 ) -> None:
@@ -131,18 +112,8 @@ def orderbook(
       krx orderbook BTCUSD --depth 5 --format json
       krx orderbook PF_XBTUSD --market futures --depth 5
     """
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            fbook = fm.orderbook(fc, symbol, depth)
-        if get_state(ctx).format == "json":
-            emit_object(fbook, ctx=ctx)
-        else:
-            emit(fm.orderbook_rows(fbook), BOOK_COLUMNS, ctx=ctx)
-        return
-    with market_service(ctx) as svc:
-        book = svc.orderbook(symbol, depth)
+    with market_data(ctx, market) as md:
+        book = md.orderbook(symbol, depth)
     if get_state(ctx).format == "json":
         emit_object(book.to_object(), ctx=ctx)
     else:
@@ -151,9 +122,9 @@ def orderbook(
 
 def trades(
     ctx: typer.Context,
-    symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
-    since: Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")] = None,
-    until: Annotated[str | None, typer.Option(help="End (exclusive), same forms.")] = None,
+    symbol: SymbolArg,
+    since: SinceOption = None,
+    until: UntilOption = None,
     limit: Annotated[int | None, typer.Option(help="At most N trades.")] = None,
     market: MarketOption = None,
 ) -> None:
@@ -164,47 +135,22 @@ def trades(
       krx trades BTCUSDT --since 30m --limit 500
       krx trades PF_XBTUSD --market futures --limit 20
     """
-    from kraken_cli.models.times import time_window
-
-    start, end = time_window(since, until)
-    if limit is not None and limit <= 0:
-        raise UsageError("--limit must be positive")
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            rows = fm.trades(fc, symbol, since=start, until=end, limit=limit)
-        emit(rows, TRADE_COLUMNS, ctx=ctx)
-        return
-    with market_service(ctx) as svc:
-        records = (t.to_record() for t in svc.trades(symbol, start, end, limit))
-        emit(records, TRADE_COLUMNS, ctx=ctx)
+    with market_data(ctx, market) as md:
+        rows = md.trades(symbol, Window(since, until), limit)
+        emit((t.to_record() for t in rows), TRADE_COLUMNS, ctx=ctx)
 
 
 def candles(
     ctx: typer.Context,
-    symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
-    interval: Annotated[
-        str, typer.Argument(help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...")
-    ],
+    symbol: SymbolArg,
+    interval: IntervalArg,
     days: Annotated[float | None, typer.Option(help="The last N days.")] = None,
-    since: Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")] = None,
-    until: Annotated[str | None, typer.Option(help="End (exclusive), same forms.")] = None,
-    partial: Annotated[
-        bool, typer.Option("--partial", help="Include the still-forming last candle.")
-    ] = False,
-    fill: Annotated[
-        bool,
-        typer.Option(
-            "--fill",
-            help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
-            "interval without trades; by default they are omitted, like Kraken does.",
-        ),
-    ] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    partial: PartialOption = False,
+    fill: FillOption = False,
     market: MarketOption = None,
-    tick_type: Annotated[
-        str, typer.Option("--tick-type", help="Futures only: trade | mark | spot prices.")
-    ] = "trade",
+    tick_type: TickTypeOption = "trade",
 ) -> None:
     """Show OHLC candles. The still-forming last candle is left out unless --partial.
 
@@ -221,26 +167,9 @@ def candles(
       krx candles DOGEUSD min1 --since 2h --fill
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
     """
-    from kraken_cli.models.intervals import parse_interval
-    from kraken_cli.models.times import time_window, utc_now
-
-    chosen = pick_market(ctx, market)
-    now = utc_now()
-    start, end = time_window(since, until, days=days, now=now)
-    parsed = parse_interval(interval)
-    if chosen == FUTURES and fill:
-        raise UsageError("--fill applies to spot candles", hint="drop --fill for futures")
-    if chosen == FUTURES:
-        from kraken_cli.services.market import futures as fm
-
-        with futures_session(ctx) as fc:
-            frows = fm.candles(fc, symbol, parsed, since=start, until=end, tick_type=tick_type)
-        if not partial:
-            frows = fm.drop_forming(frows, parsed, now)
-        emit(frows, CANDLE_COLUMNS, ctx=ctx)
-        return
-    with market_service(ctx) as svc:
-        rows = svc.get_candles(symbol, parsed, start, end, partial=partial, fill=fill)
+    window = Window(since, until, days)
+    with market_data(ctx, market) as md:
+        rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
         emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)
 
 

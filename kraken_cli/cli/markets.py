@@ -20,6 +20,7 @@ from kraken_cli.models.segment import Market, parse_market
 if TYPE_CHECKING:
     from kraken_cli.client.futures_rest import FuturesRest
     from kraken_cli.config.settings import Settings
+    from kraken_cli.services.market import MarketData
 
 SPOT, MARGIN, FUTURES = Market.SPOT, Market.MARGIN, Market.FUTURES
 MARKETS = tuple(Market)
@@ -70,3 +71,13 @@ def futures_session(ctx: typer.Context) -> Iterator[FuturesRest]:
 
     with futures_client(get_settings(ctx), debug_log=debug_log(ctx)) as client:
         yield client
+
+
+@contextmanager
+def market_data(ctx: typer.Context, market: str | None) -> Iterator[MarketData]:
+    """Yield the market-data service of the segment this invocation targets."""
+    from kraken_cli.services.market import open_market_data
+
+    chosen = pick_market(ctx, market)
+    with open_market_data(get_settings(ctx), chosen, debug_log=debug_log(ctx)) as service:
+        yield service

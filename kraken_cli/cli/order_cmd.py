@@ -1,21 +1,26 @@
-"""``krx order ...``: add, amend, cancel and cancel-all spot orders, checked before sending."""
+"""``krx order ...``: add, amend, cancel and cancel-all orders of any segment, checked first.
+
+Each command parses its options, calls the trading service of ``--market``
+(``services.trading.open_trading``) and renders its records; the only question it asks is the
+one the service composes.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kraken_cli.cli.account_cmd import OtpOption, market_for, names_for, private_api
+from kraken_cli.cli.account_cmd import OtpOption
 from kraken_cli.cli.common import emit, get_settings, info, stdin_is_terminal
-from kraken_cli.cli.markets import (
-    FUTURES,
-    MarketOption,
-    debug_log,
-    futures_session,
-    pick_market,
-)
+from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
 from kraken_cli.errors import UsageError
+from kraken_cli.models.trading import AmendRequest, OrderRequest, Placement
+
+if TYPE_CHECKING:
+    from kraken_cli.services.trading import Trading
 
 order_app = typer.Typer(
     name="order",
@@ -24,11 +29,39 @@ order_app = typer.Typer(
 )
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+TypeOption = Annotated[
+    str,
+    typer.Option(
+        "--type",
+        help="market | limit | stop-loss | take-profit | stop-loss-limit | take-profit-limit",
+    ),
+]
+PriceOption = Annotated[
+    str | None, typer.Option("--price", help="Limit price, or trigger for stop types.")
+]
+Price2Option = Annotated[str | None, typer.Option("--price2", help="Limit price of *-limit types.")]
+PostOnlyOption = Annotated[bool, typer.Option("--post-only", help="Maker only.")]
+ReduceOnlyOption = Annotated[bool, typer.Option("--reduce-only", help="Only reduce.")]
+LeverageOption = Annotated[
+    str | None, typer.Option("--leverage", help="Margin leverage, e.g. 2 (spot margin).")
+]
+TriggerPriceOption = Annotated[
+    str | None, typer.Option("--trigger-price", help="Futures: stop/take-profit trigger price.")
+]
+TriggerSignalOption = Annotated[
+    str | None, typer.Option("--trigger-signal", help="Futures: mark | index | last.")
+]
+ClOrdIdOption = Annotated[
+    str | None, typer.Option("--cl-ord-id", help="Client order id (default: a UUID).")
+]
+ValidateOption = Annotated[
+    bool, typer.Option("--validate", help="Let Kraken validate only; nothing is placed.")
+]
 
 
-def confirm(question: str, yes: bool) -> None:
-    """Ask on a terminal; refuse without one unless ``--yes`` was given."""
-    if yes:
+def confirm(question: str | None, yes: bool) -> None:
+    """Ask on a terminal; refuse without one unless ``--yes`` was given (None: nothing to ask)."""
+    if yes or question is None:
         return
     if not stdin_is_terminal():
         raise UsageError(
@@ -39,43 +72,32 @@ def confirm(question: str, yes: bool) -> None:
         raise UsageError("not confirmed; nothing was sent")
 
 
+@contextmanager
+def trading_for(ctx: typer.Context, market: str | None, otp: str | None) -> Iterator[Trading]:
+    """Yield the trading service of the invocation's segment; close it afterwards."""
+    from kraken_cli.services.trading import open_trading
+
+    chosen = pick_market(ctx, market)
+    with open_trading(get_settings(ctx), chosen, otp=otp, debug_log=debug_log(ctx)) as trading:
+        yield trading
+
+
 @order_app.command()
 def add(
     ctx: typer.Context,
     symbol: Annotated[str, typer.Argument(help="Pair, e.g. BTCUSD, BTC/USD, XXBTZUSD.")],
     side: Annotated[str, typer.Argument(help="buy or sell.")],
     volume: Annotated[str, typer.Argument(help="Volume in the base asset.")],
-    order_type: Annotated[
-        str,
-        typer.Option(
-            "--type",
-            help="market | limit | stop-loss | take-profit | stop-loss-limit | take-profit-limit",
-        ),
-    ] = "limit",
-    price: Annotated[
-        str | None, typer.Option("--price", help="Limit price, or trigger for stop types.")
-    ] = None,
-    price2: Annotated[
-        str | None, typer.Option("--price2", help="Limit price of *-limit types.")
-    ] = None,
-    post_only: Annotated[bool, typer.Option("--post-only", help="Maker only.")] = False,
-    reduce_only: Annotated[bool, typer.Option("--reduce-only", help="Only reduce.")] = False,
-    leverage: Annotated[
-        str | None, typer.Option("--leverage", help="Margin leverage, e.g. 2 (spot margin).")
-    ] = None,
-    trigger_price: Annotated[
-        str | None,
-        typer.Option("--trigger-price", help="Futures: stop/take-profit trigger price."),
-    ] = None,
-    trigger_signal: Annotated[
-        str | None, typer.Option("--trigger-signal", help="Futures: mark | index | last.")
-    ] = None,
-    cl_ord_id: Annotated[
-        str | None, typer.Option("--cl-ord-id", help="Client order id (default: a UUID).")
-    ] = None,
-    validate: Annotated[
-        bool, typer.Option("--validate", help="Let Kraken validate only; nothing is placed.")
-    ] = False,
+    order_type: TypeOption = "limit",
+    price: PriceOption = None,
+    price2: Price2Option = None,
+    post_only: PostOnlyOption = False,
+    reduce_only: ReduceOnlyOption = False,
+    leverage: LeverageOption = None,
+    trigger_price: TriggerPriceOption = None,
+    trigger_signal: TriggerSignalOption = None,
+    cl_ord_id: ClOrdIdOption = None,
+    validate: ValidateOption = False,
     yes: YesOption = False,
     market: MarketOption = None,
     otp: OtpOption = None,
@@ -92,101 +114,20 @@ def add(
       krx order add BTCUSD buy 0.01 --type market --market margin --leverage 2 --yes
       krx order add PF_XBTUSD buy 0.01 --price 50000 --market futures --yes
     """
-    from kraken_cli.services.trading.orders import check_market_options, place_spot
-    from kraken_cli.services.trading.spot import OrderRequest, check_order
-
-    chosen = pick_market(ctx, market)
-    check_market_options(
-        chosen,
-        leverage=leverage,
-        post_only=post_only,
-        price2=price2,
-        trigger_price=trigger_price,
-        trigger_signal=trigger_signal,
-    )
-    if chosen == FUTURES:
-        _futures_add(
-            ctx,
-            symbol,
-            side.lower(),
-            volume,
-            order_type=order_type.lower(),
-            price=price,
-            trigger_price=trigger_price,
-            trigger_signal=trigger_signal,
-            reduce_only=reduce_only,
-            cl_ord_id=cl_ord_id,
-            validate=validate,
-            yes=yes,
-        )
-        return
-    req = OrderRequest(
-        side=side.lower(),
-        volume=volume,
-        type=order_type.lower(),
-        price=price,
-        price2=price2,
-        post_only=post_only,
-        reduce_only=reduce_only,
-        leverage=leverage,
-        cl_ord_id=cl_ord_id,
-        validate=validate,
-    )
-    with market_for(ctx) as market_svc:
-        pair = market_svc.resolver.resolve(symbol)
-    check_order(pair, req)
-    if not validate:
-        at = f" @ {price}" if price else ""
-        confirm(f"Place {req.type} {req.side} {volume} {pair.symbol}{at}?", yes)
-    placed = place_spot(
-        get_settings(ctx), pair, req, names=names_for(ctx), otp=otp, debug_log=debug_log(ctx)
-    )
-    if placed.status == "placed-after-timeout":
-        info(
-            f"the reply was lost, but Kraken has the order (found by cl_ord_id {placed.cl_ord_id})"
-        )
-    emit([placed.to_record()], ctx=ctx)
+    request = OrderRequest(
+        side, volume, order_type, price, price2, post_only, reduce_only, leverage, cl_ord_id,
+        validate, symbol, trigger_price, trigger_signal,
+    )  # fmt: skip
+    with trading_for(ctx, market, otp) as trading:
+        ticket = trading.prepare(request)
+        confirm(ticket.question, yes)
+        _render(ctx, trading.place(ticket))
 
 
-def _futures_add(
-    ctx: typer.Context,
-    symbol: str,
-    side: str,
-    size: str,
-    *,
-    order_type: str,
-    price: str | None,
-    trigger_price: str | None,
-    trigger_signal: str | None,
-    reduce_only: bool,
-    cl_ord_id: str | None,
-    validate: bool,
-    yes: bool,
-) -> None:
-    from kraken_cli.services.market.futures import resolve
-    from kraken_cli.services.trading import futures as ft
-
-    with futures_session(ctx) as fc:
-        if not validate:
-            name = resolve(fc, symbol).symbol
-            summary = ft.order_summary(name, side, size, order_type, price or trigger_price)
-            confirm(f"Place {summary}?", yes)
-        record = ft.add_order(
-            fc,
-            symbol,
-            side,
-            size,
-            order_type=order_type,
-            price=price,
-            stop_price=trigger_price,
-            trigger_signal=trigger_signal,
-            reduce_only=reduce_only,
-            cl_ord_id=cl_ord_id,
-            validate=validate,
-        )
-    if record.get("note"):
-        info(str(record.pop("note")))
-    emit([record], ctx=ctx)
+def _render(ctx: typer.Context, placed: Placement) -> None:
+    if placed.note:
+        info(placed.note)
+    emit([placed.record.to_record()], ctx=ctx)
 
 
 @order_app.command()
@@ -216,30 +157,9 @@ def amend(
       krx order amend OUF4EM-FRGI2-MQMWZD --price 50100
       krx order amend 0b8e3c1e-5a0e-4c8c-9d1c-1d5c1e0f7a2b --price 50100 --market futures
     """
-    from kraken_cli.services.trading.spot import TradingService
-
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.trading import futures as ft
-
-        with futures_session(ctx) as fc:
-            row = ft.edit_order(fc, order_id, size=volume, price=price, stop_price=trigger_price)
-        emit([row], ctx=ctx)
-        return
-
-    pair = None
-    if symbol:
-        with market_for(ctx) as market_svc:
-            pair = market_svc.resolver.resolve(symbol)
-    with private_api(ctx, otp) as api:
-        result = TradingService(api).amend(
-            order_id,
-            volume=volume,
-            price=price,
-            trigger_price=trigger_price,
-            post_only=post_only,
-            pair=pair,
-        )
-    emit([result], ctx=ctx)
+    request = AmendRequest(order_id, volume, price, trigger_price, post_only, symbol)
+    with trading_for(ctx, market, otp) as trading:
+        emit([trading.amend(request).to_record()], ctx=ctx)
 
 
 @order_app.command()
@@ -256,19 +176,8 @@ def cancel(
       krx order cancel OUF4EM-FRGI2-MQMWZD OB5VMB-B4U2U-DK2WRW
       krx order cancel my-client-id --market futures
     """
-    from kraken_cli.services.trading.spot import TradingService
-
-    if pick_market(ctx, market) == FUTURES:
-        from kraken_cli.services.trading import futures as ft
-
-        with futures_session(ctx) as fc:
-            frows = ft.cancel_orders(fc, order_ids)
-        emit(frows, ctx=ctx)
-        return
-
-    with private_api(ctx, otp) as api:
-        rows = TradingService(api).cancel(order_ids)
-    emit(rows, ctx=ctx)
+    with trading_for(ctx, market, otp) as trading:
+        emit([row.to_record() for row in trading.cancel(order_ids)], ctx=ctx)
 
 
 @order_app.command("cancel-all")
@@ -288,22 +197,9 @@ def cancel_all(
       krx order cancel-all --yes
       krx order cancel-all --market futures --symbol PF_XBTUSD --yes
     """
-    from kraken_cli.services.trading.orders import check_cancel_all
-    from kraken_cli.services.trading.spot import TradingService
-
-    chosen = pick_market(ctx, market)
-    check_cancel_all(chosen, symbol)
-    if chosen == FUTURES:
-        from kraken_cli.services.trading import futures as ft
-
-        confirm(f"Cancel ALL open futures orders{' of ' + symbol if symbol else ''}?", yes)
-        with futures_session(ctx) as fc:
-            emit([ft.cancel_all(fc, symbol)], ctx=ctx)
-        return
-    confirm("Cancel ALL open orders?", yes)
-    with private_api(ctx, otp) as api:
-        count = TradingService(api).cancel_all()
-    emit([{"cancelled": count}], ctx=ctx)
+    with trading_for(ctx, market, otp) as trading:
+        confirm(trading.cancel_all_question(symbol), yes)
+        emit([trading.cancel_all(symbol).to_record()], ctx=ctx)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,10 +6,20 @@ from typing import Annotated
 
 import typer
 
+from kraken_cli.cli import exit_codes
 from kraken_cli.cli.account_cmd import OtpOption
 from kraken_cli.cli.common import emit, get_settings, info
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
 from kraken_cli.output.columns import VERIFY as VERIFY_COLUMNS
+from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT
+
+#: The failure category that decides the exit code (``services.verify.exit_category``).
+EXIT_CODES = {
+    NETWORK: exit_codes.NETWORK,
+    AUTH: exit_codes.AUTH,
+    RATE_LIMIT: exit_codes.RATE_LIMITED,
+    KRAKEN: exit_codes.KRAKEN,
+}
 
 
 def verify(
@@ -33,32 +43,23 @@ def verify(
       krx verify --format json
       krx verify --market futures
     """
-    from kraken_cli.cli import exit_codes
-    from kraken_cli.services.verify import AUTH, KRAKEN, NETWORK, RATE_LIMIT, exit_category
-    from kraken_cli.services.verify_all import run_verify
+    from kraken_cli.services import verify as service
 
-    report = run_verify(
+    report = service.run_verify(
         get_settings(ctx),
         pick_market(ctx, market),
-        market_given=market is not None,
+        explicit=market is not None,
         symbol=symbol,
         otp=otp,
         debug_log=debug_log(ctx),
     )
     emit([c.to_record() for c in report.checks], VERIFY_COLUMNS, ctx=ctx)
-    category = exit_category(report)
-    codes = {
-        NETWORK: exit_codes.NETWORK,
-        AUTH: exit_codes.AUTH,
-        RATE_LIMIT: exit_codes.RATE_LIMITED,
-        KRAKEN: exit_codes.KRAKEN,
-    }
-    failed = [c.check for c in report.checks if c.required and not c.ok]
+    category = service.exit_category(report)
     if category is None:
         info("verify: all checks passed")
         return
-    info(f"verify: FAILED: {', '.join(failed)}")
-    raise typer.Exit(codes[category])
+    info(f"verify: FAILED: {', '.join(c.check for c in service.failed_checks(report))}")
+    raise typer.Exit(EXIT_CODES[category])
 
 
 def register(app: typer.Typer) -> None:

@@ -31,8 +31,9 @@ from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
 from kraken_cli.config.settings import Credentials
-from kraken_cli.errors import AuthError, KrxError
+from kraken_cli.errors import AuthError, KrxError, ProtocolError
 from kraken_cli.models.futures import loads
+from kraken_cli.models.reply import Reply
 
 V3 = "/derivatives/api/v3"
 CHARTS = "/api/charts/v1"
@@ -279,21 +280,24 @@ class FuturesRest:
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-instruments
         """
-        return list(self.public("instruments").get("instruments", []))
+        return _market_rows(self.public("instruments"), "instruments")
 
     def tickers(self) -> list[dict[str, Any]]:
         """Return the tickers of every instrument, index and reference rate.
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-tickers
         """
-        return list(self.public("tickers").get("tickers", []))
+        return _market_rows(self.public("tickers"), "tickers")
 
     def orderbook(self, symbol: str) -> dict[str, Any]:
         """Return ``{"bids": [[price, size], ...], "asks": [...]}`` for one contract.
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-orderbook
         """
-        return dict(self.public("orderbook", {"symbol": symbol}).get("orderBook", {}))
+        book = self.public("orderbook", {"symbol": symbol}).get("orderBook")
+        if not isinstance(book, dict):
+            raise ProtocolError("orderbook", "orderBook is not an object")
+        return book
 
     def history(self, symbol: str, last_time: str | None = None) -> list[dict[str, Any]]:
         """Return up to 100 public trades, newest first, before ``last_time`` (ISO).
@@ -303,7 +307,7 @@ class FuturesRest:
         params: dict[str, str] = {"symbol": symbol}
         if last_time:
             params["lastTime"] = last_time
-        return list(self.public("history", params).get("history", []))
+        return _market_rows(self.public("history", params), "history")
 
     def charts(
         self, tick_type: str, symbol: str, resolution: str, from_s: int, to_s: int
@@ -334,7 +338,8 @@ class FuturesRest:
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-accounts
         """
-        return dict(self.private("GET", "accounts", idempotent=True).get("accounts", {}))
+        reply = self.private("GET", "accounts", idempotent=True)
+        return dict(Reply("accounts").table(reply.get("accounts", {}), "accounts"))
 
     def openpositions(self) -> list[dict[str, Any]]:
         """Return the open positions.
@@ -342,14 +347,15 @@ class FuturesRest:
         https://docs.kraken.com/api/docs/futures-api/trading/get-open-positions
         """
         reply = self.private("GET", "openpositions", idempotent=True)
-        return list(reply.get("openPositions", []))
+        return _rows("openpositions", reply, "openPositions")
 
     def openorders(self) -> list[dict[str, Any]]:
         """Return the open orders.
 
         https://docs.kraken.com/api/docs/futures-api/trading/get-open-orders
         """
-        return list(self.private("GET", "openorders", idempotent=True).get("openOrders", []))
+        reply = self.private("GET", "openorders", idempotent=True)
+        return _rows("openorders", reply, "openOrders")
 
     def fills(self, last_fill_time: str | None = None) -> list[dict[str, Any]]:
         """Return recent fills (100 max), before ``last_fill_time`` when given.
@@ -359,21 +365,23 @@ class FuturesRest:
         params = {"lastFillTime": last_fill_time} if last_fill_time else None
         cost = FILLS_SINCE_COST if last_fill_time else COSTS["fills"]
         reply = self.private("GET", "fills", params, idempotent=True, cost=cost)
-        return list(reply.get("fills", []))
+        return _rows("fills", reply, "fills")
 
     def sendorder(self, params: Params) -> dict[str, Any]:
         """Place an order (never retried); return ``sendStatus``.
 
         https://docs.kraken.com/api/docs/futures-api/trading/send-order
         """
-        return dict(self.private("POST", "sendorder", params, idempotent=False)["sendStatus"])
+        reply = self.private("POST", "sendorder", params, idempotent=False)
+        return _status("sendorder", reply, "sendStatus")
 
     def editorder(self, params: Params) -> dict[str, Any]:
         """Edit an open order (``orderId`` or ``cliOrdId``); return ``editStatus``.
 
         https://docs.kraken.com/api/docs/futures-api/trading/edit-order-spring
         """
-        return dict(self.private("POST", "editorder", params, idempotent=False)["editStatus"])
+        reply = self.private("POST", "editorder", params, idempotent=False)
+        return _status("editorder", reply, "editStatus")
 
     def cancelorder(
         self, order_id: str | None = None, cli_ord_id: str | None = None
@@ -384,7 +392,7 @@ class FuturesRest:
         """
         params = {"order_id": order_id} if order_id else {"cliOrdId": cli_ord_id or ""}
         reply = self.private("POST", "cancelorder", params, idempotent=False)
-        return dict(reply["cancelStatus"])
+        return _status("cancelorder", reply, "cancelStatus")
 
     def cancelallorders(self, symbol: str | None = None) -> dict[str, Any]:
         """Cancel all open orders (of one symbol when given); return ``cancelStatus``.
@@ -393,4 +401,21 @@ class FuturesRest:
         """
         params = {"symbol": symbol} if symbol else None
         reply = self.private("POST", "cancelallorders", params, idempotent=False)
-        return dict(reply.get("cancelStatus", {}))
+        return _status("cancelallorders", {"cancelStatus": {}} | reply, "cancelStatus")
+
+
+def _rows(endpoint: str, reply: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    """Return the reply's list of objects under ``key`` (absent: none), else ProtocolError."""
+    return [dict(row) for row in Reply(endpoint).entries(reply.get(key, []), key)]
+
+
+def _status(endpoint: str, reply: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Return the reply's status object under ``key``, else ProtocolError."""
+    return dict(Reply(endpoint).table(reply.get(key), key))
+
+
+def _market_rows(payload: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    rows = payload.get(key)
+    if not isinstance(rows, list):
+        raise ProtocolError(key, f"{key!r} is {type(rows).__name__}, not a list")
+    return rows

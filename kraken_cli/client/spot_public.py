@@ -13,14 +13,16 @@ from decimal import Decimal
 from typing import Any
 
 from kraken_cli.client.http import KrakenHttp
-from kraken_cli.errors import NetworkError
+from kraken_cli.errors import ProtocolError
 from kraken_cli.models.market import (
+    BookLevel,
     Candle,
     Trade,
     parse_book_side,
     parse_ohlc_row,
     parse_trade_row,
 )
+from kraken_cli.models.numbers import Malformed, reply_of, wire_int
 from kraken_cli.models.symbols import result_rows
 
 
@@ -58,60 +60,82 @@ class OhlcPage:
 
 @dataclass(frozen=True)
 class DepthSnapshot:
-    """One ``Depth`` answer: raw book sides (price, volume, timestamp)."""
+    """One ``Depth`` answer: the book sides (price, volume, timestamp), best first."""
 
-    bids: Any
-    asks: Any
+    bids: tuple[BookLevel, ...]
+    asks: tuple[BookLevel, ...]
+
+
+def _result(res: Any, endpoint: str) -> dict[str, Any]:
+    if not isinstance(res, dict):
+        raise ProtocolError(endpoint, f"result is {type(res).__name__}, not an object")
+    return res
+
+
+def _rows(res: dict[str, Any], endpoint: str) -> Any:
+    """Return the data under the one result key that is not ``last``; refuse a missing key."""
+    rows = result_rows(res)
+    if rows is None:
+        raise ProtocolError(endpoint, "the result holds no pair key")
+    return rows
+
+
+def _list(value: Any, endpoint: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ProtocolError(endpoint, f"rows are {type(value).__name__}, not a list")
+    return value
 
 
 class SpotPublic:
-    """The public spot endpoints over a :class:`KrakenHttp`."""
+    """Public spot endpoints over :class:`KrakenHttp`; each reply parses or raises ProtocolError."""
 
     def __init__(self, http: KrakenHttp) -> None:
         self.http = http
 
     def time(self) -> ServerTime:
         """Get the server time. https://docs.kraken.com/api/docs/rest-api/get-server-time"""
-        res = self.http.public("Time")
-        try:
-            return ServerTime(int(res["unixtime"]), str(res.get("rfc1123", "")))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise NetworkError(f"malformed Time reply: {res!r}"[:120]) from exc
+        res = _result(self.http.public("Time"), "Time")
+        with reply_of("Time"):
+            unixtime = wire_int(res["unixtime"], "unixtime")
+            if unixtime < 0:
+                raise Malformed(f"unixtime before 1970: {unixtime}")
+            return ServerTime(unixtime, str(res.get("rfc1123", "")))
 
     def system_status(self) -> SystemStatus:
         """Get the system status. https://docs.kraken.com/api/docs/rest-api/get-system-status"""
-        res = self.http.public("SystemStatus")
-        try:
+        res = _result(self.http.public("SystemStatus"), "SystemStatus")
+        with reply_of("SystemStatus"):
             stamp = datetime.fromisoformat(str(res["timestamp"]).replace("Z", "+00:00"))
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=UTC)
             return SystemStatus(str(res["status"]), stamp.astimezone(UTC))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise NetworkError(f"malformed SystemStatus reply: {res!r}"[:120]) from exc
 
     def assets(self) -> dict[str, Any]:
         """Get all assets (raw). https://docs.kraken.com/api/docs/rest-api/get-asset-info"""
-        return dict(self.http.public("Assets"))
+        return _table(self.http.public("Assets"), "Assets")
 
     def asset_pairs(self) -> dict[str, Any]:
         """Get all pairs (raw). https://docs.kraken.com/api/docs/rest-api/get-tradable-asset-pairs"""
-        return dict(self.http.public("AssetPairs"))
+        return _table(self.http.public("AssetPairs"), "AssetPairs")
 
     def ticker(self, altnames: Sequence[str]) -> dict[str, Any]:
         """Get tickers keyed by Kraken's result key.
 
         https://docs.kraken.com/api/docs/rest-api/get-ticker-information
         """
-        return dict(self.http.public("Ticker", {"pair": ",".join(altnames)}))
+        return _table(self.http.public("Ticker", {"pair": ",".join(altnames)}), "Ticker")
 
     def depth(self, altname: str, count: int) -> DepthSnapshot:
         """Get the order book. https://docs.kraken.com/api/docs/rest-api/get-order-book"""
-        res = self.http.public("Depth", {"pair": altname, "count": count})
-        book = result_rows(res)
-        if not isinstance(book, dict):
-            raise NetworkError(f"Depth reply has no book for {altname}")
-        return DepthSnapshot(
-            bids=parse_book_side(book.get("bids", [])),
-            asks=parse_book_side(book.get("asks", [])),
-        )
+        res = _result(self.http.public("Depth", {"pair": altname, "count": count}), "Depth")
+        book = _rows(res, "Depth")
+        with reply_of("Depth"):
+            if not isinstance(book, dict):
+                raise Malformed(f"the book of {altname} is not an object")
+            return DepthSnapshot(
+                bids=parse_book_side(book.get("bids", [])),
+                asks=parse_book_side(book.get("asks", [])),
+            )
 
     def trades(
         self, altname: str, symbol: str, since: str | None = None, count: int | None = None
@@ -122,20 +146,33 @@ class SpotPublic:
             params["since"] = since
         if count is not None:
             params["count"] = count
-        res = self.http.public("Trades", params, parse_float=Decimal)
-        rows = result_rows(res) or []
-        trades = [parse_trade_row(row, symbol) for row in rows]
-        return TradesPage(trades, str(res.get("last", since or "")))
+        res = _result(self.http.public("Trades", params, parse_float=Decimal), "Trades")
+        rows = _list(_rows(res, "Trades"), "Trades")
+        last = res.get("last")
+        if not isinstance(last, str | int) or isinstance(last, bool) or not str(last).isdigit():
+            raise ProtocolError("Trades", f"cursor 'last' is not a nanosecond count: {last!r}")
+        with reply_of("Trades"):
+            return TradesPage([parse_trade_row(row, symbol) for row in rows], str(last))
 
     def ohlc(self, altname: str, symbol: str, minutes: int, since: int | None = None) -> OhlcPage:
         """Get OHLC candles (≤ 720). https://docs.kraken.com/api/docs/rest-api/get-ohlc-data"""
         params: dict[str, str | int] = {"pair": altname, "interval": minutes}
         if since is not None:
             params["since"] = since
-        res = self.http.public("OHLC", params)
-        rows = result_rows(res) or []
-        last = res.get("last")
-        return OhlcPage(
-            [parse_ohlc_row(row, symbol) for row in rows],
-            int(last) if last is not None else None,
-        )
+        res = _result(self.http.public("OHLC", params), "OHLC")
+        rows = _list(_rows(res, "OHLC"), "OHLC")
+        with reply_of("OHLC"):
+            last = res.get("last")
+            committed = None if last is None else wire_int(last, "last")
+            if committed is not None and committed < 0:
+                raise Malformed(f"last before 1970: {committed}")
+            return OhlcPage([parse_ohlc_row(row, symbol) for row in rows], committed)
+
+
+def _table(res: Any, endpoint: str) -> dict[str, Any]:
+    """Return a result keyed by id whose every entry is an object."""
+    table = _result(res, endpoint)
+    for key, entry in table.items():
+        if not isinstance(entry, dict):
+            raise ProtocolError(endpoint, f"entry {key!r} is {type(entry).__name__}, not an object")
+    return dict(table)

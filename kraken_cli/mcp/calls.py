@@ -1,9 +1,9 @@
 """Every service call ``krx mcp`` makes, one method per tool; each returns JSON-ready data.
 
-This is the one module that knows the service interfaces: it builds services exactly as the
-CLI commands do (same constructors, so the same per-key nonce lock and REST counter) and
-returns the records ``--format json`` prints (``to_record()``, then ``output.render.plain``).
-Rules (time windows, limits, option checks) are the shared functions the CLI calls too.
+This is the one module that knows the service interfaces: it opens them exactly as the CLI
+commands do (``open_market_data``, ``open_account``, ``run_verify``) and returns the records
+``--format json`` prints (``to_record()``, then ``output.render.plain``). Request rules (time
+windows, limits, segment options) live behind those interfaces, so both front ends share them.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from kraken_cli.errors import UsageError
 from kraken_cli.models.segment import Market, parse_market
 from kraken_cli.output.render import plain
+from kraken_cli.services.market.request import Window
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
-    from kraken_cli.services.account.spot import AccountService
-    from kraken_cli.services.market.spot import MarketService
+    from kraken_cli.services.account import Account
+    from kraken_cli.services.market import MarketData
+    from kraken_cli.services.trading import Trading
 
 Records = list[dict[str, Any]]
 
@@ -36,7 +38,7 @@ class Calls:
     #: front end, so krx mcp gets it injected); None when the archive extra is missing
     query_archive: Callable[[str], Iterable[Mapping[str, Any]]] | None = None
 
-    # -- sessions, built like the CLI's -----------------------------------------------------
+    # -- sessions, opened like the CLI's ------------------------------------------------------
     def market(self, text: str | None, allowed: tuple[Market, ...] = tuple(Market)) -> Market:
         """Return the segment a call targets (the server's default when not given)."""
         chosen = parse_market(text) if text else self.default_market
@@ -48,84 +50,58 @@ class Calls:
         return chosen
 
     @contextmanager
-    def spot(self) -> Iterator[MarketService]:
-        """Yield the public spot market service."""
-        from kraken_cli.services.market.spot import MarketService
+    def account(self, market: str | None = None) -> Iterator[Account]:
+        """Yield the account service of the call's segment."""
+        from kraken_cli.services.account import open_account
 
-        service = MarketService.from_settings(self.settings, debug_log=self.debug_log)
-        try:
+        chosen = self.market(market)
+        with open_account(self.settings, chosen, debug_log=self.debug_log) as service:
             yield service
-        finally:
-            service.close()
 
     @contextmanager
-    def futures(self) -> Iterator[Any]:
-        """Yield the Kraken Futures REST client (futures keys only; built by the services)."""
-        from kraken_cli.services.market.futures import futures_client
+    def trading(self, market: str | None = None) -> Iterator[Trading]:
+        """Yield the trading service of the call's segment."""
+        from kraken_cli.services.trading import open_trading
 
-        with futures_client(self.settings, debug_log=self.debug_log) as client:
-            yield client
+        chosen = self.market(market)
+        with open_trading(self.settings, chosen, debug_log=self.debug_log) as service:
+            yield service
 
+    # -- market data (one interface whatever the segment) ----------------------------------
     @contextmanager
-    def private(self) -> Iterator[Any]:
-        """Yield the signed spot client (per-key nonce lock and shared REST counter)."""
-        from kraken_cli.services.account.spot import open_private
+    def market_data(self, market: str | None = None) -> Iterator[MarketData]:
+        """Yield the market-data service of the call's segment."""
+        from kraken_cli.services.market import open_market_data
 
-        api = open_private(self.settings, debug_log=self.debug_log)
-        try:
-            yield api
-        finally:
-            api.close()
+        with open_market_data(
+            self.settings, self.market(market), debug_log=self.debug_log
+        ) as service:
+            yield service
 
-    def account(self, api: Any) -> AccountService:
-        """Return the spot AccountService over ``api`` with the cached asset/pair names."""
-        from kraken_cli.services.account.spot import AccountService, load_names
-
-        return AccountService(api, load_names(self.settings, self.debug_log))
-
-    # -- market data --------------------------------------------------------------------------
     def status(self) -> Records:
         """Return system status, server time and clock skew."""
-        with self.spot() as svc:
-            return rows([svc.status().to_record()])
+        with self.market_data(Market.SPOT) as md:
+            return rows([md.status().to_record()])
 
     def symbols(self, quote: str | None = None, market: str | None = None) -> Records:
         """Return the tradable pairs (spot, margin-capable, or futures contracts)."""
-        chosen = self.market(market)
-        if chosen == Market.FUTURES:
-            from kraken_cli.services.market import futures as fm
-
-            with self.futures() as fc:
-                return rows(fm.symbols(fc, quote=quote))
-        margin_only = chosen == Market.MARGIN
-        with self.spot() as svc:
-            pairs = svc.symbols(quote)
-        return rows(p.to_record() for p in pairs if not margin_only or p.marginable)
+        with self.market_data(market) as md:
+            return rows(p.to_record() for p in md.symbols(quote))
 
     def assets(self) -> Records:
         """Return the asset list."""
-        with self.spot() as svc:
-            return rows(a.to_record() for a in svc.assets())
+        with self.market_data(Market.SPOT) as md:
+            return rows(a.to_record() for a in md.assets())
 
     def ticker(self, symbols: list[str], market: str | None = None) -> Records:
         """Return one ticker row per symbol."""
-        if self.market(market) == Market.FUTURES:
-            from kraken_cli.services.market import futures as fm
-
-            with self.futures() as fc:
-                return rows(fm.ticker(fc, symbols))
-        with self.spot() as svc:
-            return rows(t.to_record() for t in svc.ticker(symbols))
+        with self.market_data(market) as md:
+            return rows(t.to_record() for t in md.ticker(symbols))
 
     def orderbook(self, symbol: str, depth: int = 10, market: str | None = None) -> Any:
         """Return the book as ``--format json`` prints it: symbol, bids, asks, checksum."""
-        if self.market(market) == Market.FUTURES:
-            from kraken_cli.services.market import futures as fm
-
-            with self.futures() as fc:
-                return plain(fm.orderbook(fc, symbol, depth))
-        with self.spot() as svc:
-            return plain(svc.orderbook(symbol, depth).to_object())
+        with self.market_data(market) as md:
+            return plain(md.orderbook(symbol, depth).to_object())
 
     def trades(
         self,
@@ -136,16 +112,8 @@ class Calls:
         market: str | None = None,
     ) -> Records:
         """Return public trades: the latest, or every trade from ``since`` (paged)."""
-        from kraken_cli.models.times import time_window
-
-        start, end = time_window(since, until)
-        if self.market(market) == Market.FUTURES:
-            from kraken_cli.services.market import futures as fm
-
-            with self.futures() as fc:
-                return rows(fm.trades(fc, symbol, since=start, until=end, limit=limit))
-        with self.spot() as svc:
-            return rows(t.to_record() for t in svc.trades(symbol, start, end, limit))
+        with self.market_data(market) as md:
+            return rows(t.to_record() for t in md.trades(symbol, Window(since, until), limit))
 
     def candles(
         self,
@@ -160,71 +128,38 @@ class Calls:
         tick_type: str = "trade",
     ) -> Records:
         """Return OHLC candles over any range (trade history beyond Kraken's 720 rows)."""
-        from kraken_cli.models.intervals import parse_interval
-        from kraken_cli.models.times import time_window, utc_now
+        window = Window(since, until, days)
+        with self.market_data(market) as md:
+            found = md.candles(
+                symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type
+            )
+            return rows(c.to_record() for c in found)
 
-        chosen = self.market(market)
-        now = utc_now()
-        start, end = time_window(since, until, days=days, now=now)
-        parsed = parse_interval(interval)
-        if chosen == Market.FUTURES:
-            if fill:
-                raise UsageError("fill applies to spot candles", hint="drop fill for futures")
-            from kraken_cli.services.market import futures as fm
-
-            with self.futures() as fc:
-                found = fm.candles(fc, symbol, parsed, since=start, until=end, tick_type=tick_type)
-            return rows(found if partial else fm.drop_forming(found, parsed, now))
-        with self.spot() as svc:
-            found_spot = svc.get_candles(symbol, parsed, start, end, partial=partial, fill=fill)
-            return rows(c.to_record() for c in found_spot)
-
-    # -- account ------------------------------------------------------------------------------
+    # -- account (one interface whatever the segment) ------------------------------------------
     def balance(self, market: str | None = None) -> Records:
         """Return balances: balance, hold and available per asset."""
-        if self.market(market) == Market.FUTURES:
-            from kraken_cli.services.account import futures as fa
-
-            with self.futures() as fc:
-                return rows(fa.balances(fc))
-        with self.private() as api:
-            return rows(b.to_record() for b in self.account(api).balances())
+        with self.account(market) as account:
+            return rows(b.to_record() for b in account.balances())
 
     def trade_balance(self, asset: str = "ZUSD", market: str | None = None) -> Records:
         """Return the margin summary in one asset (per futures account for futures)."""
-        chosen = self.market(market)
-        if chosen == Market.FUTURES:
-            from kraken_cli.services.account import futures as fa
-
-            with self.futures() as fc:
-                return rows(fa.margin_summary(fc))
-        with self.private() as api:
-            account = self.account(api)
-            if chosen == Market.MARGIN:
-                from kraken_cli.services.account import margin
-
-                return rows([margin.trade_balance(api, asset, account.names)])
-            return rows([account.trade_balance(asset)])
+        with self.account(market) as account:
+            return rows(s.to_record() for s in account.trade_balance(asset))
 
     def open_orders(self, cl_ord_id: str | None = None, market: str | None = None) -> Records:
         """Return the open orders (only the one with ``cl_ord_id``, when given)."""
-        if self.market(market) == Market.FUTURES:
-            from kraken_cli.services.account import futures as fa
-
-            with self.futures() as fc:
-                return rows(fa.open_orders(fc, cl_ord_id))
-        with self.private() as api:
-            return rows(o.to_record() for o in self.account(api).open_orders(cl_ord_id))
+        with self.account(market) as account:
+            return rows(o.to_record() for o in account.open_orders(cl_ord_id))
 
     def closed_orders(
         self, since: str | None = None, until: str | None = None, limit: int = 50
     ) -> Records:
         """Return closed and cancelled orders, newest first."""
-        from kraken_cli.services.account.spot import window
+        from kraken_cli.services.account import Window as Span
 
-        span = window(since, until, limit)
-        with self.private() as api:
-            return rows(o.to_record() for o in self.account(api).closed_orders(span))
+        span = Span.parse(since, until, limit)
+        with self.account(Market.SPOT) as account:
+            return rows(o.to_record() for o in account.closed_orders(span))
 
     def own_trades(
         self,
@@ -234,16 +169,11 @@ class Calls:
         market: str | None = None,
     ) -> Records:
         """Return the account's own fills, newest first."""
-        from kraken_cli.services.account.spot import window
+        from kraken_cli.services.account import Window as Span
 
-        if self.market(market) == Market.FUTURES:
-            from kraken_cli.services.account import futures as fa
-
-            with self.futures() as fc:
-                return rows(fa.fills(fc, limit=limit))
-        span = window(since, until, limit)
-        with self.private() as api:
-            return rows(t.to_record() for t in self.account(api).trades(span))
+        span = Span.parse(since, until, limit)
+        with self.account(market) as account:
+            return rows(t.to_record() for t in account.trades(span))
 
     def ledger(
         self,
@@ -254,37 +184,26 @@ class Calls:
         limit: int = 50,
     ) -> Records:
         """Return ledger entries, newest first."""
-        from kraken_cli.services.account.spot import window
+        from kraken_cli.services.account import Window as Span
 
-        span = window(since, until, limit)
-        with self.private() as api:
-            return rows(e.to_record() for e in self.account(api).ledger(span, asset, kind))
+        span = Span.parse(since, until, limit)
+        with self.account(Market.SPOT) as account:
+            return rows(e.to_record() for e in account.ledger(span, asset, kind))
 
     def positions(self, market: str | None = None, consolidate: bool = False) -> Records:
         """Return open margin (or futures) positions."""
-        chosen = self.market(market)
-        if chosen == Market.FUTURES:
-            from kraken_cli.services.account import futures as fa
-
-            with self.futures() as fc:
-                return rows(fa.positions(fc))
-        with self.private() as api:
-            account = self.account(api)
-            if chosen == Market.MARGIN or consolidate:
-                from kraken_cli.services.account import margin
-
-                return rows(margin.positions(api, consolidate=consolidate, names=account.names))
-            return rows(p.to_record() for p in account.positions())
+        with self.account(market) as account:
+            return rows(p.to_record() for p in account.positions(consolidate))
 
     # -- checks and the local store -----------------------------------------------------------
     def verify(self, symbol: str | None = None, market: str | None = None) -> Records:
         """Return the verify rows (check, ok, detail); nothing is ever placed."""
-        from kraken_cli.services.verify_all import run_verify
+        from kraken_cli.services.verify import run_verify
 
         report = run_verify(
             self.settings,
             self.market(market),
-            market_given=market is not None,
+            explicit=market is not None,
             symbol=symbol,
             debug_log=self.debug_log,
         )

@@ -266,9 +266,9 @@ def _account_tools() -> list[Tool]:
 
 
 def _order_types() -> list[str]:
-    from kraken_cli.services.trading import futures, spot
+    from kraken_cli.services.trading import futures, pair_checks
 
-    return sorted({*spot.ORDER_TYPES, *futures.ORDER_TYPES})
+    return sorted({*pair_checks.ORDER_TYPES, *futures.ORDER_TYPES})
 
 
 def _trading_tools() -> list[Tool]:

@@ -16,10 +16,15 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from kraken_cli.errors import UnknownSymbolError, UsageError
+
+# Re-exported for older call sites; their home is models/numbers.py and models/times.py.
+from kraken_cli.models.numbers import num as num
+from kraken_cli.models.times import iso_ms as iso_ms
+from kraken_cli.models.times import iso_wire as iso_wire
+from kraken_cli.models.times import ms_from_iso as ms_from_iso
 
 #: Tradeable contract prefixes, in the order a bare ``BASEQUOTE`` is tried.
 CONTRACT_PREFIXES = ("PF", "PI", "FF", "FI")
@@ -36,42 +41,6 @@ _QUOTES = ("USDT", "USDC", "USD", "EUR", "GBP")
 def loads(text: str | bytes) -> Any:
     """Parse a futures JSON body keeping every non-integer number as its exact wire text."""
     return json.loads(text, parse_float=str)
-
-
-def num(value: Any) -> str | None:
-    """Return a wire number (int, exact float text, or string) as a decimal string."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    return str(value)
-
-
-def iso_ms(ms: int | str) -> str:
-    """Render epoch milliseconds as ISO-8601 UTC with millisecond precision and ``Z``."""
-    value = int(ms)
-    moment = datetime.fromtimestamp(value // 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{value % 1000:03d}Z"
-
-
-def iso_wire(text: str | None) -> str | None:
-    """Normalise a futures ISO time (``2024-05-03T13:05:43.974Z``) to UTC with ``Z``."""
-    if not text:
-        return None
-    raw = str(text)
-    if raw.endswith("Z"):
-        return raw
-    moment = datetime.fromisoformat(raw)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return iso_ms(int(moment.timestamp() * 1000))
-
-
-def ms_from_iso(text: str) -> int:
-    """Return epoch milliseconds of a futures ISO time."""
-    raw = text[:-1] + "+00:00" if text.endswith("Z") else text
-    moment = datetime.fromisoformat(raw)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return round(moment.timestamp() * 1000)
 
 
 def common_code(code: str) -> str:
@@ -121,7 +90,7 @@ class FuturesInstrument:
             opening=iso_wire(raw.get("openingDate")),
         )
 
-    def record(self) -> dict[str, Any]:
+    def to_record(self) -> dict[str, Any]:
         """Return the ``krx symbols --market futures`` record."""
         return {
             "symbol": self.symbol,

@@ -1,39 +1,33 @@
-"""Public market data as frozen dataclasses, and the pure parsers of Kraken's REST rows.
+"""Public market data as frozen dataclasses (spot, margin and futures alike), and spot row parsers.
 
 Money fields are :class:`~decimal.Decimal` built from the wire text, so ``format(d, "f")`` gives
-back exactly what Kraken sent (trailing zeros included). ``to_record`` returns the SPEC's record
-(``symbol`` first, then the fields in SPEC order) for ``output.render``.
+back exactly what Kraken sent (trailing zeros included); futures values are
+:class:`~kraken_cli.models.numbers.WireDecimal` and keep their JSON text. ``to_record`` returns
+the SPEC's record (``symbol`` first, then the fields in SPEC order) for ``output``; futures
+variants add their extra keys. Parsers raise :class:`~kraken_cli.models.numbers.Malformed`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from kraken_cli.errors import NetworkError
-from kraken_cli.models.times import iso_from_unix
+from kraken_cli.models.numbers import Malformed, dec, exact
+from kraken_cli.models.times import iso_from_unix, iso_ms
 
 _SIDES = {"b": "buy", "s": "sell"}
 _ORD_TYPES = {"m": "market", "l": "limit"}
 
 
-def dec(value: Any, what: str = "number") -> Decimal:
-    """Parse a wire number (string, int or Decimal; float only via its repr) exactly."""
-    try:
-        return Decimal(value) if isinstance(value, str | int | Decimal) else Decimal(repr(value))
-    except (InvalidOperation, TypeError, ValueError) as exc:
-        raise NetworkError(f"malformed {what} from Kraken: {value!r}") from exc
+def _malformed(kind: str, row: Any) -> Malformed:
+    return Malformed(f"malformed {kind} row: {str(row)[:80]}")
 
 
-def _malformed(kind: str, row: Any) -> NetworkError:
-    return NetworkError(f"malformed {kind} row from Kraken: {str(row)[:80]}")
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trade:
-    """One public trade (REST ``Trades`` row)."""
+    """One public trade; ``time`` is unix seconds, exact."""
 
     symbol: str
     trade_id: int | None
@@ -50,11 +44,25 @@ class Trade:
             "symbol": self.symbol,
             "trade_id": self.trade_id,
             "time": iso_from_unix(self.time),
-            "price": self.price,
-            "volume": self.volume,
+            "price": exact(self.price),
+            "volume": exact(self.volume),
             "side": self.side,
             "ord_type": self.ord_type,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class FuturesTrade(Trade):
+    """A Kraken Futures trade: millisecond times and the exchange's ``uid``."""
+
+    uid: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the SPEC trade record plus ``uid``; the time has millisecond precision."""
+        record = Trade.to_record(self)
+        record["time"] = iso_ms(int(self.time.scaleb(3)))
+        record["uid"] = self.uid
+        return record
 
 
 def parse_trade_row(row: Sequence[Any], symbol: str) -> Trade:
@@ -66,15 +74,20 @@ def parse_trade_row(row: Sequence[Any], symbol: str) -> Trade:
     if side is None or ord_type is None:
         raise _malformed("trade", row)
     trade_id = row[6] if len(row) > 6 else None
+    if isinstance(trade_id, bool):
+        raise _malformed("trade", row)
     if trade_id is not None and not isinstance(trade_id, int):
         try:
             trade_id = int(trade_id)
         except (TypeError, ValueError) as exc:
             raise _malformed("trade", row) from exc
+    when = dec(row[2], "trade time")
+    if when < 0:
+        raise _malformed("trade", row)
     return Trade(
         symbol=symbol,
         trade_id=trade_id,
-        time=dec(row[2], "trade time"),
+        time=when,
         price=dec(row[0], "price"),
         volume=dec(row[1], "volume"),
         side=side,
@@ -83,9 +96,9 @@ def parse_trade_row(row: Sequence[Any], symbol: str) -> Trade:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candle:
-    """One OHLC candle; ``time`` is the interval's open, unix seconds."""
+    """One OHLC candle; ``time`` is the interval's open, unix seconds (futures: no vwap/count)."""
 
     symbol: str
     time: int
@@ -93,21 +106,21 @@ class Candle:
     high: Decimal
     low: Decimal
     close: Decimal
-    vwap: Decimal | None  # None: not known (Kraken's archive OHLCVT rows carry no vwap)
+    vwap: Decimal | None
     volume: Decimal
-    count: int
+    count: int | None
 
     def to_record(self) -> dict[str, Any]:
         """Return the SPEC candle record."""
         return {
             "symbol": self.symbol,
             "time": iso_from_unix(self.time),
-            "open": self.open,
-            "high": self.high,
-            "low": self.low,
-            "close": self.close,
-            "vwap": self.vwap,
-            "volume": self.volume,
+            "open": exact(self.open),
+            "high": exact(self.high),
+            "low": exact(self.low),
+            "close": exact(self.close),
+            "vwap": exact(self.vwap),
+            "volume": exact(self.volume),
             "count": self.count,
         }
 
@@ -120,38 +133,74 @@ def parse_ohlc_row(row: Sequence[Any], symbol: str) -> Candle:
         open_time, count = int(row[0]), int(row[7])
     except (TypeError, ValueError) as exc:
         raise _malformed("OHLC", row) from exc
+    if open_time < 0 or count < 0 or isinstance(row[0], bool):
+        raise _malformed("OHLC", row)
     o, h, lo, c, vwap, vol = (dec(v, "OHLC value") for v in row[1:7])
     return Candle(symbol, open_time, o, h, lo, c, vwap, vol, count)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ticker:
-    """The 24-hour ticker of a pair (REST ``Ticker`` entry)."""
+    """The 24-hour ticker of a market (a futures index row has no bid/ask)."""
 
     symbol: str
-    bid: Decimal
-    ask: Decimal
-    last: Decimal
-    volume_24h: Decimal
-    vwap_24h: Decimal
-    low_24h: Decimal
-    high_24h: Decimal
-    trades_24h: int
-    open_today: Decimal | None
+    bid: Decimal | None
+    ask: Decimal | None
+    last: Decimal | None
+    volume_24h: Decimal | None
+    vwap_24h: Decimal | None
+    low_24h: Decimal | None
+    high_24h: Decimal | None
+    trades_24h: int | None = None
+    open_today: Decimal | None = None
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol,
+            "bid": exact(self.bid),
+            "ask": exact(self.ask),
+            "last": exact(self.last),
+            "volume_24h": exact(self.volume_24h),
+            "vwap_24h": exact(self.vwap_24h),
+            "low_24h": exact(self.low_24h),
+            "high_24h": exact(self.high_24h),
+        }
 
     def to_record(self) -> dict[str, Any]:
         """Return the SPEC ticker record."""
-        return {
-            "symbol": self.symbol,
-            "bid": self.bid,
-            "ask": self.ask,
-            "last": self.last,
-            "volume_24h": self.volume_24h,
-            "vwap_24h": self.vwap_24h,
-            "low_24h": self.low_24h,
-            "high_24h": self.high_24h,
-            "trades_24h": self.trades_24h,
-        }
+        return self._common() | {"trades_24h": self.trades_24h}
+
+
+@dataclass(frozen=True, slots=True)
+class FuturesTicker(Ticker):
+    """A Kraken Futures ticker: the common fields plus mark/index price, funding, interest."""
+
+    open_24h: Decimal | None = None
+    mark_price: Decimal | None = None
+    index_price: Decimal | None = None
+    funding_rate: Decimal | None = None
+    funding_rate_prediction: Decimal | None = None
+    open_interest: Decimal | None = None
+    bid_size: Decimal | None = None
+    ask_size: Decimal | None = None
+    last_time: str | None = None
+    suspended: Any = None
+    tag: Any = None
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the SPEC ticker record with the futures extras (no trade count)."""
+        extras = (
+            "open_24h",
+            "mark_price",
+            "index_price",
+            "funding_rate",
+            "funding_rate_prediction",
+            "open_interest",
+            "bid_size",
+            "ask_size",
+        )
+        record = self._common() | {key: exact(getattr(self, key)) for key in extras}
+        return record | {"last_time": self.last_time, "suspended": self.suspended, "tag": self.tag}
 
 
 def parse_ticker(raw: Mapping[str, Any], symbol: str) -> Ticker:
@@ -173,7 +222,7 @@ def parse_ticker(raw: Mapping[str, Any], symbol: str) -> Ticker:
         raise _malformed("ticker", raw) from exc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BookLevel:
     """One price level of an order book."""
 
@@ -182,19 +231,27 @@ class BookLevel:
     timestamp: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderBook:
-    """A REST order-book snapshot: asks ascending, bids descending, plus its checksum."""
+    """A REST order-book snapshot: bids descending, asks ascending, and Kraken's checksum.
+
+    Futures books publish no checksum (``None``).
+    """
 
     symbol: str
     bids: tuple[BookLevel, ...]
     asks: tuple[BookLevel, ...]
-    checksum: int
+    checksum: int | None
 
     def level_records(self) -> list[dict[str, Any]]:
         """Return ``side, price, volume`` records (bids then asks) for csv/jsonl/table."""
         return [
-            {"symbol": self.symbol, "side": side, "price": lv.price, "volume": lv.volume}
+            {
+                "symbol": self.symbol,
+                "side": side,
+                "price": exact(lv.price),
+                "volume": exact(lv.volume),
+            }
             for side, levels in (("bid", self.bids), ("ask", self.asks))
             for lv in levels
         ]
@@ -203,18 +260,23 @@ class OrderBook:
         """Return the ``--format json`` object ``{symbol, bids, asks, checksum}``."""
         return {
             "symbol": self.symbol,
-            "bids": [[lv.price, lv.volume] for lv in self.bids],
-            "asks": [[lv.price, lv.volume] for lv in self.asks],
+            "bids": [[exact(lv.price), exact(lv.volume)] for lv in self.bids],
+            "asks": [[exact(lv.price), exact(lv.volume)] for lv in self.asks],
             "checksum": self.checksum,
         }
 
 
 def parse_book_side(rows: Sequence[Any]) -> tuple[BookLevel, ...]:
     """Parse ``[[price, volume, timestamp], ...]``."""
+    if not isinstance(rows, list | tuple):
+        raise _malformed("book", rows)
     out = []
     for row in rows:
         if not isinstance(row, list | tuple) or len(row) < 2:
             raise _malformed("book", row)
-        ts = int(row[2]) if len(row) > 2 else None
+        try:
+            ts = int(row[2]) if len(row) > 2 else None
+        except (TypeError, ValueError) as exc:
+            raise _malformed("book", row) from exc
         out.append(BookLevel(dec(row[0], "price"), dec(row[1], "volume"), ts))
     return tuple(out)

@@ -1,4 +1,4 @@
-"""Time arguments (ISO-8601, unix seconds, relative ages) and UTC rendering."""
+"""Time arguments (ISO-8601, unix seconds, relative ages) and UTC rendering (spot and futures)."""
 
 from __future__ import annotations
 
@@ -78,22 +78,30 @@ def check_range(since: datetime | None, until: datetime | None) -> None:
         )
 
 
-def time_window(
-    since: str | None,
-    until: str | None,
-    *,
-    days: float | None = None,
-    now: datetime | None = None,
-) -> tuple[datetime | None, datetime | None]:
-    """Parse a ``[since, until)`` window; ``days`` (the last N days) stands in for ``since``."""
-    now = now or utc_now()
-    if days is not None and since is not None:
-        raise UsageError("give --days or --since, not both")
-    if days is not None and days <= 0:
-        raise UsageError("--days must be positive")
-    start = now - timedelta(days=days) if days is not None else None
-    if since:
-        start = parse_time(since, now)
-    end = parse_time(until, now) if until else None
-    check_range(start, end)
-    return start, end
+def iso_ms(ms: int | str) -> str:
+    """Render epoch milliseconds as ISO-8601 UTC with millisecond precision and ``Z``."""
+    value = int(ms)
+    moment = datetime.fromtimestamp(value // 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{value % 1000:03d}Z"
+
+
+def iso_wire(text: str | None) -> str | None:
+    """Normalise a futures ISO time (``2024-05-03T13:05:43.974Z``) to UTC with ``Z``."""
+    if not text:
+        return None
+    raw = str(text)
+    if raw.endswith("Z"):
+        return raw
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return iso_ms(int(moment.timestamp() * 1000))
+
+
+def ms_from_iso(text: str) -> int:
+    """Return epoch milliseconds of a futures ISO time."""
+    raw = text[:-1] + "+00:00" if text.endswith("Z") else text
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp() * 1000)

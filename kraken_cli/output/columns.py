@@ -42,6 +42,17 @@ ACCOUNT_TRADE: Columns = (
     "order_id",
 )
 LEDGER: Columns = ("ledger_id", "time", "type", "asset", "amount", "fee", "balance")
+FUTURES_BALANCE: Columns = (*BALANCE, "account")
+FUTURES_FILL: Columns = (*ACCOUNT_TRADE, "cl_ord_id", "fill_type")
+#: Account record kinds (the ``KIND`` of ``models.account`` records) -> their columns.
+ACCOUNT: dict[str, Columns] = {
+    "balance": BALANCE,
+    "futures_balance": FUTURES_BALANCE,
+    "order": ORDER,
+    "fill": ACCOUNT_TRADE,
+    "futures_fill": FUTURES_FILL,
+    "ledger": LEDGER,
+}
 
 # -- tooling ---------------------------------------------------------------------------------
 VERIFY: Columns = ("check", "ok", "detail")

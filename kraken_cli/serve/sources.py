@@ -8,8 +8,7 @@ reused, so the limiter, pacer and symbol cache are shared by every HTTP client.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,44 +16,33 @@ from typing import Any
 from kraken_cli.config.settings import Settings
 from kraken_cli.models.intervals import Interval
 from kraken_cli.models.segment import Market
+from kraken_cli.models.symbols import Pair
 from kraken_cli.output.render import plain
+from kraken_cli.services.market import MarketData, SymbolRecord, Window, open_market_data
 
 
 class Sources:
-    """The services behind the routes, built once per segment and closed on shutdown."""
+    """The market-data service of each segment, built once and closed on shutdown."""
 
     def __init__(self, settings: Settings, *, debug_log: Callable[[str], None] | None = None):
         self.settings = settings
         self._debug_log = debug_log
         self._lock = threading.Lock()
-        self._spot: Any = None
-        self._futures: Any = None
+        self._services: dict[Market, MarketData] = {}
 
-    # -- the services ---------------------------------------------------------------------------
-
-    def _spot_service(self) -> Any:
+    def service(self, market: Market) -> MarketData:
+        """Return the segment's service (built on first use, then shared by every request)."""
         with self._lock:
-            if self._spot is None:
-                from kraken_cli.services.market.spot import MarketService
-
-                self._spot = MarketService.from_settings(self.settings, debug_log=self._debug_log)
-            return self._spot
-
-    @contextmanager
-    def _futures_client(self) -> Iterator[Any]:
-        with self._lock:
-            if self._futures is None:
-                from kraken_cli.services.market.futures import futures_client
-
-                self._futures = futures_client(self.settings, debug_log=self._debug_log)
-        yield self._futures
+            found = self._services.get(market)
+            if found is None:
+                found = open_market_data(self.settings, market, debug_log=self._debug_log)
+                self._services[market] = found
+            return found
 
     def close(self) -> None:
         """Close every service's connections."""
-        if self._spot is not None:
-            self._spot.close()
-        if self._futures is not None:
-            self._futures.close()
+        for service in self._services.values():
+            service.close()
 
     # -- the use cases --------------------------------------------------------------------------
 
@@ -69,15 +57,8 @@ class Sources:
         partial: bool,
     ) -> list[dict[str, Any]]:
         """Return candle records in [start, end), ascending."""
-        if market is Market.FUTURES:
-            from kraken_cli.services.market import futures as fm
-
-            with self._futures_client() as client:
-                rows = fm.candles(client, symbol, interval, since=start, until=end)
-            return [plain(r) for r in rows]
-        svc = self._spot_service()
-        candles = svc.get_candles(symbol, interval, start, end, partial=partial)
-        return [plain(c.to_record()) for c in candles]
+        rows = self.service(market).candles(symbol, interval, Window(start, end), partial=partial)
+        return [plain(c.to_record()) for c in rows]
 
     def trades(
         self,
@@ -88,25 +69,13 @@ class Sources:
         limit: int,
     ) -> list[dict[str, Any]]:
         """Return trade records, ascending: the latest ``limit``, or the first from ``start``."""
-        if market is Market.FUTURES:
-            from kraken_cli.services.market import futures as fm
-
-            with self._futures_client() as client:
-                rows = fm.trades(client, symbol, since=start, until=end, limit=limit)
-            return [plain(r) for r in rows]
-        svc = self._spot_service()
-        return [plain(t.to_record()) for t in svc.trades(symbol, start, end, limit)]
+        rows = self.service(market).trades(symbol, Window(start, end), limit)
+        return [plain(t.to_record()) for t in rows]
 
     def orderbook(self, market: Market, symbol: str, depth: int) -> dict[str, Any]:
         """Return ``{symbol, bids, asks, checksum}`` with levels as ``[price, volume]``."""
-        if market is Market.FUTURES:
-            from kraken_cli.services.market import futures as fm
-
-            with self._futures_client() as client:
-                book: dict[str, Any] = plain(fm.orderbook(client, symbol, depth))
-            return book
-        obj: dict[str, Any] = plain(self._spot_service().orderbook(symbol, depth).to_object())
-        return obj
+        book: dict[str, Any] = plain(self.service(market).orderbook(symbol, depth).to_object())
+        return book
 
     def run_subscriptions(self, sink: Any) -> None:
         """Run the config's active subscriptions (one connection) into ``sink``."""
@@ -117,7 +86,7 @@ class Sources:
 
     def canonical(self, symbol: str) -> str:
         """Return a spot symbol in Kraken's form (``BTCUSDT`` -> ``BTC/USDT``)."""
-        canonical: str = self._spot_service().resolver.resolve(symbol).symbol
+        canonical: str = self.service(Market.SPOT).resolve(symbol).symbol
         return canonical
 
     def connectivity(self) -> list[dict[str, Any]]:
@@ -125,7 +94,7 @@ class Sources:
         from kraken_cli.errors import KrxError
 
         try:
-            report = self._spot_service().status()
+            report = self.service(Market.SPOT).status()
         except KrxError as exc:
             return [{"check": "connectivity", "ok": False, "detail": exc.message}]
         skew = report.sample.skew
@@ -145,15 +114,13 @@ class Sources:
 
     def symbols(self, market: Market) -> list[dict[str, Any]]:
         """Return the platform's symbol records for a segment."""
-        if market is Market.FUTURES:
-            from kraken_cli.services.market import futures as fm
+        return [_symbol(s, market) for s in self.service(market).symbols()]
 
-            with self._futures_client() as client:
-                return [_futures_symbol(r) for r in fm.symbols(client)]
-        pairs = self._spot_service().symbols()
-        if market is Market.MARGIN:
-            pairs = [p for p in pairs if p.leverage_buy or p.leverage_sell]
-        return [_spot_symbol(p, market) for p in pairs]
+
+def _symbol(found: SymbolRecord, market: Market) -> dict[str, Any]:
+    if isinstance(found, Pair):
+        return _spot_symbol(found, market)
+    return _futures_symbol(found.to_record())
 
 
 def _spot_symbol(pair: Any, market: Market) -> dict[str, Any]:

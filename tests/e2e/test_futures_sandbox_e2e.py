@@ -14,11 +14,12 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from kraken_cli.config.settings import Credentials, Endpoints, Settings
+from kraken_cli.models.segment import Market
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
 from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
-from kraken_cli.services.market import futures as fm
+from kraken_cli.services.market import open_market_data
 from kraken_cli.services.stream.futures import stream
-from kraken_cli.services.trading import futures as ft
+from kraken_cli.services.verify.futures import verify_futures
 
 pytestmark = pytest.mark.e2e
 
@@ -55,10 +56,10 @@ def _settings(addr: str) -> Settings:
 
 def test_rest_and_verify(server: tuple[str, FuturesState]) -> None:
     settings = _settings(server[0])
-    with fm.futures_client(settings) as fc:
-        assert fm.ticker(fc, ["BTCUSD"])[0]["symbol"] == "PF_XBTUSD"
-    rows = ft.verify_futures(settings)
-    assert all(r["ok"] for r in rows), rows
+    with open_market_data(settings, Market.FUTURES) as md:
+        assert md.ticker(["BTCUSD"])[0].symbol == "PF_XBTUSD"
+    rows = verify_futures(settings)
+    assert all(r.ok for r in rows), rows
 
 
 def test_book_stream_survives_seq_gaps(server: tuple[str, FuturesState]) -> None:

@@ -29,6 +29,7 @@ from kraken_cli.services.history.candles import (
     trade_candles,
 )
 from kraken_cli.services.history.store import TradeStore
+from kraken_cli.services.market import Window
 from kraken_cli.services.market.spot import MarketService
 from kraken_cli.services.market.symbols import SymbolResolver
 from tests.history.reference import reference_candles
@@ -72,7 +73,7 @@ def test_multi_day_min1_candles_equal_the_ground_truth_across_the_seam(
     api = _api(hist_sandbox.rest_url)
     svc = MarketService(api, SymbolResolver(api, hist_sandbox.rest_url, cache_dir=tmp_path))
     since = datetime.fromtimestamp(time.time() - 1.5 * 86400, UTC)
-    got = list(svc.get_candles("BTCUSD", parse_interval("min1"), since))
+    got = list(svc.candles("BTCUSD", parse_interval("min1"), Window(since)))
     assert len(got) > 720  # more than the OHLC window can give
     times = [c.time for c in got]
     assert times == sorted(set(times))  # no duplicate at the seam

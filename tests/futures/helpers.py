@@ -50,3 +50,22 @@ class Router:
         if isinstance(reply, httpx.Response):
             return httpx.Response(reply.status_code, content=reply.content)
         return reply(request)
+
+
+def records(rows: Any) -> list[dict[str, Any]]:
+    """Return typed records as the JSON data krx prints (exact decimal text, ISO times)."""
+    from kraken_cli.output.render import plain
+
+    return [plain(row.to_record()) for row in rows]
+
+
+def add_order(client: Any, symbol: str, side: str, size: str, **options: Any) -> dict[str, Any]:
+    """Place a futures order through the service; return its printed record (+ ``note``)."""
+    from kraken_cli.models.trading import OrderRequest
+    from kraken_cli.services.trading import futures as ft
+
+    kind = options.pop("order_type", "limit")
+    request = OrderRequest(side, size, kind, symbol=symbol, **options)
+    placed = ft.add_order(client, request)
+    note = {"note": placed.note} if placed.note else {}
+    return placed.record.to_record() | note

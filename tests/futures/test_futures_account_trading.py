@@ -13,10 +13,12 @@ import vcr
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.config.settings import Credentials, Endpoints, Settings
 from kraken_cli.errors import AuthError, OrderError, RequestTimeoutError, UsageError
-from kraken_cli.services.account import futures as fa
+from kraken_cli.models.trading import AmendRequest
+from kraken_cli.services.account.futures import FuturesAccount
 from kraken_cli.services.market.futures import futures_client
 from kraken_cli.services.trading import futures as ft
-from tests.futures.helpers import CREDS, Router, sample_text
+from kraken_cli.services.verify.futures import verify_futures
+from tests.futures.helpers import CREDS, Router, add_order, records, sample_text
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "futures"
 REPLAY = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="none")
@@ -31,10 +33,11 @@ def live() -> FuturesRest:
 
 def test_account_records_from_cassette(live: FuturesRest) -> None:
     with REPLAY.use_cassette("account.yaml", allow_playback_repeats=True):
-        bal = fa.balances(live)
-        margin = fa.margin_summary(live)
-        pos = fa.positions(live)
-        orders = fa.open_orders(live)
+        account = FuturesAccount(live)
+        bal = records(account.balances())
+        margin = records(account.trade_balance())
+        pos = records(account.positions())
+        orders = records(account.open_orders())
     assert {"asset": "BTC", "balance": "141.31756797", "account": "cash"}.items() <= bal[0].items()
     assert not any(b["asset"].startswith("FI_") for b in bal)
     usd = next(b for b in bal if b["account"] == "flex" and b["asset"] == "USD")
@@ -82,7 +85,7 @@ def _instruments(router: Router) -> None:
 def test_add_order_always_sends_cli_ord_id(client: FuturesRest, router: Router) -> None:
     _instruments(router)
     router.add(f"{V3}/sendorder", sample_text("futures-rest-sendorder.json"))
-    rec = ft.add_order(client, "BTCUSD", "buy", "0.0010", price="60000")
+    rec = add_order(client, "BTCUSD", "buy", "0.0010", price="60000")
     sent = dict(parse_qsl(router.requests[-1].content.decode()))
     assert sent["symbol"] == "PF_XBTUSD" and sent["orderType"] == "lmt"
     assert sent["cliOrdId"] == rec["cl_ord_id"] and len(rec["cl_ord_id"]) == 36
@@ -96,7 +99,7 @@ def test_not_placed_status_is_order_error(client: FuturesRest, router: Router) -
         "{" + OK + ',"sendStatus":{"status":"insufficientAvailableFunds"}}',
     )
     with pytest.raises(OrderError, match="insufficientAvailableFunds") as info:
-        ft.add_order(client, "PF_XBTUSD", "sell", "1", order_type="market")
+        add_order(client, "PF_XBTUSD", "sell", "1", order_type="market")
     assert "collateral" in (info.value.hint or "")
 
 
@@ -126,7 +129,7 @@ def test_timeout_then_found_by_cli_ord_id(client: FuturesRest, router: Router) -
 
     router.add(f"{V3}/openorders", openorders)
     sent["id"] = "my-order-1"
-    rec = ft.add_order(client, "PF_XBTUSD", "buy", "0.001", price="60000", cl_ord_id="my-order-1")
+    rec = add_order(client, "PF_XBTUSD", "buy", "0.001", price="60000", cl_ord_id="my-order-1")
     assert rec["order_id"].startswith("aaaaaaaa") and "confirmed" in rec["note"]
     posts = [r for r in router.requests if r.url.path.endswith("sendorder")]
     assert len(posts) == 1  # never re-sent
@@ -142,7 +145,7 @@ def test_timeout_not_found_reports_with_hint(client: FuturesRest, router: Router
     router.add(f"{V3}/openorders", "{" + OK + ',"openOrders":[]}')
     router.add(f"{V3}/fills", "{" + OK + ',"fills":[]}')
     with pytest.raises(RequestTimeoutError) as info:
-        ft.add_order(client, "PF_XBTUSD", "buy", "0.001", price="60000", cl_ord_id="x1")
+        add_order(client, "PF_XBTUSD", "buy", "0.001", price="60000", cl_ord_id="x1")
     assert "probably not placed" in (info.value.hint or "")
 
 
@@ -160,13 +163,13 @@ def test_local_validation(
 ) -> None:
     _instruments(router)
     with pytest.raises(UsageError, match=message):
-        ft.add_order(client, "PF_XBTUSD", "buy", **kwargs)
+        add_order(client, "PF_XBTUSD", "buy", kwargs.pop("size"), **kwargs)
     assert not any(r.url.path.endswith("sendorder") for r in router.requests)
 
 
 def test_validate_sends_nothing(client: FuturesRest, router: Router) -> None:
     _instruments(router)
-    rec = ft.add_order(client, "PF_XBTUSD", "buy", "1", price="60000", validate=True)
+    rec = add_order(client, "PF_XBTUSD", "buy", "1", price="60000", validate=True)
     assert rec["status"] == "validated"
     assert [r.url.path for r in router.requests] == [f"{V3}/instruments"]
 
@@ -180,11 +183,11 @@ def test_cancel_edit_cancel_all(client: FuturesRest, router: Router) -> None:
         "{" + OK + ',"cancelStatus":{"status":"cancelled","cancelledOrders":[{"order_id":"a"}]}}',
     )
     uid = "179f9af8-e45e-469d-b3e9-2fd4675cb7d0"
-    assert ft.cancel_orders(client, [uid, "my-id"])[1]["status"] == "cancelled"
+    assert records(ft.cancel_orders(client, [uid, "my-id"]))[1]["status"] == "cancelled"
     bodies = [r.content.decode() for r in router.requests if r.url.path.endswith("cancelorder")]
     assert bodies == [f"order_id={uid}", "cliOrdId=my-id"]
-    assert ft.edit_order(client, uid, price="61000")["status"] == "edited"
-    assert ft.cancel_all(client, "btcusd") == {
+    assert ft.edit_order(client, AmendRequest(uid, price="61000")).status == "edited"
+    assert ft.cancel_all(client, "btcusd").to_record() == {
         "symbol": "PF_XBTUSD",
         "status": "cancelled",
         "count": 1,
@@ -225,7 +228,7 @@ def test_verify_futures_rows(client: FuturesRest, router: Router) -> None:
     router.add(f"{V3}/openpositions", sample_text("futures-rest-openpositions.json"))
     router.add(f"{V3}/cancelorder", "{" + OK + ',"cancelStatus":{"status":"notFound"}}')
     settings = Settings(futures=CREDS)
-    rows = ft.verify_futures(settings, client=client)
+    rows = records(verify_futures(settings, client=client))
     checks = {r["check"]: r for r in rows}
     assert checks["futures connectivity"]["ok"]
     assert checks["futures key accepted"]["ok"]
@@ -237,16 +240,18 @@ def test_verify_futures_rows(client: FuturesRest, router: Router) -> None:
 def test_verify_futures_bad_key(client: FuturesRest, router: Router) -> None:
     _instruments(router)
     router.add(f"{V3}/accounts", '{"result":"error","error":"authenticationError"}')
-    rows = ft.verify_futures(Settings(futures=CREDS), client=client)
+    rows = records(verify_futures(Settings(futures=CREDS), client=client))
     assert rows[-1]["check"] == "futures key accepted" and rows[-1]["ok"] is False
 
 
 def test_verify_futures_without_key() -> None:
-    rows = ft.verify_futures(Settings())
+    rows = records(verify_futures(Settings()))
     assert rows == [
         {
             "check": "futures key",
             "ok": False,
             "detail": "no futures key: set KRAKEN_FUTURES_API_KEY / KRAKEN_FUTURES_API_SECRET",
+            "warning": False,
+            "required": True,
         }
     ]

@@ -10,21 +10,22 @@ import pytest
 import vcr
 
 from kraken_cli.client.futures_rest import FuturesRest
-from kraken_cli.services.market import futures as fm
+from kraken_cli.services.market import Window
+from kraken_cli.services.market.futures import FuturesMarketData
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "futures"
 REPLAY = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="none")
 
 
 @pytest.fixture
-def live() -> Iterator[FuturesRest]:
-    with FuturesRest("https://futures.kraken.com") as client:
-        yield client
+def live() -> Iterator[FuturesMarketData]:
+    with FuturesMarketData(FuturesRest("https://futures.kraken.com")) as md:
+        yield md
 
 
-def test_symbols(live: FuturesRest) -> None:
+def test_symbols(live: FuturesMarketData) -> None:
     with REPLAY.use_cassette("instruments.yaml"):
-        rows = fm.symbols(live)
+        rows = [i.to_record() for i in live.symbols()]
     assert [r["symbol"] for r in rows] == [
         "FF_XBTUSD_261225",
         "FI_XBTUSD_261225",
@@ -38,15 +39,15 @@ def test_symbols(live: FuturesRest) -> None:
     assert ff["expiry"] == "2026-12-25T08:00:00Z" and ff["perpetual"] is False
 
 
-def test_symbols_filter_by_base_spelling(live: FuturesRest) -> None:
+def test_symbols_filter_by_base_spelling(live: FuturesMarketData) -> None:
     with REPLAY.use_cassette("instruments.yaml"):
-        rows = fm.symbols(live, base="XBT")
+        rows = [i.to_record() for i in live.symbols(base="XBT")]
     assert "PF_DOGEUSD" not in [r["symbol"] for r in rows] and len(rows) == 4
 
 
-def test_ticker_record(live: FuturesRest) -> None:
+def test_ticker_record(live: FuturesMarketData) -> None:
     with REPLAY.use_cassette("tickers.yaml"):
-        rows = fm.ticker(live, ["pi_xbtusd", "in_xbtusd"])
+        rows = [t.to_record() for t in live.ticker(["pi_xbtusd", "in_xbtusd"])]
     pi, index = rows
     assert list(pi)[:8] == [
         "symbol",
@@ -64,20 +65,21 @@ def test_ticker_record(live: FuturesRest) -> None:
     assert index["symbol"] == "in_xbtusd" and index["last"] == "21088" and index["bid"] is None
 
 
-def test_orderbook_exact_strings_sorted(live: FuturesRest) -> None:
+def test_orderbook_exact_strings_sorted(live: FuturesMarketData) -> None:
     with REPLAY.use_cassette("orderbook.yaml"):
-        book = fm.orderbook(live, "btc/usd", depth=3)
+        fbook = live.orderbook("btc/usd", depth=3)
+    book = fbook.to_object()
     assert book["symbol"] == "PF_XBTUSD" and book["checksum"] is None
     assert book["bids"][0] == ["61011.5", "2900"]
     assert len(book["bids"]) == 3 and len(book["asks"]) == 3
     assert float(book["asks"][0][0]) > float(book["bids"][0][0])
-    rows = fm.orderbook_rows(book)
+    rows = fbook.level_records()
     assert rows[0] == {"symbol": "PF_XBTUSD", "side": "bid", "price": "61011.5", "volume": "2900"}
 
 
-def test_trades(live: FuturesRest) -> None:
+def test_trades(live: FuturesMarketData) -> None:
     with REPLAY.use_cassette("history.yaml"):
-        rows = fm.trades(live, "XBTUSD")
+        rows = [t.to_record() for t in live.trades("XBTUSD")]
     assert rows == [
         {
             "symbol": "PF_XBTUSD",
@@ -92,11 +94,11 @@ def test_trades(live: FuturesRest) -> None:
     ]
 
 
-def test_candles(live: FuturesRest) -> None:
+def test_candles(live: FuturesMarketData) -> None:
     since = datetime.fromtimestamp(1790265600, UTC)
     until = datetime.fromtimestamp(1790276400, UTC)
     with REPLAY.use_cassette("charts.yaml"):
-        rows = fm.candles(live, "PF_XBTUSD", "h1", since=since, until=until)
+        rows = [c.to_record() for c in live.candles("PF_XBTUSD", "h1", Window(since, until))]
     assert [r["time"] for r in rows] == [
         "2026-09-24T16:00:00Z",
         "2026-09-24T17:00:00Z",

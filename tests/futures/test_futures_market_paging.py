@@ -11,7 +11,9 @@ import pytest
 
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.errors import BadIntervalError
-from kraken_cli.services.market import futures as fm
+from kraken_cli.services.market import Window
+from kraken_cli.services.market.charts import chart_plan
+from kraken_cli.services.market.futures import FuturesMarketData
 from tests.futures.helpers import Router, sample_text
 
 H = 3600
@@ -37,7 +39,8 @@ def test_candles_follow_more_candles(client: FuturesRest, router: Router) -> Non
     router.add("/api/charts/v1/trade/PF_XBTUSD/1h", charts)
     since = datetime.fromtimestamp(start, UTC)
     until = datetime.fromtimestamp(start + 5 * H, UTC)
-    rows = fm.candles(client, "PF_XBTUSD", "1h", since=since, until=until)
+    md = FuturesMarketData(client)
+    rows = [c.to_record() for c in md.candles("PF_XBTUSD", "1h", Window(since, until))]
     assert len(rows) == 5 and len(router.requests) == 3
     assert rows[-1]["time"] == "2026-09-24T20:00:00Z"
 
@@ -53,14 +56,9 @@ def test_h2_aggregated_from_1h(client: FuturesRest, router: Router) -> None:
         "/api/charts/v1/mark/PF_XBTUSD/1h",
         json.dumps({"candles": hours, "more_candles": False}),
     )
-    rows = fm.candles(
-        client,
-        "PF_XBTUSD",
-        "h2",
-        since=datetime.fromtimestamp(start, UTC),
-        until=datetime.fromtimestamp(start + 4 * H, UTC),
-        tick_type="mark",
-    )
+    window = Window(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(start + 4 * H, UTC))
+    md = FuturesMarketData(client)
+    rows = [c.to_record() for c in md.candles("PF_XBTUSD", "h2", window, tick_type="mark")]
     assert rows[0]["time"] == "2026-09-24T16:00:00Z"
     assert (rows[0]["open"], rows[0]["high"], rows[0]["low"], rows[0]["close"]) == (
         "10",
@@ -72,10 +70,10 @@ def test_h2_aggregated_from_1h(client: FuturesRest, router: Router) -> None:
 
 
 def test_month_plan_and_unsupported_interval() -> None:
-    assert fm.chart_plan("month")[1:] == ("1d", True)
-    assert fm.chart_plan("day")[1:] == ("1d", False)
+    assert chart_plan("month")[1:] == ("1d", True)
+    assert chart_plan("day")[1:] == ("1d", False)
     with pytest.raises(BadIntervalError):
-        fm.chart_plan("21600")
+        chart_plan("21600")
 
 
 def test_trades_page_back_to_since(client: FuturesRest, router: Router) -> None:
@@ -104,6 +102,7 @@ def test_trades_page_back_to_since(client: FuturesRest, router: Router) -> None:
 
     router.add("/derivatives/api/v3/history", history)
     since = datetime.fromtimestamp(base + 75, UTC)
-    rows = fm.trades(client, "BTCUSD", since=since)
+    md = FuturesMarketData(client)
+    rows = [t.to_record() for t in md.trades("BTCUSD", Window(since))]
     assert [r["trade_id"] for r in rows] == list(range(75, 100))
     assert rows[0]["price"] == "100.5"

@@ -22,11 +22,15 @@ from kraken_cli.errors import (
     UnknownSymbolError,
     UsageError,
 )
+from kraken_cli.models.trading import AmendRequest
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
 from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
-from kraken_cli.services.account import futures as fa
-from kraken_cli.services.market import futures as fm
+from kraken_cli.services.account.futures import FuturesAccount
+from kraken_cli.services.market import Window
+from kraken_cli.services.market.futures import FuturesMarketData
 from kraken_cli.services.trading import futures as ft
+from kraken_cli.services.verify.futures import verify_futures
+from tests.futures.helpers import add_order, records
 
 NOW_MS = 1_790_265_600_000 + 37 * 60_000 + 12_345
 
@@ -77,15 +81,16 @@ NOW = datetime.fromtimestamp(NOW_MS / 1000, UTC)
 
 
 def test_market_services_against_sandbox(http: TestClient) -> None:
-    fc = client_for(http)
-    assert "PF_XBTUSD" in [r["symbol"] for r in fm.symbols(fc)]
-    tick = fm.ticker(fc, ["BTCUSD"])[0]
+    md = FuturesMarketData(client_for(http))
+    assert "PF_XBTUSD" in [r.symbol for r in md.symbols()]
+    tick = md.ticker(["BTCUSD"])[0].to_record()
     assert tick["symbol"] == "PF_XBTUSD" and tick["bid"] < tick["ask"]
-    book = fm.orderbook(fc, "PF_XBTUSD", depth=5)
+    book = md.orderbook("PF_XBTUSD", depth=5).to_object()
     assert len(book["bids"]) == 5 and "." in book["bids"][0][1]
-    trades = fm.trades(fc, "PF_XBTUSD", since=NOW - timedelta(hours=3), until=NOW)
+    window = Window(NOW - timedelta(hours=3), NOW)
+    trades = [t.to_record() for t in md.trades("PF_XBTUSD", window)]
     assert len(trades) == 180  # one tape trade per minute
-    candles = fm.candles(fc, "PF_XBTUSD", "h1", since=NOW - timedelta(hours=3), until=NOW)
+    candles = [c.to_record() for c in md.candles("PF_XBTUSD", "h1", window)]
     assert len(candles) == 3
     last_full = candles[-2]
     hour = [t for t in trades if t["time"].startswith(last_full["time"][:13])]
@@ -96,8 +101,8 @@ def test_sandbox_is_deterministic(http: TestClient) -> None:
     again = make_state()
     app = Starlette(routes=[Mount("/futures", routes=futures_routes(again))])
     with TestClient(app, base_url="http://sandbox") as other:
-        a = fm.orderbook(client_for(http), "PF_ETHUSD")
-        b = fm.orderbook(client_for(other), "PF_ETHUSD")
+        a = FuturesMarketData(client_for(http)).orderbook("PF_ETHUSD")
+        b = FuturesMarketData(client_for(other)).orderbook("PF_ETHUSD")
     assert a == b
 
 
@@ -118,23 +123,25 @@ def test_error_shapes(http: TestClient) -> None:
 
 def test_order_flow(http: TestClient) -> None:
     fc = client_for(http)
-    price = fm.ticker(fc, ["PF_XBTUSD"])[0]["last"]
+    price = FuturesMarketData(fc).ticker(["PF_XBTUSD"])[0].to_record()["last"]
     low = str(int(price) - 5000)
-    rec = ft.add_order(fc, "BTCUSD", "buy", "0.0100", price=low, cl_ord_id="krx-1")
+    rec = add_order(fc, "BTCUSD", "buy", "0.0100", price=low, cl_ord_id="krx-1")
     assert rec["status"] == "placed"
-    orders = fa.open_orders(fc)
+    account = FuturesAccount(fc)
+    orders = records(account.open_orders())
     assert [o["cl_ord_id"] for o in orders] == ["krx-1"] and orders[0]["price"] == low
-    assert ft.edit_order(fc, rec["order_id"], price=str(int(low) - 1))["status"] == "edited"
-    assert ft.cancel_orders(fc, ["krx-1"])[0]["status"] == "cancelled"
-    market = ft.add_order(fc, "PF_XBTUSD", "buy", "0.0100", order_type="market")
+    edit = AmendRequest(rec["order_id"], price=str(int(low) - 1))
+    assert ft.edit_order(fc, edit).status == "edited"
+    assert ft.cancel_orders(fc, ["krx-1"])[0].status == "cancelled"
+    market = add_order(fc, "PF_XBTUSD", "buy", "0.0100", order_type="market")
     assert market["filled"] == "0.0100"
-    pos = fa.positions(fc)
+    pos = records(account.positions())
     assert pos[0]["symbol"] == "PF_XBTUSD" and pos[0]["size"] == "0.0100"
-    assert fa.fills(fc)[0]["cl_ord_id"] == market["cl_ord_id"]
+    assert account.trades()[0].to_record()["cl_ord_id"] == market["cl_ord_id"]
     with pytest.raises(OrderError, match="insufficientAvailableFunds"):
-        ft.add_order(fc, "PF_XBTUSD", "buy", "100", order_type="market")
-    rows = ft.verify_futures(Settings(futures=Credentials(DEFAULT_KEY, DEFAULT_SECRET)), client=fc)
-    assert all(r["ok"] for r in rows if r["check"] != "futures clock skew")
+        add_order(fc, "PF_XBTUSD", "buy", "100", order_type="market")
+    rows = verify_futures(Settings(futures=Credentials(DEFAULT_KEY, DEFAULT_SECRET)), client=fc)
+    assert all(r.ok for r in rows if r.check != "futures clock skew")
 
 
 def test_nonce_duplicate_rejected(http: TestClient) -> None:

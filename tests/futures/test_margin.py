@@ -8,7 +8,7 @@ import pytest
 
 from kraken_cli.errors import OrderError, from_kraken
 from kraken_cli.services.account import margin
-from tests.futures.helpers import sample
+from tests.futures.helpers import records, sample
 
 
 class FakePrivate:
@@ -27,7 +27,7 @@ class FakePrivate:
 
 def test_positions_with_calcs() -> None:
     fake = FakePrivate(sample("rest-private-OpenPositions.json")["result"])
-    rows = margin.positions(fake)
+    rows = records(margin.positions(fake))
     assert fake.calls == [("OpenPositions", {"docalcs": "true"}, True)]
     row = next(r for r in rows if r["position_id"] == "TF5GVO-T7ZZ2-6NBKBI")
     assert row["pnl"] == "+154186.9728" and row["symbol"] == "XXBTZUSD"
@@ -36,7 +36,7 @@ def test_positions_with_calcs() -> None:
 
 def test_positions_consolidated_array() -> None:
     fake = FakePrivate(sample("rest-private-OpenPositions-consolidation-market.json")["result"])
-    rows = margin.positions(fake, consolidate=True)
+    rows = records(margin.positions(fake, consolidate=True))
     assert fake.calls[0][1] == {"docalcs": "true", "consolidation": "market"}
     assert rows == [
         {
@@ -57,7 +57,7 @@ def test_positions_consolidated_array() -> None:
 
 def test_trade_balance_record() -> None:
     fake = FakePrivate(sample("rest-private-TradeBalance.json")["result"])
-    rec = margin.trade_balance(fake)
+    rec = margin.trade_balance(fake).to_record()
     assert rec["equity"] == "382.2032" and rec["margin_level"] == "5432.57"
     assert rec["free_margin"] == "375.1678" and rec["unexecuted_value"] is None
 

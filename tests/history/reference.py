@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from kraken_cli.services.history.aggregate import NS, Candle, period_start
+from kraken_cli.models.market import Candle
+from kraken_cli.services.history.aggregate import NS, period_start
 
 
 def reference_candles(
@@ -26,6 +27,7 @@ def reference_candles(
         vwap = (pv / vol).quantize(pq, rounding=ROUND_HALF_EVEN) if vol else prices[-1]
         out.append(
             Candle(
+                "",
                 start,
                 prices[0].quantize(pq),
                 max(prices).quantize(pq),

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kraken_cli.models.intervals import MONTH
+from kraken_cli.models.market import Candle
 from kraken_cli.services.history.aggregate import (
     DAY,
-    MONTH,
     NS,
     Aggregator,
-    Candle,
     Precision,
     aggregate,
     aggregate_by_period,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import time
@@ -133,7 +132,7 @@ def test_killed_import_resumes_to_exactly_every_row(tmp_path: Path) -> None:
     import random
     import signal
 
-    from tests.history.test_cache_cmd import ROOT
+    from tests.support.env import krx_env
 
     _seed_pairs(tmp_path / "cache" / "krx")
     rng = random.Random(3)
@@ -145,8 +144,11 @@ def test_killed_import_resumes_to_exactly_every_row(tmp_path: Path) -> None:
         )
     big = tmp_path / "XBTUSD.csv"
     big.write_text("\n".join(lines) + "\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    env.update({"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_STATE_HOME": str(tmp_path / "st")})
+    env = krx_env(
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+        XDG_STATE_HOME=str(tmp_path / "st"),
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "kraken_cli", "history", "import", str(big)],
         env=env,

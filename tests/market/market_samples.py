@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+from kraken_cli.client.http import KrakenHttp
+from kraken_cli.client.pacing import PublicPacer
+from kraken_cli.client.retry import RetryPolicy
+from kraken_cli.client.spot_public import SpotPublic
+from kraken_cli.models.segment import Market
+from kraken_cli.services.market.spot import SpotMarketData
+from kraken_cli.services.market.symbols import SymbolResolver
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
@@ -80,3 +91,42 @@ class SampleHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+#: Just after the last rows of the real OHLC/Trades samples (2026-09-25).
+NOW = 1790359900.0
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def sample_handler(request: httpx.Request) -> httpx.Response:
+    """Answer a public spot request with its sample body."""
+    query = parse_qs(request.url.query.decode())
+    return httpx.Response(200, content=json.dumps(body_for(request.url.path, query)).encode())
+
+
+def mock_spot(
+    handler: Handler = sample_handler,
+    *,
+    cache_dir: Path | None = None,
+    wall: float = NOW,
+    market: Market = Market.SPOT,
+) -> tuple[SpotMarketData, list[httpx.Request]]:
+    """Return a spot service over a MockTransport, and the list of requests it makes."""
+    seen: list[httpx.Request] = []
+
+    def recording(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request)
+
+    http = KrakenHttp(
+        "https://api.kraken.test",
+        transport=httpx.MockTransport(recording),
+        retry=RetryPolicy(max_attempts=1),
+        pacer=PublicPacer(0),
+        wall=lambda: wall,
+    )
+    api = SpotPublic(http)
+    resolver = SymbolResolver(
+        api, "https://api.kraken.test", cache_dir=cache_dir, wall=lambda: wall
+    )
+    return SpotMarketData(api, resolver, market=market, wall=lambda: wall), seen

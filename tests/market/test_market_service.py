@@ -4,66 +4,43 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from market_samples import SAMPLES, asset_pairs_body, assets_body, body_for, sample
+from market_samples import (
+    NOW,
+    SAMPLES,
+    Handler,
+    asset_pairs_body,
+    assets_body,
+    mock_spot,
+    sample,
+    sample_handler,
+)
 
-from kraken_cli.client.http import KrakenHttp
-from kraken_cli.client.pacing import PublicPacer
-from kraken_cli.client.retry import RetryPolicy
-from kraken_cli.client.spot_public import SpotPublic, TradesPage
-from kraken_cli.errors import NetworkError, UnknownSymbolError, UsageError
+from kraken_cli.client.spot_public import TradesPage
+from kraken_cli.errors import UnknownSymbolError, UsageError
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.models.market import BookLevel, Trade, parse_ohlc_row, parse_trade_row
-from kraken_cli.services.market.spot import (
-    MarketService,
-    SkewSample,
-    best_sample,
-    book_checksum_at,
-    page_trades,
-    select_candles,
-)
-from kraken_cli.services.market.symbols import SymbolResolver, cache_path
-
-Handler = Callable[[httpx.Request], httpx.Response]
-NOW = 1790359900.0  # just after the last row of the real OHLC/Trades samples (2026-09-25)
-
-
-def sample_handler(request: httpx.Request) -> httpx.Response:
-    query = parse_qs(request.url.query.decode())
-    return httpx.Response(200, content=json.dumps(body_for(request.url.path, query)).encode())
+from kraken_cli.models.numbers import Malformed
+from kraken_cli.services.history.select import forming_by_ohlc, select_candles
+from kraken_cli.services.market import Window
+from kraken_cli.services.market.paging import page_trades
+from kraken_cli.services.market.spot import MarketService, book_checksum_at
+from kraken_cli.services.market.status import SkewSample, best_sample
+from kraken_cli.services.market.symbols import cache_path
 
 
 def service(
     handler: Handler = sample_handler, *, cache_dir: Path | None = None, wall: float = NOW
 ) -> tuple[MarketService, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-
-    def recording(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request)
-
-    http = KrakenHttp(
-        "https://api.kraken.test",
-        transport=httpx.MockTransport(recording),
-        retry=RetryPolicy(max_attempts=1),
-        pacer=PublicPacer(0),
-        wall=lambda: wall,
-    )
-    api = SpotPublic(http)
-    resolver = SymbolResolver(
-        api, "https://api.kraken.test", cache_dir=cache_dir, wall=lambda: wall
-    )
-    return MarketService(api, resolver, wall=lambda: wall), seen
+    return mock_spot(handler, cache_dir=cache_dir, wall=wall)
 
 
 # --- trades paging -----------------------------------------------------------------------------
@@ -146,7 +123,7 @@ def test_trades_service_latest_uses_count_and_exact_time() -> None:
 def test_trades_service_since_pages_with_last() -> None:
     svc, seen = service()
     since = datetime.fromtimestamp(1790359840, UTC)
-    got = list(svc.trades("BTC/USD", since=since))
+    got = list(svc.trades("BTC/USD", Window(since)))
     assert [t.trade_id for t in got] == [109118758, 109118759, 109118760]
     # The sample answers every cursor with the same page: the second page repeats, then stops.
     assert [dict(r.url.params).get("since") for r in seen[-2:]] == [
@@ -192,9 +169,9 @@ def test_property_trade_row_roundtrips_exact_text(
 
 
 @given(st.lists(st.one_of(st.none(), st.text(max_size=3), st.integers()), max_size=9))
-def test_property_garbage_rows_raise_network_error_only(row: list[Any]) -> None:
+def test_property_garbage_rows_raise_malformed_only(row: list[Any]) -> None:
     for parser in (parse_trade_row, parse_ohlc_row):
-        with contextlib.suppress(NetworkError):
+        with contextlib.suppress(Malformed):
             parser(row, "A/B")
 
 
@@ -218,10 +195,10 @@ def test_property_ohlc_row_roundtrips(t: int, values: list[Decimal], count: int)
 
 def test_candles_drop_forming_row_by_default() -> None:
     svc, seen = service()
-    got = list(svc.get_candles("BTCUSD", parse_interval("h1")))
+    got = list(svc.candles("BTCUSD", parse_interval("h1")))
     assert [c.time for c in got] == [1790348400, 1790352000, 1790355600]
     assert dict(seen[-1].url.params) == {"pair": "XBTUSD", "interval": "60"}
-    partial = list(svc.get_candles("BTCUSD", parse_interval("60"), partial=True))
+    partial = list(svc.candles("BTCUSD", parse_interval("60"), partial=True))
     assert partial[-1].time == 1790359200
     assert format(partial[-1].volume, "f") == "53.72114923"
 
@@ -230,14 +207,15 @@ def test_candles_since_until_filter() -> None:
     svc, _ = service()
     since = datetime.fromtimestamp(1790352000 + 10, UTC)  # inside the 16:00 candle
     until = datetime.fromtimestamp(1790355600, UTC)
-    got = list(svc.get_candles("BTCUSD", parse_interval("1h"), since, until))
+    got = list(svc.candles("BTCUSD", parse_interval("1h"), Window(since, until)))
     assert [c.time for c in got] == [1790352000]
 
 
 def test_select_candles_without_last_drops_final_row_and_dedupes() -> None:
     rows = sample("rest-public-OHLC.json")["result"]["XXBTZUSD"]
     candles = [parse_ohlc_row(r, "BTC/USD") for r in rows + rows[:1]]
-    assert [c.time for c in select_candles(candles, None, None, None)] == [
+    forming = forming_by_ohlc(candles, None)
+    assert [c.time for c in select_candles(candles, None, None, forming_from=forming)] == [
         1688671200,
         1688671260,
         1688671320,

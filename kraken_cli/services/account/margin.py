@@ -13,7 +13,12 @@ from typing import Any, Protocol
 
 from kraken_cli.errors import KrxError
 from kraken_cli.models.account import Names
-from kraken_cli.models.times import iso_from_unix
+from kraken_cli.models.account_spot import (
+    parse_margin_positions,
+    parse_market_positions,
+    parse_trade_balance,
+)
+from kraken_cli.models.margin import MarginMarketPosition, MarginPosition, TradeBalance
 
 
 class PrivateCaller(Protocol):
@@ -21,20 +26,6 @@ class PrivateCaller(Protocol):
 
     def call(self, method: str, data: dict[str, str], *, idempotent: bool) -> Any: ...
 
-
-#: TradeBalance keys -> record fields (PROTOCOL §2.5).
-TRADE_BALANCE_FIELDS = (
-    ("equivalent_balance", "eb"),
-    ("trade_balance", "tb"),
-    ("margin_used", "m"),
-    ("unrealized_pnl", "n"),
-    ("cost_basis", "c"),
-    ("valuation", "v"),
-    ("equity", "e"),
-    ("free_margin", "mf"),
-    ("margin_level", "ml"),
-    ("unexecuted_value", "uv"),
-)
 
 #: Margin error strings -> what they mean and what to do.
 MARGIN_HINTS = {
@@ -87,7 +78,7 @@ def explain(error: KrxError) -> KrxError:
 
 def positions(
     private: PrivateCaller, *, consolidate: bool = False, names: Names | None = None
-) -> list[dict[str, Any]]:
+) -> list[MarginPosition] | list[MarginMarketPosition]:
     """Return open margin positions with unrealised P&L (``docalcs``), or one row per market.
 
     ``names`` maps Kraken's pair keys (``XXBTZUSD``) to ``BASE/QUOTE`` (``BTC/USD``).
@@ -100,58 +91,14 @@ def positions(
         result = private.call("OpenPositions", data, idempotent=True)
     except KrxError as exc:
         raise explain(exc) from None
-    if isinstance(result, list):  # consolidation=market answers an array
-        return [_consolidated(row, names) for row in result]
-    return [_position(pid, row, names) for pid, row in sorted((result or {}).items())]
-
-
-def _symbol(raw: dict[str, Any], names: Names) -> str | None:
-    pair = raw.get("pair")
-    return names.symbol(str(pair)) if pair is not None else None
-
-
-def _position(pid: str, raw: dict[str, Any], names: Names) -> dict[str, Any]:
-    return {
-        "position_id": pid,
-        "symbol": _symbol(raw, names),
-        "side": raw.get("type"),
-        "volume": raw.get("vol"),
-        "volume_closed": raw.get("vol_closed"),
-        "cost": raw.get("cost"),
-        "fee": raw.get("fee"),
-        "margin": raw.get("margin"),
-        "value": raw.get("value"),
-        "pnl": raw.get("net"),
-        "opened": iso_from_unix(raw["time"]) if raw.get("time") is not None else None,
-        "order_id": raw.get("ordertxid"),
-        "status": raw.get("posstatus"),
-        "type": raw.get("ordertype"),
-        "terms": raw.get("terms"),
-        "rollover": iso_from_unix(raw["rollovertm"]) if raw.get("rollovertm") else None,
-    }
-
-
-def _consolidated(raw: dict[str, Any], names: Names) -> dict[str, Any]:
-    return {
-        "symbol": _symbol(raw, names),
-        "side": raw.get("type"),
-        "positions": raw.get("positions"),
-        "leverage": raw.get("leverage"),
-        "volume": raw.get("vol"),
-        "volume_closed": raw.get("vol_closed"),
-        "cost": raw.get("cost"),
-        "fee": raw.get("fee"),
-        "margin": raw.get("margin"),
-        "value": raw.get("value"),
-        "pnl": raw.get("net"),
-    }
+    if consolidate:  # consolidation=market answers an array
+        return parse_market_positions(result, names)
+    return parse_margin_positions(result, names)
 
 
 def trade_balance(
     private: PrivateCaller, asset: str = "ZUSD", names: Names | None = None
-) -> dict[str, Any]:
+) -> TradeBalance:
     """Return the trade balance record: equity, margin used, free margin, margin level."""
-    result = private.call("TradeBalance", {"asset": asset}, idempotent=True) or {}
-    record: dict[str, Any] = {"asset": (names or Names()).asset(asset)}
-    record |= {name: result.get(key) for name, key in TRADE_BALANCE_FIELDS}
-    return record
+    result = private.call("TradeBalance", {"asset": asset}, idempotent=True)
+    return parse_trade_balance(result, (names or Names()).asset(asset), margin=True)

@@ -1,25 +1,27 @@
-"""Account queries: balances, orders, trades, ledger, positions (paged where Kraken pages).
+"""The spot and margin account: balances, orders, trades, ledger, positions (paged by Kraken).
 
-Also builds the private client from Settings (``open_private``), which trading and verify share.
+Also builds the private client from Settings (``open_private``), which trading and verify share,
+and the asset/pair name map (``lookup_names``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kraken_cli.client.spot_private import SpotPrivate
 from kraken_cli.errors import ConfigError, KrakenError, KrxError
 from kraken_cli.models.account import (
-    AccountTrade,
-    Balance,
+    SPOT_RECORDS,
     LedgerEntry,
     Names,
-    Order,
-    Position,
+    SpotBalance,
+    SpotFill,
+    SpotOrder,
+)
+from kraken_cli.models.account_spot import (
     parse_balance_ex,
     parse_ledger,
     parse_orders,
@@ -27,15 +29,17 @@ from kraken_cli.models.account import (
     parse_trade_balance,
     parse_trades,
 )
+from kraken_cli.models.margin import Position, TradeBalance
+from kraken_cli.models.reply import Reply
+from kraken_cli.models.segment import Market
+from kraken_cli.services.account import Closing, Window
+from kraken_cli.services.account import margin as margin_view
 
 if TYPE_CHECKING:
     import httpx
 
     from kraken_cli.config.settings import Settings
     from kraken_cli.models.symbols import SymbolIndex
-
-#: Kraken's page size for ClosedOrders, TradesHistory and Ledgers.
-PAGE = 50
 
 
 def open_private(
@@ -90,92 +94,72 @@ def names_from_index(index: SymbolIndex | None) -> Names:
     return Names(asset_lookup=index.asset_code, pair_lookup=pair_lookup)
 
 
-@dataclass(frozen=True)
-class Window:
-    """Optional time window and row limit for the paged history calls."""
-
-    start: int | None = None
-    end: int | None = None
-    limit: int = PAGE
-
-    def params(self) -> dict[str, str]:
-        """Return Kraken's ``start``/``end`` body fields (unix seconds)."""
-        out = {}
-        if self.start is not None:
-            out["start"] = str(self.start)
-        if self.end is not None:
-            out["end"] = str(self.end)
-        return out
-
-
-def window(since: str | None, until: str | None, limit: int = PAGE) -> Window:
-    """Parse ``--since``/``--until`` (ISO, unix, or an age) into a Window of unix seconds."""
-    from kraken_cli.models.times import check_range, parse_time
-
-    first = parse_time(since) if since else None
-    last = parse_time(until) if until else None
-    check_range(first, last)
-    return Window(
-        int(first.timestamp()) if first else None, int(last.timestamp()) if last else None, limit
-    )
-
-
-def load_names(settings: Settings, debug_log: Callable[[str], None] | None = None) -> Names:
-    """Return asset/pair name mapping from the symbol cache; raw Kraken names if unavailable."""
+def lookup_names(settings: Settings, debug_log: Callable[[str], None] | None = None) -> Names:
+    """Return the asset/pair name map from the symbol cache; raw Kraken names if unavailable."""
     from kraken_cli.services.market.spot import MarketService
 
     try:
-        market = MarketService.from_settings(settings, debug_log=debug_log)
+        service = MarketService.from_settings(settings, debug_log=debug_log)
         try:
-            return names_from_index(market.resolver.index())
+            return names_from_index(service.resolver.index())
         finally:
-            market.close()
+            service.close()
     except KrxError:
         return Names()
 
 
-class AccountService:
-    """Read-only account queries over one SpotPrivate client."""
+class SpotAccount(Closing):
+    """Read-only account queries over one SpotPrivate client (spot, or margin)."""
 
-    def __init__(self, api: SpotPrivate, names: Names | None = None) -> None:
+    records = SPOT_RECORDS
+
+    def __init__(
+        self, api: SpotPrivate, names: Names | None = None, *, margin: bool = False
+    ) -> None:
         self.api = api
         self.names = names or Names()
+        self.market = Market.MARGIN if margin else Market.SPOT
 
-    def balances(self) -> list[Balance]:
+    def close(self) -> None:
+        """Close the private client."""
+        self.api.close()
+
+    def balances(self) -> list[SpotBalance]:
         """Return balances with holds (BalanceEx; plain Balance where BalanceEx is unknown).
 
         https://docs.kraken.com/api/docs/rest-api/get-extended-balance
         """
         try:
-            result = self.api.call("BalanceEx", idempotent=True)
+            return parse_balance_ex(self.api.call("BalanceEx", idempotent=True), self.names)
         except KrakenError as exc:
             if not any(e.startswith("EGeneral:Unknown method") for e in exc.kraken):
                 raise
-            # https://docs.kraken.com/api/docs/rest-api/get-account-balance
-            result = self.api.call("Balance", idempotent=True)
-        return parse_balance_ex(result, self.names)
+        # https://docs.kraken.com/api/docs/rest-api/get-account-balance
+        return parse_balance_ex(self.api.call("Balance", idempotent=True), self.names, "Balance")
 
-    def trade_balance(self, asset: str = "ZUSD") -> dict[str, Any]:
-        """Return the margin summary in ``asset``.
+    def trade_balance(self, asset: str = "ZUSD") -> list[TradeBalance]:
+        """Return the margin summary in ``asset`` (margin: as ``--market margin`` names it).
 
         https://docs.kraken.com/api/docs/rest-api/get-trade-balance
         """
+        if self.market is Market.MARGIN:
+            return [margin_view.trade_balance(self.api, asset, self.names)]
         result = self.api.call("TradeBalance", {"asset": asset}, idempotent=True)
-        return parse_trade_balance(result, self.names.asset(asset))
+        return [parse_trade_balance(result, self.names.asset(asset))]
 
-    def open_orders(self, cl_ord_id: str | None = None) -> list[Order]:
+    def open_orders(self, cl_ord_id: str | None = None) -> list[SpotOrder]:
         """Return open orders, optionally the one with a client order id.
 
         https://docs.kraken.com/api/docs/rest-api/get-open-orders
         """
         data = {"cl_ord_id": cl_ord_id} if cl_ord_id else {}
-        result = self.api.call("OpenOrders", data, idempotent=True)
-        orders = parse_orders(result.get("open") or {}, self.names)
+        result = Reply("OpenOrders").table(self.api.call("OpenOrders", data, idempotent=True))
+        orders = parse_orders(result.get("open", {}), self.names)
         return [o for o in orders if cl_ord_id is None or o.cl_ord_id == cl_ord_id]
 
     def closed_orders(
         self, window: Window | None = None, cl_ord_id: str | None = None
-    ) -> list[Order]:
+    ) -> list[SpotOrder]:
         """Return closed orders, newest first, paging 50 at a time up to ``window.limit``.
 
         https://docs.kraken.com/api/docs/rest-api/get-closed-orders
@@ -183,10 +167,10 @@ class AccountService:
         window = window or Window()
         data = window.params() | ({"cl_ord_id": cl_ord_id} if cl_ord_id else {})
         rows = self._paged("ClosedOrders", "closed", data, window.limit)
-        orders = parse_orders(dict(rows), self.names)
+        orders = parse_orders(dict(rows), self.names, "ClosedOrders")
         return [o for o in orders if cl_ord_id is None or o.cl_ord_id == cl_ord_id]
 
-    def trades(self, window: Window | None = None) -> list[AccountTrade]:
+    def trades(self, window: Window | None = None) -> list[SpotFill]:
         """Return the account's fills, newest first (cost 2 per page on the call counter).
 
         https://docs.kraken.com/api/docs/rest-api/get-trade-history
@@ -211,13 +195,15 @@ class AccountService:
         rows = self._paged("Ledgers", "ledger", data, window.limit)
         return parse_ledger(dict(rows), self.names)
 
-    def positions(self) -> list[Position]:
-        """Return open margin positions.
+    def positions(self, consolidate: bool = False) -> list[Position]:
+        """Return open margin positions (margin, or ``consolidate``: with P&L, as margin shows).
 
         https://docs.kraken.com/api/docs/rest-api/get-open-positions
         """
+        if self.market is Market.MARGIN or consolidate:
+            return list(margin_view.positions(self.api, consolidate=consolidate, names=self.names))
         result = self.api.call("OpenPositions", {"docalcs": "true"}, idempotent=True)
-        return parse_positions(result, self.names)
+        return list(parse_positions(result, self.names))
 
     def _paged(
         self, method: str, key: str, data: Mapping[str, str], limit: int
@@ -231,13 +217,16 @@ class AccountService:
                 break
         return list(out.items())[:limit]
 
-    def _pages(self, method: str, key: str, data: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    def _pages(self, method: str, key: str, data: Mapping[str, str]) -> Iterator[Mapping[str, Any]]:
+        reply = Reply(method)
         offset = 0
         while True:
-            result = self.api.call(method, {**data, "ofs": str(offset)}, idempotent=True)
-            page = result.get(key) or {}
+            result = reply.table(
+                self.api.call(method, {**data, "ofs": str(offset)}, idempotent=True)
+            )
+            page = reply.table(result.get(key, {}), key)
             yield page
-            count = int(result.get("count") or 0)
+            count = reply.amount(result.get("count"), "count") or 0
             offset += len(page)
             if not page or offset >= count:
                 return

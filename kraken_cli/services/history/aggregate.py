@@ -33,29 +33,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
+from kraken_cli.models.intervals import MONTH
+from kraken_cli.models.market import Candle
+
 NS: Final = 1_000_000_000
 DAY: Final = 86_400
-MONTH: Final = -1
-"""The period value that means "calendar month (UTC)"; every other period is seconds > 0."""
+# A period is an interval's length in seconds; MONTH (0) means "calendar month (UTC)", which is
+# exactly ``Interval.seconds`` of the month interval.
 
 _POW: list[int] = [10**k for k in range(64)]
 
 TradeTuple = tuple[int, str, str]
 """(time in ns, price string, volume string), in trade order."""
-
-
-@dataclass(frozen=True, slots=True)
-class Candle:
-    """One OHLC candle; ``time`` is the interval open in unix seconds (UTC)."""
-
-    time: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    vwap: Decimal
-    volume: Decimal
-    count: int
 
 
 @dataclass(frozen=True)
@@ -135,16 +124,18 @@ class _Acc:
 
 
 class Aggregator:
-    """Push trades in time order; finished candles go to ``sink(period, candle)``."""
+    """Push trades in time order; finished candles of ``symbol`` go to ``sink(period, candle)``."""
 
     def __init__(
         self,
         periods: Sequence[int],
         sink: Callable[[int, Candle], None],
         precision: Precision = Precision(),
+        symbol: str = "",
     ) -> None:
         if not periods:
             raise ValueError("no period")
+        self.symbol = symbol
         self.periods = tuple(dict.fromkeys(periods))
         self._sink = sink
         self._prec = precision
@@ -290,6 +281,7 @@ class Aggregator:
         self._sink(
             period,
             Candle(
+                self.symbol,
                 start,
                 decimal_units(o, ps, pd),
                 decimal_units(h, ps, pd),
@@ -334,10 +326,11 @@ def aggregate(
     precision: Precision = Precision(),
     *,
     chunk: int = 8192,
+    symbol: str = "",
 ) -> Iterator[tuple[int, Candle]]:
     """Yield ``(period, candle)`` as candles complete: one pass, memory bounded by ``chunk``."""
     out: list[tuple[int, Candle]] = []
-    agg = Aggregator(periods, lambda p, c: out.append((p, c)), precision)
+    agg = Aggregator(periods, lambda p, c: out.append((p, c)), precision, symbol)
     it = iter(trades)
     while True:
         block = list(itertools.islice(it, chunk))

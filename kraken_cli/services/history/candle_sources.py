@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
-from kraken_cli.services.history.aggregate import MONTH, NS, Precision
+from kraken_cli.models.intervals import MONTH
+from kraken_cli.services.history.aggregate import NS, Precision
 from kraken_cli.services.history.archive_store import Range, candle_source, subtract
 from kraken_cli.services.history.store import TradeStore
 
@@ -83,7 +84,6 @@ def stored_candles(
 
     ``sync(start_s, end_s)`` makes the store hold the trades of a trades stretch (downloads).
     """
-    from kraken_cli.models.market import Candle
     from kraken_cli.services.history.candles import trade_candles
 
     prec = Precision(pair.pair_decimals, pair.lot_decimals)
@@ -92,10 +92,8 @@ def stored_candles(
             yield from archive_candles(store, name, pair, seg, period)
             continue
         sync(seg.start, seg.end)
-        for _, c in trade_candles(store, name, [period], seg.start, seg.end, prec):
-            yield Candle(
-                pair.symbol, c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count
-            )
+        for _, c in trade_candles(store, name, [period], seg.start, seg.end, prec, pair.symbol):
+            yield c
 
 
 def _whole_periods(lo_ns: int, hi_ns: int, period: int) -> Range:

@@ -26,21 +26,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from kraken_cli.models.intervals import MONTH
+from kraken_cli.models.market import Candle
 from kraken_cli.services.history.aggregate import (
-    MONTH,
     NS,
-    Candle,
     Precision,
     aggregate,
     period_end,
     period_start,
 )
+from kraken_cli.services.history.select import forming_by_clock, forming_by_ohlc, select_candles
 from kraken_cli.services.history.store import StoredTrade, TradeStore
 
 if TYPE_CHECKING:
     from kraken_cli.client.spot_public import SpotPublic
     from kraken_cli.models.intervals import Interval
-    from kraken_cli.models.market import Candle as MarketCandle
     from kraken_cli.models.symbols import Pair
 
 DEFAULT_REST_HOST = "api.kraken.com"
@@ -222,10 +222,11 @@ def trade_candles(
     start_s: int,
     end_s: int,
     precision: Precision | None = None,
+    symbol: str = "",
 ) -> Iterator[tuple[int, Candle]]:
     """Yield ``(period, candle)`` built from the stored trades with ``start <= t < end``."""
     trades = store.iter_trades(pair, start_s * NS, end_s * NS)
-    return aggregate(trades, periods, precision or Precision())
+    return aggregate(trades, periods, precision or Precision(), symbol=symbol)
 
 
 def now_ns() -> int:
@@ -234,11 +235,6 @@ def now_ns() -> int:
 
 
 # -- the candles service's beyond-the-window branch ----------------------------------------------
-def interval_period(interval: Interval) -> int:
-    """Return the aggregation period of an interval: seconds, or MONTH for calendar months."""
-    return MONTH if interval.minutes == 0 else interval.seconds
-
-
 def history_candles(
     api: SpotPublic,
     pair: Pair,
@@ -252,7 +248,7 @@ def history_candles(
     store: TradeStore | None = None,
     progress: ProgressCallback | None = None,
     stats: HistoryStats | None = None,
-) -> Iterator[MarketCandle]:
+) -> Iterator[Candle]:
     """Yield candles with open time in [since, until) from trades, then OHLC past the seam.
 
     Seam rule: Kraken-native intervals take every candle that opens at or after the seam from
@@ -262,16 +258,11 @@ def history_candles(
     Intervals Kraken does not serve (h2, month) come from trades for the whole range.
     A candle still forming at ``now`` is left out unless ``partial``.
     """
-    from kraken_cli.config.settings import cache_dir
-    from kraken_cli.services.history.candle_sources import stored_candles
-    from kraken_cli.services.market.spot import select_candles
-    from kraken_cli.services.progress import default_progress
-
-    period = interval_period(interval)
+    period = interval.seconds  # MONTH (0) for calendar months
     if since_ts is None:  # no start given: as many candles as one OHLC answer would hold
         since_ts = _periods_back(interval.open_time(now), period, 719)
     end = until_ts if until_ts is not None else now + 1
-    ohlc: list[MarketCandle] = []
+    ohlc: list[Candle] = []
     ohlc_last: int | None = None
     seam = end
     if interval.kraken_native:
@@ -283,36 +274,61 @@ def history_candles(
                 seam = max(seam, min(c.time for c in ohlc))
     trades_to = min(seam, end)
     if since_ts < trades_to:
-        # trades up to the close of the last candle that opens before ``trades_to``
-        trades_end = period_end(period_start(trades_to - 1, period), period)
-        own = store is None
-        db = store if store is not None else TradeStore(store_path(cache_dir()))
-        try:
-            name = store_pair_name(pair.key, api.http.base_url)
-
-            def sync(start_s: int, end_s: int) -> None:
-                sync_trades(
-                    db,
-                    name,
-                    start_s * NS,
-                    min(end_s, now + 1) * NS,
-                    lambda since: api.trades(pair.altname, pair.symbol, since=since),
-                    progress=progress if progress is not None else default_progress(),
-                    stats=stats,
-                )
-
-            # archive OHLCVT rows serve what trades do not cover (services/history/candle_sources)
-            for c in stored_candles(db, name, pair, period, since_ts, trades_end, sync):
-                if c.time >= trades_to:
-                    break
-                if not partial and period_end(c.time, period) > now:
-                    break  # still forming
-                yield c
-        finally:
-            if own:
-                db.close()
+        forming = None if partial else forming_by_clock(interval, now)
+        for candle in _stored_candles(
+            api, pair, period, since_ts, trades_to, now, progress, stats, store
+        ):
+            if forming is not None and candle.time >= forming:
+                break
+            yield candle
     if ohlc:
-        yield from select_candles(ohlc, ohlc_last, max(seam, since_ts), until_ts, partial=partial)
+        forming_from = forming_by_ohlc(ohlc, ohlc_last)
+        yield from select_candles(
+            ohlc, max(seam, since_ts), until_ts, forming_from=forming_from, partial=partial
+        )
+
+
+def _stored_candles(
+    api: SpotPublic,
+    pair: Pair,
+    period: int,
+    since_ts: int,
+    trades_to: int,
+    now: int,
+    progress: ProgressCallback | None,
+    stats: HistoryStats | None,
+    store: TradeStore | None,
+) -> Iterator[Candle]:
+    """Bring the store up to date for [since, trades_to) and yield the candles it gives."""
+    from kraken_cli.config.settings import cache_dir
+    from kraken_cli.services.history.candle_sources import stored_candles
+    from kraken_cli.services.progress import default_progress
+
+    # trades up to the close of the last candle that opens before ``trades_to``
+    trades_end = period_end(period_start(trades_to - 1, period), period)
+    db = store if store is not None else TradeStore(store_path(cache_dir()))
+    try:
+        name = store_pair_name(pair.key, api.http.base_url)
+
+        def sync(start_s: int, end_s: int) -> None:
+            sync_trades(
+                db,
+                name,
+                start_s * NS,
+                min(end_s, now + 1) * NS,
+                lambda since: api.trades(pair.altname, pair.symbol, since=since),
+                progress=progress if progress is not None else default_progress(),
+                stats=stats,
+            )
+
+        # archive OHLCVT rows serve what trades do not cover (services/history/candle_sources)
+        for c in stored_candles(db, name, pair, period, since_ts, trades_end, sync):
+            if c.time >= trades_to:
+                break
+            yield c
+    finally:
+        if store is None:
+            db.close()
 
 
 def _periods_back(open_ts: int, period: int, count: int) -> int:

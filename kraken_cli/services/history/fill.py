@@ -10,47 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol, TypeVar
 
-from kraken_cli.models.intervals import MONTH as MONTH_MINUTES
 from kraken_cli.models.intervals import Interval
 from kraken_cli.models.market import Candle
-from kraken_cli.services.history.aggregate import MONTH, period_end
+from kraken_cli.services.history.aggregate import period_end
 
 
 def fill_candles(
     candles: Iterable[Candle], interval: Interval, until: int | None
 ) -> Iterator[Candle]:
     """Yield ``candles`` with a flat candle in each empty interval before ``until`` (open, s)."""
-    period = MONTH if interval.minutes == MONTH_MINUTES else interval.seconds
-    yield from fill_gaps(candles, period, until=until)
+    yield from fill_gaps(candles, interval.seconds, until=until)
 
 
-class CandleLike(Protocol):
-    """Any candle dataclass: this module's, or the symbol-carrying ``models.market.Candle``."""
-
-    __dataclass_fields__: ClassVar[dict[str, Any]]
-
-    @property
-    def time(self) -> int: ...
-
-    @property
-    def close(self) -> Decimal: ...
-
-    @property
-    def volume(self) -> Decimal: ...
-
-
-C = TypeVar("C", bound=CandleLike)
-
-
-def fill_gaps(candles: Iterable[C], period: int, until: int | None = None) -> Iterator[C]:
+def fill_gaps(candles: Iterable[Candle], period: int, until: int | None = None) -> Iterator[Candle]:
     """Insert a flat candle (previous close, volume 0, count 0, vwap = close) in each gap.
 
-    With ``until`` (s, exclusive) flat candles also follow the last candle up to it. Works on
-    any candle dataclass, so callers keep their own type (and its symbol).
+    ``period`` is seconds, or MONTH for calendar months. With ``until`` (s, exclusive) flat
+    candles also follow the last candle up to it.
     """
-    prev: C | None = None
+    prev: Candle | None = None
     for candle in candles:
         if prev is not None:
             t = period_end(prev.time, period)
@@ -66,7 +45,7 @@ def fill_gaps(candles: Iterable[C], period: int, until: int | None = None) -> It
             t = period_end(t, period)
 
 
-def _flat(prev: C, t: int) -> C:
+def _flat(prev: Candle, t: int) -> Candle:
     c = prev.close
     exponent = prev.volume.as_tuple().exponent
     zero = Decimal(0).scaleb(exponent) if isinstance(exponent, int) else Decimal(0)

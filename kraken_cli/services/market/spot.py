@@ -1,10 +1,13 @@
-"""Public market-data use cases: status and clock skew, symbols, ticker, book, trades, candles."""
+"""Spot (and margin) market data: Kraken's public REST API behind the MarketData interface.
+
+Margin trades on the spot order books; as a segment it only narrows ``symbols`` to the pairs
+that can be traded with leverage.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,10 +17,24 @@ from kraken_cli.client.http import KrakenHttp
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy
 from kraken_cli.client.spot_public import SpotPublic
-from kraken_cli.errors import KrakenError, UsageError
-from kraken_cli.models.intervals import Interval
+from kraken_cli.errors import ProtocolError
+from kraken_cli.models.intervals import Interval, parse_interval
 from kraken_cli.models.market import BookLevel, Candle, OrderBook, Ticker, Trade, parse_ticker
+from kraken_cli.models.numbers import reply_of
+from kraken_cli.models.segment import Market
 from kraken_cli.models.symbols import Asset, Pair
+from kraken_cli.services.history.select import forming_by_ohlc, select_candles
+from kraken_cli.services.market.paging import page_trades
+from kraken_cli.services.market.request import (
+    ANY_TIME,
+    Session,
+    Window,
+    check_depth,
+    check_limit,
+    limited,
+    refuse_tick_type,
+)
+from kraken_cli.services.market.status import SkewSample, StatusReport, best_sample
 from kraken_cli.services.market.symbols import SymbolResolver
 
 if TYPE_CHECKING:
@@ -27,98 +44,35 @@ if TYPE_CHECKING:
 
 #: Kraken's OHLC endpoint returns at most this many rows, the last one still forming.
 OHLC_WINDOW = 720
-MAX_DEPTH = 500
 TRADES_PAGE = 1000
 
 
-# --- clock skew (pure; `krx verify` reuses it) ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SkewSample:
-    """One NTP-style probe: local send/receive instants and the server's time (unix seconds)."""
-
-    t0: float
-    t1: float
-    server: float
-    resolution: float = 1.0
-
-    @property
-    def rtt(self) -> float:
-        """Round-trip time in seconds."""
-        return self.t1 - self.t0
-
-    @property
-    def offset(self) -> float:
-        """Server minus local clock; a whole-second source counts as ``S + resolution/2``."""
-        return self.server + self.resolution / 2 - (self.t0 + self.t1) / 2
-
-    @property
-    def skew(self) -> float:
-        """Local minus server clock (positive: the local clock is ahead)."""
-        return -self.offset
-
-    @property
-    def uncertainty(self) -> float:
-        """Half the round trip plus half the source's resolution."""
-        return self.rtt / 2 + self.resolution / 2
-
-
-def best_sample(samples: Sequence[SkewSample]) -> SkewSample:
-    """Return the probe with the smallest round trip (the least uncertain)."""
-    if not samples:
-        raise ValueError("no clock samples")
-    return min(samples, key=lambda s: (s.rtt, s.uncertainty))
-
-
-# --- the service ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    """Exchange status, server time and the measured local clock skew."""
-
-    status: str
-    server_time: datetime
-    sample: SkewSample
-    probes: int
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the ``krx status`` record."""
-        return {
-            "status": self.status,
-            "server_time": self.server_time,
-            "local_time": datetime.fromtimestamp((self.sample.t0 + self.sample.t1) / 2, UTC),
-            "skew_s": round(self.sample.skew, 3),
-            "uncertainty_s": round(self.sample.uncertainty, 3),
-            "rtt_ms": round(self.sample.rtt * 1000, 1),
-            "probes": self.probes,
-        }
-
-
-class MarketService:
-    """Public market data for one Kraken REST server."""
+class SpotMarketData(Session):
+    """Public market data for one Kraken spot REST server (spot or margin segment)."""
 
     def __init__(
         self,
         api: SpotPublic,
         resolver: SymbolResolver,
         *,
+        market: Market = Market.SPOT,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(wall)
         self.api = api
         self.resolver = resolver
-        self._wall = wall
+        self.market = market
 
     @classmethod
     def from_settings(
         cls,
         settings: Settings,
         *,
+        market: Market = Market.SPOT,
         transport: httpx.BaseTransport | None = None,
         debug_log: Callable[[str], None] | None = None,
         cache_dir: Path | None = None,
-    ) -> MarketService:
+    ) -> SpotMarketData:
         """Build the service from Settings (URL, timeout, retries, pacing, cache TTL)."""
         from kraken_cli.config.settings import cache_dir as default_cache_dir
 
@@ -136,15 +90,11 @@ class MarketService:
         resolver = SymbolResolver(
             api, rest_url, cache_dir=cache_dir or default_cache_dir(), ttl_s=opts.cache_ttl_s
         )
-        return cls(api, resolver)
+        return cls(api, resolver, market=market)
 
     def close(self) -> None:
         """Close the HTTP connections."""
         self.api.http.close()
-
-    def now(self) -> datetime:
-        """Return the service's notion of the current UTC time."""
-        return datetime.fromtimestamp(self._wall(), UTC)
 
     # -- status ------------------------------------------------------------------------------
 
@@ -167,9 +117,14 @@ class MarketService:
 
     # -- symbols and assets ------------------------------------------------------------------
 
+    def resolve(self, symbol: str) -> Pair:
+        """Return the pair any spelling names (``BTCUSDT``, ``xbt/usdt``, ``XBTUSDT``)."""
+        return self.resolver.resolve(symbol)
+
     def symbols(self, quote: str | None = None) -> list[Pair]:
-        """List spot pairs, optionally only those quoted in ``quote``."""
-        return self.resolver.index().filter(quote=quote)
+        """List the segment's pairs (margin: leverage pairs only), optionally of one quote."""
+        pairs = self.resolver.index().filter(quote=quote)
+        return [p for p in pairs if p.marginable] if self.market is Market.MARGIN else pairs
 
     def assets(self) -> list[Asset]:
         """List assets by canonical code."""
@@ -192,17 +147,18 @@ class MarketService:
             if entry is None and len(raw) == 1 and len(pairs) == 1:
                 entry = next(iter(raw.values()))
             if entry is None:
-                raise KrakenError(
-                    f"Kraken returned no ticker for {pair.symbol}",
+                raise ProtocolError(
+                    "Ticker",
+                    f"no entry for {pair.symbol}",
                     hint="the pair may be halted; see `krx status`",
                 )
-            out.append(parse_ticker(entry, pair.symbol))
+            with reply_of("Ticker"):
+                out.append(parse_ticker(entry, pair.symbol))
         return out
 
     def orderbook(self, symbol: str, depth: int = 10) -> OrderBook:
         """Return the top ``depth`` levels per side with Kraken's checksum at pair precision."""
-        if not 1 <= depth <= MAX_DEPTH:
-            raise UsageError(f"--depth must be 1..{MAX_DEPTH}, got {depth}")
+        check_depth(depth)
         pair = self.resolver.resolve(symbol)
         snap = self.api.depth(pair.altname, depth)
         bids, asks = tuple(snap.bids[:depth]), tuple(snap.asks[:depth])
@@ -212,34 +168,28 @@ class MarketService:
     # -- trades ------------------------------------------------------------------------------
 
     def trades(
-        self,
-        symbol: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
+        self, symbol: str, window: Window = ANY_TIME, limit: int | None = None
     ) -> Iterator[Trade]:
         """Yield trades in time order, paging with the ``last`` cursor (no gap, no repeat).
 
-        Without ``since``: the most recent trades (``limit`` of them, default 1000).
-        With ``since``: every trade from then on, until ``until``/``limit``/the present.
+        Without a start: the most recent trades (``limit`` of them, default 1000).
+        With one: every trade from then on, until the window's end, ``limit`` or the present.
         """
-        if limit is not None and limit < 1:
-            raise UsageError("--limit must be at least 1")
+        check_limit(limit)
+        since, until = window.bounds(self.now())
         pair = self.resolver.resolve(symbol)
         if since is None:
             count = min(limit or TRADES_PAGE, TRADES_PAGE)
             page = self.api.trades(pair.altname, pair.symbol, count=count)
-            rows = [t for t in page.trades if until is None or t.time < _unix(until)]
-            yield from rows[-limit:] if limit else rows
-            return
+            rows = (t for t in page.trades if until is None or t.time < _unix(until))
+            return limited(rows, limit, from_start=False)
         # a range the local store holds (REST downloads, archive imports) needs no Kraken call
         from kraken_cli.services.history.stored_trades import trades_from_store
 
         stored = trades_from_store(pair, self.api.http.base_url, since, until, limit)
         if stored is not None:
-            yield from stored
-            return
-        yield from page_trades(
+            return iter(stored)
+        return page_trades(
             lambda cursor: self.api.trades(pair.altname, pair.symbol, since=cursor),
             since=_unix(since),
             until=_unix(until) if until else None,
@@ -248,37 +198,39 @@ class MarketService:
 
     # -- candles -----------------------------------------------------------------------------
 
-    def get_candles(
+    def candles(
         self,
         symbol: str,
-        interval: Interval,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        interval: Interval | str,
+        window: Window = ANY_TIME,
         *,
         partial: bool = False,
         fill: bool = False,
+        tick_type: str = "trade",
     ) -> Iterator[Candle]:
-        """Yield candles with open time in [since, until); the forming candle only if ``partial``.
+        """Yield candles with open time in the window; the forming candle only if ``partial``.
 
         ``fill`` adds flat candles for intervals without trades (services/history/fill.py).
         """
-        rows = self._candles(symbol, interval, since, until, partial=partial)
+        iv = parse_interval(interval) if isinstance(interval, str) else interval
+        refuse_tick_type(tick_type)
+        since, until = window.bounds(self.now())
+        pair = self.resolver.resolve(symbol)
+        rows = self._candles(pair, iv, since, until, partial=partial)
         if not fill:
-            yield from rows
-            return
+            return rows
         from kraken_cli.services.history.fill import fill_candles
 
-        now = int(self._wall())
-        # up to the forming candle (included only with partial), and never past --until
-        end = interval.open_time(now)
-        end = interval.next_open(end) if partial else end
+        # up to the forming candle (included only with partial), and never past the end
+        end = iv.open_time(int(self._wall()))
+        end = iv.next_open(end) if partial else end
         if until is not None:
             end = min(end, int(until.timestamp()))
-        yield from fill_candles(rows, interval, end)
+        return fill_candles(rows, iv, end)
 
     def _candles(
         self,
-        symbol: str,
+        pair: Pair,
         interval: Interval,
         since: datetime | None,
         until: datetime | None,
@@ -287,10 +239,9 @@ class MarketService:
     ) -> Iterator[Candle]:
         """Yield the candles Kraken (or the trade history) has: intervals without trades omitted.
 
-        Within Kraken's 720-row OHLC window the candles come from OHLC. Older ranges and
-        non-native intervals are the history service's job (see the marked branch below).
+        Within Kraken's 720-row OHLC window the candles come from OHLC; older ranges and
+        intervals Kraken does not serve (h2, month) are built from trades by services/history.
         """
-        pair = self.resolver.resolve(symbol)
         now = int(self._wall())
         since_ts = interval.open_time(int(since.timestamp())) if since else None
         until_ts = int(until.timestamp()) if until else None
@@ -299,12 +250,9 @@ class MarketService:
             interval.open_time(now) - (OHLC_WINDOW - 1) * interval.seconds if native else now
         )
         if not native or (since_ts is not None and since_ts < window_start):
-            # >>> HISTORY BRANCH (history engineer): beyond the OHLC window and for intervals
-            # Kraken does not serve (h2, month), candles are built from trades kept in the
-            # local store (services/history/candles.py), with OHLC past the seam.
             from kraken_cli.services.history.candles import history_candles
 
-            yield from history_candles(
+            return history_candles(
                 self.api,
                 pair,
                 interval,
@@ -314,100 +262,15 @@ class MarketService:
                 window_start=window_start,
                 partial=partial,
             )
-            return
-            # <<< HISTORY BRANCH
         page = self.api.ohlc(pair.altname, pair.symbol, interval.minutes)
-        yield from select_candles(page.candles, page.last, since_ts, until_ts, partial=partial)
-
-
-def _beyond_window(interval: Interval, since_ts: int | None, window_start: int) -> UsageError:
-    if not interval.kraken_native:
-        return UsageError(
-            f"interval {interval.name} is not served by Kraken's OHLC endpoint",
-            hint="use a native interval (min1 min5 min15 min30 h1 h4 day week 15d) for now",
+        forming_from = forming_by_ohlc(page.candles, page.last)
+        return select_candles(
+            page.candles, since_ts, until_ts, forming_from=forming_from, partial=partial
         )
-    start = datetime.fromtimestamp(window_start, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return UsageError(
-        f"--since is beyond the 720-candle OHLC window for {interval.name} (starts {start})",
-        hint=f"use --since {start} or later, or a longer interval",
-    )
 
 
-def select_candles(
-    candles: Sequence[Candle],
-    last: int | None,
-    since_ts: int | None,
-    until_ts: int | None,
-    *,
-    partial: bool = False,
-) -> Iterator[Candle]:
-    """Filter OHLC rows to [since, until), dropping the forming candle unless ``partial``.
-
-    Kraken's ``last`` is the open time of the last committed candle; rows after it are still
-    forming. Without ``last`` the final row is taken to be the forming one. Rows are deduped by
-    open time and sorted.
-    """
-    committed = (
-        last if last is not None else (max(c.time for c in candles) - 1 if candles else None)
-    )
-    seen: set[int] = set()
-    for candle in sorted(candles, key=lambda c: c.time):
-        if candle.time in seen:
-            continue
-        seen.add(candle.time)
-        if not partial and committed is not None and candle.time > committed:
-            continue
-        if since_ts is not None and candle.time < since_ts:
-            continue
-        if until_ts is not None and candle.time >= until_ts:
-            continue
-        yield candle
-
-
-def page_trades(
-    fetch: Callable[[str], Any],
-    *,
-    since: Decimal,
-    until: Decimal | None = None,
-    limit: int | None = None,
-    max_pages: int = 1_000_000,
-) -> Iterator[Trade]:
-    """Page ``Trades`` from ``since`` with the ``last`` cursor; dedupe by trade_id (or content).
-
-    ``fetch(cursor)`` returns a page with ``.trades`` and ``.last``. The first cursor is unix
-    seconds; later ones are Kraken's nanosecond ``last``. Stops at ``until`` (exclusive),
-    ``limit``, an empty page or a cursor that no longer moves.
-    """
-    cursor = str(int(since))
-    last_id: int | None = None
-    boundary: set[tuple[Any, ...]] = set()
-    boundary_time: Decimal | None = None
-    emitted = 0
-    for _ in range(max_pages):
-        page = fetch(cursor)
-        for trade in page.trades:
-            if trade.time < since:
-                continue
-            if until is not None and trade.time >= until:
-                return
-            if trade.trade_id is not None:
-                if last_id is not None and trade.trade_id <= last_id:
-                    continue
-                last_id = trade.trade_id
-            else:
-                key = (trade.time, trade.price, trade.volume, trade.side, trade.ord_type)
-                if key in boundary:
-                    continue
-                if trade.time != boundary_time:
-                    boundary, boundary_time = set(), trade.time
-                boundary.add(key)
-            yield trade
-            emitted += 1
-            if limit is not None and emitted >= limit:
-                return
-        if not page.trades or not page.last or page.last == cursor:
-            return
-        cursor = page.last
+#: The name other modules know the spot service by.
+MarketService = SpotMarketData
 
 
 def book_checksum_at(

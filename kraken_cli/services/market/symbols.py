@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kraken_cli.client.spot_public import SpotPublic
+from kraken_cli.models.numbers import reply_of
 from kraken_cli.models.symbols import Pair, SymbolIndex, unknown_symbol
 
 CACHE_VERSION = 1
@@ -54,7 +55,8 @@ class SymbolResolver:
         """Fetch AssetPairs and Assets from Kraken and rewrite the cache."""
         pairs = self.api.asset_pairs()
         assets = self.api.assets()
-        self._index = SymbolIndex.build(pairs, assets)
+        with reply_of("AssetPairs"):
+            self._index = SymbolIndex.build(pairs, assets)
         self._fresh = True
         self._save(pairs, assets)
         return self._index

@@ -1,4 +1,4 @@
-"""Futures orders (add, edit, cancel, cancel-all) and the ``krx verify`` futures checks.
+"""Futures orders: add, edit, cancel, cancel-all (the trading use case on Kraken Futures).
 
 Same rules as spot: every order carries a client id (``cliOrdId``); state-changing calls are
 never retried blindly; after a timeout the order is looked up by its ``cliOrdId`` in open orders
@@ -8,24 +8,36 @@ request: a ``sendStatus.status`` other than ``placed`` is an :class:`OrderError`
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from kraken_cli.client.futures_rest import FuturesRest
-from kraken_cli.config.settings import Settings
-from kraken_cli.errors import (
-    AuthError,
-    KrxError,
-    NetworkError,
-    OrderError,
-    UsageError,
+from kraken_cli.errors import KrxError, NetworkError, OrderError, UsageError
+from kraken_cli.models.account import FuturesOrder, Order
+from kraken_cli.models.account_futures import parse_fills, parse_order, parse_orders
+from kraken_cli.models.futures import FuturesInstrument
+from kraken_cli.models.reply import Reply
+from kraken_cli.models.segment import Market
+from kraken_cli.models.trading import (
+    AmendRequest,
+    FuturesCancelledAll,
+    OrderRequest,
+    Placement,
+    StatusRow,
+    Ticket,
 )
-from kraken_cli.models.futures import FuturesInstrument, ms_from_iso
-from kraken_cli.services.account.futures import fill_record, order_record
-from kraken_cli.services.market.futures import futures_client, resolve
+from kraken_cli.services.account import Closing
+from kraken_cli.services.market.futures import resolve
+from kraken_cli.services.trading.rules import (
+    check_amend,
+    check_id,
+    check_request,
+    new_cl_ord_id,
+    parse_decimal,
+)
 
 #: krx order types -> futures ``orderType``.
 ORDER_TYPES = {
@@ -56,19 +68,8 @@ STATUS_HINTS = {
 }
 
 
-def new_cl_ord_id() -> str:
-    """Return a fresh client order id (a UUID, as futures accepts)."""
-    return str(uuid.uuid4())
-
-
-def _dec(text: str, what: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise UsageError(f"bad {what} {text!r}", hint="use a decimal number") from exc
-    if not value.is_finite() or value <= 0:
-        raise UsageError(f"{what} must be positive, got {text!r}")
-    return value
+#: Shown when an order whose reply was lost turns up by its cliOrdId.
+FOUND_NOTE = "confirmed by cliOrdId after a network error"
 
 
 def check_order(
@@ -77,7 +78,7 @@ def check_order(
     """Validate size precision and tick size locally (futures has no validate-only call)."""
     if not inst.tradeable:
         raise UsageError(f"{inst.symbol} is not tradeable now")
-    qty = _dec(size, "size")
+    qty = parse_decimal(size, "size")
     step = None if inst.precision is None else Decimal(1).scaleb(-inst.precision)
     if step is not None and qty % step != 0:
         raise UsageError(
@@ -87,69 +88,51 @@ def check_order(
     for value, what in ((price, "price"), (stop_price, "stop price")):
         if value is None:
             continue
-        amount = _dec(value, what)
+        amount = parse_decimal(value, what)
         if inst.tick_size and amount % Decimal(inst.tick_size) != 0:
             raise UsageError(f"{what} {value} is not a multiple of the tick {inst.tick_size}")
 
 
-def add_order(
-    client: FuturesRest,
-    symbol: str,
-    side: str,
-    size: str,
-    *,
-    order_type: str = "limit",
-    price: str | None = None,
-    stop_price: str | None = None,
-    trigger_signal: str | None = None,
-    reduce_only: bool = False,
-    cl_ord_id: str | None = None,
-    validate: bool = False,
-) -> dict[str, Any]:
-    """Place a futures order and return its order record (``validate``: check only, send none)."""
-    if side not in ("buy", "sell"):
-        raise UsageError(f"side must be buy or sell, got {side!r}")
-    wire_type = ORDER_TYPES.get(order_type)
+def order_params(req: OrderRequest) -> dict[str, str]:
+    """Return sendorder's fields for a checked request (without symbol and cliOrdId)."""
+    wire_type = ORDER_TYPES.get(req.type)
     if wire_type is None:
-        raise UsageError(f"unknown futures order type {order_type!r}", hint=", ".join(ORDER_TYPES))
+        raise UsageError(f"unknown futures order type {req.type!r}", hint=", ".join(ORDER_TYPES))
+    price, stop_price = req.price, req.trigger_price
     if wire_type in _NEEDS_PRICE and price is None:
-        raise UsageError(f"--price is required for a {order_type} order")
+        raise UsageError(f"--price is required for a {req.type} order")
     if wire_type in _NEEDS_STOP and stop_price is None and price is None:
-        raise UsageError(f"a trigger price is required for a {order_type} order")
+        raise UsageError(f"a trigger price is required for a {req.type} order")
     if wire_type in _NEEDS_STOP and stop_price is None:
         stop_price, price = price, None
-    inst = resolve(client, symbol)
-    check_order(inst, size, price, stop_price)
-    cl_ord_id = cl_ord_id or new_cl_ord_id()
-    params: dict[str, str] = {
-        "orderType": wire_type,
-        "symbol": inst.symbol,
-        "side": side,
-        "size": size,
-        "cliOrdId": cl_ord_id,
-    }
+    params = {"orderType": wire_type, "side": req.side, "size": req.volume}
     if price is not None:
         params["limitPrice"] = price
     if stop_price is not None:
         params["stopPrice"] = stop_price
-    if trigger_signal:
-        params["triggerSignal"] = trigger_signal
-    if reduce_only:
+    if req.trigger_signal:
+        params["triggerSignal"] = req.trigger_signal
+    if req.reduce_only:
         params["reduceOnly"] = "true"
-    if validate:
-        return {
-            "order_id": None,
-            "cl_ord_id": cl_ord_id,
-            "symbol": inst.symbol,
-            "side": side,
-            "type": order_type,
-            "price": price,
-            "volume": size,
-            "filled": "0",
-            "status": "validated",
-            "opened": None,
-            "closed": None,
-        }
+    return params
+
+
+def add_order(
+    client: FuturesRest, req: OrderRequest, inst: FuturesInstrument | None = None
+) -> Placement:
+    """Place a futures order once and return its record (``validate``: check only, send none)."""
+    req = check_request(req, Market.FUTURES)
+    params = order_params(req)
+    inst = inst or resolve(client, req.symbol)
+    check_order(inst, req.volume, params.get("limitPrice"), params.get("stopPrice"))
+    cl_ord_id = req.cl_ord_id or new_cl_ord_id()
+    params |= {"symbol": inst.symbol, "cliOrdId": cl_ord_id}
+    if req.validate:
+        validated = Order(
+            None, cl_ord_id, inst.symbol, req.side, req.type, params.get("limitPrice"), req.volume,
+            "0", "validated", None, None,
+        )  # fmt: skip
+        return Placement(validated)
     try:
         status = client.sendorder(params)
     except NetworkError as exc:
@@ -161,124 +144,118 @@ def add_order(
                 "sending it again"
             )
             raise
-        return found | {"note": "confirmed by cliOrdId after a network error"}
-    return _placed(status, params)
+        return Placement(found, FOUND_NOTE)
+    return Placement(_placed(status, params))
 
 
-def _placed(status: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-    state = str(status.get("status", ""))
+def _refused(action: str, state: str) -> OrderError:
+    return OrderError(
+        f"Kraken Futures did not {action}: {state}", hint=STATUS_HINTS.get(state), kraken=[state]
+    )
+
+
+def _placed(status: dict[str, Any], params: dict[str, str]) -> FuturesOrder:
+    reply = Reply("sendorder")
+    state = reply.text(status.get("status"), "status") or ""
     if state != "placed":
-        raise OrderError(
-            f"Kraken Futures did not place the order: {state}",
-            hint=STATUS_HINTS.get(state),
-            kraken=[state],
-        )
-    events = status.get("orderEvents") or []
+        raise _refused("place the order", state)
+    events = reply.entries(status.get("orderEvents") or [], "orderEvents")
     order = next((e["order"] for e in events if isinstance(e.get("order"), dict)), None)
     filled = sum(
-        (Decimal(str(e.get("amount", 0))) for e in events if e.get("type") == "EXECUTION"),
+        (
+            reply.number(e.get("amount", 0), "amount")
+            for e in events
+            if e.get("type") == "EXECUTION"
+        ),
         Decimal(0),
     )
-    record = order_record(order) if order else {}
-    record.update(
-        order_id=status.get("order_id") or record.get("order_id"),
+    record = parse_order(order, reply) if order else None
+    return FuturesOrder(
+        order_id=reply.text(status.get("order_id"), "order_id")
+        or (record and record.order_id)
+        or None,
         cl_ord_id=params["cliOrdId"],
         symbol=params["symbol"],
         side=params["side"],
-        volume=record.get("volume") or params["size"],
+        type=record.type if record else None,
+        price=record.price if record else None,
+        volume=(record and record.volume) or params["size"],
+        filled=str(filled) if filled else (record.filled if record else None),
         status="placed",
-        opened=record.get("opened") or status.get("receivedTime"),
+        opened=(record and record.opened) or reply.text(status.get("receivedTime"), "receivedTime"),
+        closed=None,
+        stop_price=record.stop_price if record else None,
+        reduce_only=record.reduce_only if record else None,
+        last_update=record.last_update if record else None,
     )
-    if filled:
-        record["filled"] = str(filled)
-    return record
 
 
-def find_order(client: FuturesRest, cl_ord_id: str) -> dict[str, Any] | None:
+def find_order(client: FuturesRest, cl_ord_id: str) -> Order | None:
     """Look an order up by ``cliOrdId`` in open orders, then in recent fills."""
     try:
-        for raw in client.openorders():
-            if raw.get("cliOrdId") == cl_ord_id:
-                return order_record(raw)
-        for raw in client.fills():
-            if raw.get("cliOrdId") == cl_ord_id:
-                fill = fill_record(raw)
-                return {
-                    "order_id": fill["order_id"],
-                    "cl_ord_id": cl_ord_id,
-                    "symbol": fill["symbol"],
-                    "side": fill["side"],
-                    "type": None,
-                    "price": fill["price"],
-                    "volume": fill["volume"],
-                    "filled": fill["volume"],
-                    "status": "filled",
-                    "opened": fill["time"],
-                    "closed": fill["time"],
-                }
+        for order in parse_orders(client.openorders()):
+            if order.cl_ord_id == cl_ord_id:
+                return order
+        for fill in parse_fills(client.fills()):
+            if fill.cl_ord_id == cl_ord_id:
+                return Order(
+                    fill.order_id, cl_ord_id, fill.symbol, fill.side, None, fill.price,
+                    fill.volume, fill.volume, "filled", fill.time, fill.time,
+                )  # fmt: skip
     except KrxError:
         return None
     return None
 
 
-def edit_order(
-    client: FuturesRest,
-    order_id: str,
-    *,
-    size: str | None = None,
-    price: str | None = None,
-    stop_price: str | None = None,
-) -> dict[str, Any]:
+def _ident(ident: str) -> dict[str, str]:
+    """Address an order by its id (a UUID) or, otherwise, by its cliOrdId."""
+    return {"orderId" if _is_uuid(ident) else "cliOrdId": ident}
+
+
+def edit_order(client: FuturesRest, req: AmendRequest) -> StatusRow:
     """Edit an open order (by order id or, if not a UUID, by cliOrdId); return a status row."""
-    key = "orderId" if _is_uuid(order_id) else "cliOrdId"
-    params = {key: order_id}
-    for wire, value in (("size", size), ("limitPrice", price), ("stopPrice", stop_price)):
+    check_amend(req)
+    params = _ident(req.order_id)
+    for wire, value in (
+        ("size", req.volume),
+        ("limitPrice", req.price),
+        ("stopPrice", req.trigger_price),
+    ):
         if value is not None:
-            _dec(value, wire)
             params[wire] = value
-    if len(params) == 1:
-        raise UsageError("nothing to change", hint="give --volume, --price or --stop-price")
-    status = client.editorder(params)
-    state = str(status.get("status", ""))
-    if state != "edited":
-        raise OrderError(
-            f"Kraken Futures did not edit {order_id}: {state}",
-            hint=STATUS_HINTS.get(state),
-            kraken=[state],
-        )
-    return {"order_id": order_id, "status": state, "time": status.get("receivedTime")}
+    return _status_row("edit", req.order_id, client.editorder(params), "edited")
 
 
-def cancel_orders(client: FuturesRest, ids: Sequence[str]) -> list[dict[str, Any]]:
+def _status_row(action: str, ident: str, status: dict[str, Any], wanted: str) -> StatusRow:
+    reply = Reply(f"{action}order")
+    state = reply.text(status.get("status"), "status") or ""
+    if state != wanted:
+        raise _refused(f"{action} {ident}", state)
+    return StatusRow(ident, state, reply.text(status.get("receivedTime"), "receivedTime"))
+
+
+def cancel_orders(client: FuturesRest, ids: Sequence[str]) -> list[StatusRow]:
     """Cancel orders by order id (UUID) or cliOrdId; one status row per id."""
+    ids = [check_id(ident, "order id") for ident in ids]
     rows = []
     for ident in ids:
         if _is_uuid(ident):
             status = client.cancelorder(order_id=ident)
         else:
             status = client.cancelorder(cli_ord_id=ident)
-        state = str(status.get("status", ""))
-        if state != "cancelled":
-            raise OrderError(
-                f"Kraken Futures did not cancel {ident}: {state}",
-                hint=STATUS_HINTS.get(state),
-                kraken=[state],
-            )
-        rows.append({"order_id": ident, "status": state, "time": status.get("receivedTime")})
+        rows.append(_status_row("cancel", ident, status, "cancelled"))
     return rows
 
 
-def cancel_all(client: FuturesRest, symbol: str | None = None) -> dict[str, Any]:
+def cancel_all(client: FuturesRest, symbol: str | None = None) -> FuturesCancelledAll:
     """Cancel every open order (of one contract when given); return count and ids."""
     sym = resolve(client, symbol).symbol if symbol else None
+    reply = Reply("cancelallorders")
     status = client.cancelallorders(sym)
-    cancelled = [str(o.get("order_id")) for o in status.get("cancelledOrders") or []]
-    return {
-        "symbol": sym,
-        "status": status.get("status"),
-        "count": len(cancelled),
-        "order_ids": cancelled,
-    }
+    cancelled = reply.entries(status.get("cancelledOrders") or [], "cancelledOrders")
+    ids = [str(o.get("order_id")) for o in cancelled]
+    state = reply.text(status.get("status"), "status")
+    return FuturesCancelledAll(sym, state, len(ids), ids)
 
 
 def _is_uuid(text: str) -> bool:
@@ -289,82 +266,54 @@ def _is_uuid(text: str) -> bool:
     return len(text) == 36
 
 
-def verify_futures(
-    settings: Settings,
-    *,
-    client: FuturesRest | None = None,
-    wall: Callable[[], float] = time.time,
-) -> list[dict[str, Any]]:
-    """Return ``krx verify`` rows for futures: reachability, skew, key, permissions."""
-    rows: list[dict[str, Any]] = []
-    if settings.futures is None:
-        return [
-            _row(
-                "futures key",
-                False,
-                "no futures key: set KRAKEN_FUTURES_API_KEY / KRAKEN_FUTURES_API_SECRET",
-            )
-        ]
-    own = client is None
-    fc = client or futures_client(settings)
-    try:
-        try:
-            fc.public("instruments")
-        except KrxError as exc:
-            return [_row("futures connectivity", False, exc.message)]
-        rows.append(_row("futures connectivity", True, fc.base_url))
-        rows.append(_skew_row(fc, settings.krx.max_clock_skew_s))
-        try:
-            accounts = fc.accounts()
-        except AuthError as exc:
-            rows.append(_row("futures key accepted", False, f"{exc.message} ({exc.hint})"))
-            return rows
-        rows.append(_row("futures key accepted", True, f"{len(accounts)} accounts"))
-        for check, probe in (
-            ("futures permission: query orders", fc.openorders),
-            ("futures permission: query positions", fc.openpositions),
-        ):
-            try:
-                probe()
-                rows.append(_row(check, True, "granted"))
-            except KrxError as exc:
-                rows.append(_row(check, False, exc.message))
-        rows.append(_trading_probe(fc))
-    finally:
-        if own:
-            fc.close()
-    return rows
-
-
-def _trading_probe(fc: FuturesRest) -> dict[str, Any]:
-    # Futures has no validate-only order call; cancelling an id that cannot exist proves the
-    # key may trade without touching anything (Kraken answers status "notFound").
-    try:
-        status = fc.cancelorder(cli_ord_id="krx-verify-" + uuid.uuid4().hex[:12])
-    except KrxError as exc:
-        return _row("futures permission: trade", False, exc.message)
-    return _row("futures permission: trade", True, f"cancel probe: {status.get('status')}")
-
-
-def _skew_row(fc: FuturesRest, limit: float) -> dict[str, Any]:
-    if fc.last_server_time is None or fc.last_span is None:
-        return _row("futures clock skew", False, "no serverTime in the reply")
-    sent, received = fc.last_span
-    server = ms_from_iso(fc.last_server_time) / 1000
-    skew = (sent + received) / 2 - server
-    detail = f"{skew:+.3f} s (round trip {received - sent:.3f} s)"
-    if abs(skew) > limit:
-        return _row("futures clock skew", False, detail + f"; over the {limit:g} s limit")
-    if abs(skew) > 1:
-        detail += "; warning: over 1 s"
-    return _row("futures clock skew", True, detail)
-
-
-def _row(check: str, ok: bool, detail: str) -> dict[str, Any]:
-    return {"check": check, "ok": ok, "detail": detail}
-
-
 def order_summary(symbol: str, side: str, size: str, order_type: str, price: str | None) -> str:
     """Return the one-line description the CLI shows before asking for confirmation."""
     at = f" @ {price}" if price else ""
     return f"{side} {size} contracts {symbol} {order_type}{at} on Kraken Futures"
+
+
+class FuturesTrading(Closing):
+    """The trading use case on Kraken Futures over one REST client."""
+
+    market = Market.FUTURES
+
+    def __init__(self, client: FuturesRest) -> None:
+        self.client = client
+
+    def close(self) -> None:
+        """Close the futures client."""
+        self.client.close()
+
+    def prepare(self, req: OrderRequest) -> Ticket:
+        """Check the order's inputs, resolve the contract and compose the question to ask."""
+        req = check_request(req, Market.FUTURES)
+        params = order_params(req)
+        inst = resolve(self.client, req.symbol)
+        check_order(inst, req.volume, params.get("limitPrice"), params.get("stopPrice"))
+        price = req.price or req.trigger_price
+        summary = order_summary(inst.symbol, req.side, req.volume, req.type, price)
+        return Ticket(req, None if req.validate else f"Place {summary}?", inst)
+
+    def place(self, ticket: Ticket) -> Placement:
+        """Send the order once; after a lost reply, find it by cliOrdId."""
+        return add_order(self.client, ticket.request, ticket.target)
+
+    def find(self, cl_ord_id: str) -> Order | None:
+        """Return the order with this cliOrdId (open, or among recent fills), or None."""
+        return find_order(self.client, cl_ord_id)
+
+    def amend(self, req: AmendRequest) -> StatusRow:
+        """Edit an open futures order (``req.volume`` is the new size)."""
+        return edit_order(self.client, replace(req, symbol=None))
+
+    def cancel(self, ids: Sequence[str]) -> list[StatusRow]:
+        """Cancel orders by order id or cliOrdId."""
+        return cancel_orders(self.client, ids)
+
+    def cancel_all_question(self, symbol: str | None = None) -> str:
+        """Return the confirmation question."""
+        return f"Cancel ALL open futures orders{' of ' + symbol if symbol else ''}?"
+
+    def cancel_all(self, symbol: str | None = None) -> FuturesCancelledAll:
+        """Cancel every open order (of one contract when given)."""
+        return cancel_all(self.client, symbol)

@@ -8,186 +8,45 @@ in a timeout or a broken connection, krx does not re-send it: it looks the order
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from kraken_cli.client.spot_private import SpotPrivate
 from kraken_cli.errors import KrxError, NetworkError, UsageError
 from kraken_cli.models.account import Names, Order
+from kraken_cli.models.reply import Reply
+from kraken_cli.models.segment import Market
 from kraken_cli.models.symbols import Pair
-from kraken_cli.services.account.spot import AccountService
-
-ORDER_TYPES = (
-    "market",
-    "limit",
-    "stop-loss",
-    "take-profit",
-    "stop-loss-limit",
-    "take-profit-limit",
+from kraken_cli.models.trading import (
+    Amended,
+    AmendRequest,
+    Cancelled,
+    CancelledAll,
+    OrderRequest,
+    PlacedOrder,
+    Placement,
+    Ticket,
 )
-#: Types whose ``price`` is required (limit price, or trigger price for stop/take-profit).
-NEEDS_PRICE = frozenset(ORDER_TYPES) - {"market"}
-NEEDS_PRICE2 = frozenset({"stop-loss-limit", "take-profit-limit"})
+from kraken_cli.services.account import Closing
+from kraken_cli.services.account.spot import SpotAccount, lookup_names, open_private
+from kraken_cli.services.trading.pair_checks import (
+    add_order_body,
+    check_order,
+    check_price,
+    check_volume,
+)
+from kraken_cli.services.trading.rules import (
+    check_amend,
+    check_id,
+    check_request,
+    new_cl_ord_id,
+    parse_decimal,
+)
 
+if TYPE_CHECKING:
+    from kraken_cli.config.settings import Settings
 
-def parse_decimal(text: str, what: str) -> Decimal:
-    """Parse a user decimal exactly, or raise UsageError naming the argument."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise UsageError(f"{what} {text!r} is not a decimal number") from None
-    if not value.is_finite() or value <= 0:
-        raise UsageError(f"{what} must be a positive number, got {text!r}")
-    return value
-
-
-def new_cl_ord_id() -> str:
-    """Return a fresh client order id (a UUID, the form Kraken documents)."""
-    return str(uuid.uuid4())
-
-
-def _is_relative(text: str) -> bool:
-    return text.startswith(("+", "-", "#")) or text.endswith("%")
-
-
-def _step(pair: Pair) -> Decimal:
-    return pair.tick_size or Decimal(1).scaleb(-pair.pair_decimals)
-
-
-def check_price(pair: Pair, text: str, what: str = "price") -> None:
-    """Check a price against the pair's tick size; relative prices are Kraken's to check."""
-    if _is_relative(text):
-        return
-    price = parse_decimal(text, what)
-    step = _step(pair)
-    if price % step != 0:
-        nearest = (price / step).to_integral_value(ROUND_HALF_EVEN) * step
-        nearest = max(nearest, step)
-        raise UsageError(
-            f"{what} {text} is not a multiple of {pair.symbol}'s tick size {step}",
-            hint=f"nearest valid {what}: {nearest.normalize():f}",
-        )
-
-
-def check_volume(pair: Pair, volume: Decimal) -> None:
-    """Check a volume against lot_decimals and ordermin."""
-    lot = Decimal(1).scaleb(-pair.lot_decimals)
-    if volume % lot != 0:
-        nearest = volume.quantize(lot, ROUND_HALF_EVEN)
-        if pair.ordermin is not None:
-            nearest = max(nearest, pair.ordermin)
-        raise UsageError(
-            f"volume {volume} has more than {pair.lot_decimals} decimals ({pair.symbol} lot size)",
-            hint=f"nearest valid volume: {nearest.normalize():f}",
-        )
-    if pair.ordermin is not None and volume < pair.ordermin:
-        raise UsageError(
-            f"volume {volume} is below {pair.symbol}'s order minimum {pair.ordermin}",
-            hint=f"nearest valid volume: {pair.ordermin}",
-        )
-
-
-def check_cost(pair: Pair, volume: Decimal, price: Decimal) -> None:
-    """Check price x volume against costmin (when the price is known)."""
-    if pair.costmin is None or volume * price >= pair.costmin:
-        return
-    lot = Decimal(1).scaleb(-pair.lot_decimals)
-    needed = (pair.costmin / price).quantize(lot, ROUND_CEILING)
-    raise UsageError(
-        f"order cost {(volume * price).normalize():f} {pair.quote} is below {pair.symbol}'s "
-        f"cost minimum {pair.costmin}",
-        hint=f"nearest valid volume at this price: {needed.normalize():f}",
-    )
-
-
-@dataclass(frozen=True)
-class OrderRequest:
-    """An order as the user asked for it (strings exactly as typed)."""
-
-    side: str
-    volume: str
-    type: str = "limit"
-    price: str | None = None
-    price2: str | None = None
-    post_only: bool = False
-    reduce_only: bool = False
-    leverage: str | None = None
-    cl_ord_id: str | None = None
-    validate: bool = False
-
-
-def check_order(pair: Pair, req: OrderRequest) -> Decimal:
-    """Check an order against the pair's rules before anything is sent; return the volume."""
-    if req.side not in ("buy", "sell"):
-        raise UsageError(f"side must be buy or sell, got {req.side!r}")
-    if req.type not in ORDER_TYPES:
-        raise UsageError(f"unknown order type {req.type!r}", hint="use " + ", ".join(ORDER_TYPES))
-    volume = parse_decimal(req.volume, "volume")
-    check_volume(pair, volume)
-    if req.type in NEEDS_PRICE and not req.price:
-        raise UsageError(f"a {req.type} order needs --price")
-    if req.type == "market" and req.price:
-        raise UsageError("a market order takes no --price", hint="use --type limit")
-    if req.type in NEEDS_PRICE2 and not req.price2:
-        raise UsageError(f"a {req.type} order needs --price2 (the limit price)")
-    if req.post_only and req.type != "limit":
-        raise UsageError("--post-only applies to limit orders only")
-    if req.cl_ord_id is not None and not (0 < len(req.cl_ord_id) <= 36):
-        raise UsageError("--cl-ord-id must be a UUID or up to 18 ASCII characters")
-    if req.price:
-        check_price(pair, req.price)
-        if req.type == "limit" and not _is_relative(req.price):
-            check_cost(pair, volume, Decimal(req.price))
-    if req.price2:
-        check_price(pair, req.price2, "price2")
-    return volume
-
-
-def add_order_body(pair: Pair, req: OrderRequest, cl_ord_id: str) -> dict[str, str]:
-    """Return AddOrder's body fields (without nonce)."""
-    body = {
-        "pair": pair.altname,
-        "type": req.side,
-        "ordertype": req.type,
-        "volume": req.volume.strip(),
-        "cl_ord_id": cl_ord_id,
-    }
-    if req.price:
-        body["price"] = req.price.strip()
-    if req.price2:
-        body["price2"] = req.price2.strip()
-    if req.post_only:
-        body["oflags"] = "post"
-    if req.reduce_only:
-        body["reduce_only"] = "true"
-    if req.leverage:
-        body["leverage"] = req.leverage
-    if req.validate:
-        body["validate"] = "true"
-    return body
-
-
-@dataclass(frozen=True)
-class PlacedOrder:
-    """What AddOrder did: ids, Kraken's description, and whether it was only validated."""
-
-    order_id: str | None
-    cl_ord_id: str
-    symbol: str
-    description: str
-    status: str  # placed | validated | placed-after-timeout
-
-    def to_record(self) -> dict[str, object]:
-        """Return the record krx prints."""
-        return {
-            "order_id": self.order_id,
-            "cl_ord_id": self.cl_ord_id,
-            "symbol": self.symbol,
-            "status": self.status,
-            "description": self.description,
-        }
+__all__ = ["OrderRequest", "SpotTrading", "TradingService", "check_order"]
 
 
 class TradingService:
@@ -206,7 +65,7 @@ class TradingService:
     ) -> None:
         self.api = api
         self.names = names
-        self.account = AccountService(api, names)
+        self.account = SpotAccount(api, names)
         #: Builds the client for the look-up after a lost AddOrder reply: a slow server that
         #: timed out once deserves a more patient timeout (same key lock and counter).
         self._recovery = recovery
@@ -229,15 +88,19 @@ class TradingService:
             if req.validate:
                 raise
             return self._recover(pair, cl_ord_id, exc)
+        reply = Reply("AddOrder")
+        result = reply.table(result)
         txids = result.get("txid") or []
-        description = str((result.get("descr") or {}).get("order", ""))
+        if not isinstance(txids, list):
+            raise reply.fail("txid is not a list")
+        descr = reply.table(result.get("descr") or {}, "descr")
+        description = reply.text(descr.get("order"), "descr.order") or ""
         if req.validate:
-            return PlacedOrder(None, cl_ord_id, pair.symbol, description, "validated")
-        return PlacedOrder(
-            txids[0] if txids else None, cl_ord_id, pair.symbol, description, "placed"
-        )
+            return PlacedOrder(None, cl_ord_id, pair.symbol, "validated", description)
+        order_id = reply.text(txids[0], "txid") if txids else None
+        return PlacedOrder(order_id, cl_ord_id, pair.symbol, "placed", description)
 
-    def find(self, cl_ord_id: str, account: AccountService | None = None) -> Order | None:
+    def find(self, cl_ord_id: str, account: SpotAccount | None = None) -> Order | None:
         """Return the order with this client id, open or recently closed, or None."""
         account = account or self.account
         for order in account.open_orders(cl_ord_id):
@@ -251,7 +114,7 @@ class TradingService:
         # a slow engine may still be processing it.
         account = self.account
         if self._recovery is not None:
-            account = AccountService(self._recovery(), self.names)
+            account = SpotAccount(self._recovery(), self.names)
         try:
             found, waited = self._poll(cl_ord_id, account)
         except KrxError as again:
@@ -274,11 +137,11 @@ class TradingService:
             found.order_id,
             cl_ord_id,
             found.symbol or pair.symbol,
-            found.description or "",
             "placed-after-timeout",
+            getattr(found, "description", None) or "",
         )
 
-    def _poll(self, cl_ord_id: str, account: AccountService) -> tuple[Order | None, float]:
+    def _poll(self, cl_ord_id: str, account: SpotAccount) -> tuple[Order | None, float]:
         # Bounded by time, not by rounds: each look-up may itself be slow.
         start = self._clock()
         while True:
@@ -288,66 +151,156 @@ class TradingService:
                 return found, waited
             self._sleep(self.lookup_interval_s)
 
-    def amend(
-        self,
-        order_id: str,
-        *,
-        volume: str | None = None,
-        price: str | None = None,
-        trigger_price: str | None = None,
-        post_only: bool = False,
-        pair: Pair | None = None,
-    ) -> dict[str, object]:
+    def amend(self, req: AmendRequest, pair: Pair | None = None) -> Amended:
         """Amend an order in place (keeps its id and queue priority where possible).
 
         https://docs.kraken.com/api/docs/rest-api/amend-order
         """
-        if volume is None and price is None and trigger_price is None:
-            raise UsageError("nothing to amend", hint="give --volume, --price or --trigger-price")
-        body: dict[str, str] = {}
-        body["cl_ord_id" if not _looks_like_txid(order_id) else "txid"] = order_id
-        if volume is not None:
+        check_amend(req)
+        body = {("txid" if _looks_like_txid(req.order_id) else "cl_ord_id"): req.order_id}
+        if req.volume is not None:
             if pair is not None:
-                check_volume(pair, parse_decimal(volume, "volume"))
-            body["order_qty"] = volume
-        if price is not None:
-            if pair is not None:
-                check_price(pair, price)
-            body["limit_price"] = price
-        if trigger_price is not None:
-            if pair is not None:
-                check_price(pair, trigger_price, "trigger price")
-            body["trigger_price"] = trigger_price
-        if post_only:
+                check_volume(pair, parse_decimal(req.volume, "volume"))
+            body["order_qty"] = req.volume
+        for field, value, what in (
+            ("limit_price", req.price, "price"),
+            ("trigger_price", req.trigger_price, "trigger price"),
+        ):
+            if value is not None:
+                if pair is not None:
+                    check_price(pair, value, what)
+                body[field] = value
+        if req.post_only:
             body["post_only"] = "true"
-        result = self.api.call("AmendOrder", body, idempotent=False)
-        return {"order_id": order_id, "amend_id": result.get("amend_id"), "status": "amended"}
+        reply = Reply("AmendOrder")
+        result = reply.table(self.api.call("AmendOrder", body, idempotent=False))
+        return Amended(req.order_id, reply.text(result.get("amend_id"), "amend_id"), "amended")
 
-    def cancel(self, ids: Sequence[str]) -> list[dict[str, object]]:
+    def cancel(self, ids: Sequence[str]) -> list[Cancelled]:
         """Cancel orders by txid or client id, one CancelOrder each.
 
         https://docs.kraken.com/api/docs/rest-api/cancel-order
         """
-        out: list[dict[str, object]] = []
+        ids = [check_id(ident, "order id") for ident in ids]
+        reply = Reply("CancelOrder")
+        out: list[Cancelled] = []
         for ident in ids:
             field = "txid" if _looks_like_txid(ident) else "cl_ord_id"
-            result = self.api.call("CancelOrder", {field: ident}, idempotent=False)
-            out.append(
-                {
-                    "order_id": ident,
-                    "cancelled": int(result.get("count") or 0),
-                    "pending": bool(result.get("pending", False)),
-                }
-            )
+            result = reply.table(self.api.call("CancelOrder", {field: ident}, idempotent=False))
+            count = int(reply.amount(result.get("count"), "count") or 0)
+            pending = reply.flag(result.get("pending"), "pending") or False
+            out.append(Cancelled(ident, count, pending))
         return out
 
-    def cancel_all(self) -> int:
+    def cancel_all(self) -> CancelledAll:
         """Cancel every open order; return how many.
 
         https://docs.kraken.com/api/docs/rest-api/cancel-all-orders
         """
-        result = self.api.call("CancelAll", idempotent=False)
-        return int(result.get("count") or 0)
+        reply = Reply("CancelAll")
+        result = reply.table(self.api.call("CancelAll", idempotent=False))
+        return CancelledAll(int(reply.amount(result.get("count"), "count") or 0))
+
+
+class SpotTrading(Closing):
+    """The trading use case on spot or margin: checks, confirmation text, one send per order."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        margin: bool = False,
+        otp: str | None = None,
+        debug_log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.market = Market.MARGIN if margin else Market.SPOT
+        self._otp, self._log = otp, debug_log
+        self._api: SpotPrivate | None = None
+
+    def close(self) -> None:
+        """Close the private client, if one was opened."""
+        if self._api is not None:
+            self._api.close()
+
+    def _engine(self, names: Names | None = None) -> TradingService:
+        # Opened on first use: input errors are reported before a missing key is.
+        if self._api is None:
+            self._api = open_private(self.settings, otp=self._otp, debug_log=self._log)
+        # After a lost reply the look-up gets a more patient timeout than the order had.
+        patient = max(30.0, 3 * self.settings.krx.timeout_s)
+        return TradingService(
+            self._api,
+            names,
+            recovery=lambda: open_private(self.settings, otp=self._otp, timeout_s=patient),
+        )
+
+    def _pair(self, symbol: str) -> Pair:
+        from kraken_cli.services.market.spot import MarketService
+
+        service = MarketService.from_settings(self.settings, debug_log=self._log)
+        try:
+            return service.resolver.resolve(symbol)
+        finally:
+            service.close()
+
+    def prepare(self, req: OrderRequest) -> Ticket:
+        """Check the order (inputs, then the pair's rules) and compose the question to ask."""
+        req = check_request(req, self.market)
+        pair = self._pair(req.symbol)
+        check_order(pair, req)
+        at = f" @ {req.price}" if req.price else ""
+        question = f"Place {req.type} {req.side} {req.volume} {pair.symbol}{at}?"
+        return Ticket(req, None if req.validate else question, pair)
+
+    def place(self, ticket: Ticket) -> Placement:
+        """Send the order once (margin errors explained); report a reply lost but found."""
+        from kraken_cli.services.account.margin import explain
+
+        engine = self._engine(lookup_names(self.settings, self._log))
+        try:
+            placed = engine.place(ticket.target, ticket.request)
+        except KrxError as exc:
+            if ticket.request.leverage:
+                raise explain(exc) from exc
+            raise
+        note = None
+        if placed.status == "placed-after-timeout":
+            note = (
+                "the reply was lost, but Kraken has the order "
+                f"(found by cl_ord_id {placed.cl_ord_id})"
+            )
+        return Placement(placed, note)
+
+    def find(self, cl_ord_id: str) -> Order | None:
+        """Return the order with this client id, open or recently closed, or None."""
+        check_id(cl_ord_id, "cl_ord_id")
+        return self._engine(lookup_names(self.settings, self._log)).find(cl_ord_id)
+
+    def amend(self, req: AmendRequest) -> Amended:
+        """Amend an order (checked against ``req.symbol``'s pair when given)."""
+        check_amend(req)
+        pair = self._pair(req.symbol) if req.symbol else None
+        return self._engine().amend(req, pair)
+
+    def cancel(self, ids: Sequence[str]) -> list[Cancelled]:
+        """Cancel orders by txid or client id."""
+        for ident in ids:
+            check_id(ident, "order id")
+        return self._engine().cancel(ids)
+
+    def cancel_all_question(self, symbol: str | None = None) -> str:
+        """Return the confirmation question (spot cancel-all has no per-symbol form)."""
+        if symbol:
+            raise UsageError(
+                "--symbol is a futures option of cancel-all", hint="add --market futures"
+            )
+        return "Cancel ALL open orders?"
+
+    def cancel_all(self, symbol: str | None = None) -> CancelledAll:
+        """Cancel every open order of the key."""
+        self.cancel_all_question(symbol)
+        return self._engine().cancel_all()
 
 
 def _looks_like_txid(ident: str) -> bool:

@@ -1,16 +1,12 @@
-"""``krx verify``: prove the set-up works, one check per row; nothing is ever placed.
+"""Verify the spot key: connectivity, clock skew, key accepted, each permission; nothing placed.
 
 Checks (SPEC.md): connectivity and system status; server time and clock skew (round-trip
-corrected); key accepted; each permission probed with the cheapest call that needs it; the
-futures key when a futures market is configured (a hook the futures client fills in).
-The service returns a typed :class:`VerifyReport`; the CLI renders it and picks the exit code
-from the failed checks' categories.
+corrected); key accepted; each permission probed with the cheapest call that needs it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, Protocol
 
@@ -23,50 +19,13 @@ from kraken_cli.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from kraken_cli.models.reply import Reply
 from kraken_cli.models.symbols import Pair
+from kraken_cli.services.trading.pair_checks import lot, tick
+from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT, Check, VerifyReport
 
-#: Failure categories, most severe first; the CLI maps them to exit codes 6, 4, 7, 5.
-NETWORK, AUTH, RATE_LIMIT, KRAKEN = "network", "auth", "rate_limit", "kraken"
 WARN_SKEW_S = 1.0
 DEFAULT_PROBE_SYMBOL = "BTC/USD"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One row of the verify report."""
-
-    check: str
-    ok: bool
-    detail: str
-    required: bool = True
-    warning: bool = False
-    category: str | None = None  # why it failed (network/auth/rate_limit/kraken)
-
-    def to_record(self) -> dict[str, object]:
-        """Return the row: ``check, ok, detail`` then ``warning, required``."""
-        return {
-            "check": self.check,
-            "ok": self.ok,
-            "detail": self.detail,
-            "warning": self.warning,
-            "required": self.required,
-        }
-
-
-@dataclass
-class VerifyReport:
-    """All checks, in order."""
-
-    checks: list[Check] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Whether every required check passed."""
-        return all(c.ok for c in self.checks if c.required)
-
-    def failed_categories(self) -> set[str]:
-        """Return the categories of the failed required checks."""
-        return {c.category or KRAKEN for c in self.checks if c.required and not c.ok}
 
 
 class SkewLike(Protocol):
@@ -129,14 +88,13 @@ def _category(exc: KrxError) -> str:
 
 def minimal_order(pair: Pair, last: Decimal) -> dict[str, str]:
     """Return a limit buy at the last price with the smallest volume the pair accepts."""
-    step = pair.tick_size or Decimal(1).scaleb(-pair.pair_decimals)
+    step = tick(pair)
     price = (last / step).to_integral_value(ROUND_FLOOR) * step
     if price <= 0:
         price = step
-    lot = Decimal(1).scaleb(-pair.lot_decimals)
-    volume = pair.ordermin or lot
+    volume = pair.ordermin or lot(pair)
     if pair.costmin is not None and volume * price < pair.costmin:
-        volume = (pair.costmin / price).quantize(lot, ROUND_CEILING)
+        volume = (pair.costmin / price).quantize(lot(pair), ROUND_CEILING)
     return {
         "pair": pair.altname,
         "type": "buy",
@@ -233,7 +191,7 @@ class VerifyService:
     def _private_checks(self, api: SpotPrivate, checks: list[Check]) -> None:
         # Balance doubles as the key check: a permission error proves key, signature and nonce.
         try:
-            balances = api.call("Balance", idempotent=True)
+            balances = Reply("Balance").table(api.call("Balance", idempotent=True))
             funds = Check("Query Funds", True, f"Balance: {len(balances)} assets")
         except PermissionDeniedError as exc:
             funds = self._denied("Query Funds", "Balance", exc)
@@ -313,15 +271,6 @@ _PROBE_DATA: dict[str, dict[str, str]] = {
     "TradesHistory": {"without_count": "true"},
     "Ledgers": {"without_count": "true"},
 }
-
-
-def exit_category(report: VerifyReport) -> str | None:
-    """Return the category that decides the exit code (None when everything passed)."""
-    failed = report.failed_categories()
-    for category in (NETWORK, AUTH, RATE_LIMIT, KRAKEN):
-        if category in failed:
-            return category
-    return None
 
 
 def adapt_market(service: Any) -> MarketProbe:
