@@ -14,7 +14,7 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
-from kraken_cli.client.checksum import book_checksum, pad_decimal
+from kraken_cli.protocol.checksum import book_checksum, pad_decimal
 
 
 def book_rows(

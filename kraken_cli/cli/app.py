@@ -210,6 +210,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         report_error(exc, get_state())
         return exit_codes.exit_code_for(exc)
     except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+        known = _local_state_error(exc)
+        if known is not None:
+            report_error(known, get_state())
+            return exit_codes.exit_code_for(known)
         if debug:
             import traceback
 
@@ -218,6 +222,19 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"krx: error: internal error: {detail}\n")
         sys.stderr.write("hint: rerun with --debug for a traceback, and report it\n")
         return exit_codes.INTERNAL
+
+
+def _local_state_error(exc: Exception) -> KrxError | None:
+    """Map a damaged local store surfacing mid-command (not krx's bug) to a ConfigError."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    from kraken_cli.errors import ConfigError
+
+    return ConfigError(
+        f"the local trade store failed: {exc}",
+        hint="run `krx cache clear` to delete it; trades are downloaded again when needed",
+    )
 
 
 def _report_click_error(exc: Exception) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kraken_cli.errors import ConfigError
 from kraken_cli.output.columns import CACHE_INFO
 
 if TYPE_CHECKING:
@@ -131,7 +132,12 @@ def clear_cmd(
     """
     from kraken_cli.cli.common import info
 
-    with _open_store() as store:
+    try:
+        store = _open_store()
+    except ConfigError as exc:
+        _delete_unreadable_store(exc)
+        return
+    with store:
         if symbol is None:
             removed = store.clear()
             info(f"removed {removed:,} trades (all pairs)")
@@ -139,6 +145,27 @@ def clear_cmd(
         names = _matching(store.pairs(), symbol, ctx)
         removed = sum(store.clear(name) for name in names)
     info(f"removed {removed:,} trades ({', '.join(names) or 'no cached pair matched'})")
+
+
+def _delete_unreadable_store(exc: ConfigError) -> None:
+    """`cache clear` always works: a store SQLite cannot open is deleted whole."""
+    from kraken_cli.cli.common import info, warn
+    from kraken_cli.config.settings import cache_dir
+    from kraken_cli.services.history.candles import store_path
+    from kraken_cli.services.history.store import delete_store_files
+
+    if "locked" in exc.message:
+        raise exc
+    path = store_path(cache_dir())
+    warn(f"{exc.message}; deleting the whole store")
+    try:
+        removed = delete_store_files(path)
+    except OSError as err:
+        raise ConfigError(
+            f"cannot delete the trade store {path}: {err.strerror or err}",
+            hint=f"delete {path}* by hand",
+        ) from err
+    info(f"deleted {', '.join(str(p) for p in removed) or 'nothing'}")
 
 
 def _matching(names: list[str], symbol: str, ctx: typer.Context) -> list[str]:

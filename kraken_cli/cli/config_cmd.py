@@ -121,9 +121,20 @@ def example_text() -> str:
 
 
 def _write_private(path: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``path`` with mode 0600 (the file will hold secrets)."""
+    """Write ``text`` to ``path`` with mode 0600 (the file will hold secrets).
+
+    Never through a symlink: a new file is created with O_EXCL (which does not follow links)
+    and ``--force`` writes a fresh file beside the old one and renames it over the old entry.
+    """
+    import tempfile
+
     from kraken_cli.errors import ConfigError, UsageError
 
+    if path.is_symlink():
+        raise ConfigError(
+            f"{path} is a symbolic link; krx does not write through links",
+            hint="remove the link, or give the real file's path to --output",
+        )
     if path.is_dir():
         raise UsageError(f"{path} is a directory", hint="give a file path to --output")
     if path.exists() and not force:
@@ -133,11 +144,20 @@ def _write_private(path: Path, text: str, *, force: bool) -> None:
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if force else os.O_EXCL)
-        fd = os.open(path, flags, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # an overwritten file keeps its old mode otherwise
-            handle.write(text)
+        if not force:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(path, flags, 0o600), "w", encoding="utf-8") as handle:
+                handle.write(text)
+            return
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(text)
+            os.replace(tmp, path)  # replaces the directory entry, whatever it pointed to
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except FileExistsError as exc:
         raise UsageError(f"{path} already exists", hint="pass --force to replace it") from exc
     except OSError as exc:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from kraken_cli.cli import validate
 from kraken_cli.cli.common import emit, emit_object, get_state
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
@@ -144,7 +145,9 @@ def candles(
     ctx: typer.Context,
     symbol: SymbolArg,
     interval: IntervalArg,
-    days: Annotated[float | None, typer.Option(help="The last N days.")] = None,
+    days: Annotated[
+        float | None, typer.Option(help="The last N days.", callback=validate.days)
+    ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     partial: PartialOption = False,

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from kraken_cli.cli import validate
 from kraken_cli.errors import ConfigError, UsageError
 
 _PERMS = (
@@ -28,7 +29,7 @@ def sandbox(
     host: Annotated[str, typer.Option(help="Bind address (loopback unless --allow-remote).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 0,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 0,
     seed: Annotated[int, typer.Option(help="Market seed: same seed, same market.")] = 1,
     state_file: Annotated[
         Path | None, typer.Option(help="State file (default $KRX_SANDBOX_STATE or user state dir).")
@@ -39,22 +40,33 @@ def sandbox(
     tier: Annotated[
         str, typer.Option(help="starter | intermediate | pro | custom:MAX:DECAY_PER_S")
     ] = "intermediate",
-    history_days: Annotated[float, typer.Option(help="Days of trade history.")] = 8.0,
-    trade_interval: Annotated[float, typer.Option(help="Mean seconds between history trades.")] = (
-        20.0
-    ),
-    live_rate: Annotated[float, typer.Option(help="Live trades per second per pair (0: none).")] = (
-        2.0
-    ),
-    book_rate: Annotated[float, typer.Option(help="Book updates per second per pair.")] = 5.0,
-    idle_timeout: Annotated[float, typer.Option(help="Close idle WS connections after S s.")] = (
-        60.0
-    ),
+    history_days: Annotated[
+        float, typer.Option(help="Days of trade history.", callback=validate.sandbox_days)
+    ] = 8.0,
+    trade_interval: Annotated[
+        float, typer.Option(help="Mean seconds between history trades.", callback=validate.seconds)
+    ] = (20.0),
+    live_rate: Annotated[
+        float,
+        typer.Option(
+            help="Live trades per second per pair (0: none).", callback=validate.non_negative
+        ),
+    ] = (2.0),
+    book_rate: Annotated[
+        float,
+        typer.Option(help="Book updates per second per pair.", callback=validate.non_negative),
+    ] = 5.0,
+    idle_timeout: Annotated[
+        float, typer.Option(help="Close idle WS connections after S s.", callback=validate.seconds)
+    ] = (60.0),
     allow_remote: Annotated[bool, typer.Option(help="Allow a non-loopback --host.")] = False,
     drop_every: Annotated[int, typer.Option(help="Cut WS connections every N data messages.")] = 0,
-    drop_random: Annotated[float, typer.Option(help="Cut WS after a data message with prob P.")] = (
-        0.0
-    ),
+    drop_random: Annotated[
+        float,
+        typer.Option(
+            help="Cut WS after a data message with prob P.", callback=validate.probability
+        ),
+    ] = (0.0),
     corrupt_checksum_every: Annotated[
         int, typer.Option(help="Wrong BTC/USD book checksum every N book messages.")
     ] = 0,
@@ -65,7 +77,9 @@ def sandbox(
     service_unavailable: Annotated[
         int, typer.Option(help="Answer the next COUNT REST calls with EService:Unavailable.")
     ] = 0,
-    skew_seconds: Annotated[float, typer.Option(help="Server clock offset.")] = 0.0,
+    skew_seconds: Annotated[
+        float, typer.Option(help="Server clock offset.", callback=validate.any_finite)
+    ] = 0.0,
     stall_after: Annotated[int, typer.Option(help="Go silent on a WS after N messages.")] = 0,
     system_status: Annotated[
         str, typer.Option(help="online | maintenance | cancel_only | post_only | limit_only")

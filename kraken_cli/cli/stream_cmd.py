@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kraken_cli.cli import validate
 from kraken_cli.cli.common import get_settings, get_state, stdout_sink
 from kraken_cli.cli.markets import MarketOption, pick_market
 
@@ -36,12 +37,17 @@ UpdatesOption = Annotated[
     bool, typer.Option("--updates", help="Book: write only the changed levels.")
 ]
 CountOption = Annotated[int | None, typer.Option(help="Stop after N records.")]
-DurationOption = Annotated[float | None, typer.Option(help="Stop after SECONDS.")]
+DurationOption = Annotated[
+    float | None, typer.Option(help="Stop after SECONDS.", callback=validate.seconds)
+]
 EventsOption = Annotated[
     bool, typer.Option("--events", help="Write reconnect/backfill/resync events to stdout too.")
 ]
 WatchdogOption = Annotated[
-    float, typer.Option(help="Seconds without any message before reconnecting.")
+    float,
+    typer.Option(
+        help="Seconds without any message before reconnecting.", callback=validate.watchdog
+    ),
 ]
 BudgetOption = Annotated[
     int,

@@ -9,7 +9,7 @@ Design (see /work/shared/research/perf-anchors.md §2):
 * The checksum string of each side's top 10 and its CRC are cached and rebuilt only when a
   change touches the top 10, so a depth-1000 book costs the same as a depth-10 one.
 
-The result always equals :func:`kraken_cli.client.checksum.book_checksum` over the padded
+The result always equals :func:`kraken_cli.protocol.checksum.book_checksum` over the padded
 levels (a property test pins it).
 https://docs.kraken.com/api/docs/guides/spot-ws-book-v2
 """
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from zlib import crc32
 
-from kraken_cli.client.checksum import pad_decimal
+from kraken_cli.protocol.checksum import pad_decimal
 
 #: Book depths Kraken's WS v2 ``book`` channel accepts.
 DEPTHS = (10, 25, 100, 500, 1000)

@@ -26,7 +26,6 @@ from kraken_cli.client.http import KrakenHttp
 # isort: split
 import httpx
 
-from kraken_cli.client.auth import futures_signature
 from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_futures
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
@@ -34,6 +33,7 @@ from kraken_cli.config.settings import Credentials
 from kraken_cli.errors import AuthError, KrxError, ProtocolError
 from kraken_cli.models.futures import loads
 from kraken_cli.models.reply import Reply
+from kraken_cli.protocol.signing import futures_signature
 
 V3 = "/derivatives/api/v3"
 CHARTS = "/api/charts/v1"

@@ -17,10 +17,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
-from kraken_cli.client.auth import futures_ws_challenge
 from kraken_cli.config.settings import Credentials
-from kraken_cli.errors import AuthError, IntegrityError, KrakenError, NetworkError, UsageError
-from kraken_cli.models.futures import loads
+from kraken_cli.errors import (
+    AuthError,
+    IntegrityError,
+    KrakenError,
+    NetworkError,
+    ProtocolError,
+    UsageError,
+)
+from kraken_cli.protocol.signing import futures_ws_challenge
 
 
 class Connection(Protocol):
@@ -35,16 +41,23 @@ Connect = Callable[[str, float], Connection]
 
 
 def default_connect(url: str, timeout: float) -> Connection:
-    """Open a websocket-client connection."""
+    """Open a bounded websocket-client connection (message cap; ``recv`` within ``timeout``)."""
     import websocket
 
+    from kraken_cli.client.ws_socket import bounded_connect
+
     try:
-        conn: Connection = websocket.create_connection(url, timeout=timeout)
+        conn: Connection = bounded_connect(url, timeout)
     except (OSError, websocket.WebSocketException) as exc:
         raise NetworkError(
             f"cannot open {url}: {exc}", hint="check the network and KRX_FUTURES_WS_URL"
         ) from exc
     return conn
+
+
+def _no_constant(name: str) -> Any:
+    # numbers stay exact wire text (like models.futures.loads); NaN/Infinity are not numbers
+    raise ValueError(f"{name} is not a number Kraken sends")
 
 
 class BookGap(IntegrityError):
@@ -111,7 +124,10 @@ class FuturesWs:
             raise NetworkError(f"futures WebSocket closed: {exc}") from exc
         if not raw:
             raise NetworkError("futures WebSocket closed by the server")
-        frame = loads(raw)
+        try:
+            frame = json.loads(raw, parse_float=str, parse_constant=_no_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError, ArithmeticError) as exc:
+            raise NetworkError(f"futures WebSocket frame is not JSON: {raw[:80]!r}") from exc
         if not isinstance(frame, dict):
             raise NetworkError(f"unexpected futures WebSocket frame: {raw!r:.80}")
         return frame
@@ -165,6 +181,18 @@ def check_alert(frame: dict[str, Any]) -> None:
     raise KrakenError(f"Kraken Futures WS: {message}")
 
 
+def _price(value: Any) -> Decimal:
+    """Parse a wire price or quantity; refuse NaN, infinities and non-numbers."""
+    number = Decimal(str(value))
+    if not number.is_finite() or isinstance(value, bool):
+        raise ValueError(f"not a finite number: {value!r:.40}")
+    return number
+
+
+def _malformed(kind: str, exc: BaseException) -> ProtocolError:
+    return ProtocolError("Kraken Futures WS", f"a {kind} frame that does not parse ({exc!r:.80})")
+
+
 class FuturesBook:
     """An L2 book kept from ``book_snapshot`` + ``book`` deltas, checked by ``seq``."""
 
@@ -177,14 +205,25 @@ class FuturesBook:
 
     def snapshot(self, frame: dict[str, Any]) -> None:
         """Replace the book with a ``book_snapshot``."""
-        self.seq = int(frame["seq"])
-        self.bids = {Decimal(str(lv["price"])): str(lv["qty"]) for lv in frame.get("bids", [])}
-        self.asks = {Decimal(str(lv["price"])): str(lv["qty"]) for lv in frame.get("asks", [])}
-        for lv in [*frame.get("bids", []), *frame.get("asks", [])]:
-            self._text[Decimal(str(lv["price"]))] = str(lv["price"])
+        try:
+            seq = int(frame["seq"])
+            bids = {_price(lv["price"]): str(lv["qty"]) for lv in frame.get("bids", [])}
+            asks = {_price(lv["price"]): str(lv["qty"]) for lv in frame.get("asks", [])}
+            levels = [*frame.get("bids", []), *frame.get("asks", [])]
+            texts = {_price(lv["price"]): str(lv["price"]) for lv in levels}
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise _malformed("book_snapshot", exc) from exc
+        self.seq, self.bids, self.asks = seq, bids, asks
+        self._text.update(texts)
 
     def apply(self, frame: dict[str, Any]) -> None:
         """Apply one delta; raise :class:`BookGap` when ``seq`` skips."""
+        try:
+            self._apply(frame)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise _malformed("book", exc) from exc
+
+    def _apply(self, frame: dict[str, Any]) -> None:
         seq = int(frame["seq"])
         if self.seq is None:
             raise BookGap(f"{self.symbol}: book delta before a snapshot")
@@ -194,11 +233,12 @@ class FuturesBook:
             expected = self.seq + 1
             self.seq = None
             raise BookGap(f"{self.symbol}: book seq jumped from {expected - 1} to {seq}")
+        price = _price(frame["price"])
+        qty = _price(frame["qty"])
         self.seq = seq
-        price = Decimal(str(frame["price"]))
         self._text[price] = str(frame["price"])
         side = self.bids if frame.get("side") == "buy" else self.asks
-        if Decimal(str(frame["qty"])) == 0:
+        if qty == 0:
             side.pop(price, None)
         else:
             side[price] = str(frame["qty"])

@@ -11,21 +11,23 @@ https://docs.kraken.com/api/docs/guides/spot-rest-intro
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sys
 import time
 import types
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from kraken_cli.client import bounds
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
 from kraken_cli.errors import (
+    ConfigError,
     KrxError,
     NetworkError,
+    ProtocolError,
     RateLimitError,
     RequestTimeoutError,
     from_kraken,
@@ -56,17 +58,20 @@ _TITLE = re.compile(r"<title>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
 def unwrap_spot(payload: Any) -> Any:
     """Return ``result`` of a spot envelope, or raise the KrxError its ``error`` maps to."""
     if not isinstance(payload, dict) or "error" not in payload:
-        raise NetworkError(
-            "unexpected reply from Kraken: not a {error, result} envelope",
+        raise ProtocolError(
+            "Kraken spot REST",
+            "not a {error, result} envelope",
             hint="is KRX_REST_URL pointing at a Kraken spot REST server?",
         )
-    errors = [str(e) for e in payload.get("error") or []]
+    raw_errors = payload["error"] if payload["error"] is not None else []
+    if not isinstance(raw_errors, list) or not all(isinstance(e, str) for e in raw_errors):
+        raise ProtocolError("Kraken spot REST", "`error` is not a list of strings")
     # Warnings ("W...") may accompany a good result; only "E..." strings are failures.
-    failures = [e for e in errors if not e.startswith("W")]
+    failures = [e for e in raw_errors if not e.startswith("W")]
     if failures:
         raise from_kraken(failures)
     if "result" not in payload:
-        raise NetworkError("Kraken's reply carries neither a result nor an error")
+        raise ProtocolError("Kraken spot REST", "the reply carries neither a result nor an error")
     return payload["result"]
 
 
@@ -83,6 +88,27 @@ def redact_form(text: str) -> str:
     if not pairs:
         return "<body>"
     return urlencode([(k, "***" if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
+
+
+_HEADER_TEXT = re.compile(r"[ -~]*")
+
+
+def _check_header_values(headers: Mapping[str, str]) -> None:
+    """Refuse header values HTTP cannot carry, naming the header but never its value."""
+    for name, value in headers.items():
+        if not _HEADER_TEXT.fullmatch(value):
+            raise ConfigError(
+                f"the {name} header would carry a line break, control or non-ASCII character",
+                hint="check the API key and secret were copied whole, as one line of ASCII",
+            )
+
+
+def _scrub_echo(content: bytes, headers: Mapping[str, str]) -> bytes:
+    """Mask our own key and signature where a server echoes request headers into its reply."""
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and len(value) >= 8:
+            content = content.replace(value.encode(), b"***")
+    return content
 
 
 def _html_title(text: str) -> str | None:
@@ -127,9 +153,13 @@ class KrakenHttp:
             base_url=self.base_url,
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"User-Agent": USER_AGENT},
+            # krx inflates bodies itself, in bounded steps (a gzip bomb stops at the cap)
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": bounds.ACCEPT_ENCODING},
             follow_redirects=False,
         )
+        # httpx builds its own transports (honouring HTTPS_PROXY & co.): bound each of them
+        for built in [self._client._transport, *self._client._mounts.values()]:
+            bounds.install_deadline(built)
 
     def __enter__(self) -> KrakenHttp:
         return self
@@ -203,16 +233,7 @@ class KrakenHttp:
         response = self.exchange(verb, path, params=params, body=body, headers=headers)
         if response.status_code not in ok_statuses:
             raise self._status_error(verb, url, response)
-        try:
-            payload = json.loads(response.content, parse_float=parse_float)
-        except (ValueError, UnicodeDecodeError) as exc:
-            err = NetworkError(
-                f"malformed reply from {url}: not JSON ({_snippet(response.text)})",
-                hint="a proxy or CDN answered instead of Kraken; try again later",
-            )
-            err.retryable = False
-            raise err from exc
-        return unwrap(payload)
+        return unwrap(bounds.loads(response.content, url, parse_float))
 
     def exchange(
         self,
@@ -238,12 +259,14 @@ class KrakenHttp:
         if body:
             shown += f" body={redact_form(body)}"
         req_headers = dict(headers or {})
+        _check_header_values(req_headers)
         if body is not None and "content-type" not in {k.lower() for k in req_headers}:
             req_headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
         target = path + (f"?{query_text}" if query_text else "")
         t0, w0 = self._clock(), self._wall()
         try:
-            response = self._client.request(verb, target, content=body, headers=req_headers)
+            with bounds.Deadline(self.timeout) as deadline:
+                response = self._bounded_request(verb, target, body, req_headers, url, deadline)
         except httpx.TimeoutException as exc:
             self._log(f"{verb} {shown} -> timeout after {self._ms(t0)} ms")
             raise RequestTimeoutError(
@@ -256,7 +279,9 @@ class KrakenHttp:
                 f"cannot connect to {self.base_url}: {exc}",
                 hint=f"check the network, proxy and {self.url_setting}",
             ) from exc
-        except httpx.TransportError as exc:
+        except httpx.DecodingError as exc:
+            raise ProtocolError(url, f"undecodable body ({exc})") from exc
+        except (httpx.TransportError, httpx.HTTPError) as exc:
             self._log(f"{verb} {shown} -> {type(exc).__name__} after {self._ms(t0)} ms")
             raise NetworkError(
                 f"{verb} {url} failed: {type(exc).__name__}: {exc}",
@@ -266,6 +291,36 @@ class KrakenHttp:
         self.last_date = response.headers.get("date")
         self._log(f"{verb} {shown} -> {response.status_code} in {self._ms(t0)} ms")
         return response
+
+    def _bounded_request(
+        self,
+        verb: str,
+        target: str,
+        body: str | None,
+        headers: dict[str, str],
+        url: str,
+        deadline: bounds.Deadline,
+    ) -> httpx.Response:
+        """Send one request; read its body within the size caps and the total deadline."""
+        with self._client.stream(verb, target, content=body, headers=headers) as streamed:
+            chunks: Iterable[bytes] = streamed.iter_raw()
+            encoding = streamed.headers.get("content-encoding", "")
+            if streamed.is_stream_consumed:  # an in-memory reply (tests): already decoded
+                chunks, encoding = [streamed.content], ""
+            try:
+                content = bounds.read_body(chunks, encoding, url, deadline, self.timeout)
+            except httpx.TimeoutException as exc:
+                # the headers came, the body did not: a trickle, not worth another attempt
+                raise bounds.body_timeout(url, self.timeout) from exc
+            content = _scrub_echo(content, headers)
+            kept = [
+                (k, v)
+                for k, v in streamed.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            ]
+            return httpx.Response(
+                streamed.status_code, headers=kept, content=content, request=streamed.request
+            )
 
     def _status_error(self, verb: str, url: str, response: httpx.Response) -> KrxError:
         status = response.status_code
@@ -292,8 +347,3 @@ class KrakenHttp:
     def _log(self, line: str) -> None:
         if self._debug is not None:
             self._debug(line)
-
-
-def _snippet(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return (flat[:limit] + "...") if len(flat) > limit else flat or "empty body"

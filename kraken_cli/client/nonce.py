@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import os
 import threading
 import time
@@ -32,6 +33,19 @@ from kraken_cli.errors import ConfigError
 
 #: Bumped if the state file's meaning changes.
 STATE_VERSION = 1
+#: How far ahead of the clock a persisted nonce may be (clock steps back, bursts of calls).
+#: Beyond it the file is refused: using it would push the key's nonce out of reach of every
+#: other tool (Kraken keeps the largest nonce it accepted).
+NONCE_AHEAD_MARGIN_NS = 86_400 * 10**9
+#: Largest plausible REST counter (Kraken's tiers top out at 20) and clock lead of its stamp.
+MAX_COUNTER = 1_000.0
+COUNTER_AHEAD_MARGIN_S = 86_400.0
+_MAX_STATE_BYTES = 64 * 1024
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+class BadStateError(ValueError):
+    """A state file that krx did not write (or a clock far behind it)."""
 
 
 def next_nonce(now_ns: int, last: int) -> int:
@@ -65,18 +79,32 @@ class KeyState:
         }
 
     @classmethod
-    def from_json(cls, raw: object) -> KeyState:
-        """Parse the persisted form; anything unreadable starts from zero (nonces stay safe)."""
+    def from_json(cls, raw: object, now_ns: int | None = None) -> KeyState:
+        """Parse and check the persisted form; raise BadStateError for anything krx never writes.
+
+        ``now_ns`` (the clock) bounds the nonce: at most NONCE_AHEAD_MARGIN_NS ahead.
+        """
         if not isinstance(raw, dict):
-            return cls()
-        try:
-            return cls(
-                last_nonce=int(raw.get("last_nonce", 0)),
-                counter=float(raw.get("counter", 0.0)),
-                counter_at=float(raw.get("counter_at", 0.0)),
-            )
-        except (TypeError, ValueError):
-            return cls()
+            raise BadStateError("not a JSON object")
+        nonce, counter, at = (raw.get(k, d) for k, d in _FIELDS)
+        if isinstance(nonce, bool) or not isinstance(nonce, int) or nonce < 0:
+            raise BadStateError("last_nonce is not a non-negative integer")
+        if not all(_finite(v) for v in (counter, at)) or not 0 <= counter <= MAX_COUNTER:
+            raise BadStateError("the call counter is not a plausible number")
+        if now_ns is not None:
+            if nonce > now_ns + NONCE_AHEAD_MARGIN_NS:
+                ahead = (nonce - now_ns) / 1e9 / 86_400
+                raise BadStateError(f"last_nonce is {ahead:.3g} days ahead of the clock")
+            if at > now_ns / 1e9 + COUNTER_AHEAD_MARGIN_S:
+                raise BadStateError("the counter's time stamp is ahead of the clock")
+        return cls(last_nonce=nonce, counter=float(counter), counter_at=float(at))
+
+
+_FIELDS = (("last_nonce", 0), ("counter", 0.0), ("counter_at", 0.0))
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class NonceSource:
@@ -134,7 +162,7 @@ class NonceSource:
     def _file_lock(self) -> Iterator[None]:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
         except OSError as exc:
             raise ConfigError(
                 f"cannot open the nonce lock file {self.lock_path}: {exc.strerror}",
@@ -149,17 +177,37 @@ class NonceSource:
 
     def _read(self) -> KeyState:
         try:
-            return KeyState.from_json(json.loads(self.state_path.read_text()))
+            fd = os.open(self.state_path, os.O_RDONLY | _NOFOLLOW)
         except FileNotFoundError:
             return KeyState()
-        except (OSError, ValueError):
-            return KeyState()
+        except OSError as exc:
+            raise self._bad(f"cannot be opened ({exc.strerror})") from exc
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                data = handle.read(_MAX_STATE_BYTES + 1)
+            if len(data) > _MAX_STATE_BYTES:
+                raise BadStateError("too large")
+            return KeyState.from_json(json.loads(data), self._clock_ns())
+        except (BadStateError, ValueError, OSError, RecursionError) as exc:
+            raise self._bad(
+                str(exc) if isinstance(exc, BadStateError) else "is not krx's JSON"
+            ) from exc
+
+    def _bad(self, problem: str) -> ConfigError:
+        return ConfigError(
+            f"the nonce state file {self.state_path} is unusable: {problem}",
+            hint="krx writes this file itself; if the system clock is right, delete the file"
+            " (nonces restart from the clock). If another tool pushed this key's nonce that far,"
+            " create a new API key for krx",
+        )
 
     def _write(self, state: KeyState) -> None:
         # Write-then-rename: a crash mid-write never leaves a truncated file behind.
         tmp = self.state_path.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)  # a stale temp (or a planted link) is removed, never followed
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
             with os.fdopen(fd, "w") as handle:
                 json.dump(state.to_json(), handle)
             os.replace(tmp, self.state_path)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from kraken_cli.client.auth import spot_signature
 from kraken_cli.client.nonce import NonceSource
 from kraken_cli.client.ratelimit import RateLimiter
 from kraken_cli.config.settings import Credentials
@@ -26,6 +25,7 @@ from kraken_cli.errors import (
     OrderRateLimitError,
     RateLimitError,
 )
+from kraken_cli.protocol.signing import spot_signature
 
 #: Calls that may create an order: never re-sent by krx, whatever Kraken or the network said.
 ORDER_PLACING = frozenset({"AddOrder", "AddOrderBatch", "EditOrder"})

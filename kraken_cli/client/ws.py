@@ -2,7 +2,9 @@
 
 Built on websocket-client with ``skip_utf8_validation=True``: its default pure-Python UTF-8
 check costs 4.5x throughput and is redundant (``recv`` decodes the text anyway). The socket is
-created by an injectable *connect factory*, so tests replay recorded frames through a fake.
+created by an injectable *connect factory*, so tests replay recorded frames through a fake; the
+real one (:mod:`kraken_cli.client.ws_socket`) caps message size and bounds each ``recv`` in time,
+so the watchdog sees only whole messages as progress (not pings, not trickled bytes).
 https://docs.kraken.com/api/docs/websocket-v2/ping
 """
 
@@ -16,6 +18,7 @@ from typing import Any, Protocol
 
 import websocket
 
+from kraken_cli.client.ws_socket import bounded_connect
 from kraken_cli.errors import NetworkError
 
 
@@ -65,9 +68,12 @@ def is_timeout(exc: BaseException | None) -> bool:
 
 
 def websocket_connect(url: str, timeout_s: float) -> Transport:
-    """Open a websocket-client connection tuned for throughput (no UTF-8 re-validation)."""
-    ws: Transport = websocket.create_connection(
-        url, timeout=timeout_s, skip_utf8_validation=True, enable_multithread=False
+    """Open a bounded websocket-client connection tuned for throughput (no UTF-8 re-validation).
+
+    One ``recv`` takes at most ``timeout_s`` (plus one socket read), whatever the server sends.
+    """
+    ws: Transport = bounded_connect(
+        url, timeout_s, skip_utf8_validation=True, enable_multithread=False
     )
     return ws
 
@@ -173,13 +179,25 @@ class WsClient:
             return None
         except _CLOSED as exc:
             raise ConnectionLost(f"connection closed: {exc or type(exc).__name__}") from exc
+        except UnicodeDecodeError:
+            raise ConnectionLost(
+                "a text frame that is not UTF-8 (dropped the connection)"
+            ) from None
         if not text:
             # websocket-client returns "" for a close frame
             raise ConnectionLost("connection closed by the server")
         now = self.now = self.last_rx = self._clock()
         if now - self._last_ping >= self.ping_every_s:
             self._maybe_ping(now)
-        return text if isinstance(text, str) else text.decode()
+        if not isinstance(text, str):
+            try:
+                text = text.decode()
+            except UnicodeDecodeError:
+                raise ConnectionLost("a binary frame that is not UTF-8 text") from None
+        if not text.startswith("{"):
+            # every Kraken v2 message is a JSON object; anything else is not Kraken
+            raise ConnectionLost(f"a message that is not a JSON object: {text[:40]!r}")
+        return text
 
     def _maybe_ping(self, now: float) -> None:
         # Kraken idles a connection out after ~60 s without client traffic.

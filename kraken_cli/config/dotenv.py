@@ -80,15 +80,11 @@ def parse_dotenv(text: str, *, source: str = ".env") -> tuple[dict[str, str], li
 
 def read_dotenv(path: Path) -> tuple[dict[str, str], list[str]]:
     """Read one .env file; a missing file (or a directory) gives nothing."""
+    from kraken_cli.config.parse import read_regular
+
     if not path.is_file():
         return {}, []
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read {path}: {exc.strerror or exc}",
-            hint="fix its permissions or remove it",
-        ) from exc
+    data, _stat = read_regular(path, ".env")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -20,7 +20,7 @@ from typing import Any
 from kraken_cli.config import settings as s
 from kraken_cli.config.dotenv import overlay_env
 from kraken_cli.config.expand import PathPart, expand, format_path
-from kraken_cli.config.parse import RawConfig, read_config
+from kraken_cli.config.parse import RawConfig, plain_problems, read_config
 from kraken_cli.config.redaction import has_literal_secret
 from kraken_cli.config.validate import (
     ConfigProblems,
@@ -136,7 +136,10 @@ def _expand_and_validate(
     from kraken_cli.config import vcache
 
     document, undefined = expand(raw.document, env)
-    problems: list[Problem] = []
+    # an environment value may carry undecodable bytes (surrogate escapes) into the document
+    problems: list[Problem] = plain_problems(document)
+    if problems:
+        raise ConfigProblems(str(raw.path), problems, hint="an environment value is not text")
     warnings: list[str] = []
     undefined_paths: set[str] = set()
     for name, where in undefined.items():
@@ -176,6 +179,24 @@ def _permission_warnings(raw: RawConfig) -> list[str]:
     ]
 
 
+def check_key_text(value: str, what: str) -> None:
+    """Refuse a key or secret holding white space, control or non-ASCII characters (unechoed)."""
+    for index, char in enumerate(value, 1):
+        if "!" <= char <= "~":
+            continue
+        kind = (
+            "line break" if char in "\r\n"
+            else "space" if char.isspace()
+            else "control character" if ord(char) < 128
+            else "non-ASCII character"
+        )  # fmt: skip
+        raise ConfigError(
+            f"{what} holds a {kind} at position {index} of {len(value)}",
+            hint="copy it again from Kraken's API page as one line; API keys and secrets are"
+            " plain ASCII (krx never prints them)",
+        )
+
+
 def _credentials(
     key: object, secret: object, where: str, warnings: list[str]
 ) -> s.Credentials | None:
@@ -185,12 +206,18 @@ def _credentials(
     if not key or not secret:
         warnings.append(f"{where}: key or secret is empty, so it is not used")
         return None
+    check_key_text(key, f"the API key of {where}")
+    check_key_text(secret, f"the API secret of {where}")
     return s.Credentials(key, secret)
 
 
 def _env_credentials(env: Mapping[str, str], prefix: str) -> s.Credentials | None:
     key, secret = env.get(f"{prefix}_KEY", "").strip(), env.get(f"{prefix}_SECRET", "").strip()
-    return s.Credentials(key, secret) if key and secret else None
+    if not key or not secret:
+        return None
+    check_key_text(key, f"{prefix}_KEY")
+    check_key_text(secret, f"{prefix}_SECRET")
+    return s.Credentials(key, secret)
 
 
 def _quantity(value: object) -> str | None:

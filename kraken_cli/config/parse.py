@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 from kraken_cli.config.expand import PathPart, format_path
@@ -31,28 +34,57 @@ class RawConfig:
     document: dict[str, Any]
 
 
-def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
+def read_regular(path: Path, what: str = "config") -> tuple[bytes, os.stat_result]:
+    """Read at most MAX_BYTES of a regular file (never a FIFO, device or directory)."""
     try:
-        stat = path.stat()
-        if path.is_dir():
-            raise ConfigError(f"config {path} is a directory", hint="point --config at a file")
-        if stat.st_size > MAX_BYTES:
-            raise ConfigError(f"config {path} is too large ({stat.st_size} bytes)")
-        return path.read_bytes(), stat
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat refuses it next.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError as exc:
         raise ConfigError(
-            f"config file not found: {path}",
+            f"{what} file not found: {path}",
             hint="check --config / KRX_CONFIG, or create one with `krx config init`",
         ) from exc
     except IsADirectoryError as exc:
-        raise ConfigError(f"config {path} is a directory", hint="point at a file") from exc
+        raise ConfigError(f"{what} {path} is a directory", hint="point --config at a file") from exc
     except PermissionError as exc:
         raise ConfigError(
-            f"cannot read config {path}: permission denied",
+            f"cannot read {what} {path}: permission denied",
             hint=f"make it readable by you: chmod 600 {path}",
         ) from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    try:
+        stat = os.fstat(fd)
+        if S_ISDIR(stat.st_mode):
+            raise ConfigError(f"{what} {path} is a directory", hint="point --config at a file")
+        if not S_ISREG(stat.st_mode):
+            raise ConfigError(
+                f"{what} {path} is not a regular file (a device, FIFO or socket)",
+                hint="point --config at a file; krx reads no pipes or devices",
+            )
+        return _read_capped(fd, path, what), stat
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def _read_capped(fd: int, path: Path, what: str) -> bytes:
+    """Read the file to its end, refusing more than MAX_BYTES whatever its size claims."""
+    os.set_blocking(fd, True)
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > MAX_BYTES:
+            raise ConfigError(
+                f"{what} {path} is too large (over {MAX_BYTES // (1024 * 1024)} MiB)",
+                hint=f"a {what} file is a few KB; check it is the right file",
+            )
+        chunks.append(chunk)
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -71,9 +103,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
 def _parse_json(path: Path, text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"config {path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
@@ -101,6 +140,12 @@ def _parse_yaml(path: Path, text: str) -> Any:
 
 
 MAX_NODES = 200_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (JSON ``"\\ud800"``): not encodable as UTF-8."""
+    return _SURROGATE.search(text) is not None
 
 
 def _plain(
@@ -122,6 +167,9 @@ def _plain(
                     Problem(format_path(parts), f"key {key!r} is not a string (quote it)")
                 )
                 continue
+            if has_surrogate(key):
+                problems.append(Problem(format_path(parts), "a key that is not valid Unicode"))
+                continue
             out[key] = _plain(value, [*parts, key], problems, budget)
         return out
     if isinstance(node, list):
@@ -130,28 +178,41 @@ def _plain(
         ]
     if isinstance(node, dt.date | dt.datetime):
         return node.isoformat()
+    if isinstance(node, float) and not math.isfinite(node):
+        problems.append(Problem(format_path(parts), f"{node} is not a number JSON can hold"))
+        return None
+    if isinstance(node, str) and has_surrogate(node):
+        problems.append(Problem(format_path(parts), "text that is not valid Unicode"))
+        return None
     if node is None or isinstance(node, str | bool | int | float):
         return node
     problems.append(Problem(format_path(parts), f"unsupported YAML value of type {type(node)}"))
     return None
 
 
+def plain_problems(document: Any) -> list[Problem]:
+    """Return the values a JSON-like tree must not hold (NaN, infinities, lone surrogates)."""
+    problems: list[Problem] = []
+    _plain(document, [], problems)
+    return problems
+
+
 def read_config(path: Path) -> RawConfig:
     """Read and parse one config file; raise ConfigError for anything wrong with it."""
-    data, stat = _read_bytes(path)
+    data, stat = read_regular(path)
     text = _decode(path, data)
     if not text.strip():
         raise ConfigError(
             f"config {path} is empty", hint="start from the example: `krx config init`"
         )
     try:
-        if path.suffix.lower() in YAML_SUFFIXES:
-            problems: list[Problem] = []
-            document = _plain(_parse_yaml(path, text), [], problems)
-            if problems:
-                raise ConfigProblems(str(path), problems, hint="YAML keys must be strings")
-        else:
-            document = _parse_json(path, text)
+        yaml_file = path.suffix.lower() in YAML_SUFFIXES
+        parsed = _parse_yaml(path, text) if yaml_file else _parse_json(path, text)
+        problems: list[Problem] = []
+        document = _plain(parsed, [], problems)
+        if problems:
+            hint = "YAML keys must be strings; .nan and .inf are not numbers a config may hold"
+            raise ConfigProblems(str(path), problems, hint=hint)
     except RecursionError as exc:
         raise ConfigError(f"config {path} is nested too deeply") from exc
     if not isinstance(document, dict):

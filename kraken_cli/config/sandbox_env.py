@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kraken_cli.config.sandbox_state import (
+    SANDBOX_FUTURES_KEY,
+    SANDBOX_FUTURES_SECRET,
+    read_state,
+)
 from kraken_cli.config.settings import Credentials, Endpoints
 from kraken_cli.errors import ConfigError
 
@@ -14,10 +18,6 @@ _NO_SANDBOX_HINT = "start one with `krx sandbox` in another shell"
 
 
 def _read_state(env: Mapping[str, str]) -> dict[str, Any] | None:
-    try:  # the sandbox package is optional (and imported only in sandbox mode)
-        read_state = importlib.import_module("kraken_cli.sandbox.state").read_state
-    except (ImportError, AttributeError):
-        return None
     path = env.get("KRX_SANDBOX_STATE")
     try:
         state = read_state(Path(path) if path else None)
@@ -75,13 +75,9 @@ def _creds(key: object, secret: object) -> Credentials | None:
     return None
 
 
-def _default_futures_key() -> Credentials | None:
+def _default_futures_key() -> Credentials:
     # An older state file without futures keys: the futures emulator's fixed key.
-    try:
-        routes = importlib.import_module("kraken_cli.sandbox.futures.routes")
-    except ImportError:
-        return None
-    return _creds(getattr(routes, "DEFAULT_KEY", None), getattr(routes, "DEFAULT_SECRET", None))
+    return Credentials(SANDBOX_FUTURES_KEY, SANDBOX_FUTURES_SECRET)
 
 
 def _derived(rest: str) -> Endpoints:

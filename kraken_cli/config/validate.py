@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kraken_cli.config.expand import PathPart, format_path
+from kraken_cli.config.redaction import is_secret_path, mask_patterns
 from kraken_cli.errors import ConfigError
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
@@ -112,8 +113,16 @@ def type_name(value: object) -> str:
     return "number" if isinstance(value, int | float) else type(value).__name__
 
 
-def _short(value: object) -> str:
-    text = json.dumps(value, default=str, ensure_ascii=False)
+def _shown(value: object, secret: bool = False) -> str:
+    """Show a value in a message: scalars only (a container may hold a secret), never a secret."""
+    if isinstance(value, dict):
+        return f"(an object of {len(value)} keys)"
+    if isinstance(value, list):
+        return f"(an array of {len(value)} items)"
+    if secret:
+        return "(hidden: a secret field)"
+    text = json.dumps(value, default=str, ensure_ascii=True)
+    text = mask_patterns(text)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -122,6 +131,11 @@ def _problems_of(error: Any) -> list[Problem]:
     parts: list[PathPart] = list(error.absolute_path)
     path = format_path(parts)
     kind, expected, instance = error.validator, error.validator_value, error.instance
+    secret = is_secret_path(parts)
+
+    def short(value: object) -> str:
+        return _shown(value, secret)
+
     schema_node = error.schema if isinstance(error.schema, dict) else {}
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = list(schema_node.get("properties", {}))
@@ -141,17 +155,17 @@ def _problems_of(error: Any) -> list[Problem]:
     if kind == "enum":
         hint = _did_you_mean(instance, [str(v) for v in expected])
         if hint and len(expected) > 6:  # the suggestion says enough; skip a long list
-            return [Problem(path, f"{_short(instance)} is not a valid value{hint}")]
+            return [Problem(path, f"{short(instance)} is not a valid value{hint}")]
         allowed = ", ".join(str(v) for v in expected)
-        return [Problem(path, f"{_short(instance)} is not one of: {allowed}{hint}")]
+        return [Problem(path, f"{short(instance)} is not one of: {allowed}{hint}")]
     if kind in _BOUNDS:
-        return [Problem(path, f"must be {_BOUNDS[kind]} {expected}, got {_short(instance)}")]
+        return [Problem(path, f"must be {_BOUNDS[kind]} {expected}, got {short(instance)}")]
     if kind == "const":
-        return [Problem(path, f"must be {_short(expected)}, got {_short(instance)}")]
+        return [Problem(path, f"must be {short(expected)}, got {short(instance)}")]
     if kind == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else str(expected)
         got = type_name(instance)
-        return [Problem(path, f"expected {wanted}, got {got} {_short(instance)}")]
+        return [Problem(path, f"expected {wanted}, got {got} {short(instance)}")]
     if kind == "dependentRequired":
         present = [key for key, needs in expected.items() if key in instance]
         return [
@@ -161,7 +175,9 @@ def _problems_of(error: Any) -> list[Problem]:
             if need not in instance
         ]
     if kind == "pattern":
-        return [Problem(path, f"{_short(instance)} is not a plain decimal number")]
+        return [Problem(path, f"{short(instance)} is not a plain decimal number")]
+    if secret or isinstance(instance, dict | list):
+        return [Problem(path, f"invalid value ({kind} {short(instance)})")]
     return [Problem(path, str(error.message))]
 
 

@@ -54,9 +54,15 @@ def make_key(
 
 
 def _load(cache_file: Path) -> dict[str, dict[str, Any]]:
-    try:
-        raw = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    from kraken_cli.config.parse import read_regular
+    from kraken_cli.errors import ConfigError
+
+    if not cache_file.exists():
+        return {}
+    try:  # a cache: anything odd (a FIFO, a huge or mangled file) means "not validated"
+        data, _stat = read_regular(cache_file, "validation cache")
+        raw = json.loads(data)
+    except (ConfigError, ValueError, RecursionError):
         return {}
     entries = raw.get("entries") if isinstance(raw, dict) else None
     return entries if isinstance(entries, dict) else {}

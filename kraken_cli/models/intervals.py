@@ -83,12 +83,24 @@ ACCEPTED_HELP = (
     "1 5 15 30 60 240 1440 10080 21600 | 1m 5m 15m 30m 1h 2h 4h 1d 1w"
 )
 
-_INTEGER = re.compile(r"\d+")
+_INTEGER = re.compile(r"\d{1,6}")
+#: ``1M`` means a month to some and a minute to others: refused, with both spellings offered.
+_CAPITAL_M = re.compile(r"\d+M")
 
 
 def parse_interval(text: str) -> Interval:
-    """Parse a platform name, Kraken minutes or a short form into an :class:`Interval`."""
+    """Parse a platform name, Kraken minutes or a short form into an :class:`Interval`.
+
+    Case does not matter (``H1``, ``1H``, ``Day``) except for ``m``: a short form with a
+    capital ``M`` (``1M``) is refused as ambiguous (minute or month?) rather than guessed.
+    """
     raw = text.strip()
+    if _CAPITAL_M.fullmatch(raw):
+        raise BadIntervalError(
+            f"ambiguous interval {raw!r}",
+            hint=f"write {raw[:-1]}m for minutes or `month` for calendar months;"
+            f" accepted: {ACCEPTED_HELP}",
+        )
     key = raw.lower()
     minutes: int | None = None
     if key in PLATFORM_NAMES:
@@ -98,8 +110,6 @@ def parse_interval(text: str) -> Interval:
     elif _INTEGER.fullmatch(key) and int(key) in KRAKEN_NATIVE_MINUTES:
         minutes = int(key)
     if minutes is None:
-        raise BadIntervalError(
-            f"unknown interval {raw!r}",
-            hint=f"accepted: {ACCEPTED_HELP}",
-        )
+        shown = raw if len(raw) <= 20 and raw.isprintable() else repr(raw[:20])
+        raise BadIntervalError(f"unknown interval {shown!r}", hint=f"accepted: {ACCEPTED_HELP}")
     return Interval(minutes=minutes, name=_MINUTES_TO_NAME[minutes])

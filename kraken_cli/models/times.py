@@ -13,8 +13,12 @@ _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _UNIX = re.compile(r"\d{9,11}(?:\.\d+)?")
 
 ACCEPTED_HELP = (
-    "ISO-8601 (2026-11-01, 2026-11-01T12:00:00Z), unix seconds, or an age (90m, 12h, 7d)"
+    "ISO-8601 (2026-11-01, 2026-11-01T12:00:00Z), unix seconds, or an age (90m, 12h, 7d);"
+    " between 1970-01-01 and 2100-01-01"
 )
+#: Times krx accepts: from the unix epoch (Kraken opened in 2013) to well past any data.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def utc_now() -> datetime:
@@ -23,26 +27,42 @@ def utc_now() -> datetime:
 
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
-    """Parse T as SPEC.md describes: ISO-8601, unix seconds, or an age before ``now``."""
+    """Parse T as SPEC.md describes: ISO-8601, unix seconds, or an age before ``now``.
+
+    Anything outside EARLIEST..LATEST (``0001-01-01``, an age of a million years) is a usage
+    error naming the accepted forms, never an overflow deeper down.
+    """
     raw = text.strip()
-    now = now or utc_now()
+    moment = _parse(raw, now or utc_now())
+    if not EARLIEST <= moment <= LATEST:
+        raise _bad(raw, "out of range")
+    return moment
+
+
+def _bad(raw: str, why: str = "") -> UsageError:
+    shown = raw if len(raw) <= 40 and raw.isprintable() else repr(raw[:40])
+    return UsageError(
+        f"bad time {shown!r}" + (f" ({why})" if why else ""), hint=f"accepted: {ACCEPTED_HELP}"
+    )
+
+
+def _parse(raw: str, now: datetime) -> datetime:
     age = _AGE.fullmatch(raw)
-    if age:
-        seconds = float(age.group(1)) * _AGE_UNITS[age.group(2).lower()]
-        return now - timedelta(seconds=seconds)
-    if _UNIX.fullmatch(raw):
-        try:
-            return datetime.fromtimestamp(float(Decimal(raw)), UTC)
-        except (InvalidOperation, OverflowError, ValueError) as exc:
-            raise UsageError(f"bad time {raw!r}", hint=f"accepted: {ACCEPTED_HELP}") from exc
-    iso = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
     try:
+        if age:
+            seconds = float(age.group(1)) * _AGE_UNITS[age.group(2).lower()]
+            return now - timedelta(seconds=seconds)
+        if _UNIX.fullmatch(raw):
+            return datetime.fromtimestamp(float(Decimal(raw)), UTC)
+        iso = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
         moment = datetime.fromisoformat(iso)
-    except ValueError as exc:
-        raise UsageError(f"bad time {raw!r}", hint=f"accepted: {ACCEPTED_HELP}") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise _bad(raw, "out of range") from exc
+    except (InvalidOperation, ValueError) as exc:
+        raise _bad(raw) from exc
 
 
 def parse_duration(text: str, what: str = "duration") -> float:

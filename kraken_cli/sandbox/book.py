@@ -18,7 +18,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from kraken_cli.client.checksum import book_checksum
+from kraken_cli.protocol.checksum import book_checksum
 from kraken_cli.sandbox.market import Pair
 from kraken_cli.sandbox.wire import Raw, units_text
 

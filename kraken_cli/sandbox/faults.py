@@ -7,6 +7,7 @@ the process.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field, fields
 
@@ -31,6 +32,16 @@ def _int(value: object, name: str, low: int, high: int) -> int:
     number = int(value)
     if not low <= number <= high:
         raise FaultError(f"{name} must be within {low}..{high}")
+    return number
+
+
+def _real(value: object, name: str, low: float, high: float) -> float:
+    # NaN passes every comparison-based bound check, so finiteness is tested first
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FaultError(f"{name} must be a number")
+    number = float(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise FaultError(f"{name} must be within {low:g}..{high:g}")
     return number
 
 
@@ -59,9 +70,7 @@ class Faults:
             if key == "drop_every":
                 self.drop_every = _int(value, key, 0, 1_000_000)
             elif key == "drop_random":
-                if not isinstance(value, int | float) or not 0 <= float(value) <= 0.5:
-                    raise FaultError("drop_random must be within 0..0.5")
-                self.drop_random = float(value)
+                self.drop_random = _real(value, key, 0, 0.5)
             elif key == "corrupt_checksum_every":
                 self.corrupt_checksum_every = _int(value, key, 0, 1_000_000)
             elif key == "corrupt_checksum":
@@ -79,9 +88,7 @@ class Faults:
             elif key == "service_unavailable":
                 self.service_unavailable = _int(value, key, 0, 1000)
             elif key == "skew_seconds":
-                if not isinstance(value, int | float) or abs(float(value)) > 86400:
-                    raise FaultError("skew_seconds must be within ±86400")
-                self.skew_seconds = float(value)
+                self.skew_seconds = _real(value, key, -86400, 86400)
             elif key == "stall_after":
                 self.stall_after = _int(value, key, 0, 10_000_000)
             elif key == "permissions":

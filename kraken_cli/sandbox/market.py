@@ -216,6 +216,28 @@ def ws_pair(symbol: str) -> Pair | None:
     return _BY_SYMBOL.get(symbol)
 
 
+#: Fiat Kraken values balances in that the sandbox has no market for: fixed USD rates
+#: (TradeBalance ``asset=ZEUR`` etc.; pykrakenapi asks for ZEUR by default).
+REFERENCE_FIAT_USD = {
+    "ZEUR": Decimal("1.08"),
+    "ZGBP": Decimal("1.27"),
+    "ZCAD": Decimal("0.73"),
+    "ZJPY": Decimal("0.0067"),
+    "CHF": Decimal("1.12"),
+    "ZAUD": Decimal("0.66"),
+}
+
+
+def asset_id(name: str) -> str | None:
+    """Resolve an asset id or altname (``XXBT``, ``XBT``, ``ZEUR``, ``EUR``); None if unknown."""
+    upper = name.strip().upper()
+    for known in (*ASSETS, *REFERENCE_FIAT_USD):
+        if upper in (known, known[1:] if len(known) == 4 and known[0] in "XZ" else known):
+            return known
+    by_alt = {a.altname: a.id for a in ASSETS.values()}
+    return by_alt.get(upper)
+
+
 def asset_json(asset: Asset) -> dict[str, object]:
     """Render one Assets entry like the 2026 live sample."""
     return {

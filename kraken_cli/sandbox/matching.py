@@ -14,55 +14,28 @@ Margin rules (simple, not Kraken's exact risk engine; README "Margin"):
 - a leveraged order needs ``cost / leverage`` (cost at its limit, or walked through the book
   for market orders) of free margin, else ``EOrder:Insufficient margin``; if it fits but would
   leave the margin level under ``OPEN_MARGIN_LEVEL`` (150%): ``EOrder:Margin level too low``.
-- reduce-only orders need an opposing position (checked in ``trading.build_order``) and no
-  margin. Positions are never netted: each leveraged fill is one position.
+- reduce-only orders need an opposing position (checked in ``trading.build_order``, which caps
+  their volume at it) and no margin. Leveraged fills net against opposing positions first
+  (``sandbox.positions``); the realised P&L is settled to the quote balance.
 https://docs.kraken.com/api/docs/rest-api/add-order
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from kraken_cli.sandbox.accounts import Account
 from kraken_cli.sandbox.book import Book
-from kraken_cli.sandbox.market import ASSETS, PAIRS, Pair
-from kraken_cli.sandbox.orders import Fill, Order
+from kraken_cli.sandbox.market import ASSETS, PAIRS, REFERENCE_FIAT_USD, Pair
+from kraken_cli.sandbox.orders import IMMEDIATE_TYPES, Fill, Order
+from kraken_cli.sandbox.positions import OPEN_MARGIN_LEVEL, MarginState, Position, Positions
 from kraken_cli.sandbox.tape import Tape
+from kraken_cli.sandbox.triggers import fires, resting_fill, trail
 from kraken_cli.sandbox.wire import NS
 
 TAKER_FEE = Decimal("0.0026")
 MAKER_FEE = Decimal("0.0016")
-#: Minimum margin level (percent) a new position may leave the account at.
-OPEN_MARGIN_LEVEL = Decimal(150)
-
-
-@dataclass(frozen=True)
-class MarginState:
-    """The account's margin figures in USD (TradeBalance's ``eb tb m n c v e mf ml``)."""
-
-    equivalent: Decimal
-    collateral: Decimal
-    used: Decimal
-    pnl: Decimal
-    cost: Decimal
-    value: Decimal
-
-    @property
-    def equity(self) -> Decimal:
-        """Collateral plus unrealised P&L."""
-        return self.collateral + self.pnl
-
-    @property
-    def free(self) -> Decimal:
-        """Equity not tied up as margin."""
-        return self.equity - self.used
-
-    def level(self, extra: Decimal = Decimal(0)) -> Decimal | None:
-        """Margin level in percent with ``extra`` more margin used (None without margin)."""
-        used = self.used + extra
-        return self.equity / used * 100 if used else None
 
 
 class OrderRejected(Exception):
@@ -89,6 +62,7 @@ class Exchange:
         self.fills: list[Fill] = []
         self.log: list[dict[str, object]] = []
         self.dead_man_ns: int | None = None
+        self.positions = Positions()
         self._trade_seq = 900_000_000
 
     # -- queries ----------------------------------------------------------------------------
@@ -137,18 +111,22 @@ class Exchange:
 
     def usd_value(self, asset: str, amount: Decimal) -> Decimal:
         """Value an amount in USD at the tapes' last prices (USDT at par, 0 if unpriced)."""
+        return amount * self.usd_price(asset)
+
+    def usd_price(self, asset: str) -> Decimal:
+        """USD per unit of ``asset``: last trade, par for USDT, a fixed rate for other fiat."""
         if asset in ("ZUSD", "USDT"):
-            return amount
+            return Decimal(1)
+        if asset in REFERENCE_FIAT_USD:
+            return REFERENCE_FIAT_USD[asset]
         for pair in PAIRS.values():
             if pair.base == asset and pair.quote == "ZUSD" and pair.key in self.tapes:
-                return amount * Decimal(self.last_price(pair)).scaleb(-pair.pair_decimals)
+                return Decimal(self.last_price(pair)).scaleb(-pair.pair_decimals)
         return Decimal(0)
 
-    def position_value(self, fill: Fill) -> Decimal:
-        """Current value of a position (its volume at the tape's last price, quote currency)."""
-        pair = fill.order.pair
-        units = Decimal(fill.volume) * self.last_price(pair)
-        return units.scaleb(-(pair.lot_decimals + pair.pair_decimals))
+    def position_value(self, position: Position) -> Decimal:
+        """Current value of a position's open volume at the tape's last price (quote)."""
+        return position.value(self.last_price(position.pair))
 
     def margin_state(self) -> MarginState:
         """Compute the account's margin figures (see the module docstring)."""
@@ -159,15 +137,12 @@ class Exchange:
             Decimal(0),
         )
         used = pnl = cost = value = Decimal(0)
-        for fill in self.fills:
-            if not fill.position:
-                continue
-            quote = fill.order.pair.quote
-            now_value = self.position_value(fill)
-            sign = 1 if fill.order.side == "buy" else -1
-            used += self.usd_value(quote, fill.cost / (fill.order.leverage or 1))
-            pnl += self.usd_value(quote, (now_value - fill.cost) * sign)
-            cost += self.usd_value(quote, fill.cost)
+        for position in self.positions.open_rows():
+            quote = position.pair.quote
+            now_value = self.position_value(position)
+            used += self.usd_value(quote, position.open_cost / position.leverage)
+            pnl += self.usd_value(quote, (now_value - position.open_cost) * position.sign)
+            cost += self.usd_value(quote, position.open_cost)
             value += self.usd_value(quote, now_value)
         return MarginState(equivalent, collateral, used, pnl, cost, value)
 
@@ -202,6 +177,9 @@ class Exchange:
     def check_funds(self, order: Order) -> None:
         """Raise ``EOrder:Insufficient funds`` (spot) or a margin error (leveraged orders)."""
         pair = order.pair
+        if order.ordertype == "settle-position":
+            self._check_settlement(order)
+            return
         if order.leverage:
             self.check_margin(order)
             return
@@ -244,8 +222,10 @@ class Exchange:
         self._log("new", order)
         self.account.emit("exec", ("pending_new", order, None))
         self.account.emit("exec", ("new", order, None))
-        if order.ordertype in ("market", "limit"):
+        if order.ordertype in IMMEDIATE_TYPES:
             self._execute(order)
+        elif order.ordertype == "settle-position":
+            self._settle(order)
 
     def _execute(self, order: Order) -> None:
         """Take liquidity for a market/limit (or triggered) order; rest or close it."""
@@ -289,21 +269,80 @@ class Exchange:
             position=bool(order.leverage),
         )
         if order.leverage:
-            entry = self.account.post(pair.quote, Decimal(0), fee, fill.id, now, "margin")
+            left, pnl = self.positions.net(pair, order.side, price, qty)
+            entry = self.account.post(pair.quote, pnl, fee, fill.id, now, "margin")
             fill.ledgers.append(entry.id)
+            if left and not order.reduce_only:
+                share = Decimal(left) / qty
+                self.positions.rows.append(
+                    Position(fill.id, order, now, price, left, cost * share, fee * share)
+                )
         else:
             sign = 1 if order.side == "buy" else -1
             base = self.account.post(pair.base, vol * sign, Decimal(0), fill.id, now, "trade")
             quote = self.account.post(pair.quote, -cost * sign, fee, fill.id, now, "trade")
             fill.ledgers += [base.id, quote.id]
-        order.vol_exec += qty
-        order.cost += cost
-        order.fee += fee
+        self._record(order, fill)
+        return fill
+
+    def _record(self, order: Order, fill: Fill) -> None:
+        """Add a fill to its order and the account's trades; tell the listeners."""
+        order.vol_exec += fill.volume
+        order.cost += fill.cost
+        order.fee += fill.fee
         order.trades.append(fill.id)
         self.fills.append(fill)
         self._log("trade", order, fill)
         self.account.emit("exec", ("trade", order, fill))
-        return fill
+
+    def _settling(self, order: Order) -> list[tuple[Position, int]]:
+        """The opposing positions a settle-position order settles, oldest first, with volumes."""
+        out, left = [], order.volume
+        for position in self.positions.open_rows():
+            if left > 0 and position.pair is order.pair and position.side != order.side:
+                qty = min(left, position.open_volume)
+                out.append((position, qty))
+                left -= qty
+        return out
+
+    def _check_settlement(self, order: Order) -> None:
+        pair = order.pair
+        need_quote = need_base = Decimal(0)
+        for position, qty in self._settling(order):
+            if position.side == "buy":
+                need_quote += position.cost * qty / position.volume
+            else:
+                need_base += Decimal(qty).scaleb(-pair.lot_decimals)
+        if need_quote > self.available(pair.quote) or need_base > self.available(pair.base):
+            raise OrderRejected("EOrder:Insufficient funds")
+
+    def _settle(self, order: Order) -> None:
+        """Settle positions at their opening price: a long pays its cost and takes the base."""
+        pair, now = order.pair, self.now()
+        for position, qty in self._settling(order):
+            cost = (position.cost * qty / position.volume).quantize(
+                Decimal(1).scaleb(-pair.cost_decimals)
+            )
+            self._trade_seq += 1
+            fill = Fill(
+                self.account.new_id("T"),
+                order,
+                now,
+                position.price,
+                qty,
+                cost,
+                Decimal(0),
+                False,
+                self._trade_seq,
+                position=True,
+            )
+            vol, sign = Decimal(qty).scaleb(-pair.lot_decimals), position.sign
+            base = self.account.post(pair.base, vol * sign, Decimal(0), fill.id, now, "settled")
+            quote = self.account.post(pair.quote, -cost * sign, Decimal(0), fill.id, now, "settled")
+            fill.ledgers += [base.id, quote.id]
+            position.vol_closed += qty
+            self._record(order, fill)
+        self.close(order, "closed", None)
 
     def close(self, order: Order, status: str, reason: str | None) -> None:
         """Close or cancel an order."""
@@ -337,25 +376,18 @@ class Exchange:
                 self.close(order, "canceled", "Cancel all orders after timeout")
         for order in self.open_orders():
             last = self.last_price(order.pair)
-            if order.ordertype in ("market", "limit") or order.triggered:
+            if order.ordertype in IMMEDIATE_TYPES or order.triggered:
                 limit = order.limit_price
                 if limit is not None and (
                     # strictly through the limit: the tape must trade past the resting price
                     (order.side == "buy" and last < limit)
                     or (order.side == "sell" and last > limit)
                 ):
-                    self.fill(order, limit, order.remaining, maker=True)
-                    self.close(order, "closed", None)
+                    self.fill(order, limit, resting_fill(order), maker=True)
+                    if order.remaining <= 0:
+                        self.close(order, "closed", None)
                 continue
-            stop = order.price or 0
-            is_stop = order.ordertype.startswith("stop-loss")
-            up = last >= stop
-            down = last <= stop
-            fire = (
-                (up if order.side == "buy" else down)
-                if is_stop
-                else (down if order.side == "buy" else up)
-            )
-            if fire:
+            trail(order, last)
+            if fires(order, last):
                 order.triggered = True
                 self._execute(order)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,16 +30,6 @@ class Options:
     idle_timeout: float = 60.0
     allow_remote: bool = False
     faults: dict[str, object] = field(default_factory=dict)
-
-
-def default_state_file() -> Path:
-    """Return ``$KRX_SANDBOX_STATE`` or ``<user state dir>/krx/sandbox.json``."""
-    env = os.environ.get("KRX_SANDBOX_STATE")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("krx")) / "sandbox.json"
 
 
 def parse_permissions(text: str) -> list[str]:

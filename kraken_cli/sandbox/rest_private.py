@@ -13,15 +13,17 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from kraken_cli.client.auth import spot_signature
+from kraken_cli.protocol.signing import spot_signature
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.core import Sandbox
-from kraken_cli.sandbox.market import ASSETS
-from kraken_cli.sandbox.orders import Order, fill_json, order_json, position_json
+from kraken_cli.sandbox.market import ASSETS, asset_id, rest_pair
+from kraken_cli.sandbox.matching import MAKER_FEE, TAKER_FEE
+from kraken_cli.sandbox.orders import Order, fill_json, order_json
+from kraken_cli.sandbox.positions import consolidated_json, position_json
 from kraken_cli.sandbox.ratelimit import REST_COST
 from kraken_cli.sandbox.rest_public import ApiError
 from kraken_cli.sandbox.trading import truthy
-from kraken_cli.sandbox.wire import NS, Raw, dec_text
+from kraken_cli.sandbox.wire import NS, dec_text, time4
 
 Params = Mapping[str, str]
 PAGE = 50
@@ -76,10 +78,12 @@ def balance_ex(sb: Sandbox, params: Params) -> object:
 
 
 def trade_balance(sb: Sandbox, params: Params) -> object:
-    """Trade balance (rules: sandbox.matching). https://docs.kraken.com/api/docs/rest-api/get-trade-balance"""
-    asset = params.get("asset", "ZUSD")
-    if asset not in ("ZUSD", "USD"):
+    """Trade balance in any asset (rules: sandbox.matching). https://docs.kraken.com/api/docs/rest-api/get-trade-balance"""
+    asset = asset_id(params.get("asset") or "ZUSD")
+    usd_per_unit = None if asset is None else sb.exchange.usd_price(asset)
+    if asset is None or not usd_per_unit:
         raise ApiError("EQuery:Unknown asset")
+    places = ASSETS[asset].decimals if asset in ASSETS and asset != "ZUSD" else 4
     state = sb.exchange.margin_state()
     fields = {
         "eb": state.equivalent,
@@ -91,7 +95,7 @@ def trade_balance(sb: Sandbox, params: Params) -> object:
         "e": state.equity,
         "mf": state.free,
     }
-    out = {k: dec_text(v, 4) for k, v in fields.items()}
+    out = {k: dec_text(v / usd_per_unit, places) for k, v in fields.items()}
     level = state.level()
     out["ml"] = dec_text(level, 2) if level is not None else "0.00"
     return out
@@ -101,7 +105,7 @@ def open_orders(sb: Sandbox, params: Params) -> object:
     """Open orders. https://docs.kraken.com/api/docs/rest-api/get-open-orders"""
     with_trades = truthy(params.get("trades"))
     rows = _by_client_ref(sb.exchange.open_orders(), params)
-    return {"open": {o.txid: order_json(o, with_trades) for o in rows}}
+    return {"open": {o.txid: order_json(o, with_trades, listing=True) for o in rows}}
 
 
 def _by_client_ref(rows: list[Order], params: Params) -> list[Order]:
@@ -165,10 +169,9 @@ def _ledger_json(sb: Sandbox, entry: object) -> dict[str, object]:
 
     assert isinstance(entry, LedgerEntry)
     decimals = ASSETS[entry.asset].decimals
-    secs, rest = divmod(entry.time_ns, NS)
     return {
         "refid": entry.refid,
-        "time": Raw(f"{secs}.{rest // 100_000:04d}"),
+        "time": time4(entry.time_ns),
         "type": entry.type,
         "subtype": entry.subtype,
         "aclass": "currency",
@@ -204,28 +207,37 @@ def query_ledgers(sb: Sandbox, params: Params) -> object:
 
 
 def open_positions(sb: Sandbox, params: Params) -> object:
-    """Margin positions. https://docs.kraken.com/api/docs/rest-api/get-open-positions"""
-    rows = [f for f in sb.exchange.fills if f.position]
-    out = {}
-    for fill in rows:
-        out[fill.id] = position_json(fill, sb.exchange.position_value(fill))
+    """Margin positions (netted). https://docs.kraken.com/api/docs/rest-api/get-open-positions"""
+    rows = [(p, sb.exchange.position_value(p)) for p in sb.exchange.positions.open_rows()]
     if params.get("consolidation") == "market":
-        return [
-            {
-                "pair": p["pair"],
-                "positions": "1",
-                "type": p["type"],
-                "leverage": "0",
-                "cost": p["cost"],
-                "fee": p["fee"],
-                "vol": p["vol"],
-                "vol_closed": p["vol_closed"],
-                "margin": p["margin"],
-                "value": p["value"],
-                "net": p["net"],
-            }
-            for p in out.values()
-        ]
+        return consolidated_json(rows)
+    return {p.id: position_json(p, value) for p, value in rows}
+
+
+def _fee_tier(fee: Decimal) -> dict[str, str]:
+    percent = dec_text(fee * 100, 4)
+    return {
+        "fee": percent,
+        "minfee": "0.1000",
+        "maxfee": percent,
+        "nextfee": dec_text(fee * 100 - Decimal("0.02"), 4),
+        "nextvolume": "50000.0000",
+        "tiervolume": "0.0000",
+    }
+
+
+def trade_volume(sb: Sandbox, params: Params) -> object:
+    """30-day volume and fee tiers. https://docs.kraken.com/api/docs/rest-api/get-trade-volume"""
+    pairs = [rest_pair(name) for name in params.get("pair", "").split(",") if name]
+    if any(p is None for p in pairs):
+        raise ApiError("EQuery:Unknown asset pair")
+    volume = sum(
+        (sb.exchange.usd_value(f.order.pair.quote, f.cost) for f in sb.exchange.fills), Decimal(0)
+    )
+    out: dict[str, object] = {"currency": "ZUSD", "volume": dec_text(volume, 4)}
+    if pairs:
+        out["fees"] = {p.key: _fee_tier(TAKER_FEE) for p in pairs if p}
+        out["fees_maker"] = {p.key: _fee_tier(MAKER_FEE) for p in pairs if p}
     return out
 
 
@@ -273,6 +285,7 @@ PRIVATE: dict[str, tuple[Handler, tuple[str, ...]]] = {
     "CancelOrder": (trading.cancel_order, ("cancel-trades",)),
     "CancelAll": (trading.cancel_all, ("cancel-trades",)),
     "CancelAllOrdersAfter": (trading.cancel_all_after, ("cancel-trades",)),
+    "TradeVolume": (trade_volume, ("query-funds",)),
     "GetWebSocketsToken": (ws_token, ("create-ws-token",)),
     "GetApiKeyInfo": (api_key_info, ()),
 }

@@ -24,19 +24,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from kraken_cli.config.sandbox_state import (
+    SANDBOX_FUTURES_KEY,
+    SANDBOX_FUTURES_SECRET,
+    default_state_file,
+    remove_state,
+    write_state,
+)
 from kraken_cli.sandbox import control
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.faults import HTML_520
-from kraken_cli.sandbox.futures.routes import DEFAULT_KEY as FUTURES_KEY
-from kraken_cli.sandbox.futures.routes import DEFAULT_SECRET as FUTURES_SECRET
-from kraken_cli.sandbox.options import LOOPBACK, Options, default_state_file
+from kraken_cli.sandbox.options import LOOPBACK, Options
 from kraken_cli.sandbox.rest_private import handle_private
 from kraken_cli.sandbox.rest_public import PUBLIC, ApiError
-from kraken_cli.sandbox.state import remove_state, write_state
 from kraken_cli.sandbox.wire import envelope
-from kraken_cli.sandbox.ws import Receive, Scope, Send, serve_ws
+from kraken_cli.sandbox.ws import serve_ws
+from kraken_cli.sandbox.ws_link import Receive, Scope, Send
 
 LOG = logging.getLogger("kraken_cli.sandbox")
+#: Idle HTTP keep-alive (seconds). uvicorn's 5 s default closes pooled connections just as
+#: clients (requests, aiohttp, httpx) reuse them -> ECONNRESET; a production edge keeps them.
+KEEP_ALIVE_S = 600
 
 
 def _json(body: str) -> Response:
@@ -128,6 +136,7 @@ def build_app(sb: Sandbox) -> Any:
 
         return endpoint
 
+    futures = futures_routes(FuturesState.from_seed(sb.options.seed))
     http = Starlette(
         routes=[
             Route("/0/public/{method}", bind(public_endpoint), methods=["GET", "POST"]),
@@ -136,13 +145,16 @@ def build_app(sb: Sandbox) -> Any:
             Route("/sandbox/tape", bind(control.tape), methods=["GET"]),
             Route("/sandbox/orders", bind(control.orders), methods=["GET"]),
             Route("/sandbox/calls", bind(control.calls), methods=["GET"]),
-            Mount("/futures", routes=futures_routes(FuturesState.from_seed(sb.options.seed))),
+            Mount("/futures", routes=futures),
+            # and where futures.kraken.com has them, for clients that join absolute paths
+            *futures,
         ]
     )
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # The futures WS (/futures/ws/v1) is a Starlette route; every other WS is the spot one.
-        if scope["type"] == "websocket" and not str(scope.get("path", "")).startswith("/futures/"):
+        # The futures WS (/futures/ws/v1, /ws/v1) is a Starlette route; others are spot WS.
+        path = str(scope.get("path", ""))
+        if scope["type"] == "websocket" and not (path.startswith("/futures/") or path == "/ws/v1"):
             await serve_ws(sb, scope, receive, send)
         else:
             await http(scope, receive, send)
@@ -218,6 +230,7 @@ async def serve(options: Options, state_file: Path) -> None:
         ws="websockets-sansio",
         lifespan="off",
         proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = _Server(config)
     ticker = asyncio.create_task(sb.run())
@@ -233,8 +246,8 @@ async def serve(options: Options, state_file: Path) -> None:
         "futures_ws_url": f"ws://{host}:{port}/futures/ws/v1",
         "api_key": sb.account.api_key,
         "api_secret": sb.account.api_secret,
-        "futures_api_key": FUTURES_KEY,
-        "futures_api_secret": FUTURES_SECRET,
+        "futures_api_key": SANDBOX_FUTURES_KEY,
+        "futures_api_secret": SANDBOX_FUTURES_SECRET,
         "seed": options.seed,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sb.started_ns // 10**9)),
     }

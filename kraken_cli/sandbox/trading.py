@@ -13,8 +13,16 @@ from decimal import Decimal, InvalidOperation
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.market import Pair, rest_pair
 from kraken_cli.sandbox.matching import OrderRejected
-from kraken_cli.sandbox.orders import ORDER_TYPES, Order, describe, price_text, vol_text
+from kraken_cli.sandbox.orders import (
+    ORDER_TYPES,
+    Order,
+    descr_prices,
+    describe,
+    price_text,
+    vol_text,
+)
 from kraken_cli.sandbox.ratelimit import amend_penalty, cancel_penalty, edit_penalty
+from kraken_cli.sandbox.relative import TRAILING_TYPES, Offset, away_from_market, parse_offset
 from kraken_cli.sandbox.rest_public import ApiError
 from kraken_cli.sandbox.wire import NS, rfc3339_seconds
 
@@ -61,6 +69,48 @@ def volume_units(pair: Pair, value: Decimal, name: str = "volume") -> int:
     return int(scaled)
 
 
+def _price(params: Params, name: str, pair: Pair, last: int, kind: tuple[str, str]) -> int:
+    """An absolute price, or a relative one (``+5``, ``-1%``, ``#2``) from the last trade."""
+    offset = parse_offset(params.get(name, ""))
+    if offset is None:
+        value = _decimal(params, name)
+        if value is None:
+            raise ApiError(f"EGeneral:Invalid arguments:{name}")
+        return price_units(pair, value)
+    units = offset.apply(last, pair, away_from_market(*kind, name))
+    if units <= 0:
+        raise ApiError(f"EGeneral:Invalid arguments:{name}")
+    return units
+
+
+def _trailing(params: Params, ordertype: str) -> tuple[Offset, Offset | None]:
+    """A trailing stop's distance (``+`` only) and a trailing-stop-limit's limit offset."""
+    trail = parse_offset(params.get("price", ""))
+    if trail is None or trail.sign != "+":
+        raise ApiError("EGeneral:Invalid arguments:price")
+    if ordertype != "trailing-stop-limit":
+        return trail, None
+    limit = parse_offset(params.get("price2", ""))
+    if limit is None or limit.sign == "#":
+        raise ApiError("EGeneral:Invalid arguments:price2")
+    return trail, limit
+
+
+def _display_volume(params: Params, pair: Pair, ordertype: str, volume: int) -> int | None:
+    """An iceberg's ``displayvol``: at least 1/15 of the volume (Kraken's minimum), at most all."""
+    value = _decimal(params, "displayvol")
+    if ordertype != "iceberg":
+        if value is not None:
+            raise ApiError("EGeneral:Invalid arguments:displayvol")
+        return None
+    if value is None:
+        raise ApiError("EGeneral:Invalid arguments:displayvol")
+    shown = volume_units(pair, value, "displayvol")
+    if not volume <= shown * 15 or shown > volume:
+        raise ApiError("EGeneral:Invalid arguments:displayvol")
+    return shown
+
+
 def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
     """Parse and validate AddOrder parameters into an :class:`Order` (nothing placed)."""
     pair = rest_pair(params.get("pair", ""))
@@ -75,18 +125,19 @@ def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
     volume = _decimal(params, "volume")
     if volume is None:
         raise ApiError("EGeneral:Invalid arguments:volume")
+    last = sb.exchange.last_price(pair)
+    trail = limit_offset = None
     price = price2 = None
-    if ordertype != "market":
-        value = _decimal(params, "price")
-        if value is None:
-            raise ApiError("EGeneral:Invalid arguments:price")
-        price = price_units(pair, value)
-    if ordertype.endswith("-limit"):
-        value = _decimal(params, "price2")
-        if value is None:
-            raise ApiError("EGeneral:Invalid arguments:price2")
-        price2 = price_units(pair, value)
+    if ordertype in TRAILING_TYPES:
+        trail, limit_offset = _trailing(params, ordertype)
+        price = trail.apply(last, pair, -1 if side == "sell" else 1)
+        price2 = limit_offset.apply(price, pair, 0) if limit_offset else None
+    elif ordertype not in ("market", "settle-position"):
+        price = _price(params, "price", pair, last, (ordertype, side))
+        if ordertype.endswith("-limit"):
+            price2 = _price(params, "price2", pair, last, (ordertype, side))
     vol = volume_units(pair, volume)
+    displayvol = _display_volume(params, pair, ordertype, vol)
     if volume < Decimal(pair.ordermin):
         raise ApiError("EOrder:Order minimum not met")
     reference = price2 or price or sb.exchange.last_price(pair)
@@ -95,7 +146,7 @@ def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
     flags = [f for f in params.get("oflags", "").split(",") if f]
     if any(f not in ("post", "fcib", "fciq", "nompp", "viqc") for f in flags):
         raise ApiError("EGeneral:Invalid arguments:oflags")
-    if "post" in flags and ordertype != "limit":
+    if "post" in flags and ordertype not in ("limit", "iceberg"):
         raise ApiError("EGeneral:Invalid arguments:oflags")
     if "fcib" not in flags and "fciq" not in flags:
         flags.append("fciq")
@@ -118,6 +169,9 @@ def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
         userref = int(userref_text or 0)
     except ValueError:
         raise ApiError("EGeneral:Invalid arguments:userref") from None
+    trigger = params.get("trigger") or "last"
+    if trigger not in ("last", "index"):
+        raise ApiError("EGeneral:Invalid arguments:trigger")
     tif = params.get("timeinforce", "GTC").upper()
     if tif not in ("GTC", "IOC", "GTD"):
         raise ApiError("EGeneral:Invalid arguments:timeinforce")
@@ -136,11 +190,17 @@ def build_order(sb: Sandbox, params: Params, txid: str) -> Order:
         leverage,
         truthy(params.get("reduce_only")),
         tif,
+        displayvol=displayvol,
+        trail=trail,
+        limit_offset=limit_offset,
+        peak=last if trail else None,
+        trigger=trigger,
     )
-    if order.reduce_only and not any(
-        f.position and f.order.pair is pair and f.order.side != side for f in sb.exchange.fills
-    ):
-        raise ApiError("EOrder:Reduce only:No position exists")
+    if order.reduce_only or ordertype == "settle-position":
+        opposing = sb.exchange.positions.opposing_volume(pair, side)
+        if not opposing:
+            raise ApiError("EOrder:Reduce only:No position exists")
+        order.volume = min(order.volume, opposing)  # it may reduce, never reverse
     open_on_pair = [o for o in sb.exchange.open_orders() if o.pair is pair]
     if len(open_on_pair) >= sb.account.tier.max_open_orders:
         raise ApiError("EOrder:Orders limit exceeded")
@@ -221,14 +281,16 @@ def edit_order(sb: Sandbox, params: Params) -> object:
         "type": old.side,
         "ordertype": old.ordertype,
         "volume": params.get("volume") or vol_text(pair, old.volume),
-        "price": params.get("price") or price_text(pair, old.price),
+        "price": params.get("price") or descr_prices(old)[0],
         "oflags": params.get("oflags", old.oflags),
         "userref": params.get("userref", str(old.userref)),
     }
     if old.price2 is not None or params.get("price2"):
-        merged["price2"] = params.get("price2") or price_text(pair, old.price2)
+        merged["price2"] = params.get("price2") or descr_prices(old)[1]
     if old.leverage:
         merged["leverage"] = str(old.leverage)
+    if old.displayvol:
+        merged["displayvol"] = vol_text(pair, old.displayvol)
     # the old order's hold must not block its own replacement
     old.status = "pending"
     try:

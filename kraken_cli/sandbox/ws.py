@@ -12,30 +12,26 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
 from decimal import Decimal
 from typing import Any
 
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.wire import dumps, rfc3339_us
+from kraken_cli.sandbox.ws_link import (
+    WRONG_HOST_PRIVATE,
+    WRONG_HOST_PUBLIC,
+    Receive,
+    Scope,
+    Send,
+)
 from kraken_cli.sandbox.ws_private import PrivateChannels
 from kraken_cli.sandbox.ws_public import PublicChannels
 from kraken_cli.sandbox.ws_trading import METHODS as TRADING_METHODS
 from kraken_cli.sandbox.ws_trading import trade_request
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
 MAX_BACKLOG = 20_000
 PUBLIC_CHANNELS = ("ticker", "book", "trade", "ohlc", "instrument", "heartbeat", "status")
 PRIVATE_CHANNELS = ("executions", "balances", "level3")
-WRONG_HOST_PUBLIC = (
-    "Private data and trading are unavailable on this endpoint. Try ws-auth.kraken.com"
-)
-WRONG_HOST_PRIVATE = (
-    "Public market data subscriptions are unavailable on this endpoint. Try ws.kraken.com"
-)
 
 
 class Connection:

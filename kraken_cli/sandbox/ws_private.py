@@ -7,24 +7,22 @@ https://docs.kraken.com/api/docs/websocket-v2/executions
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kraken_cli.sandbox.accounts import LedgerEntry
 from kraken_cli.sandbox.orders import Fill, Order
+from kraken_cli.sandbox.ws_link import Link
 from kraken_cli.sandbox.ws_render import (
     balance_snapshot,
     execution_json,
     ledger_update,
 )
 
-if TYPE_CHECKING:
-    from kraken_cli.sandbox.ws import Connection
-
 
 class PrivateChannels:
     """Private subscriptions of one connection."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Link) -> None:
         self.conn = conn
         self.channels: dict[str, dict[str, Any]] = {}
         self.sequence = 0

@@ -5,16 +5,14 @@ https://docs.kraken.com/api/docs/websocket-v2/book
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kraken_cli.sandbox.book import BookView, level_json
 from kraken_cli.sandbox.ohlc import INTERVALS, Candle, ohlc
 from kraken_cli.sandbox.tape import Trade
 from kraken_cli.sandbox.wire import NS, rfc3339_ns, rfc3339_us
+from kraken_cli.sandbox.ws_link import Link
 from kraken_cli.sandbox.ws_render import ohlc_json, ticker_json, trade_json
-
-if TYPE_CHECKING:
-    from kraken_cli.sandbox.ws import Connection
 
 DEPTHS = (10, 25, 100, 500, 1000)
 
@@ -22,7 +20,7 @@ DEPTHS = (10, 25, 100, 500, 1000)
 class PublicChannels:
     """Market-data subscriptions of one connection: book views and forming candles."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Link) -> None:
         self.conn = conn
         self.views: dict[str, BookView] = {}
         self.candles: dict[tuple[str, int], Candle] = {}

@@ -9,15 +9,13 @@ https://docs.kraken.com/api/docs/websocket-v2/add_order
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kraken_cli.sandbox import trading
 from kraken_cli.sandbox.market import ws_pair
 from kraken_cli.sandbox.rest_private import check_market_state
 from kraken_cli.sandbox.rest_public import ApiError
-
-if TYPE_CHECKING:
-    from kraken_cli.sandbox.ws import Connection
+from kraken_cli.sandbox.ws_link import WRONG_HOST_PUBLIC, Link
 
 METHODS = {
     "add_order": ("AddOrder", "modify-trades"),
@@ -35,6 +33,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _price(value: Any, price_type: Any, trailing: bool) -> str:
+    """A v2 price as AddOrder's text: ``static`` as is, ``quote``/``pct`` as a relative offset."""
+    if price_type not in ("quote", "pct") and not trailing:
+        return _text(value)
+    amount = Decimal(str(value))
+    sign = "+" if amount >= 0 or trailing else "-"
+    return f"{sign}{_text(abs(amount))}{'%' if price_type == 'pct' else ''}"
+
+
 def add_order_params(params: dict[str, Any]) -> dict[str, str]:
     """Translate v2 ``add_order`` params into AddOrder's REST parameters."""
     pair = ws_pair(str(params.get("symbol", "")))
@@ -47,13 +54,17 @@ def add_order_params(params: dict[str, Any]) -> dict[str, str]:
         "volume": _text(params.get("order_qty", "")),
     }
     triggers = params.get("triggers") if isinstance(params.get("triggers"), dict) else {}
+    trailing = out["ordertype"].startswith("trailing-stop")
     limit = params.get("limit_price")
-    if out["ordertype"] == "limit" and limit is not None:
-        out["price"] = _text(limit)
+    limit_text = None if limit is None else _price(limit, params.get("limit_price_type"), False)
+    if out["ordertype"] in ("limit", "iceberg") and limit_text is not None:
+        out["price"] = limit_text
     elif isinstance(triggers, dict) and triggers.get("price") is not None:
-        out["price"] = _text(triggers["price"])
-        if limit is not None:
-            out["price2"] = _text(limit)
+        out["price"] = _price(triggers["price"], triggers.get("price_type"), trailing)
+        if limit_text is not None:
+            out["price2"] = limit_text
+    if params.get("display_qty") is not None:
+        out["displayvol"] = _text(params["display_qty"])
     if params.get("post_only"):
         out["oflags"] = "post"
     for src, dst in (
@@ -69,11 +80,9 @@ def add_order_params(params: dict[str, Any]) -> dict[str, str]:
 
 
 async def trade_request(
-    conn: Connection, method: str, params: dict[str, Any], req_id: object, time_in: str
+    conn: Link, method: str, params: dict[str, Any], req_id: object, time_in: str
 ) -> None:
     """Handle one trading request and answer with Kraken's v2 response envelope."""
-    from kraken_cli.sandbox.ws import WRONG_HOST_PUBLIC
-
     sb = conn.sb
     fail: dict[str, object] = {"method": method, "success": False}
     if not conn.private:

@@ -203,3 +203,64 @@ def test_cli_subprocess_sample(isolated: Path, data: st.DataObject) -> None:
     )
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith("krx: error: ") and "Traceback" not in result.stderr
+
+
+# --- secrets: wherever and however a secret is written, `config show` never prints it ---------
+
+SECRET_SPOTS = [
+    ("provider", "connectors", 0, "secret"),
+    ("provider", "connectors", 0, "key"),
+    ("provider", "apiToken"),
+    ("provider", "restApiToken"),
+    ("provider", "accounts"),
+    ("provider", "restApiUrl"),
+    ("provider", "subscriptions", 0, "connector"),
+    ("provider", "connectors", 1, "passphrase"),
+]
+
+
+def _place(document: Any, spot: tuple[Any, ...], value: Any) -> None:
+    node = document
+    for part in spot[:-1]:
+        if isinstance(part, int):
+            while len(node) <= part:
+                node.append({"connectorType": "coinbase"})
+            node = node[part]
+        else:
+            node = node.setdefault(part, {} if part != "connectors" else [])
+    node[spot[-1]] = value
+
+
+@FUZZ
+@given(
+    data=st.data(),
+    token=st.from_regex(r"TOK[A-Za-z0-9]{17,30}", fullmatch=True),
+    fmt=st.sampled_from(["json", "table"]),
+)
+def test_show_never_prints_a_secret(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, data: st.DataObject, token: str, fmt: str
+) -> None:
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    document = copy.deepcopy(example())
+    spot = data.draw(st.sampled_from(SECRET_SPOTS))
+    wrap = data.draw(st.sampled_from(["plain", "list", "object", "url", "accounts"]))
+    value: Any = {
+        "plain": token,
+        "list": [token],
+        "object": {"value": token},
+        "url": f"https://h/x?token={token}",
+        "accounts": [{"name": "a", "token": token}],
+    }[wrap]
+    if spot == ("provider", "restApiUrl"):
+        value = f"https://user:{token}@h/x?apikey={token}"
+    _place(document, spot, value)
+    path = isolated / "fuzz.json"
+    path.write_text(json.dumps(document))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = app.run(["--format", fmt, "--config", str(path), "config", "show"])
+    assert code in (0, 3), err.getvalue()
+    assert token[4:] not in out.getvalue() + err.getvalue()
+    if code == 0 and fmt == "json":
+        json.loads(out.getvalue())

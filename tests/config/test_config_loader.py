@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -389,15 +388,13 @@ def fake_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         },
         "calls": [],
     }
-    module = types.ModuleType("kraken_cli.sandbox.state")
 
     def read_state(path: Path | None = None) -> dict[str, Any] | None:
         holder["calls"].append(path)
         state: dict[str, Any] | None = holder["state"]
         return state
 
-    module.read_state = read_state  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "kraken_cli.sandbox.state", module)
+    monkeypatch.setattr("kraken_cli.config.sandbox_env.read_state", read_state)
     yield holder
 
 
@@ -425,9 +422,9 @@ def test_sandbox_futures_keys_are_never_the_spot_keys(
     assert settings.spot == s.Credentials("sandbox-key", "sandbox-secret")
     # An older state file without futures keys: the futures emulator's own fixed key.
     del fake_state["state"]["futures_api_key"]
-    from kraken_cli.sandbox.futures.routes import DEFAULT_KEY
+    from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY
 
-    assert load_settings(None, env={}, sandbox=True).settings.futures.key == DEFAULT_KEY  # type: ignore[union-attr]
+    assert load_settings(None, env={}, sandbox=True).settings.futures.key == SANDBOX_FUTURES_KEY  # type: ignore[union-attr]
 
 
 def test_no_sandbox_running(isolated: Path, fake_state: dict[str, Any]) -> None:
@@ -441,12 +438,6 @@ def test_no_sandbox_running(isolated: Path, fake_state: dict[str, Any]) -> None:
     ).settings.endpoints
     assert endpoints.rest_url == "http://127.0.0.1:5"
     assert "kraken.com" not in json.dumps(endpoints.__dict__)
-
-
-def test_sandbox_module_missing(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "kraken_cli.sandbox.state", None)
-    with pytest.raises(ConfigError, match="no running sandbox found"):
-        load_settings(None, env={}, sandbox=True)
 
 
 def test_yaml_alias_bomb_is_refused(isolated: Path) -> None:

@@ -13,10 +13,11 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY as DEFAULT_KEY
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_SECRET as DEFAULT_SECRET
 from kraken_cli.config.settings import Credentials, Endpoints, Settings
 from kraken_cli.models.segment import Market
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
-from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
 from kraken_cli.services.market import open_market_data
 from kraken_cli.services.stream.futures import stream
 from kraken_cli.services.verify.futures import verify_futures

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kraken_cli.sandbox.state import read_state
+from kraken_cli.config.sandbox_state import read_state
 from tests.e2e.conftest import REPO_ROOT, SandboxHandle
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import websocket
 
-from kraken_cli.client.checksum import book_checksum
+from kraken_cli.protocol.checksum import book_checksum
 from tests.e2e.conftest import SandboxHandle
 from tests.sandbox.shapes import assert_shape, ok, sample
 

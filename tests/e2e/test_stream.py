@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kraken_cli.client.checksum import book_checksum
+from kraken_cli.protocol.checksum import book_checksum
 from tests.support.env import krx_env
 
 pytestmark = pytest.mark.e2e

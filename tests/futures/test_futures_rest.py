@@ -8,7 +8,6 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from kraken_cli.client.auth import futures_signature
 from kraken_cli.client.futures_rest import FuturesBudget, FuturesRest, MsNonce
 from kraken_cli.errors import (
     AuthError,
@@ -21,6 +20,7 @@ from kraken_cli.errors import (
     UnknownSymbolError,
     UsageError,
 )
+from kraken_cli.protocol.signing import futures_signature
 from tests.futures.helpers import CREDS, SECRET, Router, sample, sample_text
 from tests.support.fakes import FakeClock
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -12,8 +13,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from kraken_cli.client.auth import futures_ws_challenge
 from kraken_cli.client.futures_rest import FuturesRest
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY as DEFAULT_KEY
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_SECRET as DEFAULT_SECRET
 from kraken_cli.config.settings import Credentials, Settings
 from kraken_cli.errors import (
     AuthError,
@@ -23,8 +25,8 @@ from kraken_cli.errors import (
     UsageError,
 )
 from kraken_cli.models.trading import AmendRequest
+from kraken_cli.protocol.signing import futures_ws_challenge
 from kraken_cli.sandbox.futures import FuturesState, futures_routes
-from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
 from kraken_cli.services.account.futures import FuturesAccount
 from kraken_cli.services.market import Window
 from kraken_cli.services.market.futures import FuturesMarketData
@@ -94,7 +96,9 @@ def test_market_services_against_sandbox(http: TestClient) -> None:
     assert len(candles) == 3
     last_full = candles[-2]
     hour = [t for t in trades if t["time"].startswith(last_full["time"][:13])]
-    assert last_full["open"] == hour[0]["price"] and last_full["close"] == hour[-1]["price"]
+    # charts send price text ("84929"), trades JSON doubles (84929.0), as Kraken does
+    assert Decimal(last_full["open"]) == Decimal(hour[0]["price"])
+    assert Decimal(last_full["close"]) == Decimal(hour[-1]["price"])
 
 
 def test_sandbox_is_deterministic(http: TestClient) -> None:
@@ -124,12 +128,13 @@ def test_error_shapes(http: TestClient) -> None:
 def test_order_flow(http: TestClient) -> None:
     fc = client_for(http)
     price = FuturesMarketData(fc).ticker(["PF_XBTUSD"])[0].to_record()["last"]
-    low = str(int(price) - 5000)
+    low = str(int(Decimal(price)) - 5000)
     rec = add_order(fc, "BTCUSD", "buy", "0.0100", price=low, cl_ord_id="krx-1")
     assert rec["status"] == "placed"
     account = FuturesAccount(fc)
     orders = records(account.open_orders())
-    assert [o["cl_ord_id"] for o in orders] == ["krx-1"] and orders[0]["price"] == low
+    assert [o["cl_ord_id"] for o in orders] == ["krx-1"]
+    assert Decimal(orders[0]["price"]) == Decimal(low)  # the wire sends 79390.0
     edit = AmendRequest(rec["order_id"], price=str(int(low) - 1))
     assert ft.edit_order(fc, edit).status == "edited"
     assert ft.cancel_orders(fc, ["krx-1"])[0].status == "cancelled"

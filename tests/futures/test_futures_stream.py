@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from kraken_cli.client.auth import futures_ws_challenge
 from kraken_cli.client.futures_ws import BookGap, FuturesBook, FuturesWs
 from kraken_cli.config.settings import Credentials, Endpoints, Settings
 from kraken_cli.errors import AuthError, NetworkError
+from kraken_cli.protocol.signing import futures_ws_challenge
 from kraken_cli.services.stream.futures import stream
 from tests.futures.helpers import sample, sample_text
 

@@ -8,7 +8,10 @@ import threading
 import time
 from pathlib import Path
 
-from kraken_cli.client.nonce import KeyState, NonceSource, key_id, next_nonce
+import pytest
+
+from kraken_cli.client.nonce import BadStateError, KeyState, NonceSource, key_id, next_nonce
+from kraken_cli.errors import ConfigError
 
 
 def test_next_nonce_is_pure() -> None:
@@ -31,12 +34,15 @@ def test_persisted_across_instances_even_if_clock_lags(tmp_path: Path) -> None:
     assert NonceSource("other", tmp_path, clock_ns=lambda: 10).next() == 10
 
 
-def test_unreadable_state_starts_over_safely(tmp_path: Path) -> None:
+def test_unreadable_state_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
     source = NonceSource("k", tmp_path, clock_ns=lambda: 77)
     tmp_path.mkdir(exist_ok=True)
     source.state_path.write_text("{not json")
-    assert source.next() == 77
-    assert KeyState.from_json(["nope"]) == KeyState()
+    with pytest.raises(ConfigError) as info:
+        source.next()
+    assert str(source.state_path) in info.value.message and info.value.hint
+    with pytest.raises(BadStateError):
+        KeyState.from_json(["nope"])
 
 
 def test_threads_get_distinct_increasing_nonces(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from kraken_cli.client.auth import spot_signature
 from kraken_cli.client.nonce import NonceSource
 from kraken_cli.client.ratelimit import RateLimiter, Tier
 from kraken_cli.client.spot_private import SpotPrivate
 from kraken_cli.config.settings import Credentials
+from kraken_cli.protocol.signing import spot_signature
 from tests.private.fakes import FakeHttp
 
 VECTORS = json.loads(

@@ -87,3 +87,16 @@ def err(response: httpx.Response) -> list[str]:
     body = response.json()
     assert body["error"], body
     return list(body["error"])
+
+
+#: Order fields the CCXT fixtures store as strings but Kraken sends as JSON numbers (Kraken's
+#: docs examples; pykrakenapi and krakenex read them as numbers; PROTOCOL "Order object").
+NUMERIC_ORDER_FIELDS = ("userref", "opentm", "closetm", "starttm", "expiretm")
+
+
+def as_sent(order: dict[str, Any]) -> dict[str, Any]:
+    """Return a sample order with :data:`NUMERIC_ORDER_FIELDS` as the numbers Kraken sends."""
+    return {
+        key: json.loads(value) if key in NUMERIC_ORDER_FIELDS and isinstance(value, str) else value
+        for key, value in order.items()
+    }

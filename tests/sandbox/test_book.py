@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kraken_cli.client.checksum import book_checksum
+from kraken_cli.protocol.checksum import book_checksum
 from kraken_cli.sandbox.book import Book, BookView, checksum_of
 from kraken_cli.sandbox.market import PAIRS
 from kraken_cli.sandbox.wire import units_text

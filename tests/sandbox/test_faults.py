@@ -36,6 +36,10 @@ def test_drop_every() -> None:
         {"delay_ms": 60_000},
         {"http_error": {"code": 404, "count": 1}},
         {"skew_seconds": 10**6},
+        {"skew_seconds": float("nan")},
+        {"skew_seconds": float("inf")},
+        {"skew_seconds": True},
+        {"drop_random": float("nan")},
         {"permissions": "query-funds"},
         {"system_status": "asleep"},
         {"frobnicate": 1},
@@ -61,3 +65,24 @@ def test_reset_and_json_round_trip() -> None:
     assert copy.to_json() == faults.to_json()
     faults.update({"reset": True})
     assert faults.to_json() == Faults().to_json()
+
+
+def test_control_endpoint_answers_400_to_nan() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from kraken_cli.sandbox import control
+    from tests.sandbox.inproc import make_sandbox
+
+    sb = make_sandbox()
+
+    async def endpoint(request: object) -> object:
+        return await control.faults(sb, request)  # type: ignore[arg-type]
+
+    app = Starlette(routes=[Route("/sandbox/faults", endpoint, methods=["GET", "POST"])])
+    with TestClient(app, base_url="http://127.0.0.1") as tc:
+        for body in ('{"skew_seconds": NaN}', '{"skew_seconds": Infinity}'):
+            response = tc.post("/sandbox/faults", content=body)
+            assert response.status_code == 400, response.text
+        assert tc.get("/sandbox/faults").json()["skew_seconds"] == 0.0

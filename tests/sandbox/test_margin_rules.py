@@ -95,3 +95,58 @@ def test_reduce_only_needs_an_opposing_position(sb: Sandbox) -> None:
         {"pair": "XBTUSD", "type": "buy", "ordertype": "market", "volume": "0.1", "leverage": "2"},
     )
     assert margin_order(sb, type="sell", price="90000.0", reduce_only="true")["txid"]
+
+
+def market(sb: Sandbox, side: str, volume: str, **extra: str) -> Any:
+    params = {"pair": "XBTUSD", "type": side, "ordertype": "market", "volume": volume}
+    return trading.add_order(sb, {**params, "leverage": "2", **extra})
+
+
+def open_by_side(sb: Sandbox) -> dict[str, Decimal]:
+    """Open volume per side over OpenPositions (a market order opens one per fill, as Kraken)."""
+    positions = rest_private.open_positions(sb, {})
+    assert isinstance(positions, dict)
+    out: dict[str, Decimal] = {}
+    for p in positions.values():
+        out[p["type"]] = (
+            out.get(p["type"], Decimal(0)) + Decimal(p["vol"]) - Decimal(p["vol_closed"])
+        )
+    return out
+
+
+def test_reduce_only_sell_reduces_a_long_instead_of_opening_a_short(sb: Sandbox) -> None:
+    market(sb, "buy", "0.1")
+    market(sb, "sell", "0.04", reduce_only="true")
+    assert open_by_side(sb) == {"buy": Decimal("0.06")}  # no short was opened
+
+
+def test_reduce_only_is_capped_at_the_position_and_closes_it(sb: Sandbox) -> None:
+    market(sb, "buy", "0.1")
+    placed = market(sb, "sell", "0.5", reduce_only="true")
+    assert sb.exchange.orders[placed["txid"][0]].vol_exec == 10_000_000  # 0.1, not 0.5
+    assert rest_private.open_positions(sb, {}) == {}
+    assert rest_private.open_positions(sb, {"consolidation": "market"}) == []
+    assert balance(sb)["m"] == 0
+
+
+def test_an_opposite_margin_order_nets_then_opens_the_rest(sb: Sandbox) -> None:
+    market(sb, "buy", "0.1")
+    usd_before = sb.account.balances["ZUSD"]
+    fills_before = len(sb.exchange.fills)
+    market(sb, "sell", "0.3")
+    assert open_by_side(sb) == {"sell": Decimal("0.2")}
+    settled = [e for e in sb.account.ledger if e.type == "margin"][
+        -(len(sb.exchange.fills) - fills_before) :
+    ]
+    # each closing fill settles its realised P&L (minus its fee) in USD
+    assert sb.account.balances["ZUSD"] == usd_before + sum(e.amount - e.fee for e in settled)
+
+
+def test_consolidated_positions_are_one_row_per_pair_with_real_leverage(sb: Sandbox) -> None:
+    market(sb, "buy", "0.1")
+    market(sb, "buy", "0.05")
+    positions = rest_private.open_positions(sb, {})
+    rows = rest_private.open_positions(sb, {"consolidation": "market"})
+    assert isinstance(rows, list) and len(rows) == 1 and isinstance(positions, dict)
+    assert rows[0]["positions"] == str(len(positions)) and rows[0]["leverage"] == "2.00000000"
+    assert rows[0]["vol"] == "0.15000000" and rows[0]["type"] == "buy"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kraken_cli.client.auth import spot_signature
+from kraken_cli.protocol.signing import spot_signature
 from kraken_cli.sandbox.accounts import Account, credentials
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.options import Options, from_args

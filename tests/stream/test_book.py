@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kraken_cli.client.book import Book, norm_decimal
-from kraken_cli.client.checksum import book_checksum, pad_decimal
+from kraken_cli.protocol.checksum import book_checksum, pad_decimal
 from tests.stream.fakes import raw_frames, sample
 
 DECODE = json.JSONDecoder(parse_float=str).decode

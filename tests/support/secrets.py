@@ -10,8 +10,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY as DEFAULT_KEY
+from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_SECRET as DEFAULT_SECRET
 from kraken_cli.sandbox.accounts import credentials
-from kraken_cli.sandbox.futures.routes import DEFAULT_KEY, DEFAULT_SECRET
 
 VECTORS = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "test-vectors.json"
 

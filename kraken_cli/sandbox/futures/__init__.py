@@ -10,6 +10,7 @@ so ``KRX_FUTURES_URL=http://127.0.0.1:PORT/futures`` and
 
 from __future__ import annotations
 
-from kraken_cli.sandbox.futures.routes import FuturesState, futures_routes
+from kraken_cli.sandbox.futures.routes import futures_routes
+from kraken_cli.sandbox.futures.state import FuturesState
 
 __all__ = ["FuturesState", "futures_routes"]

@@ -33,7 +33,8 @@ class Contract:
         body: dict[str, Any] = {
             "symbol": self.symbol,
             "type": self.type,
-            "tickSize": self.tick,
+            # the live list sends an integral tick as an integer (``"tickSize":1``)
+            "tickSize": int(self.tick) if self.tick == int(self.tick) else self.tick,
             "contractSize": 1,
             "tradeable": True,
             "impactMidSize": Decimal("0.08"),
@@ -56,6 +57,8 @@ class Contract:
             "pair": f"{self.base}:USD",
             "tradfi": False,
             "isExpired": False,
+            "category": CATEGORIES.get(self.base, "Layer 1"),
+            "feeScheduleUid": FEE_SCHEDULES[0 if self.type == "flexible_futures" else 2][0],
         }
         if self.expiry:
             body["lastTradingTime"] = self.expiry
@@ -63,6 +66,20 @@ class Contract:
             body["underlying"] = "rr_" + self.symbol[3:].lower()
         return body
 
+
+#: Kraken's instrument categories (``category``) for the emulated bases.
+CATEGORIES = {"BTC": "Layer 1", "XBT": "Layer 1", "ETH": "Layer 1", "DOGE": "Meme"}
+#: (uid, name) of the fee schedules of the live ``feeschedules`` sample; tiers are shared.
+FEE_SCHEDULES = (
+    ("723888f7-0a8e-4183-8648-f920a22339e3", "MTF Linear Rebate Fees"),
+    ("97ae0cc8-2964-43ea-91e9-d8e720b02b19", "Linear Multi-Collateral Rebate Fees"),
+    ("a6cbc326-9477-4a6c-911a-d4cb3ed7481e", "Inverse Single-Collateral Rebate Fees"),
+)
+#: (makerFee, takerFee, usdVolume) per tier, in percent.
+FEE_TIERS = (
+    (Decimal("0.02"), Decimal("0.05"), Decimal("0.0")),
+    (Decimal("0.0175"), Decimal("0.045"), Decimal("5000000.0")),
+)
 
 CONTRACTS = (
     Contract("PF_XBTUSD", "BTC", "flexible_futures", Decimal(84000), Decimal(1), 4),
@@ -96,7 +113,7 @@ MAX_PAGE_MINUTES = 20_000
 MAX_PAGE_CANDLES = 2000
 
 
-def _unit(seed: int, *parts: object) -> float:
+def unit(seed: int, *parts: object) -> float:
     """Return a deterministic float in [0, 1) for (seed, parts)."""
     text = ":".join(str(p) for p in (seed, *parts)).encode()
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") / 2**64
@@ -127,16 +144,16 @@ class FuturesMarket:
 
     def price_at(self, contract: Contract, minute: int) -> Decimal:
         """Return the trade price of ``minute`` (unix minutes)."""
-        phase = _unit(self.seed, contract.symbol, "phase") * 2 * math.pi
+        phase = unit(self.seed, contract.symbol, "phase") * 2 * math.pi
         drift = 0.03 * math.sin(2 * math.pi * minute / 4320 + phase)
         wiggle = 0.006 * math.sin(2 * math.pi * minute / 300 + 2 * phase)
-        noise = 0.002 * (_unit(self.seed, contract.symbol, minute) - 0.5)
+        noise = 0.002 * (unit(self.seed, contract.symbol, minute) - 0.5)
         value = float(contract.price) * math.exp(drift + wiggle + noise)
         return quantize(value, contract.tick)
 
     def trade(self, contract: Contract, minute: int) -> Trade:
         """Return the tape trade of ``minute``."""
-        u = _unit(self.seed, contract.symbol, minute, "t")
+        u = unit(self.seed, contract.symbol, minute, "t")
         step = Decimal(1).scaleb(-contract.precision)
         size = quantize(Decimal(str(0.0001 + u * 0.5)) * (Decimal(1) / step), Decimal(1)) * step
         size = max(size, step)
@@ -145,8 +162,8 @@ class FuturesMarket:
             time_ms=minute * 60_000 + int(u * 59_000),
             price=self.price_at(contract, minute),
             size=size,
-            side="buy" if _unit(self.seed, contract.symbol, minute, "s") < 0.5 else "sell",
-            uid=f"{_unit(self.seed, contract.symbol, minute, 'u'):.16f}"[2:18].rjust(16, "0"),
+            side="buy" if unit(self.seed, contract.symbol, minute, "s") < 0.5 else "sell",
+            uid=f"{unit(self.seed, contract.symbol, minute, 'u'):.16f}"[2:18].rjust(16, "0"),
         )
 
     def trades_before(self, contract: Contract, before_ms: int, count: int = 100) -> list[Trade]:
@@ -201,7 +218,7 @@ class FuturesMarket:
         for i in range(depth):
             for side, sign, out in (("b", -1, bids), ("a", 1, asks)):
                 price = mid + sign * contract.tick * (i + 1)
-                u = _unit(self.seed, contract.symbol, minute, side, i)
+                u = unit(self.seed, contract.symbol, minute, side, i)
                 qty = max(step, quantize(Decimal(str(u * 3)), step))
                 out.append([price, qty])
         return {"bids": bids, "asks": asks}
@@ -210,12 +227,18 @@ class FuturesMarket:
 _RAW = re.compile(r'"@@([-0-9.Ee+]+)@@"')
 
 
+def double_text(value: Decimal) -> str:
+    """Render a Decimal as the futures wire writes a double: ``83998.0``, ``0.0273``."""
+    text = format(value, "f")
+    return text if "." in text else text + ".0"
+
+
 def dumps(payload: Any) -> str:
-    """Serialise with Decimals as bare JSON numbers (the futures wire uses numbers)."""
+    """Serialise with Decimals as bare JSON doubles (the futures wire sends ``83998.0``)."""
 
     def default(value: Any) -> Any:
         if isinstance(value, Decimal):
-            return f"@@{value}@@"
+            return f"@@{double_text(value)}@@"
         raise TypeError(type(value).__name__)
 
     return _RAW.sub(r"\1", json.dumps(payload, default=default, separators=(",", ":")))

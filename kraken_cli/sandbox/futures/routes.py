@@ -1,60 +1,37 @@
-"""Starlette routes of the futures emulator: wire-faithful envelopes, errors and ``Authent``."""
+"""Starlette routes of the futures emulator: wire-faithful envelopes, errors and ``Authent``.
+
+The same routes serve under ``/futures`` (krx's layout) and at the root, where
+``futures.kraken.com`` has them (``/derivatives/api/...``, ``/api/charts/...``, ``/ws/v1``),
+so python-kraken-sdk (which joins absolute paths onto its base URL) and ccxt need only a
+base-URL change.
+"""
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from kraken_cli.client.auth import futures_signature
-from kraken_cli.models.futures import iso_ms
-from kraken_cli.sandbox.futures.market import (
-    BY_SYMBOL,
-    CONTRACTS,
-    RESOLUTIONS,
-    Contract,
-    FuturesMarket,
-    dumps,
+from kraken_cli.protocol.signing import futures_signature
+from kraken_cli.sandbox.futures.market import CONTRACTS, dumps
+from kraken_cli.sandbox.futures.public import (
+    PUBLIC,
+    BadSymbol,
+    chart,
+    chart_catalogue,
+    executions,
 )
-from kraken_cli.sandbox.futures.trading import Account, Reject
+from kraken_cli.sandbox.futures.state import FuturesState
+from kraken_cli.sandbox.futures.trading import Reject
+from kraken_cli.sandbox.futures.ws import serve_futures_ws
 
-#: Deterministic sandbox futures keys (the secret is base64, as Kraken's are).
-DEFAULT_KEY = "sandbox-futures-key"
-DEFAULT_SECRET = "c2FuZGJveC1mdXR1cmVzLXNlY3JldC1mb3Ita3J4LXRlc3Rz"
-
-
-@dataclass
-class FuturesState:
-    """Everything the futures emulator keeps: market, keys, nonces, one account."""
-
-    market: FuturesMarket
-    api_key: str = DEFAULT_KEY
-    api_secret: str = DEFAULT_SECRET
-    clock_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
-    account: Account = field(default_factory=Account)
-    last_nonce: int = 0
-    seen_nonces: set[int] = field(default_factory=set)
-    #: WS fault: skip one book ``seq`` every N deltas (0 = never).
-    book_gap_every: int = 0
-    #: WS pacing (seconds between published updates).
-    ws_interval: float = 0.2
-
-    @classmethod
-    def from_seed(cls, seed: int = 1, **kwargs: Any) -> FuturesState:
-        """Build the state for a seed."""
-        return cls(market=FuturesMarket(seed), **kwargs)
-
-    def server_time(self) -> str:
-        """Return ``serverTime`` (ISO-8601 ms, UTC)."""
-        return iso_ms(self.clock_ms())
+#: versions served per public endpoint (v4 only has historical funding rates)
+V4_ENDPOINTS = ("historicalfundingrates",)
 
 
 def _ok(state: FuturesState, **payload: Any) -> Response:
@@ -77,81 +54,29 @@ def _errors(state: FuturesState, status: str, code: int, message: str, http: int
     return Response(dumps(body), status_code=http, media_type="application/json")
 
 
-def _bad_symbol(state: FuturesState) -> Response:
-    return _errors(state, "BAD_REQUEST", 11, "Argument invalid: symbol", 400)
+def _not_found(state: FuturesState) -> Response:
+    return _errors(state, "NOT_FOUND", 0, "404 NOT_FOUND", 404)
 
 
-def _contract(request: Request) -> Contract | None:
-    return BY_SYMBOL.get(request.query_params.get("symbol", "").upper())
-
-
-def ticker(state: FuturesState, c: Contract, now_ms: int) -> dict[str, Any]:
-    """Return one ``tickers[]`` row."""
-    market, minute = state.market, now_ms // 60_000
-    book = market.book(c, now_ms, 1)
-    last = market.trade(c, minute - 1)
-    day = [market.trade(c, m) for m in range(minute - 1440, minute, 15)]
-    return {
-        "tag": "perpetual" if c.symbol.startswith("P") else "quarter",
-        "pair": f"{'XBT' if c.base == 'BTC' else c.base}:USD",
-        "symbol": c.symbol,
-        "markPrice": last.price,
-        "bid": book["bids"][0][0],
-        "bidSize": book["bids"][0][1],
-        "ask": book["asks"][0][0],
-        "askSize": book["asks"][0][1],
-        "vol24h": sum((t.size for t in day), Decimal(0)) * 15,
-        "openInterest": Decimal("2189.7813"),
-        "open24h": day[0].price,
-        "indexPrice": last.price,
-        "last": last.price,
-        "lastTime": iso_ms(last.time_ms),
-        "lastSize": last.size,
-        "suspended": False,
-        "fundingRate": Decimal("0.912482213835"),
-        "fundingRatePrediction": Decimal("1.3232500286425"),
-        "postOnly": False,
-        "change24h": Decimal("-0.22"),
-    }
-
-
-async def public(state: FuturesState, request: Request) -> Response:
-    """``GET /derivatives/api/v3/{instruments,tickers,orderbook,history}``."""
-    name = request.path_params["endpoint"]
-    now = state.clock_ms()
-    if name == "instruments":
-        return _ok(state, instruments=[c.instrument() for c in CONTRACTS])
-    if name == "tickers":
-        return _ok(state, tickers=[ticker(state, c, now) for c in CONTRACTS])
-    if name == "orderbook":
-        c = _contract(request)
-        return _bad_symbol(state) if c is None else _ok(state, orderBook=state.market.book(c, now))
-    if name == "history":
-        c = _contract(request)
-        if c is None:
-            return _bad_symbol(state)
-        before = request.query_params.get("lastTime")
-        before_ms = _ms(before) if before else now
-        rows = [
-            {
-                "time": iso_ms(t.time_ms),
-                "trade_id": t.seq,
-                "price": t.price,
-                "size": t.size,
-                "side": t.side,
-                "type": "fill",
-                "uid": t.uid,
-            }
-            for t in state.market.trades_before(c, min(before_ms, now))
-        ]
-        return _ok(state, history=rows)
-    return await private(state, request)
-
-
-def _ms(text: str) -> int:
-    from kraken_cli.models.futures import ms_from_iso
-
-    return ms_from_iso(text)
+async def derivatives(state: FuturesState, request: Request) -> Response:
+    """``/derivatives/api/{v3,v4}/{endpoint...}``: public endpoints, else the private ones."""
+    version = request.path_params["version"]
+    segments = [s for s in request.path_params["endpoint"].split("/") if s]
+    if not segments or version not in ("v3", "v4"):
+        return _not_found(state)
+    state.account.run_dead_man(state.clock_ms())
+    name, rest = segments[0], segments[1:]
+    if version == "v4" and name not in V4_ENDPOINTS:
+        return _not_found(state)
+    handler = PUBLIC.get(name)
+    if handler is None or "/".join(segments) in PRIVATE:
+        return await private(state, request, "/".join(segments))
+    try:
+        return _ok(state, **handler(state, request.query_params, rest))
+    except BadSymbol:
+        return _errors(state, "BAD_REQUEST", 11, "Argument invalid: symbol", 400)
+    except KeyError:
+        return _not_found(state)
 
 
 def _signed_path(request: Request) -> str:
@@ -162,12 +87,11 @@ def _signed_path(request: Request) -> str:
     return path.removeprefix("/derivatives")
 
 
-async def private(state: FuturesState, request: Request) -> Response:
-    """Authenticated v3 endpoints: check ``APIKey``/``Nonce``/``Authent``, then dispatch."""
-    name = request.path_params["endpoint"]
+async def private(state: FuturesState, request: Request, name: str) -> Response:
+    """Authenticated endpoints: check ``APIKey``/``Nonce``/``Authent``, then dispatch."""
     handler = PRIVATE.get(name)
     if handler is None:
-        return _errors(state, "NOT_FOUND", 0, "404 NOT_FOUND", 404)
+        return _not_found(state)
     body = (await request.body()).decode()
     query = request.url.query
     key, authent = request.headers.get("apikey"), request.headers.get("authent")
@@ -175,8 +99,10 @@ async def private(state: FuturesState, request: Request) -> Response:
     if key != state.api_key or not authent:
         return _error(state, "authenticationError")
     path = _signed_path(request)
+    # clients sign the body, the query, or (python-kraken-sdk) both concatenated
     good = {
-        futures_signature(state.api_secret, path, data, nonce or None) for data in (body, query)
+        futures_signature(state.api_secret, path, data, nonce or None)
+        for data in (body, query, query + body)
     }
     if authent not in good:
         return _error(state, "authenticationError")
@@ -188,7 +114,8 @@ async def private(state: FuturesState, request: Request) -> Response:
             return _error(state, "nonceBelowThreshold")
         state.seen_nonces.add(value)
         state.last_nonce = max(state.last_nonce, value)
-    params = dict(parse_qsl(body or query, keep_blank_values=True))
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    params |= dict(parse_qsl(body, keep_blank_values=True))
     try:
         return _ok(state, **handler(state, params))
     except Reject as exc:
@@ -209,35 +136,43 @@ PRIVATE: dict[str, Callable[[FuturesState, dict[str, str]], dict[str, Any]]] = {
     "editorder": lambda s, p: {"editStatus": s.account.edit(p, s.clock_ms())},
     "cancelorder": lambda s, p: {"cancelStatus": s.account.cancel(p, s.clock_ms())},
     "cancelallorders": lambda s, p: {"cancelStatus": s.account.cancel_all(p, s.clock_ms())},
+    "cancelallordersafter": lambda s, p: {"status": s.account.arm_dead_man(p, s.clock_ms())},
+    "feeschedules/volumes": lambda s, p: {
+        "volumesByFeeSchedule": s.account.volumes_by_fee_schedule()
+    },
 }
 
 
 async def charts(state: FuturesState, request: Request) -> Response:
     """``GET /api/charts/v1/{tick_type}/{symbol}/{resolution}?from&to`` (no envelope)."""
     params = request.path_params
-    if params["tick_type"] not in ("trade", "mark", "spot"):
-        return PlainTextResponse("Invalid tick type", status_code=400)
-    seconds = RESOLUTIONS.get(params["resolution"])
-    if seconds is None:
-        return PlainTextResponse("Invalid resolution", status_code=400)
-    c = BY_SYMBOL.get(params["symbol"].upper())
-    if c is None:
-        return PlainTextResponse("Invalid symbol", status_code=400)
-    now_s = state.clock_ms() // 1000
-    try:
-        frm = int(request.query_params.get("from", now_s - 2000 * seconds))
-        to = int(request.query_params.get("to", now_s))
-    except ValueError:
-        return PlainTextResponse("Invalid from/to", status_code=400)
-    candles, more = state.market.candles(c, seconds, frm, to, now_s)
-    return Response(
-        dumps({"candles": candles, "more_candles": more}), media_type="application/json"
+    status, body = chart(
+        state, params["tick_type"], params["symbol"], params["resolution"], request.query_params
     )
+    if isinstance(body, str):
+        return PlainTextResponse(body, status_code=status)
+    return Response(dumps(body), media_type="application/json")
+
+
+async def market_executions(state: FuturesState, request: Request) -> Response:
+    """``GET /api/history/v3/market/{symbol}/executions`` (no envelope)."""
+    try:
+        body = executions(state, request.path_params["symbol"], request.query_params)
+    except BadSymbol:
+        return _errors(state, "BAD_REQUEST", 11, "Argument invalid: symbol", 400)
+    except ValueError:
+        return _errors(state, "BAD_REQUEST", 11, "Argument invalid", 400)
+    return Response(dumps(body), media_type="application/json")
+
+
+async def chart_lists(state: FuturesState, request: Request) -> Response:
+    """``/api/charts/v1/``, ``/{tick_type}``, ``/{tick_type}/{symbol}``: what can be charted."""
+    params = request.path_params
+    return JSONResponse(chart_catalogue(params.get("tick_type"), params.get("symbol")))
 
 
 def futures_routes(state: FuturesState) -> list[BaseRoute]:
-    """Return the futures routes, to be mounted under ``/futures``."""
-    from kraken_cli.sandbox.futures.ws import serve_futures_ws
+    """Return the futures routes (mounted under ``/futures`` and at the root)."""
 
     def bind(fn: Callable[[FuturesState, Request], Awaitable[Response]]) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -248,13 +183,18 @@ def futures_routes(state: FuturesState) -> list[BaseRoute]:
     async def ws_endpoint(websocket: Any) -> None:
         await serve_futures_ws(state, websocket)
 
+    verbs = ["GET", "POST", "PUT"]
+    charts_root = "/api/charts/v1"
     return [
-        Route("/derivatives/api/v3/{endpoint}", bind(public), methods=["GET", "POST", "PUT"]),
-        Route("/api/charts/v1/{tick_type}/{symbol}/{resolution}", bind(charts), methods=["GET"]),
+        Route("/derivatives/api/{version}/{endpoint:path}", bind(derivatives), methods=verbs),
+        Route(charts_root + "/{tick_type}/{symbol}/{resolution}", bind(charts), methods=["GET"]),
+        Route(charts_root + "/{tick_type}/{symbol}", bind(chart_lists), methods=["GET"]),
+        Route(charts_root + "/{tick_type}", bind(chart_lists), methods=["GET"]),
+        Route(charts_root + "/", bind(chart_lists), methods=["GET"]),
+        Route(
+            "/api/history/v3/market/{symbol}/executions",
+            bind(market_executions),
+            methods=["GET"],
+        ),
         WebSocketRoute("/ws/v1", ws_endpoint),
     ]
-
-
-def new_order_id() -> str:
-    """Return a fresh futures order id (UUID)."""
-    return str(uuid.uuid4())

@@ -1,8 +1,10 @@
 """The sandbox futures account: a flex (multi-collateral) account, orders, fills, positions.
 
 Deliberately small: market/ioc orders fill at once at the current price; a limit order that
-crosses fills at once (a post-only one is rejected with ``postWouldExecute``); other limit and
-stop orders rest until cancelled. Positions net per contract (linear P&L in USD).
+crosses fills at once (a post-only one is rejected with ``postWouldExecute``); other limit,
+stop, take-profit and trailing-stop orders rest until cancelled (they never trigger). Positions
+net per contract (linear P&L in USD). ``cancelallordersafter`` arms a dead man's switch that
+cancels every open order once its timeout passes without being re-armed (``timeout=0`` disarms).
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kraken_cli.models.futures import iso_ms
-from kraken_cli.sandbox.futures.market import BY_SYMBOL
+from kraken_cli.sandbox.futures.market import BY_SYMBOL, FEE_SCHEDULES
 
 COLLATERAL_USD = Decimal(10000)
 MAX_LEVERAGE = Decimal(50)
-_ORDER_TYPES = ("lmt", "post", "ioc", "mkt", "stp", "take_profit")
+_ORDER_TYPES = ("lmt", "post", "ioc", "mkt", "stp", "take_profit", "trailing_stop")
+#: order types that rest until a trigger (never filled on placement)
+_TRIGGERED = ("stp", "take_profit", "trailing_stop")
+#: the longest dead man's switch Kraken accepts (seconds)
+MAX_DEAD_MAN_S = 86_400
 
 
 class Reject(Exception):
@@ -41,6 +47,8 @@ class Order:
     reduce_only: bool
     received_ms: int
     updated_ms: int
+    #: ``{maxDeviation, unit}`` of a trailing_stop order
+    trailing: dict[str, Any] | None = None
 
     def wire(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -59,6 +67,8 @@ class Order:
         }
         if self.stop is not None:
             body["stopPrice"] = self.stop
+        if self.trailing is not None:
+            body["trailingStopOptions"] = self.trailing
         if self.cli_ord_id is None:
             del body["cliOrdId"]
         return body
@@ -79,6 +89,17 @@ class Order:
         }
 
 
+def _trailing(p: dict[str, str]) -> dict[str, Any]:
+    try:
+        deviation = Decimal(p["trailingStopMaxDeviation"])
+    except (KeyError, InvalidOperation) as exc:
+        raise Reject("invalidArgument") from exc
+    unit = p.get("trailingStopDeviationUnit", "PERCENT")
+    if unit not in ("PERCENT", "QUOTE_CURRENCY") or deviation <= 0:
+        raise Reject("invalidArgument")
+    return {"maxDeviation": deviation, "unit": unit}
+
+
 @dataclass
 class Account:
     """One flex account with USD collateral."""
@@ -90,6 +111,8 @@ class Account:
     realized: Decimal = Decimal(0)
     #: symbol -> when the current position was opened (epoch ms)
     opened: dict[str, int] = field(default_factory=dict)
+    #: when the armed dead man's switch cancels everything (epoch ms), if armed
+    dead_man_ms: int | None = None
     _counter: int = 0
 
     def _id(self) -> str:
@@ -203,7 +226,10 @@ class Account:
             p.get("reduceOnly") == "true",
             now,
             now,
+            _trailing(p) if kind == "trailing_stop" else None,
         )
+        if kind == "trailing_stop" and not p.get("trailingStopMaxDeviation"):
+            raise Reject("requiredArgumentMissing")
         crosses = kind == "mkt" or (
             limit is not None and (limit >= price if side == "buy" else limit <= price)
         )
@@ -212,7 +238,7 @@ class Account:
         if kind == "ioc" and not crosses:
             return {**base, "status": "iocWouldNotExecute", "orderEvents": []}
         events: list[dict[str, Any]] = []
-        if crosses and kind != "stp" and kind != "take_profit":
+        if crosses and kind not in _TRIGGERED:
             self._fill(order, price, now)
             events.append(
                 {"order": order.event_order(size), "reducedQuantity": None, "type": "PLACE"}
@@ -319,3 +345,26 @@ class Account:
             "receivedTime": iso_ms(now),
             "cancelledOrders": [{"order_id": o.order_id, "cliOrdId": o.cli_ord_id} for o in gone],
         }
+
+    def arm_dead_man(self, p: dict[str, str], now: int) -> dict[str, Any]:
+        """``cancelallordersafter``: (re-)arm the switch for ``timeout`` s; 0 disarms it."""
+        try:
+            timeout = int(p.get("timeout", ""))
+        except ValueError as exc:
+            raise Reject("invalidArgument") from exc
+        if not 0 <= timeout <= MAX_DEAD_MAN_S:
+            raise Reject("invalidArgument")
+        self.dead_man_ms = now + timeout * 1000 if timeout else None
+        trigger = iso_ms(self.dead_man_ms) if self.dead_man_ms else "0"
+        return {"currentTime": iso_ms(now), "triggerTime": trigger}
+
+    def run_dead_man(self, now: int) -> None:
+        """Cancel every open order if the armed switch's time has come."""
+        if self.dead_man_ms is not None and now >= self.dead_man_ms:
+            self.dead_man_ms = None
+            self.orders.clear()
+
+    def volumes_by_fee_schedule(self) -> dict[str, Decimal]:
+        """30-day USD volume per fee schedule uid (``feeschedules/volumes``)."""
+        traded = sum((f["size"] * f["price"] for f in self.fills), Decimal(0))
+        return {uid: traded for uid, _ in FEE_SCHEDULES}

@@ -14,13 +14,13 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from kraken_cli.client.auth import futures_ws_challenge
+from kraken_cli.protocol.signing import futures_ws_challenge
 from kraken_cli.sandbox.futures.market import BY_SYMBOL, dumps, quantize
+from kraken_cli.sandbox.futures.state import FuturesState, ws_ticker
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
 
-    from kraken_cli.sandbox.futures.routes import FuturesState
 
 PUBLIC_FEEDS = ("trade", "ticker", "book", "heartbeat", "ticker_lite")
 PRIVATE_FEEDS = ("fills", "open_positions", "open_orders", "balances")
@@ -32,6 +32,8 @@ class _Session:
         self.subs: set[tuple[str, str]] = set()
         self.challenges: set[str] = set()
         self.book_seq: dict[str, int] = {}
+        #: the minute each book snapshot was taken at (the book is re-centred every minute)
+        self.book_minute: dict[str, int] = {}
         self.trade_seq: dict[str, int] = {}
         self.deltas = 0
         self.lock = asyncio.Lock()
@@ -115,7 +117,9 @@ class _Session:
         elif feed == "book":
             c = BY_SYMBOL[product]
             book = market.book(c, now, 25)
-            seq = self.book_seq.setdefault(product, 1000)
+            seq = self.book_seq[product] + 1 if product in self.book_seq else 1000
+            self.book_seq[product] = seq
+            self.book_minute[product] = now // 60_000
             await self.send(
                 {
                     "feed": "book_snapshot",
@@ -128,7 +132,7 @@ class _Session:
                 }
             )
         elif feed in ("ticker", "ticker_lite"):
-            await self.send(self._ticker(product, now))
+            await self.send(ws_ticker(self.state, BY_SYMBOL[product], now))
 
     def _trade_frame(
         self,
@@ -152,28 +156,6 @@ class _Session:
             "seq": seq,
         }
 
-    def _ticker(self, product: str, now: int) -> dict[str, Any]:
-        from kraken_cli.sandbox.futures.routes import ticker
-
-        row = ticker(self.state, BY_SYMBOL[product], now)
-        return {
-            "time": now,
-            "product_id": product,
-            "feed": "ticker",
-            "bid": row["bid"],
-            "ask": row["ask"],
-            "bid_size": row["bidSize"],
-            "ask_size": row["askSize"],
-            "volume": row["vol24h"],
-            "last": row["last"],
-            "markPrice": row["markPrice"],
-            "index": row["indexPrice"],
-            "funding_rate": row["fundingRate"],
-            "tag": row["tag"],
-            "pair": row["pair"],
-            "suspended": False,
-        }
-
     async def tick(self, n: int) -> None:
         now = self.state.clock_ms()
         for feed, product in sorted(self.subs):
@@ -183,7 +165,10 @@ class _Session:
                 continue
             c = BY_SYMBOL[product]
             price = self.state.market.price_at(c, now // 60_000)
-            if feed == "book":
+            if feed == "book" and self.book_minute.get(product) != now // 60_000:
+                # the price moved to a new minute: a fresh snapshot, so the book never crosses
+                await self._snapshot("book", product)
+            elif feed == "book":
                 seq = self.book_seq[product] + 1
                 self.deltas += 1
                 gap = self.state.book_gap_every
@@ -223,7 +208,7 @@ class _Session:
                     )
                 )
             elif n % 5 == 0:
-                await self.send(self._ticker(product, now))
+                await self.send(ws_ticker(self.state, BY_SYMBOL[product], now))
 
 
 async def serve_futures_ws(state: FuturesState, ws: WebSocket) -> None:

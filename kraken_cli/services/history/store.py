@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
+from kraken_cli.errors import ConfigError
 from kraken_cli.services.history.aggregate import NS
 from kraken_cli.services.history.archive_store import ARCHIVE_SCHEMA, TRADES, ArchiveStore, union
 from kraken_cli.services.history.seam import merge_sources
@@ -46,6 +47,41 @@ CREATE TABLE IF NOT EXISTS coverage (
     PRIMARY KEY (pair, lo)
 ) WITHOUT ROWID;
 """
+
+
+#: Cheap reads that touch every table's root page and columns (no full scan).
+_PROBES = (
+    "SELECT key, value FROM meta LIMIT 1",
+    "SELECT id, name FROM pairs LIMIT 1",
+    "SELECT pair, trade_id, time_ns, price, volume, side, ord_type, misc FROM trades LIMIT 1",
+    "SELECT pair, lo, hi FROM coverage LIMIT 1",
+)
+#: The files SQLite keeps for one database.
+STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def corrupt_store(path: Path, exc: BaseException) -> ConfigError:
+    """Return the error for a store SQLite cannot use (damaged, foreign or locked)."""
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return ConfigError(
+            f"the trade store {path} is locked by another process",
+            hint="wait for the other krx to finish, then try again",
+        )
+    return ConfigError(
+        f"the trade store {path} is unreadable: {exc}",
+        hint="run `krx cache clear` to delete it; trades are downloaded again when needed",
+    )
+
+
+def delete_store_files(path: Path) -> list[Path]:
+    """Delete the store and its WAL/SHM/journal files, whatever their state; return them."""
+    removed = []
+    for suffix in STORE_SUFFIXES:
+        part = Path(str(path) + suffix)
+        if part.exists() or part.is_symlink():
+            part.unlink()
+            removed.append(part)
+    return removed
 
 
 class StoredTrade(NamedTuple):
@@ -79,13 +115,19 @@ class TradeStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         # autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT)
         self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._db.executescript(ARCHIVE_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.executescript(ARCHIVE_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            for probe in _PROBES:  # a damaged or foreign file fails here, not mid-command
+                self._db.execute(probe).fetchall()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise corrupt_store(path, exc) from exc
         self._pair_ids: dict[str, int] = {}
         #: id-less trades and OHLCVT candles from Kraken's archive CSVs (same file)
         self.archive = ArchiveStore(

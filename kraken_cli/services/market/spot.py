@@ -277,7 +277,7 @@ def book_checksum_at(
     bids: Sequence[BookLevel], asks: Sequence[BookLevel], price_decimals: int, lot_decimals: int
 ) -> int:
     """Return Kraken's CRC32 book checksum of the top 10 levels at the pair's precision."""
-    from kraken_cli.client.checksum import book_checksum, pad_decimal
+    from kraken_cli.protocol.checksum import book_checksum, pad_decimal
 
     def fmt(levels: Sequence[BookLevel]) -> list[tuple[str, str]]:
         return [

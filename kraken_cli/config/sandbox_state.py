@@ -1,7 +1,9 @@
 """The sandbox state file: how other processes find a running sandbox.
 
-Written (mode 0600) once the server listens; removed on clean exit. The futures side has its
-own URLs and key (``futures_url``, ``futures_ws_url``, ``futures_api_key``/``_secret``).
+Written by the sandbox (mode 0600) once the server listens; removed on clean exit; read by
+config in ``--sandbox`` mode. It lives in config so the dependency points sandbox -> config.
+The futures side has its own URLs and key (``futures_url``, ``futures_ws_url``,
+``futures_api_key``/``_secret``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,20 @@ import json
 import os
 from pathlib import Path
 
-from kraken_cli.sandbox.options import default_state_file
+#: The futures emulator's fixed keys (the secret is base64, as Kraken's are); also the
+#: fallback for a state file written before it carried futures keys.
+SANDBOX_FUTURES_KEY = "sandbox-futures-key"
+SANDBOX_FUTURES_SECRET = "c2FuZGJveC1mdXR1cmVzLXNlY3JldC1mb3Ita3J4LXRlc3Rz"
+
+
+def default_state_file() -> Path:
+    """Return ``$KRX_SANDBOX_STATE`` or ``<user state dir>/krx/sandbox.json``."""
+    env = os.environ.get("KRX_SANDBOX_STATE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("krx")) / "sandbox.json"
 
 
 def pid_alive(pid: int) -> bool:
