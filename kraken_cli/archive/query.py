@@ -47,12 +47,20 @@ def connect(root: Path) -> Any:
     return connection
 
 
-def run_query(root: Path, sql: str) -> Iterator[dict[str, Any]]:
-    """Yield the rows of ``sql`` as records (decimals exact and unpadded, times UTC)."""
+def run_query(root: Path, sql: str, *, confined: bool = False) -> Iterator[dict[str, Any]]:
+    """Yield the rows of ``sql`` as records (decimals exact and unpadded, times UTC).
+
+    ``confined`` (for SQL from an agent, ``krx mcp``): one SELECT, reading only the archive;
+    no file outside it can be read and none written, attached or installed.
+    """
     import duckdb
 
+    if confined:
+        _one_select(sql)
     connection = connect(root)
     try:
+        if confined:
+            _confine(connection, root)
         try:
             cursor = connection.execute(sql)
         except duckdb.Error as exc:
@@ -69,6 +77,27 @@ def run_query(root: Path, sql: str) -> Iterator[dict[str, Any]]:
                 yield {name: _plain(value) for name, value in zip(names, row, strict=True)}
     finally:
         connection.close()
+
+
+def _one_select(sql: str) -> None:
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise UsageError(f"query failed: {str(exc).splitlines()[0]}") from None
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise UsageError(
+            "only one SELECT statement is allowed here", hint="views: trades, book, ticker, candles"
+        )
+
+
+def _confine(connection: Any, root: Path) -> None:
+    # Views are bound already; from here on the engine may touch the archive only, and the
+    # query cannot lift that (the configuration is locked).
+    connection.execute("SET allowed_directories = $dirs", {"dirs": [str(root.resolve())]})
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
 
 
 def _views(connection: Any) -> list[str]:

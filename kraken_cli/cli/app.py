@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "archive_cmd",
     "query_cmd",
     "futures_cmd",
+    "mcp_cmd",
 )
 
 HELP = """Kraken market data, account and orders from the shell: exact, verified, gapless.

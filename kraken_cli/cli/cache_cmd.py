@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -78,22 +77,18 @@ class _RichProgress:
             self._task = self._progress.add_task(
                 f"trades {event.pair}", total=max(event.total_ns, 1), trades=0, calls=0, cursor=""
             )
+        from kraken_cli.services.history.store import iso_ns
+
         self._progress.update(
             self._task,
             completed=event.done_ns,
             trades=f"{event.trades:,}",
             calls=event.calls,
-            cursor=_iso(event.cursor_ns),
+            cursor=iso_ns(event.cursor_ns),
         )
         if event.finished:
             self._progress.stop()
             self._progress = None
-
-
-def _iso(ns: int | None) -> str | None:
-    if ns is None:
-        return None
-    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _open_store() -> Any:
@@ -114,48 +109,14 @@ def info_cmd(ctx: typer.Context) -> None:
     Example: krx cache info --format json
     """
     from kraken_cli.cli.common import emit, info
+    from kraken_cli.services.history.store import summary_records
 
     with _open_store() as store:
-        summary = [_with_archive(store, s) for s in store.summary()]
+        rows = summary_records(store)
         size = store.size_bytes()
         path = store.path
-    total = sum(s.trades for s, _ in summary)
-    rows = [
-        {
-            "pair": s.pair,
-            "trades": s.trades,
-            "first": _iso(s.first_ns),
-            "last": _iso(s.last_ns),
-            "covered": "; ".join(f"{_iso(lo + 1)}..{_iso(hi)}" for lo, hi in s.covered),
-            "bytes": size * s.trades // total if total else 0,
-            "sources": sources,
-        }
-        for s, sources in summary
-    ]
     emit(rows, CACHE_INFO, ctx=ctx)
     info(f"store {path}: {size / 1e6:.1f} MB on disk")
-
-
-def _with_archive(store: Any, s: Any) -> tuple[Any, str]:
-    """Add a pair's archive trades to its summary; describe which source covers what.
-
-    ``sources``: ``rest`` (trades downloaded from Kraken), ``archive`` (imported trades),
-    ``archive-m<minutes>`` (imported OHLCVT candles), each with its complete ranges.
-    """
-    from dataclasses import replace
-
-    pid = store.archive.pid(s.pair)
-    count, first_s, last_s = store.archive.count_trades(pid)
-    if count:
-        firsts = [t for t in (s.first_ns, first_s * 1_000_000_000) if t is not None]
-        lasts = [t for t in (s.last_ns, last_s * 1_000_000_000) if t is not None]
-        s = replace(s, trades=s.trades + count, first_ns=min(firsts), last_ns=max(lasts))
-        s = replace(s, covered=tuple(store.covered(s.pair)))
-    parts = [f"rest {_iso(lo + 1)}..{_iso(hi)}" for lo, hi in store.coverage(s.pair)]
-    for source, lo, hi in store.archive.describe(pid):
-        label = "archive" if source == "trades" else f"archive-{source}"
-        parts.append(f"{label} {_iso(lo * 1_000_000_000)}..{_iso(hi * 1_000_000_000 - 1)}")
-    return s, "; ".join(parts)
 
 
 @cache_app.command("clear")

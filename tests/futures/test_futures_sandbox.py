@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -52,11 +53,29 @@ def http(state: FuturesState) -> Iterator[TestClient]:
         yield tc
 
 
+class Bridge(httpx.BaseTransport):
+    """Send krx's httpx requests through a TestClient (which may run on httpx2 instead)."""
+
+    def __init__(self, tc: TestClient) -> None:
+        self.tc = tc
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        reply = self.tc.request(
+            request.method,
+            str(request.url),
+            headers=list(request.headers.multi_items()),
+            content=request.read(),
+        )
+        return httpx.Response(
+            reply.status_code, headers=list(reply.headers.multi_items()), content=reply.content
+        )
+
+
 def client_for(tc: TestClient, creds: Credentials | None = None) -> FuturesRest:
     return FuturesRest(
         "http://sandbox/futures",
         creds or Credentials(DEFAULT_KEY, DEFAULT_SECRET),
-        transport=tc._transport,
+        transport=Bridge(tc),
     )
 
 
@@ -134,7 +153,7 @@ def test_nonce_duplicate_rejected(http: TestClient) -> None:
     fc = FuturesRest(
         "http://sandbox/futures",
         Credentials(DEFAULT_KEY, DEFAULT_SECRET),
-        transport=http._transport,
+        transport=Bridge(http),
         nonce=lambda: 42,
     )
     fc.accounts()

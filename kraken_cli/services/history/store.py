@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from kraken_cli.errors import ConfigError
 from kraken_cli.services.history.aggregate import NS
@@ -309,3 +310,50 @@ class TradeStore:
             if p.exists():
                 total += p.stat().st_size
         return total
+
+
+def iso_ns(ns: int | None) -> str | None:
+    """Render a nanosecond time as ISO-8601 UTC seconds (None stays None)."""
+    if ns is None:
+        return None
+    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def summary_records(store: TradeStore) -> list[dict[str, Any]]:
+    """Return ``krx cache info``'s rows: each pair's trades, span, coverage, share of disk, sources.
+
+    ``bytes`` splits the file's size by trade count, so the rows add up to the file.
+    ``sources``: ``rest`` (trades downloaded from Kraken), ``archive`` (imported trades),
+    ``archive-m<minutes>`` (imported OHLCVT candles), each with its complete ranges.
+    """
+    summary = [_with_archive(store, s) for s in store.summary()]
+    size = store.size_bytes()
+    total = sum(s.trades for s, _ in summary)
+    return [
+        {
+            "pair": s.pair,
+            "trades": s.trades,
+            "first": iso_ns(s.first_ns),
+            "last": iso_ns(s.last_ns),
+            "covered": "; ".join(f"{iso_ns(lo + 1)}..{iso_ns(hi)}" for lo, hi in s.covered),
+            "bytes": size * s.trades // total if total else 0,
+            "sources": sources,
+        }
+        for s, sources in summary
+    ]
+
+
+def _with_archive(store: TradeStore, s: PairSummary) -> tuple[PairSummary, str]:
+    """Add a pair's imported trades to its summary; describe which source covers what."""
+    pid = store.archive.pid(s.pair)
+    count, first_s, last_s = store.archive.count_trades(pid)
+    if count and first_s is not None and last_s is not None:
+        firsts = [t for t in (s.first_ns, first_s * 1_000_000_000) if t is not None]
+        lasts = [t for t in (s.last_ns, last_s * 1_000_000_000) if t is not None]
+        s = replace(s, trades=s.trades + count, first_ns=min(firsts), last_ns=max(lasts))
+        s = replace(s, covered=tuple(store.covered(s.pair)))
+    parts = [f"rest {iso_ns(lo + 1)}..{iso_ns(hi)}" for lo, hi in store.coverage(s.pair)]
+    for source, lo, hi in store.archive.describe(pid):
+        label = "archive" if source == "trades" else f"archive-{source}"
+        parts.append(f"{label} {iso_ns(lo * 1_000_000_000)}..{iso_ns(hi * 1_000_000_000 - 1)}")
+    return s, "; ".join(parts)

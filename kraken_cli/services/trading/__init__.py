@@ -32,6 +32,10 @@ class Trading(Protocol):
         """Send a prepared order once (``validate``: only validated)."""
         ...
 
+    def find(self, cl_ord_id: str) -> Record | None:
+        """Return the order with this client order id (open or recently done), or None."""
+        ...
+
     def amend(self, req: AmendRequest) -> Record:
         """Change an open order's volume or prices."""
         ...

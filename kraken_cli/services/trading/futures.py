@@ -298,6 +298,10 @@ class FuturesTrading(Closing):
         """Send the order once; after a lost reply, find it by cliOrdId."""
         return add_order(self.client, ticket.request, ticket.target)
 
+    def find(self, cl_ord_id: str) -> Order | None:
+        """Return the order with this cliOrdId (open, or among recent fills), or None."""
+        return find_order(self.client, cl_ord_id)
+
     def amend(self, req: AmendRequest) -> StatusRow:
         """Edit an open futures order (``req.volume`` is the new size)."""
         return edit_order(self.client, replace(req, symbol=None))

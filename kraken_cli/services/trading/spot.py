@@ -272,6 +272,11 @@ class SpotTrading(Closing):
             )
         return Placement(placed, note)
 
+    def find(self, cl_ord_id: str) -> Order | None:
+        """Return the order with this client id, open or recently closed, or None."""
+        check_id(cl_ord_id, "cl_ord_id")
+        return self._engine(lookup_names(self.settings, self._log)).find(cl_ord_id)
+
     def amend(self, req: AmendRequest) -> Amended:
         """Amend an order (checked against ``req.symbol``'s pair when given)."""
         check_amend(req)
