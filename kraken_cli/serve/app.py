@@ -35,7 +35,7 @@ def create_app(state: ServeState) -> Gate:
     """
     from fastapi_offline import FastAPIOffline
 
-    from kraken_cli.serve import routes_market, routes_ops, routes_stream
+    from kraken_cli.serve import routes_account, routes_market, routes_ops, routes_stream
 
     app = FastAPIOffline(
         docs_url="/docs",
@@ -52,6 +52,7 @@ def create_app(state: ServeState) -> Gate:
     app.include_router(routes_ops.router)
     app.include_router(routes_market.router)
     app.include_router(routes_stream.router)
+    app.include_router(routes_account.router)
     _install_error_handlers(app)
     return Gate(app, state)
 

@@ -178,3 +178,50 @@ PROOF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: _json(PROOF, "The runtime proof."),
     401: _json(ERROR, "Missing or wrong token."),
 }
+ASSET = {
+    "type": "object",
+    "required": ["connectorType", "marketType", "symbol"],
+    "properties": {
+        "connectorType": {"const": "kraken"},
+        "marketType": {"type": "string"},
+        "symbol": {"type": "string"},
+        "walletBalance": {"type": ["string", "null"]},
+        "availableBalance": {"type": ["string", "null"]},
+    },
+}
+ASSETS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(
+        {
+            "type": "object",
+            "required": ["assets", "positions"],
+            "properties": {
+                "assets": {"type": "array", "items": ASSET},
+                "positions": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "The key's assets and positions.",
+    ),
+    **ERRORS,
+    403: _json(ERROR, "The key lacks a permission."),
+    503: _json(ERROR, "No key configured for this segment."),
+}
+ACCOUNT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(
+        {
+            "type": "object",
+            "required": ["connectorType", "marketType", "assets", "positions", "orders"],
+            "properties": {
+                "connectorType": {"const": "kraken"},
+                "marketType": {"type": "string"},
+                "assets": {"type": "array", "items": ASSET},
+                "positions": {"type": "array", "items": {"type": "object"}},
+                "orders": {"type": "array", "items": {"type": "object"}},
+                "isActive": {"type": "boolean"},
+            },
+        },
+        "The key's account.",
+    ),
+    **ERRORS,
+    403: _json(ERROR, "The key lacks a permission."),
+    503: _json(ERROR, "No key configured for this segment."),
+}

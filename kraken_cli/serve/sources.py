@@ -112,6 +112,17 @@ class Sources:
         with open_stream(self.settings, market, args) as prepared:
             prepared.run(sink)
 
+    def account(self, market: Market) -> dict[str, list[dict[str, Any]]]:
+        """Return the key's balances, positions and open orders on ``market`` (records)."""
+        from kraken_cli.services.account import open_account
+
+        with open_account(self.settings, market, debug_log=self._debug_log) as account:
+            return {
+                "balances": [plain(b.to_record()) for b in account.balances()],
+                "positions": [plain(p.to_record()) for p in account.positions()],
+                "orders": [plain(o.to_record()) for o in account.open_orders()],
+            }
+
     def symbols(self, market: Market) -> list[dict[str, Any]]:
         """Return the platform's symbol records for a segment."""
         return [_symbol(s, market) for s in self.service(market).symbols()]

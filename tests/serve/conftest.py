@@ -31,9 +31,13 @@ def sandbox_settings(handle: SandboxHandle) -> Settings:
     """Settings that point every endpoint at the sandbox (public calls unpaced)."""
     from dataclasses import replace
 
-    from kraken_cli.config.settings import KrxOptions
+    from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY as DEFAULT_KEY
+    from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_SECRET as DEFAULT_SECRET
+    from kraken_cli.config.settings import Credentials, KrxOptions
 
     return Settings(
+        spot=Credentials(handle.api_key, handle.api_secret),
+        futures=Credentials(DEFAULT_KEY, DEFAULT_SECRET),
         endpoints=Endpoints(
             rest_url=handle.rest_url,
             ws_url=handle.ws_url,
