@@ -28,7 +28,7 @@ demo: install  ## run the main job against a local sandbox (offline)
 test: install-test  ## the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install-test
+lint: install-test layers
 	$(VENV)/bin/ruff format --check kraken_cli tests bench scripts
 	$(VENV)/bin/ruff check kraken_cli tests bench scripts
 

@@ -49,7 +49,7 @@ def import_cmd(
     """
     from kraken_cli.cli.common import emit, get_settings, info
     from kraken_cli.output.columns import HISTORY_IMPORT
-    from kraken_cli.services.history.history_import import import_history
+    from kraken_cli.services.history_import import import_history
 
     bar = _bar()
     try:

@@ -18,7 +18,6 @@ from kraken_cli.errors import UsageError
 from kraken_cli.models.segment import Market, parse_market
 
 if TYPE_CHECKING:
-    from kraken_cli.client.futures_rest import FuturesRest
     from kraken_cli.config.settings import Settings
     from kraken_cli.services.market import MarketData
 
@@ -62,15 +61,6 @@ def debug_log(ctx: typer.Context) -> Callable[[str], None] | None:
         sys.stderr.write(f"krx: debug: {line}\n")
 
     return log
-
-
-@contextmanager
-def futures_session(ctx: typer.Context) -> Iterator[FuturesRest]:
-    """Yield the Kraken Futures REST client of this invocation (futures keys only)."""
-    from kraken_cli.services.market.futures import futures_client
-
-    with futures_client(get_settings(ctx), debug_log=debug_log(ctx)) as client:
-        yield client
 
 
 @contextmanager

@@ -22,12 +22,8 @@ from kraken_cli.client.spot_public import SpotPublic
 from kraken_cli.errors import KrxError
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.services.history.aggregate import NS, Precision
-from kraken_cli.services.history.candles import (
-    HistoryStats,
-    store_pair_name,
-    sync_trades,
-    trade_candles,
-)
+from kraken_cli.services.history.candle_sources import trade_candles
+from kraken_cli.services.history.candles import HistoryStats, store_pair_name, sync_trades
 from kraken_cli.services.history.store import TradeStore
 from kraken_cli.services.market import Window
 from kraken_cli.services.market.spot import MarketService

@@ -179,7 +179,7 @@ def test_a_trades_name_with_ohlcvt_rows_is_refused(tmp_path: Path) -> None:
 
 def test_an_unreachable_pair_list_is_a_clear_usage_error() -> None:
     from kraken_cli.errors import NetworkError, UsageError
-    from kraken_cli.services.history.history_import import pair_namer
+    from kraken_cli.services.history_import import pair_namer
 
     class Offline:
         def resolve(self, text: str) -> object:

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from kraken_cli.models.market import Candle
 from kraken_cli.services.history.aggregate import Precision
-from kraken_cli.services.history.candles import HistoryProgress, sync_trades, trade_candles
+from kraken_cli.services.history.candle_sources import trade_candles
+from kraken_cli.services.history.candles import HistoryProgress, sync_trades
 from kraken_cli.services.history.store import StoredTrade, TradeStore
 from tests.history.fakes import NS, FakeTrades, make_tape
 from tests.history.reference import reference_candles

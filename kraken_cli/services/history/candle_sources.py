@@ -9,13 +9,13 @@ trades, downloading what the store lacks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
 from kraken_cli.models.intervals import MONTH
-from kraken_cli.services.history.aggregate import NS, Precision
+from kraken_cli.services.history.aggregate import NS, Precision, aggregate
 from kraken_cli.services.history.archive_store import Range, candle_source, subtract
 from kraken_cli.services.history.store import TradeStore
 
@@ -84,7 +84,6 @@ def stored_candles(
 
     ``sync(start_s, end_s)`` makes the store hold the trades of a trades stretch (downloads).
     """
-    from kraken_cli.services.history.candles import trade_candles
 
     prec = Precision(pair.pair_decimals, pair.lot_decimals)
     for seg in plan_segments(store, name, period, start, end):
@@ -104,3 +103,17 @@ def _whole_periods(lo_ns: int, hi_ns: int, period: int) -> Range:
 
 def _clip(ranges: list[Range], start: int, end: int) -> list[Range]:
     return [(max(a, start), min(b, end)) for a, b in ranges if a < end and b > start]
+
+
+def trade_candles(
+    store: TradeStore,
+    pair: str,
+    periods: Sequence[int],
+    start_s: int,
+    end_s: int,
+    precision: Precision | None = None,
+    symbol: str = "",
+) -> Iterator[tuple[int, Candle]]:
+    """Yield ``(period, candle)`` built from the stored trades with ``start <= t < end``."""
+    trades = store.iter_trades(pair, start_s * NS, end_s * NS)
+    return aggregate(trades, periods, precision or Precision(), symbol=symbol)

@@ -30,8 +30,6 @@ from kraken_cli.models.intervals import MONTH
 from kraken_cli.models.market import Candle
 from kraken_cli.services.history.aggregate import (
     NS,
-    Precision,
-    aggregate,
     period_end,
     period_start,
 )
@@ -215,20 +213,6 @@ def sync_trades(
 
 
 # -- candles from the store ----------------------------------------------------------------------
-def trade_candles(
-    store: TradeStore,
-    pair: str,
-    periods: Sequence[int],
-    start_s: int,
-    end_s: int,
-    precision: Precision | None = None,
-    symbol: str = "",
-) -> Iterator[tuple[int, Candle]]:
-    """Yield ``(period, candle)`` built from the stored trades with ``start <= t < end``."""
-    trades = store.iter_trades(pair, start_s * NS, end_s * NS)
-    return aggregate(trades, periods, precision or Precision(), symbol=symbol)
-
-
 def now_ns() -> int:
     """Return the wall clock in nanoseconds."""
     return time.time_ns()
