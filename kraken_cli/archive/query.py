@@ -57,6 +57,8 @@ def run_query(root: Path, sql: str, *, confined: bool = False) -> Iterator[dict[
 
     if confined:
         _one_select(sql)
+    if not sql.strip():
+        raise UsageError("the query is empty", hint='e.g. krx query "SELECT count(*) FROM trades"')
     connection = connect(root)
     try:
         if confined:
@@ -69,7 +71,7 @@ def run_query(root: Path, sql: str, *, confined: bool = False) -> Iterator[dict[
                 f"query failed: {first}",
                 hint="views: " + ", ".join(_views(connection)) + " (see krx query --help)",
             ) from None
-        if cursor.description is None:
+        if cursor is None or cursor.description is None:  # a statement without rows
             return
         names = [column[0] for column in cursor.description]
         while rows := cursor.fetchmany(BATCH):

@@ -55,9 +55,7 @@ def _leaf_commands() -> list[tuple[list[str], Any]]:
 
 
 #: Commands with a known exit-1 bug, left out until their owner fixes it (reported on #18).
-KNOWN_EXIT_1: dict[str, str] = {
-    "query": "archive/query.py: `query '' --archive ''` -> AttributeError on a None cursor",
-}
+KNOWN_EXIT_1: dict[str, str] = {}
 COMMANDS = [c for c in _leaf_commands() if " ".join(c[0]) not in KNOWN_EXIT_1]
 values = st.sampled_from(HOSTILE) | st.text(max_size=12)
 
