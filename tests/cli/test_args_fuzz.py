@@ -97,6 +97,7 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr("kraken_cli.client.futures_rest.run_with_retry", one_try)
     monkeypatch.setattr("kraken_cli.sandbox.server.run", lambda *_a, **_k: None)
     monkeypatch.setattr("kraken_cli.serve.runner.run", lambda *_a, **_k: None)
+    monkeypatch.setattr("kraken_cli.mcp.server.serve", lambda *_a, **_k: None)
     monkeypatch.setattr("kraken_cli.services.stream.engine.StreamService.run", lambda _self: 0)
     monkeypatch.setattr("kraken_cli.services.stream.futures.stream", lambda *_a, **_k: iter(()))
     return tmp_path
