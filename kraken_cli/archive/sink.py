@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kraken_cli.archive.books import book_rows
 from kraken_cli.archive.writer import ArchiveWriter, last_trade
-from kraken_cli.errors import UsageError
+from kraken_cli.output.sink import StreamOnlySink
 
 Record = Mapping[str, Any]
 #: Stream ``channel`` values -> archive channels.
@@ -27,7 +27,7 @@ CANDLE_FIELDS = ("open", "high", "low", "close", "vwap", "volume", "count")
 ROLL_CHECK_S = 1.0
 
 
-class ArchiveSink:
+class ArchiveSink(StreamOnlySink):
     """Route stream records into the archive writer; count rows per channel."""
 
     def __init__(
@@ -83,15 +83,6 @@ class ArchiveSink:
         """Pass a stream event on (reconnects, backfills and resyncs are worth seeing)."""
         if self._on_event is not None:
             self._on_event(event)
-
-    def write_records(self, records: Iterable[Record], columns: Sequence[str] | None = None,
-                      *, title: str | None = None) -> int:  # fmt: skip
-        """Not a batch destination: the archive takes streams."""
-        raise UsageError("the archive takes stream records only")
-
-    def write_object(self, obj: Record) -> None:
-        """Not a document destination: the archive takes streams."""
-        raise UsageError("the archive takes stream records only")
 
     def close(self) -> None:
         """Commit every open part."""

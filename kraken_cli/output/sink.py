@@ -58,6 +58,25 @@ class Sink(Protocol):
         ...
 
 
+class StreamOnlySink:
+    """Base of sinks that take live records only (the archive, serve's live state and feeds):
+    a batch or a document sent to one is a usage error."""
+
+    def write_records(
+        self,
+        records: Iterable[Record],
+        columns: Sequence[str] | None = None,
+        *,
+        title: str | None = None,
+    ) -> int:
+        """Refuse a batch: this sink takes stream records."""
+        raise UsageError(f"{type(self).__name__} takes stream records only")
+
+    def write_object(self, obj: Record) -> None:
+        """Refuse a document: this sink takes stream records."""
+        raise UsageError(f"{type(self).__name__} takes stream records only")
+
+
 class StdoutSink:
     """Write to stdout in one of :data:`FORMATS`; events to stderr unless ``events_to_stdout``.
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from kraken_cli.output.sink import StreamOnlySink
 
 Record = Mapping[str, Any]
 RECENT_TRADES = 1000
@@ -51,7 +53,7 @@ class StreamHealth:
 
 
 @dataclass
-class LiveState:
+class LiveState(StreamOnlySink):
     """A stream sink that keeps what the routes answer from, and the streams' health."""
 
     clock: Callable[[], float] = time.monotonic
@@ -89,15 +91,6 @@ class LiveState:
                     health.checksum_failures += 1
             elif name == "backfill":
                 health.gaps_repaired += 1
-
-    def write_records(self, records: Iterable[Record], columns: Sequence[str] | None = None,
-                      *, title: str | None = None) -> int:  # fmt: skip
-        """Not used by streams."""
-        raise NotImplementedError
-
-    def write_object(self, obj: Record) -> None:
-        """Not used by streams."""
-        raise NotImplementedError
 
     def close(self) -> None:
         """Nothing to flush."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kraken_cli.errors import KrxError
+from kraken_cli.output.sink import StreamOnlySink
 
 Record = Mapping[str, Any]
 QUEUE_MAX = 1000
@@ -54,7 +55,7 @@ class Subscriber:
             self.queue.put_nowait(None)
 
 
-class Feed:
+class Feed(StreamOnlySink):
     """One running stream and its subscribers; a sink for the stream service."""
 
     def __init__(self, key: tuple[str, str, str], on_idle: Callable[[Feed], None]) -> None:
@@ -90,17 +91,6 @@ class Feed:
         """Stream events (reconnect, resync, backfill) go to the clients as events."""
         for subscriber in list(self.subscribers):
             subscriber.offer({"event": event.get("event", "event"), **event})
-
-    def write_records(
-        self, records: Iterable[Record], columns: Sequence[str] | None = None, *,
-        title: str | None = None,
-    ) -> int:  # fmt: skip
-        """Not used by streams."""
-        raise NotImplementedError
-
-    def write_object(self, obj: Record) -> None:
-        """Not used by streams."""
-        raise NotImplementedError
 
     def close(self) -> None:
         """End every client's stream."""
