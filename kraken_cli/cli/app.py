@@ -17,6 +17,7 @@ from kraken_cli import __version__
 from kraken_cli.cli import exit_codes
 from kraken_cli.cli.common import AppState, activate, env_flag, get_state, report_error
 from kraken_cli.errors import KrxError, UsageError
+from kraken_cli.output.columns import parse_columns
 from kraken_cli.output.formats import FORMATS, default_format
 from kraken_cli.output.sanitize import for_terminal_lines
 
@@ -98,6 +99,14 @@ def _global_options(
         bool,
         typer.Option("--debug", envvar="KRX_DEBUG", help="Tracebacks and request logging."),
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Pick and order the columns, e.g. symbol,last,change_pct (every format).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -110,6 +119,7 @@ def _global_options(
             f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMATS)
         )
     state = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
+    state.columns = parse_columns(columns)
     state.format_given = output_format is not None  # a stream keeps jsonl unless asked
     ctx.obj = state
     activate(state)
@@ -125,7 +135,7 @@ def _register_commands() -> None:
 
 _register_commands()
 
-_GLOBAL_WITH_VALUE = ("--format", "--config")
+_GLOBAL_WITH_VALUE = ("--format", "--config", "--columns")
 _GLOBAL_FLAGS = ("--sandbox", "--debug")
 
 
