@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kraken_cli.output import style
+from kraken_cli.output.cells import cell_text, columns_of
 from kraken_cli.output.columns import TableView
-from kraken_cli.output.render import cell_text, columns_of
 from kraken_cli.output.sanitize import for_terminal
 
 if TYPE_CHECKING:

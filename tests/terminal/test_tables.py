@@ -19,7 +19,8 @@ from kraken_cli.models.figures import change_record, depth_records, ticker_chang
 from kraken_cli.models.futures_market import parse_futures_ticker
 from kraken_cli.models.market import OrderBook, parse_book_side, parse_ticker, parse_trade_row
 from kraken_cli.output import columns as cols
-from kraken_cli.output.render import cell_text, plain, render
+from kraken_cli.output.cells import cell_text, plain
+from kraken_cli.output.render import render
 from kraken_cli.output.table import render_table
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
