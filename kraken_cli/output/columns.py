@@ -49,6 +49,18 @@ ACCOUNT_TRADE: Columns = (
     "symbol",
     "order_id",
 )
+VALUED_BALANCE: Columns = ("asset", "balance", "price", "value", "quote")
+FEE_TIER: Columns = (
+    "symbol",
+    "taker_fee_pct",
+    "maker_fee_pct",
+    "volume_30d",
+    "currency",
+    "tier_volume",
+    "next_volume",
+    "next_taker_fee_pct",
+    "next_maker_fee_pct",
+)
 LEDGER: Columns = ("ledger_id", "time", "type", "asset", "amount", "fee", "balance")
 FUTURES_BALANCE: Columns = (*BALANCE, "account")
 FUTURES_FILL: Columns = (*ACCOUNT_TRADE, "cl_ord_id", "fill_type")
@@ -60,6 +72,7 @@ ACCOUNT: dict[str, Columns] = {
     "fill": ACCOUNT_TRADE,
     "futures_fill": FUTURES_FILL,
     "ledger": LEDGER,
+    "fee_tier": FEE_TIER,
 }
 
 # -- tooling ---------------------------------------------------------------------------------
@@ -176,6 +189,7 @@ LEDGER_VIEW = TableView(hide=("subtype", "refid"), drop_first=("ledger_id", "fee
 BALANCE_VIEW = TableView(hide=("asset_id",))
 TRADE_VIEW = TableView(hide=("uid",), drop_first=("trade_id", "ord_type", "symbol"))
 CANDLE_VIEW = TableView(drop_first=("symbol", "count", "vwap"))
+VALUED_VIEW = TableView(hide=("quote",))
 VERIFY_VIEW = TableView(drop_first=("required", "warning"))
 #: Account record kinds (as in :data:`ACCOUNT`) -> their table view.
 ACCOUNT_VIEW: dict[str, TableView] = {
@@ -185,6 +199,7 @@ ACCOUNT_VIEW: dict[str, TableView] = {
     "fill": FILL_VIEW,
     "futures_fill": FILL_VIEW,
     "ledger": LEDGER_VIEW,
+    "fee_tier": TableView(drop_first=("tier_volume", "next_maker_fee_pct", "currency")),
 }
 
 
