@@ -117,6 +117,14 @@ def info(message: str) -> None:
     sys.stderr.write(f"krx: {for_terminal_lines(message)}\n")
 
 
+def explain(result: object) -> None:
+    """Say on stderr why a consumed result is empty or short (``services.explain`` notes)."""
+    from kraken_cli.services.explain import notes_of
+
+    for note in notes_of(result):
+        info(note.message)
+
+
 def report_error(error: KrxError, state: AppState) -> None:
     """Write ``krx: error: ...`` (+ hint) and, for json/jsonl, one JSON error object."""
     # messages quote server text (Kraken's error strings, symbols): never raw to a terminal

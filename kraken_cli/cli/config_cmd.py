@@ -23,7 +23,12 @@ config_app = typer.Typer(
 
 
 def _load(
-    ctx: typer.Context, *, require: bool, sandbox: bool | None = None, use_cache: bool = True
+    ctx: typer.Context,
+    *,
+    require: bool,
+    sandbox: bool | None = None,
+    use_cache: bool = True,
+    defer_keys: bool = True,
 ) -> LoadResult:
     from kraken_cli.config.loader import load_settings
 
@@ -33,6 +38,7 @@ def _load(
         sandbox=state.sandbox if sandbox is None else sandbox,
         require=require,
         use_cache=use_cache,
+        defer_keys=defer_keys,
     )
     for message in result.warnings:
         warn(message)
@@ -53,7 +59,8 @@ def validate(
       krx config validate
       krx --config ./config.provider.json config validate --no-cache
     """
-    result = _load(ctx, require=True, sandbox=False, use_cache=not no_cache)
+    # strict: the platform needs every ${VAR}, keys included
+    result = _load(ctx, require=True, sandbox=False, use_cache=not no_cache, defer_keys=False)
     settings = result.settings
     record = {
         "ok": True,

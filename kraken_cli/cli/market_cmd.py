@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
-from kraken_cli.cli.common import emit, emit_object, get_state
+from kraken_cli.cli.common import emit, emit_object, explain, get_state
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
 from kraken_cli.output.columns import CANDLE as CANDLE_COLUMNS
@@ -139,6 +139,7 @@ def trades(
     with market_data(ctx, market) as md:
         rows = md.trades(symbol, Window(since, until), limit)
         emit((t.to_record() for t in rows), TRADE_COLUMNS, ctx=ctx)
+    explain(rows)
 
 
 def candles(
@@ -174,6 +175,7 @@ def candles(
     with market_data(ctx, market) as md:
         rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
         emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)
+    explain(rows)
 
 
 def register(app: typer.Typer) -> None:
