@@ -81,6 +81,7 @@ def _global_options(
         str | None,
         typer.Option(
             "--format",
+            "-f",
             envvar="KRX_FORMAT",
             help="table | json | jsonl | csv (default: table on a terminal, else jsonl).",
             show_default=False,
@@ -125,7 +126,7 @@ def _register_commands() -> None:
 
 _register_commands()
 
-_GLOBAL_WITH_VALUE = ("--format", "--config")
+_GLOBAL_WITH_VALUE = ("--format", "-f", "--config")
 _GLOBAL_FLAGS = ("--sandbox", "--debug")
 
 
@@ -140,7 +141,10 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
             rest.extend(args[index:])
             break
         name = arg.split("=", 1)[0]
-        if name in _GLOBAL_WITH_VALUE:
+        if arg.startswith("-f") and len(arg) > 2:
+            # -fjson (click's joined short form) and -f=json (as users type --format=json)
+            front.append("--format=" + arg[2:].removeprefix("="))
+        elif name in _GLOBAL_WITH_VALUE:
             if "=" in arg:
                 front.append(arg)
             elif index + 1 < len(args):
