@@ -15,7 +15,14 @@ import typer
 
 from kraken_cli import __version__
 from kraken_cli.cli import exit_codes
-from kraken_cli.cli.common import AppState, activate, env_flag, get_state, report_error
+from kraken_cli.cli.common import (
+    AppState,
+    activate,
+    env_flag,
+    get_state,
+    report_error,
+    stop_live_displays,
+)
 from kraken_cli.errors import KrxError, UsageError
 from kraken_cli.output.formats import FORMATS, default_format
 from kraken_cli.output.sanitize import for_terminal_lines
@@ -185,7 +192,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         result = command.main(args=args, prog_name="krx", standalone_mode=False)
         code = result if isinstance(result, int) else exit_codes.SUCCESS
         if code == exit_codes.INTERRUPTED:  # typer's core returns 130 for Ctrl-C
-            sys.stderr.write("\nkrx: interrupted\n")
+            _say_interrupted()
         return code
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -196,7 +203,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         _report_click_error(exc)
         return exit_codes.USAGE if exc.exit_code == 2 else exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("\nkrx: interrupted\n")
+        _say_interrupted()
         return exit_codes.INTERRUPTED
     except BrokenPipeError:
         return _quiet_broken_pipe()
@@ -207,6 +214,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _quiet_broken_pipe()
         raise
     except KrxError as exc:
+        stop_live_displays()
         if debug:
             import traceback
 
@@ -214,6 +222,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         report_error(exc, get_state())
         return exit_codes.exit_code_for(exc)
     except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+        stop_live_displays()
         known = _local_state_error(exc)
         if known is not None:
             report_error(known, get_state())
@@ -226,6 +235,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"krx: error: internal error: {detail}\n")
         sys.stderr.write("hint: rerun with --debug for a traceback, and report it\n")
         return exit_codes.INTERNAL
+
+
+def _say_interrupted() -> None:
+    # A progress bar redirects stderr while it draws: clear it first, so the line lands below.
+    stop_live_displays()
+    sys.stderr.write("\nkrx: interrupted\n")
 
 
 def _local_state_error(exc: Exception) -> KrxError | None:

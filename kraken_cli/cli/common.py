@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,30 @@ def stdout_sink(
 
     fmt = fmt or get_state(ctx).format
     return StdoutSink(fmt, kind=kind, events_to_stdout=events_to_stdout)
+
+
+#: Stop callbacks of the live displays (progress bars) drawing on the terminal right now.
+_live_displays: list[Callable[[], None]] = []
+
+
+def live_started(stop: Callable[[], None]) -> None:
+    """Register a live display's ``stop`` so an error or Ctrl-C can clear it before reporting."""
+    _live_displays.append(stop)
+
+
+def live_stopped(stop: Callable[[], None]) -> None:
+    """Forget a live display that stopped by itself."""
+    if stop in _live_displays:
+        _live_displays.remove(stop)
+
+
+def stop_live_displays() -> None:
+    """Stop every live display, so what comes next lands below it, not inside it."""
+    while _live_displays:
+        stop = _live_displays.pop()
+        # a broken terminal must not hide the message that follows
+        with contextlib.suppress(Exception):
+            stop()
 
 
 def warn(message: str) -> None:
