@@ -30,6 +30,7 @@ from kraken_cli.output.sanitize import for_terminal_lines
 #: Command modules, each exposing ``register(app)``. Imported at start-up, so they must stay
 #: light: heavy imports (httpx, websocket, jsonschema, services) happen inside commands.
 COMMAND_MODULES = (
+    "setup_cmd",
     "verify_cmd",
     "market_cmd",
     "account_cmd",

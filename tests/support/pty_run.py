@@ -14,6 +14,10 @@ import time
 from collections.abc import Mapping
 
 
+def _take_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class PtyProcess:
     """A krx process whose stdin, stdout and stderr are one pseudo-terminal."""
 
@@ -30,6 +34,9 @@ class PtyProcess:
             stderr=slave,
             env={**env, "TERM": "xterm-256color", "COLUMNS": str(columns)},
             close_fds=True,
+            # its own session with the pty as controlling terminal: getpass reads /dev/tty
+            start_new_session=True,
+            preexec_fn=_take_terminal,
         )
         os.close(slave)
         self.output = b""
@@ -42,6 +49,10 @@ class PtyProcess:
             if left <= 0 or not self._read(left):
                 return needle in self.output
         return True
+
+    def send(self, text: str) -> None:
+        """Type ``text`` at the terminal."""
+        os.write(self.master, text.encode())
 
     def finish(self, timeout: float = 30) -> int:
         """Read to the end of output; return the exit code."""
