@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
-from kraken_cli.cli.common import emit, emit_object, get_state
+from kraken_cli.cli.common import emit, emit_object, explain, get_state
+from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
 from kraken_cli.output import columns as cols
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
@@ -18,10 +19,17 @@ from kraken_cli.output.columns import TRADE as TRADE_COLUMNS
 from kraken_cli.services.market.request import Window
 
 # Options several commands share (typer reads the help from these aliases).
-SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
+SymbolArg = Annotated[
+    str, typer.Argument(help="Symbol, e.g. BTCUSDT.", autocompletion=complete_symbol)
+]
 SinceOption = Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")]
 UntilOption = Annotated[str | None, typer.Option(help="End (exclusive), same forms.")]
-IntervalArg = Annotated[str, typer.Argument(help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...")]
+IntervalArg = Annotated[
+    str,
+    typer.Argument(
+        help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...", autocompletion=complete_interval
+    ),
+]
 PartialOption = Annotated[
     bool, typer.Option("--partial", help="Include the still-forming last candle.")
 ]
@@ -79,7 +87,12 @@ def assets(ctx: typer.Context) -> None:
 
 def ticker(
     ctx: typer.Context,
-    symbol: Annotated[list[str], typer.Argument(help="One or more symbols, e.g. BTCUSDT ETH/USD.")],
+    symbol: Annotated[
+        list[str],
+        typer.Argument(
+            help="One or more symbols, e.g. BTCUSDT ETH/USD.", autocompletion=complete_symbol
+        ),
+    ],
     market: MarketOption = None,
 ) -> None:
     """Show bid, ask, last, change and 24-hour figures for one or more symbols (one request).
@@ -155,6 +168,7 @@ def trades(
     with market_data(ctx, market) as md:
         rows = md.trades(symbol, Window(since, until), limit)
         emit((t.to_record() for t in rows), TRADE_COLUMNS, view=cols.TRADE_VIEW, ctx=ctx)
+    explain(rows)
 
 
 def candles(
@@ -190,6 +204,7 @@ def candles(
     with market_data(ctx, market) as md:
         rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
         emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=cols.CANDLE_VIEW, ctx=ctx)
+    explain(rows)
 
 
 def register(app: typer.Typer) -> None:

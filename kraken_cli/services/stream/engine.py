@@ -145,7 +145,7 @@ class StreamService:
                 self, req, self.deps.fetch_trades, resume=self.options.resume_trades
             )
         if req.channel == "ohlc":
-            return OhlcHandler(self, req, self.deps.fetch_ohlc)
+            return OhlcHandler(self, req, self.deps.fetch_ohlc, tail=self.options.count)
         if req.channel == "book":
             return BookHandler(
                 self,
