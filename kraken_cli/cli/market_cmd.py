@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
+from kraken_cli.cli.chart_out import check_chart_format, draw_chart
 from kraken_cli.cli.common import emit, emit_object, get_state
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
@@ -30,6 +31,12 @@ FillOption = Annotated[
         "--fill",
         help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
         "interval without trades; by default they are omitted, like Kraken does.",
+    ),
+]
+ChartOption = Annotated[
+    bool,
+    typer.Option(
+        "--chart", help="Draw a candle chart with volume (a picture for a person, not data)."
     ),
 ]
 TickTypeOption = Annotated[
@@ -154,6 +161,7 @@ def candles(
     fill: FillOption = False,
     market: MarketOption = None,
     tick_type: TickTypeOption = "trade",
+    chart: ChartOption = False,
 ) -> None:
     """Show OHLC candles. The still-forming last candle is left out unless --partial.
 
@@ -169,10 +177,16 @@ def candles(
       krx candles BTCUSDT h1 --days 7
       krx candles DOGEUSD min1 --since 2h --fill
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
+      krx candles BTCUSD h1 --days 3 --chart
     """
+    if chart:
+        check_chart_format(ctx)
     window = Window(since, until, days)
     with market_data(ctx, market) as md:
         rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
+        if chart:
+            draw_chart([c.to_record() for c in rows], interval)
+            return
         emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)
 
 
