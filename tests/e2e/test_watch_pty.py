@@ -48,8 +48,10 @@ class PtyProcess:
         self.output = b""
 
     def plain(self) -> str:
-        """Return the output so far as text: escape sequences and carriage returns dropped."""
+        """Return the output so far as text: a redraw's cursor moves as line ends, other escape
+        sequences and carriage returns dropped."""
         text = self.output.decode(errors="replace")
+        text = re.sub(r"\x1b\[(\d*A|2K)", "\n", text)
         return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "")
 
     def read_until(self, pattern: str, timeout_s: float) -> bool:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 
-from kraken_cli.output.watch import seam, views
+from kraken_cli.output.watch import views
 from kraken_cli.output.watch.screen import WatchScreen
 from kraken_cli.services.stream.records import ticker_record, trade_record
 
@@ -199,12 +200,13 @@ def test_fit_columns_keeps_groups_whole_in_order() -> None:
     assert kept == ["a"] and left_out == ["b", "c", "d"]
 
 
-def test_seam_figures_are_exact() -> None:
-    assert seam.spread_mid("0.1", "0.3") == (
-        seam.Decimal("0.2"),
-        seam.Decimal("0.2"),
-        seam.Decimal("10000.00"),
-    )
-    assert seam.spread_mid(None, "1") is None
-    assert seam.cumulative(["0.1", "0.2"]) == [seam.Decimal("0.1"), seam.Decimal("0.3")]
-    assert seam.signed("1.5") == "+1.5" and seam.signed("-1") == "-1" and seam.signed("0") == "0"
+def test_signed_changes() -> None:
+    assert views._signed("1.5") == "+1.5"
+    assert views._signed("-1") == "-1"
+    assert views._signed("0.00") == "0.00"
+
+
+def test_mid_keeps_the_pair_precision_and_half_ticks() -> None:
+    assert views._price(Decimal("0.56670"), 4) == "0.5667"
+    assert views._price(Decimal("64349.95"), 1) == "64349.95"
+    assert views._price(Decimal("64350"), 1) == "64350.0"

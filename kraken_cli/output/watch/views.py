@@ -15,8 +15,9 @@ from rich.console import Group, JustifyMethod, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from kraken_cli.models import figures
+from kraken_cli.output import style
 from kraken_cli.output.sanitize import for_terminal
-from kraken_cli.output.watch import seam
 
 Record = Mapping[str, Any]
 Level = Sequence[Any]  # [price, volume] as exact decimal text
@@ -29,12 +30,12 @@ MIN_BAR = 4
 
 # -- book ladder -----------------------------------------------------------------------------------
 def book_ladder(record: Record, levels: int, width: int) -> RenderableType:
-    """Draw a book as a ladder: asks above (best ask lowest), spread and mid, then bids."""
+    """Draw a book as a ladder: asks above (best ask lowest), the spread, then bids."""
     bids = [_level(lv) for lv in (record.get("bids") or [])[:levels]]
     asks = [_level(lv) for lv in (record.get("asks") or [])[:levels]]
-    bid_rows = _depth_rows(bids)
-    ask_rows = _depth_rows(asks)
-    cells = [(p, v, c) for p, v, c, _ in ask_rows + bid_rows]
+    top = figures.spread(Decimal(bids[0][0]), Decimal(asks[0][0])) if bids and asks else None
+    bid_rows, ask_rows = _depth_rows(bids), _depth_rows(asks)
+    cells = [row[:3] for row in ask_rows + bid_rows]
     widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(_BOOK_HEAD)]
     bar_width = max(0, width - sum(widths) - GAP * len(widths))
     if bar_width < MIN_BAR:
@@ -44,13 +45,15 @@ def book_ladder(record: Record, levels: int, width: int) -> RenderableType:
         table.add_column(head, justify="right", no_wrap=True, min_width=size, header_style="bold")
     if bar_width:
         table.add_column("depth", no_wrap=True, width=bar_width, header_style="bold")
-    top = max([row[3] for row in ask_rows + bid_rows] or [Decimal(0)])
+    deepest = max([row[3] for row in ask_rows + bid_rows] or [Decimal(0)])
     for price, volume, cum, total in reversed(ask_rows):
-        _ladder_row(table, (price, volume, cum), total, top, bar_width, seam.style("ask"))
-    table.add_row(*_spread_cells(bids, asks, bar_width))
+        _ladder_row(table, (price, volume, cum), total, deepest, bar_width, style.ASK)
+    spread = Text("—", style="dim") if top is None else Text(f"{top.spread:f}", style="bold")
+    middle = [spread, Text("spread", style="dim"), Text("")]
+    table.add_row(*middle, *([Text("")] if bar_width else []))
     for price, volume, cum, total in bid_rows:
-        _ladder_row(table, (price, volume, cum), total, top, bar_width, seam.style("bid"))
-    return Group(_book_title(record, bids, asks), table)
+        _ladder_row(table, (price, volume, cum), total, deepest, bar_width, style.BID)
+    return Group(_book_title(record, top, _places(bids + asks)), table)
 
 
 _BOOK_HEAD = ("price", "volume", "cumulative")
@@ -62,40 +65,52 @@ def _level(level: Level) -> tuple[str, str]:
 
 def _depth_rows(levels: list[tuple[str, str]]) -> list[tuple[str, str, str, Decimal]]:
     """Return ``(price, volume, cumulative volume text, cumulative volume)`` per level."""
-    totals = seam.cumulative([volume for _, volume in levels])
-    return [(p, v, format(t, "f"), t) for (p, v), t in zip(levels, totals, strict=True)]
+    totals = figures.cumulative(Decimal(volume) for _, volume in levels)
+    return [(p, v, f"{t:f}", t) for (p, v), t in zip(levels, totals, strict=True)]
 
 
 def _ladder_row(
-    table: Table, numbers: tuple[str, str, str], total: Decimal, top: Decimal, bar: int, style: str
+    table: Table,
+    numbers: tuple[str, str, str],
+    total: Decimal,
+    deepest: Decimal,
+    bar: int,
+    colour: str,
 ) -> None:
-    cells: list[Text] = [Text(n, style=style) for n in numbers]
+    cells: list[Text] = [Text(n, style=colour) for n in numbers]
     if bar:
-        filled = int(total * bar / top) if top else 0
-        cells.append(Text("█" * max(filled, 1), style=style))
+        filled = int(total * bar / deepest) if deepest else 0
+        cells.append(Text("█" * max(filled, 1), style=colour))
     table.add_row(*cells)
 
 
-def _spread_cells(bids: list[tuple[str, str]], asks: list[tuple[str, str]], bar: int) -> list[Text]:
-    """Return the row between asks and bids: the spread, under the prices."""
-    figures = seam.spread_mid(bids[0][0] if bids else None, asks[0][0] if asks else None)
-    spread = Text("—", style="dim") if figures is None else Text(f"{figures[0]:f}", style="bold")
-    cells = [spread, Text("spread", style="dim"), Text("")]
-    return [*cells, Text("")] if bar else cells
+def _places(levels: list[tuple[str, str]]) -> int:
+    """Return the price decimals of a book (its levels all have the pair's precision)."""
+    price = levels[0][0] if levels else ""
+    return len(price) - price.index(".") - 1 if "." in price else 0
 
 
-def _book_title(record: Record, bids: list[tuple[str, str]], asks: list[tuple[str, str]]) -> Text:
-    symbol = for_terminal(str(record.get("symbol", "")))
-    title = Text(symbol, style="bold")
-    figures = seam.spread_mid(bids[0][0] if bids else None, asks[0][0] if asks else None)
-    if figures is not None:
-        spread, mid, bps = figures
-        title.append(f"  mid {mid:f}  spread {spread:f} ({bps:f} bp)")
+def _book_title(record: Record, top: figures.Spread | None, places: int) -> Text:
+    """Return the book's line: symbol, mid, spread (and in bp), the verified checksum."""
+    title = Text(for_terminal(str(record.get("symbol", ""))), style="bold")
+    if top is not None:
+        mid, bps = _price(top.mid, places), top.spread_bps
+        title.append(f"  mid {mid}  spread {top.spread:f}")
+        title.append(f" ({bps:f} bp)" if bps is not None else "")
     checksum = record.get("checksum")
     if checksum is not None:
-        title.append("  ✓ ", style=seam.style("ok"))
+        title.append(f"  {style.ok_mark(True)} ", style=style.OK)
         title.append(f"checksum {checksum}", style="dim")
     return title
+
+
+def _price(value: Decimal, places: int) -> str:
+    """Return ``value`` with at least the pair's ``places`` and no needless trailing zeros."""
+    text = f"{value.normalize():f}"
+    decimals = len(text) - text.index(".") - 1 if "." in text else 0
+    if decimals >= places:
+        return text
+    return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
 
 
 # -- ticker board ----------------------------------------------------------------------------------
@@ -127,21 +142,18 @@ def ticker_board(records: Sequence[Record], width: int) -> RenderableType:
         head = _TICKER_HEAD.get(key, key)
         table.add_column(head, justify=justify, no_wrap=True, header_style="bold")
     for record, row in zip(records, rows, strict=True):
-        direction = seam.direction(record)
-        cells = []
-        for key in shown:
-            style = seam.style(direction) if key in ("last", "change", "change_pct") else ""
-            cells.append(Text(row.get(key, ""), style=style))
-        table.add_row(*cells)
+        moved = style.change_style(record.get("change_pct", record.get("change")))
+        colours = {key: moved for key in ("last", "change", "change_pct")}
+        table.add_row(*(Text(row.get(key, ""), style=colours.get(key, "")) for key in shown))
     return Group(table, *_left_out_note(left_out))
 
 
 def _ticker_cells(record: Record) -> dict[str, str]:
     cells = {key: for_terminal(str(value)) for key, value in record.items() if value is not None}
     if "change_pct" in record:
-        cells["change_pct"] = seam.signed(str(record["change_pct"])) + "%"
+        cells["change_pct"] = _signed(str(record["change_pct"])) + "%"
     if "change" in record:
-        cells["change"] = seam.signed(str(record["change"]))
+        cells["change"] = _signed(str(record["change"]))
     return cells
 
 
@@ -170,8 +182,8 @@ def trade_tape(trades: Sequence[Record], rows: int, width: int, *, symbols: int)
         justify: JustifyMethod = "right" if key in ("price", "volume", "trade_id") else "left"
         table.add_column(key, justify=justify, no_wrap=True, header_style="bold")
     for trade, row in zip(newest, cells, strict=True):
-        style = seam.style(str(trade.get("side", "")))
-        table.add_row(*(Text(row.get(key, ""), style=style) for key in shown))
+        colour = style.side_style(trade.get("side"))
+        table.add_row(*(Text(row.get(key, ""), style=colour) for key in shown))
     return Group(table, *_left_out_note(left_out))
 
 
@@ -204,6 +216,11 @@ def fit_columns(
         else:
             left_out.extend(group)
     return kept, left_out
+
+
+def _signed(text: str) -> str:
+    """Return a decimal text with its sign shown (``+1.5``, ``-0.2``; zero stays ``0``)."""
+    return text if text.startswith(("-", "+")) or not text.strip("0.") else "+" + text
 
 
 def _left_out_note(left_out: Sequence[str]) -> list[Text]:
