@@ -41,8 +41,10 @@ def candle_chart(
 
     height = max(height, MIN_HEIGHT)
     shown = list(records[-chart_width_for(records, width) :])
+    if shown:
+        title += f" · {_stamp(shown[0])} – {_stamp(shown[-1])} UTC"
     if len(shown) < len(records):
-        title += f" · last {len(shown)} of {len(records)} candles (a wider terminal shows more)"
+        title += f" · last {len(shown)} of {len(records)}"  # a wider terminal shows more
     xs = list(range(len(shown)))
     price_ticks, price_labels = _price_ticks(shown)
     volume_ticks, volume_labels = _volume_ticks(shown)
@@ -82,6 +84,12 @@ _OHLC = ("open", "high", "low", "close")
 
 def _price_text(record: Record) -> str:
     return str(record.get("high", ""))
+
+
+def _stamp(record: Record) -> str:
+    """Return a candle's start as ``YYYY-MM-DD HH:MM`` (the date alone at midnight)."""
+    text = str(record.get("time", ""))[:16].replace("T", " ")
+    return text[:10] if text.endswith(" 00:00") else text
 
 
 def _decimals(texts: Sequence[str]) -> int:

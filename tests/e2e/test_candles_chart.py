@@ -30,7 +30,7 @@ def test_chart_off_a_terminal_is_plain_text_at_80_columns(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].strip() == "BTC/USD h1"
+    assert lines[0].strip().startswith("BTC/USD h1 · 20")
     assert max(len(line) for line in lines) == 80
     assert len(lines) <= 24
     assert "\x1b[" not in result.stdout  # no colour into a pipe

@@ -45,7 +45,7 @@ def test_chart_fits_80_columns_with_exact_axis_labels() -> None:
     lines = text.splitlines()
     assert all(len(line) <= 80 for line in lines)
     assert len(lines) <= 24
-    assert "BTC/USD h1" in lines[0]
+    assert "BTC/USD h1 · 2026-11-28 15:00 – 2026-11-30 14:00 UTC" in lines[0]
     assert "volume" in text
     assert not ANSI.search(text)
     highest = max(Decimal(r["high"]) for r in rows)
@@ -62,7 +62,7 @@ def test_chart_fits_80_columns_with_exact_axis_labels() -> None:
 def test_too_many_candles_keeps_the_latest_and_says_so() -> None:
     rows = _candles(168)
     text = candle_chart(rows, title="BTC/USD h1", width=80, height=24, color=False)
-    match = re.search(r"last (\d+) of 168 candles", text)
+    match = re.search(r"last (\d+) of 168", text)
     assert match and 40 <= int(match.group(1)) < 168
     assert all(len(line) <= 80 for line in text.splitlines())
     assert rows[-1]["time"][5:10] in text or rows[-int(match.group(1))]["time"][5:10] in text

@@ -178,3 +178,5 @@ def show_live(screen: WatchScreen, run: Callable[[WatchScreen], object], console
             run(screen)
         finally:
             screen.redraw = _nothing
+            # nothing shown yet ("connecting…"): clear it, so an error (unknown symbol) stands alone
+            live.transient = screen.records == 0
