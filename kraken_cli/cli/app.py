@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "account_cmd",
     "order_cmd",
     "stream_cmd",
+    "watch_cmd",
     "cache_cmd",
     "history_cmd",
     "config_cmd",

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
+from kraken_cli.cli.chart_out import check_chart_format, draw_chart
 from kraken_cli.cli.common import emit, emit_object, explain, get_state
 from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
@@ -39,6 +40,12 @@ FillOption = Annotated[
         "--fill",
         help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
         "interval without trades; by default they are omitted, like Kraken does.",
+    ),
+]
+ChartOption = Annotated[
+    bool,
+    typer.Option(
+        "--chart", help="Draw a candle chart with volume (a picture for a person, not data)."
     ),
 ]
 TickTypeOption = Annotated[
@@ -184,6 +191,7 @@ def candles(
     fill: FillOption = False,
     market: MarketOption = None,
     tick_type: TickTypeOption = "trade",
+    chart: ChartOption = False,
 ) -> None:
     """Show OHLC candles. The still-forming last candle is left out unless --partial.
 
@@ -199,11 +207,17 @@ def candles(
       krx candles BTCUSDT h1 --days 7
       krx candles DOGEUSD min1 --since 2h --fill
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
+      krx candles BTCUSD h1 --days 3 --chart
     """
+    if chart:
+        check_chart_format(ctx)
     window = Window(since, until, days)
     with market_data(ctx, market) as md:
         rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
-        emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=cols.CANDLE_VIEW, ctx=ctx)
+        if chart:
+            draw_chart([c.to_record() for c in rows], interval)
+        else:
+            emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=cols.CANDLE_VIEW, ctx=ctx)
     explain(rows)
 
 
