@@ -91,6 +91,9 @@ class ArchiveWriter:
     _days: dict[tuple[str, str], date] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from kraken_cli.archive.compact import recover_tree
+
+        recover_tree(self.root)  # before the leftovers: a decided compaction is finished
         layout.remove_leftovers(self.root)
 
     def write(self, channel: str, symbol: str, row: Mapping[str, Any]) -> None:
