@@ -92,6 +92,7 @@ async def candles(
     segment, parsed = parse_market(market), parse_interval(interval)
     now = datetime.now(UTC)
     window = queries.candle_window(parsed, days=days, start=start, end=end, now=now)
+    first, last = window
     period, ttl = queries.candle_period(
         parsed, window, open_ended=end is None, partial=partial, now=now
     )
@@ -101,12 +102,10 @@ async def candles(
 
     def answer() -> Answer:
         rows = merge_candles(
-            state.sources.candles(
-                segment, symbol, parsed, window.start, window.end, partial=partial
-            ),
+            state.sources.candles(segment, symbol, parsed, first, last, partial=partial),
             _live(state, segment, symbol, lambda live, name: live.recent_candles(name, minutes)),
-            start=window.start,
-            end=window.end,
+            start=first,
+            end=last,
             interval_s=parsed.seconds,
             closed_before=None if partial else now,
         )
@@ -180,12 +179,7 @@ def _trades(
 ) -> dict[str, Any]:
     segment, count = parse_market(market), queries.trades_limit(limit)
     descending = queries.sort_order(order)
-    first = queries.parse_instant(start, "from") if start else None
-    last = queries.parse_instant(end, "to") if end else None
-    if first is not None and last is not None and first >= last:
-        from kraken_cli.errors import UsageError
-
-        raise UsageError("from is not before to", hint="swap them")
+    first, last = queries.trades_window(start, end)
     rows = merge_trades(
         state.sources.trades(segment, symbol, first, last, count),
         _live(state, segment, symbol, LiveState.recent_trades),
