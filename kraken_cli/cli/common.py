@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,30 @@ def stdout_sink(
     )
 
 
+#: Stop callbacks of the live displays (progress bars) drawing on the terminal right now.
+_live_displays: list[Callable[[], None]] = []
+
+
+def live_started(stop: Callable[[], None]) -> None:
+    """Register a live display's ``stop`` so an error or Ctrl-C can clear it before reporting."""
+    _live_displays.append(stop)
+
+
+def live_stopped(stop: Callable[[], None]) -> None:
+    """Forget a live display that stopped by itself."""
+    if stop in _live_displays:
+        _live_displays.remove(stop)
+
+
+def stop_live_displays() -> None:
+    """Stop every live display, so what comes next lands below it, not inside it."""
+    while _live_displays:
+        stop = _live_displays.pop()
+        # a broken terminal must not hide the message that follows
+        with contextlib.suppress(Exception):
+            stop()
+
+
 def warn(message: str) -> None:
     """Write ``krx: warning: ...`` to stderr."""
     sys.stderr.write(f"krx: warning: {for_terminal_lines(message)}\n")
@@ -124,6 +149,14 @@ def warn(message: str) -> None:
 def info(message: str) -> None:
     """Write an informational line to stderr (never stdout: stdout is data)."""
     sys.stderr.write(f"krx: {for_terminal_lines(message)}\n")
+
+
+def explain(result: object) -> None:
+    """Say on stderr why a consumed result is empty or short (``services.explain`` notes)."""
+    from kraken_cli.services.explain import notes_of
+
+    for note in notes_of(result):
+        info(note.message)
 
 
 def report_error(error: KrxError, state: AppState) -> None:

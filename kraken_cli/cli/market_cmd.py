@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
-from kraken_cli.cli.common import emit, emit_object, get_state
+from kraken_cli.cli.chart_out import check_chart_format, draw_chart
+from kraken_cli.cli.common import emit, emit_object, explain, get_state
+from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
 from kraken_cli.output import columns as cols
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
@@ -18,10 +20,17 @@ from kraken_cli.output.columns import TRADE as TRADE_COLUMNS
 from kraken_cli.services.market.request import Window
 
 # Options several commands share (typer reads the help from these aliases).
-SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
+SymbolArg = Annotated[
+    str, typer.Argument(help="Symbol, e.g. BTCUSDT.", autocompletion=complete_symbol)
+]
 SinceOption = Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")]
 UntilOption = Annotated[str | None, typer.Option(help="End (exclusive), same forms.")]
-IntervalArg = Annotated[str, typer.Argument(help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...")]
+IntervalArg = Annotated[
+    str,
+    typer.Argument(
+        help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...", autocompletion=complete_interval
+    ),
+]
 PartialOption = Annotated[
     bool, typer.Option("--partial", help="Include the still-forming last candle.")
 ]
@@ -31,6 +40,12 @@ FillOption = Annotated[
         "--fill",
         help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
         "interval without trades; by default they are omitted, like Kraken does.",
+    ),
+]
+ChartOption = Annotated[
+    bool,
+    typer.Option(
+        "--chart", help="Draw a candle chart with volume (a picture for a person, not data)."
     ),
 ]
 TickTypeOption = Annotated[
@@ -79,7 +94,12 @@ def assets(ctx: typer.Context) -> None:
 
 def ticker(
     ctx: typer.Context,
-    symbol: Annotated[list[str], typer.Argument(help="One or more symbols, e.g. BTCUSDT ETH/USD.")],
+    symbol: Annotated[
+        list[str],
+        typer.Argument(
+            help="One or more symbols, e.g. BTCUSDT ETH/USD.", autocompletion=complete_symbol
+        ),
+    ],
     market: MarketOption = None,
 ) -> None:
     """Show bid, ask, last, change and 24-hour figures for one or more symbols (one request).
@@ -155,6 +175,7 @@ def trades(
     with market_data(ctx, market) as md:
         rows = md.trades(symbol, Window(since, until), limit)
         emit((t.to_record() for t in rows), TRADE_COLUMNS, view=cols.TRADE_VIEW, ctx=ctx)
+    explain(rows)
 
 
 def candles(
@@ -170,6 +191,7 @@ def candles(
     fill: FillOption = False,
     market: MarketOption = None,
     tick_type: TickTypeOption = "trade",
+    chart: ChartOption = False,
 ) -> None:
     """Show OHLC candles. The still-forming last candle is left out unless --partial.
 
@@ -185,11 +207,18 @@ def candles(
       krx candles BTCUSDT h1 --days 7
       krx candles DOGEUSD min1 --since 2h --fill
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
+      krx candles BTCUSD h1 --days 3 --chart
     """
+    if chart:
+        check_chart_format(ctx)
     window = Window(since, until, days)
     with market_data(ctx, market) as md:
         rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
-        emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=cols.CANDLE_VIEW, ctx=ctx)
+        if chart:
+            draw_chart([c.to_record() for c in rows], interval)
+        else:
+            emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=cols.CANDLE_VIEW, ctx=ctx)
+    explain(rows)
 
 
 def register(app: typer.Typer) -> None:
