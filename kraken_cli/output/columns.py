@@ -146,7 +146,7 @@ class TableView:
 
 
 TICKER_VIEW = TableView(
-    lead=("symbol", "last", "change", "change_pct", "bid", "ask"),
+    lead=("symbol", "last", "change", "change_pct", "bid", "ask", "mark_price"),
     hide=("funding_rate_prediction", "bid_size", "ask_size", "last_time", "suspended", "tag"),
     drop_first=(
         "vwap_24h",

@@ -96,7 +96,8 @@ def render_table(
 def fit(
     header: Sequence[str], least: Mapping[str, int], width: int, *, view: TableView | None
 ) -> Layout:
-    """Choose the columns that fit ``width`` whole; the first column always stays."""
+    """Choose the columns that fit ``width`` whole: the view's ``drop_first`` go first, then
+    from the right; the first column stays unless the view names it, one column always does."""
     hidden = [key for key in header if view is not None and key in view.hide]
     shown = [key for key in header if key not in hidden]
     for key in _drop_order(shown, view):
@@ -108,7 +109,7 @@ def fit(
 
 
 def _drop_order(shown: Sequence[str], view: TableView | None) -> list[str]:
-    first = [key for key in (view.drop_first if view else ()) if key in shown[1:]]
+    first = [key for key in (view.drop_first if view else ()) if key in shown]
     rest = [key for key in reversed(shown[1:]) if key not in first]
     return first + rest
 

@@ -248,3 +248,17 @@ def test_other_formats_leave_table_figures_out_unless_picked() -> None:
     out = io.StringIO()
     render(_tickers()[:1], "csv", view=cols.TICKER_VIEW, picked=["symbol", "change_pct"], out=out)
     assert out.getvalue().splitlines() == ["symbol,change_pct", "BTC/USDT,2.70"]
+
+
+def test_stream_records_are_picked_live_and_books_refused() -> None:
+    from kraken_cli.errors import UsageError
+    from kraken_cli.output.sink import StdoutSink
+
+    out = io.StringIO()
+    sink = StdoutSink("jsonl", kind="trade", out=out, picked=["price", "side"])
+    sink.write({"channel": "trade", "price": "1.0", "volume": "2", "side": "buy"})
+    assert json.loads(out.getvalue()) == {"price": "1.0", "side": "buy"}
+    with pytest.raises(UsageError, match="unknown column"):
+        StdoutSink("csv", kind="trade", out=io.StringIO(), picked=["nope"]).write({"price": "1"})
+    with pytest.raises(UsageError, match="whole books"):
+        StdoutSink("jsonl", kind="book", out=io.StringIO(), picked=["price"])
