@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from kraken_cli.models.account import Record
 from kraken_cli.models.market import BookLevel, FuturesTicker, OrderBook, Ticker
 from kraken_cli.models.numbers import exact
 
@@ -165,25 +166,16 @@ def estimate_order(
     return OrderEstimate(price, basis, trimmed(notional(volume, price)), quote)
 
 
-@dataclass(frozen=True, slots=True)
-class ValuedBalance:
+@dataclass(frozen=True)
+class ValuedBalance(Record):
     """One asset's balance valued in a quote currency (``price``/``value`` None: no price)."""
 
+    KIND = "valued_balance"
     asset: str
     balance: Decimal
     quote: str
     price: Decimal | None
     value: Decimal | None
-
-    def to_record(self) -> dict[str, Any]:
-        """Return ``asset, balance, quote, price, value``."""
-        return {
-            "asset": self.asset,
-            "balance": self.balance,
-            "quote": self.quote,
-            "price": self.price,
-            "value": self.value,
-        }
 
 
 @dataclass(frozen=True, slots=True)
