@@ -143,6 +143,8 @@ class TableView:
     drop_first: Columns = ()
     #: Figures computed for the table only: json/jsonl/csv carry them only when picked.
     table_only: Columns = ()
+    #: Said once in the table's title line instead of on every row (no marker needed).
+    in_title: Columns = ()
 
 
 TICKER_VIEW = TableView(
@@ -162,7 +164,9 @@ TICKER_VIEW = TableView(
     table_only=("change", "change_pct"),
 )
 BOOK_VIEW = TableView(
-    lead=("side", "price", "volume", "cum_volume"), hide=("symbol",), table_only=("cum_volume",)
+    lead=("side", "price", "volume", "cum_volume"),
+    table_only=("cum_volume",),
+    in_title=("symbol",),
 )
 SYMBOL_VIEW = TableView(
     hide=("key", "altname", "wsname", "pair_decimals", "lot_decimals", "cost_decimals", "pair"),

@@ -66,6 +66,8 @@ def render_table(
     if picked:
         view = None  # the user's columns, in the user's order, all of them
     header = _order(columns_of(rows[0], columns), view)
+    if view is not None and title is not None:
+        header = [key for key in header if key not in view.in_title]
     texts = {key: [_cell(key, row.get(key)) for row in rows] for key in header}
     numeric = {key: _is_numeric(rows, key) for key in header}
     natural = {key: max(len(key), *(len(text) for text in texts[key])) for key in header}
