@@ -51,8 +51,10 @@ def account_for(
 
 def _emit(ctx: typer.Context, rows: Sequence[Record], kind: str | None = None) -> None:
     """Render account records; ``kind`` (a record KIND) picks their columns and table view."""
+    from kraken_cli.output import views
+
     spec = columns.ACCOUNT.get(kind or "")
-    view = columns.ACCOUNT_VIEW.get(kind or "")
+    view = views.ACCOUNT_VIEW.get(kind or "")
     emit([row.to_record() for row in rows], spec, view=view, ctx=ctx)
 
 
@@ -87,6 +89,7 @@ def balance(
 
 def _valued(ctx: typer.Context, quote: str, market: str | None, otp: str | None) -> None:
     from kraken_cli.cli.markets import SPOT, market_data
+    from kraken_cli.output import views
     from kraken_cli.services.account.valuation import valued_balances
 
     chosen = pick_market(ctx, market)
@@ -102,7 +105,7 @@ def _valued(ctx: typer.Context, quote: str, market: str | None, otp: str | None)
     if get_state(ctx).format != "table":
         info(summary)
     rows = [row.to_record() for row in valued.rows]
-    emit(rows, columns.VALUED_BALANCE, title=summary, view=columns.VALUED_VIEW, ctx=ctx)
+    emit(rows, columns.VALUED_BALANCE, title=summary, view=views.VALUED_VIEW, ctx=ctx)
 
 
 @account_app.command()

@@ -24,7 +24,6 @@ from kraken_cli.cli.common import (
     stop_live_displays,
 )
 from kraken_cli.errors import KrxError, UsageError
-from kraken_cli.output.columns import parse_columns
 from kraken_cli.output.formats import FORMATS, default_format
 from kraken_cli.output.sanitize import for_terminal_lines
 
@@ -129,7 +128,10 @@ def _global_options(
             f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMATS)
         )
     state = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
-    state.columns = parse_columns(columns)
+    if columns is not None:  # the column specs load only when asked for (start-up time)
+        from kraken_cli.output.columns import parse_columns
+
+        state.columns = parse_columns(columns)
     state.format_given = output_format is not None  # a stream keeps jsonl unless asked
     ctx.obj = state
     activate(state)

@@ -18,8 +18,8 @@ from kraken_cli.output.sanitize import for_terminal_lines
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
-    from kraken_cli.output.columns import TableView
     from kraken_cli.output.sink import StdoutSink
+    from kraken_cli.output.views import TableView
 
 
 @dataclass

@@ -11,7 +11,6 @@ from kraken_cli.cli.chart_out import check_chart_format, draw_chart
 from kraken_cli.cli.common import emit, emit_object, explain, get_state
 from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
-from kraken_cli.output import columns as cols
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
 from kraken_cli.output.columns import CANDLE as CANDLE_COLUMNS
 from kraken_cli.output.columns import FUTURES_TICKER_EXTRA
@@ -79,8 +78,10 @@ def symbols(
       krx symbols --quote USD
       krx symbols --market futures --quote USD
     """
+    from kraken_cli.output import views
+
     with market_data(ctx, market) as md:
-        emit([pair.to_record() for pair in md.symbols(quote)], view=cols.SYMBOL_VIEW, ctx=ctx)
+        emit([pair.to_record() for pair in md.symbols(quote)], view=views.SYMBOL_VIEW, ctx=ctx)
 
 
 def assets(ctx: typer.Context) -> None:
@@ -114,12 +115,13 @@ def ticker(
       krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
     from kraken_cli.models.figures import change_record, ticker_change
+    from kraken_cli.output import views
 
     with market_data(ctx, market) as md:
         records = [t.to_record() | change_record(ticker_change(t)) for t in md.ticker(symbol)]
     spec = (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA)  # extras lead only where the rows have them
     columns = [c for c in spec if not records or c in records[0]]
-    emit(records, columns, view=cols.TICKER_VIEW, ctx=ctx)
+    emit(records, columns, view=views.TICKER_VIEW, ctx=ctx)
 
 
 def orderbook(
@@ -142,6 +144,7 @@ def orderbook(
       krx orderbook PF_XBTUSD --market futures --depth 5
     """
     from kraken_cli.models.figures import book_spread, depth_records
+    from kraken_cli.output import views
 
     with market_data(ctx, market) as md:
         book = md.orderbook(symbol, depth)
@@ -154,7 +157,7 @@ def orderbook(
     if top is not None:
         bps = "" if top.spread_bps is None else f" ({top.spread_bps} bp)"
         title = f"{book.symbol}  spread {top.spread}{bps}  mid {top.mid}"
-    emit(depth_records(book), BOOK_COLUMNS, title=title, view=cols.BOOK_VIEW, ctx=ctx)
+    emit(depth_records(book), BOOK_COLUMNS, title=title, view=views.BOOK_VIEW, ctx=ctx)
 
 
 def trades(
@@ -172,9 +175,11 @@ def trades(
       krx trades BTCUSDT --since 30m --limit 500
       krx trades PF_XBTUSD --market futures --limit 20
     """
+    from kraken_cli.output import views
+
     with market_data(ctx, market) as md:
         rows = md.trades(symbol, Window(since, until), limit)
-        emit((t.to_record() for t in rows), TRADE_COLUMNS, view=cols.TRADE_VIEW, ctx=ctx)
+        emit((t.to_record() for t in rows), TRADE_COLUMNS, view=views.TRADE_VIEW, ctx=ctx)
     explain(rows)
 
 
@@ -209,6 +214,8 @@ def candles(
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
       krx candles BTCUSD h1 --days 3 --chart
     """
+    from kraken_cli.output import views
+
     if chart:
         check_chart_format(ctx)
     window = Window(since, until, days)
@@ -217,7 +224,7 @@ def candles(
         if chart:
             draw_chart([c.to_record() for c in rows], interval)
         else:
-            emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=cols.CANDLE_VIEW, ctx=ctx)
+            emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=views.CANDLE_VIEW, ctx=ctx)
     explain(rows)
 
 

@@ -11,12 +11,15 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kraken_cli.output.cells import COMPACT as _COMPACT
 from kraken_cli.output.cells import cell_text, columns_of, plain
-from kraken_cli.output.columns import TableView, pick, without
+from kraken_cli.output.columns import pick, without
 from kraken_cli.output.sanitize import csv_safe, for_terminal_lines
+
+if TYPE_CHECKING:
+    from kraken_cli.output.views import TableView
 
 
 def render(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 
 from kraken_cli.errors import OutputError, UsageError
 from kraken_cli.output import columns as cols
@@ -25,6 +25,9 @@ from kraken_cli.output.live import (
 from kraken_cli.output.render import render, render_object
 from kraken_cli.output.sanitize import for_terminal
 
+if TYPE_CHECKING:
+    from kraken_cli.output.views import TableView
+
 Record = Mapping[str, Any]
 
 
@@ -37,7 +40,7 @@ class Sink(Protocol):
         columns: Sequence[str] | None = None,
         *,
         title: str | None = None,
-        view: cols.TableView | None = None,
+        view: TableView | None = None,
     ) -> int:
         """Write a batch (``columns`` first; a table as ``view``); return how many were written."""
         ...
@@ -69,7 +72,7 @@ class StreamOnlySink:
         columns: Sequence[str] | None = None,
         *,
         title: str | None = None,
-        view: cols.TableView | None = None,
+        view: TableView | None = None,
     ) -> int:
         """Refuse a batch: this sink takes stream records."""
         raise UsageError(f"{type(self).__name__} takes stream records only")
@@ -123,7 +126,7 @@ class StdoutSink:
         columns: Sequence[str] | None = None,
         *,
         title: str | None = None,
-        view: cols.TableView | None = None,
+        view: TableView | None = None,
     ) -> int:
         """Write a batch of records in the sink's format."""
         return render(

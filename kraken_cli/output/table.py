@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from kraken_cli.output import style
 from kraken_cli.output.cells import cell_text, columns_of
-from kraken_cli.output.columns import TableView
 from kraken_cli.output.sanitize import for_terminal
+from kraken_cli.output.views import TableView
 
 if TYPE_CHECKING:
     from rich.console import Console

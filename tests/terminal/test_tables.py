@@ -25,6 +25,7 @@ from kraken_cli.models.market import (
     parse_trade_row,
 )
 from kraken_cli.output import columns as cols
+from kraken_cli.output import views
 from kraken_cli.output.cells import cell_text, plain
 from kraken_cli.output.render import render
 from kraken_cli.output.table import render_table
@@ -106,19 +107,19 @@ VERIFY_ROWS = [
 ]  # fmt: skip
 
 #: name -> (records, the command's column spec, its table view)
-VIEWS: dict[str, tuple[list[dict[str, Any]], Sequence[str] | None, cols.TableView]] = {
-    "ticker": (_tickers(), cols.TICKER, cols.TICKER_VIEW),
+VIEWS: dict[str, tuple[list[dict[str, Any]], Sequence[str] | None, views.TableView]] = {
+    "ticker": (_tickers(), cols.TICKER, views.TICKER_VIEW),
     "ticker futures": (
         _futures_tickers(),
         (*cols.TICKER, *cols.FUTURES_TICKER_EXTRA),
-        cols.TICKER_VIEW,
+        views.TICKER_VIEW,
     ),
-    "orderbook": (_book(), cols.BOOK_LEVEL, cols.BOOK_VIEW),
-    "account orders": (_orders(), cols.ORDER, cols.ORDER_VIEW),
-    "trades": (_trades(), cols.TRADE, cols.TRADE_VIEW),
-    "candles": (_candles(), cols.CANDLE, cols.CANDLE_VIEW),
-    "symbols": (_symbols(), None, cols.SYMBOL_VIEW),
-    "account balance": (_balances(), cols.BALANCE, cols.BALANCE_VIEW),
+    "orderbook": (_book(), cols.BOOK_LEVEL, views.BOOK_VIEW),
+    "account orders": (_orders(), cols.ORDER, views.ORDER_VIEW),
+    "trades": (_trades(), cols.TRADE, views.TRADE_VIEW),
+    "candles": (_candles(), cols.CANDLE, views.CANDLE_VIEW),
+    "symbols": (_symbols(), None, views.SYMBOL_VIEW),
+    "account balance": (_balances(), cols.BALANCE, views.BALANCE_VIEW),
 }
 
 
@@ -198,7 +199,7 @@ def test_picked_columns_are_exactly_shown() -> None:
 
 
 def test_prose_wraps_but_figures_and_marks_stay_whole() -> None:
-    text = _draw(VERIFY_ROWS, 80, columns=cols.VERIFY, view=cols.VERIFY_VIEW)
+    text = _draw(VERIFY_ROWS, 80, columns=cols.VERIFY, view=views.VERIFY_VIEW)
     assert all(len(line) <= 80 for line in text.splitlines())
     assert _header(text)[:3] == ["check", "ok", "detail"]
     assert "required" not in _header(text)  # given up before the detail gets narrow
@@ -239,7 +240,7 @@ def _table_in(
     else:
         monkeypatch.setenv("NO_COLOR", no_color)
     out = Tty()
-    render(rows, "table", columns=cols.BOOK_LEVEL, view=cols.BOOK_VIEW, out=out)
+    render(rows, "table", columns=cols.BOOK_LEVEL, view=views.BOOK_VIEW, out=out)
     return out.getvalue()
 
 
@@ -259,16 +260,16 @@ def test_no_color_turns_colour_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_non_terminal_has_no_escape_codes() -> None:
     out = io.StringIO()
-    render(_book(), "table", columns=cols.BOOK_LEVEL, view=cols.BOOK_VIEW, out=out)
+    render(_book(), "table", columns=cols.BOOK_LEVEL, view=views.BOOK_VIEW, out=out)
     assert "\x1b" not in out.getvalue()
 
 
 def test_other_formats_leave_table_figures_out_unless_picked() -> None:
     out = io.StringIO()
-    render(_tickers()[:1], "jsonl", columns=cols.TICKER, view=cols.TICKER_VIEW, out=out)
+    render(_tickers()[:1], "jsonl", columns=cols.TICKER, view=views.TICKER_VIEW, out=out)
     assert "change" not in json.loads(out.getvalue())
     out = io.StringIO()
-    render(_tickers()[:1], "csv", view=cols.TICKER_VIEW, picked=["symbol", "change_pct"], out=out)
+    render(_tickers()[:1], "csv", view=views.TICKER_VIEW, picked=["symbol", "change_pct"], out=out)
     assert out.getvalue().splitlines() == ["symbol,change_pct", "BTC/USDT,2.70"]
 
 
