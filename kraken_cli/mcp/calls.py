@@ -141,6 +141,20 @@ class Calls:
         with self.account(market) as account:
             return rows(b.to_record() for b in account.balances())
 
+    def valued_balance(self, quote: str = "USD") -> Records:
+        """Return spot balances valued in ``quote`` at each pair's last price."""
+        from kraken_cli.services.account.valuation import valued_balances
+
+        with self.account(Market.SPOT.value) as account, self.market_data("spot") as md:
+            return rows(r.to_record() for r in valued_balances(account, md, quote).rows)
+
+    def fees(self, symbols: list[str] | None = None) -> Records:
+        """Return the key's fee tier on each symbol (BTC/USD when none)."""
+        from kraken_cli.services.account.valuation import fee_tiers
+
+        with self.account(Market.SPOT.value) as account, self.market_data("spot") as md:
+            return rows(t.to_record() for t in fee_tiers(account, md, symbols or []))
+
     def trade_balance(self, asset: str = "ZUSD", market: str | None = None) -> Records:
         """Return the margin summary in one asset (per futures account for futures)."""
         with self.account(market) as account:

@@ -219,6 +219,20 @@ def _account_tools() -> list[Tool]:
             Calls.balance,
         ),
         Tool(
+            "account_balance_valued",
+            "Spot balances valued in one currency: asset, balance, quote, price (last trade of "
+            "the asset's direct pair with the quote), value (exact); value null: no such pair.",
+            {"quote": _text("Currency to value in, e.g. USD, EUR, USDT.", default="USD")},
+            Calls.valued_balance,
+        ),
+        Tool(
+            "account_fees",
+            "The key's fee tier (TradeVolume): taker and maker fee in percent, 30-day volume, "
+            "the next tier's volume and fees, per pair (default BTC/USD).",
+            {"symbols": {"type": "array", "items": SYMBOL, "description": "Pairs, e.g. BTCUSD."}},
+            Calls.fees,
+        ),
+        Tool(
             "account_trade_balance",
             "Margin summary (equity, free margin, margin level) valued in one asset; "
             "market=futures gives one row per futures margin account.",

@@ -24,6 +24,8 @@ READ_CALLS: dict[str, dict[str, Any]] = {
     "candles": {"symbol": "BTCUSD", "interval": "1h", "days": 1},
     "account_balance": {},
     "account_trade_balance": {"asset": "ZUSD"},
+    "account_balance_valued": {"quote": "USD"},
+    "account_fees": {"symbols": ["BTCUSD"]},
     "account_orders": {},
     "account_closed_orders": {"limit": 5},
     "account_trades": {"since": "7d", "limit": 5},
@@ -185,6 +187,8 @@ GOLDEN_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "balance": ("account_balance", {}),
     "trade-balance": ("account_trade_balance", {}),
+    "balance-in-usd": ("account_balance_valued", {"quote": "USD"}),
+    "account-fees": ("account_fees", {"symbols": ["BTCUSD"]}),
 }
 
 
