@@ -72,7 +72,9 @@ def symbols(
       krx symbols --market futures --quote USD
     """
     with market_data(ctx, market) as md:
-        emit([pair.to_record() for pair in md.symbols(quote)], ctx=ctx)
+        pairs = md.symbols(quote)
+        emit([pair.to_record() for pair in pairs], ctx=ctx)
+    explain(pairs)
 
 
 def assets(ctx: typer.Context) -> None:

@@ -24,7 +24,7 @@ from kraken_cli.models.numbers import reply_of
 from kraken_cli.models.segment import Market
 from kraken_cli.models.symbols import Asset, Pair
 from kraken_cli.models.times import iso_utc
-from kraken_cli.services.explain import Explained, Note, filtered
+from kraken_cli.services.explain import Explained, Note, filtered, filtered_list
 from kraken_cli.services.history.select import candle_notes, forming_by_ohlc, select_candles
 from kraken_cli.services.market.paging import page_trades
 from kraken_cli.services.market.request import (
@@ -126,7 +126,10 @@ class SpotMarketData(Session):
     def symbols(self, quote: str | None = None) -> list[Pair]:
         """List the segment's pairs (margin: leverage pairs only), optionally of one quote."""
         pairs = self.resolver.index().filter(quote=quote)
-        return [p for p in pairs if p.marginable] if self.market is Market.MARGIN else pairs
+        if self.market is Market.MARGIN:
+            pairs = [p for p in pairs if p.marginable]
+        what = f"no {self.market.value} pair is quoted in {quote}" if quote else None
+        return filtered_list(pairs, what)
 
     def assets(self) -> list[Asset]:
         """List assets by canonical code."""
