@@ -24,6 +24,7 @@ from kraken_cli.cli.common import (
     stop_live_displays,
 )
 from kraken_cli.errors import KrxError, UsageError
+from kraken_cli.output.columns import parse_columns
 from kraken_cli.output.formats import FORMATS, default_format
 from kraken_cli.output.sanitize import for_terminal_lines
 
@@ -36,6 +37,7 @@ COMMAND_MODULES = (
     "account_cmd",
     "order_cmd",
     "stream_cmd",
+    "watch_cmd",
     "cache_cmd",
     "history_cmd",
     "config_cmd",
@@ -107,6 +109,14 @@ def _global_options(
         bool,
         typer.Option("--debug", envvar="KRX_DEBUG", help="Tracebacks and request logging."),
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Pick and order the columns, e.g. symbol,last,change_pct (every format).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -119,6 +129,7 @@ def _global_options(
             f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMATS)
         )
     state = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
+    state.columns = parse_columns(columns)
     state.format_given = output_format is not None  # a stream keeps jsonl unless asked
     ctx.obj = state
     activate(state)
@@ -134,7 +145,7 @@ def _register_commands() -> None:
 
 _register_commands()
 
-_GLOBAL_WITH_VALUE = ("--format", "-f", "--config")
+_GLOBAL_WITH_VALUE = ("--format", "-f", "--config", "--columns")
 _GLOBAL_FLAGS = ("--sandbox", "--debug")
 
 

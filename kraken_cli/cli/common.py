@@ -18,6 +18,7 @@ from kraken_cli.output.sanitize import for_terminal_lines
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
+    from kraken_cli.output.columns import TableView
     from kraken_cli.output.sink import StdoutSink
 
 
@@ -31,6 +32,8 @@ class AppState:
     config_path: Path | None = None
     sandbox: bool = False
     debug: bool = False
+    #: ``--columns``: exactly these columns, in this order, in every format.
+    columns: tuple[str, ...] | None = None
     _settings: Settings | None = field(default=None, repr=False)
 
     @property
@@ -83,10 +86,14 @@ def emit(
     columns: Sequence[str] | None = None,
     *,
     title: str | None = None,
+    view: TableView | None = None,
     ctx: typer.Context | None = None,
 ) -> int:
-    """Render records to stdout in the invocation's format; return how many were written."""
-    return stdout_sink(ctx).write_records(records, columns, title=title)
+    """Render records to stdout in the invocation's format; return how many were written.
+
+    ``columns`` lead in csv and tables; a table reads as ``view`` (what it shows by default).
+    """
+    return stdout_sink(ctx).write_records(records, columns, title=title, view=view)
 
 
 def emit_object(obj: Mapping[str, Any], *, ctx: typer.Context | None = None) -> None:
@@ -104,8 +111,10 @@ def stdout_sink(
     """Return a stdout sink in ``fmt`` (the invocation's format); ``kind``: a stream's records."""
     from kraken_cli.output.sink import StdoutSink
 
-    fmt = fmt or get_state(ctx).format
-    return StdoutSink(fmt, kind=kind, events_to_stdout=events_to_stdout)
+    state = get_state(ctx)
+    return StdoutSink(
+        fmt or state.format, kind=kind, events_to_stdout=events_to_stdout, picked=state.columns
+    )
 
 
 #: Stop callbacks of the live displays (progress bars) drawing on the terminal right now.

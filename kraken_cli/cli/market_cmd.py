@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
+from kraken_cli.cli.chart_out import check_chart_format, draw_chart
 from kraken_cli.cli.common import emit, emit_object, explain, get_state
 from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
+from kraken_cli.output import columns as cols
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
 from kraken_cli.output.columns import CANDLE as CANDLE_COLUMNS
 from kraken_cli.output.columns import FUTURES_TICKER_EXTRA
@@ -38,6 +40,12 @@ FillOption = Annotated[
         "--fill",
         help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
         "interval without trades; by default they are omitted, like Kraken does.",
+    ),
+]
+ChartOption = Annotated[
+    bool,
+    typer.Option(
+        "--chart", help="Draw a candle chart with volume (a picture for a person, not data)."
     ),
 ]
 TickTypeOption = Annotated[
@@ -73,7 +81,7 @@ def symbols(
     """
     with market_data(ctx, market) as md:
         pairs = md.symbols(quote)
-        emit([pair.to_record() for pair in pairs], ctx=ctx)
+        emit([pair.to_record() for pair in pairs], view=cols.SYMBOL_VIEW, ctx=ctx)
     explain(pairs)
 
 
@@ -96,8 +104,10 @@ def ticker(
     ],
     market: MarketOption = None,
 ) -> None:
-    """Show bid, ask, last and 24-hour figures for one or more symbols (one request).
+    """Show bid, ask, last, change and 24-hour figures for one or more symbols (one request).
 
+    The table adds change and change_pct: spot against today's open (00:00 UTC, Kraken's
+    `o`), futures against the open 24 hours ago; other formats add them with --columns.
     Futures rows add mark/index price, funding rate and open interest.
 
     \b
@@ -105,10 +115,13 @@ def ticker(
       krx ticker BTCUSDT ETH/USD
       krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
+    from kraken_cli.models.figures import change_record, ticker_change
+
     with market_data(ctx, market) as md:
-        records = [t.to_record() for t in md.ticker(symbol)]
+        records = [t.to_record() | change_record(ticker_change(t)) for t in md.ticker(symbol)]
     spec = (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA)  # extras lead only where the rows have them
-    emit(records, [c for c in spec if not records or c in records[0]], ctx=ctx)
+    columns = [c for c in spec if not records or c in records[0]]
+    emit(records, columns, view=cols.TICKER_VIEW, ctx=ctx)
 
 
 def orderbook(
@@ -119,6 +132,8 @@ def orderbook(
 ) -> None:
     """Show the order book: one row per level (bids, then asks).
 
+    The table adds cum_volume (depth from the best level) and heads with spread and mid.
+
     With --format json: {"symbol", "bids": [[price, volume], ...], "asks": [...], "checksum"},
     where checksum is Kraken's CRC32 of the top 10 levels at the pair's precision (futures
     books carry no checksum: null).
@@ -128,12 +143,20 @@ def orderbook(
       krx orderbook BTCUSD --depth 5 --format json
       krx orderbook PF_XBTUSD --market futures --depth 5
     """
+    from kraken_cli.models.figures import book_spread, depth_records
+
     with market_data(ctx, market) as md:
         book = md.orderbook(symbol, depth)
-    if get_state(ctx).format == "json":
+    state = get_state(ctx)
+    if state.format == "json" and not state.columns:
         emit_object(book.to_object(), ctx=ctx)
-    else:
-        emit(book.level_records(), BOOK_COLUMNS, ctx=ctx)
+        return
+    top = book_spread(book)
+    title = book.symbol
+    if top is not None:
+        bps = "" if top.spread_bps is None else f" ({top.spread_bps} bp)"
+        title = f"{book.symbol}  spread {top.spread}{bps}  mid {top.mid}"
+    emit(depth_records(book), BOOK_COLUMNS, title=title, view=cols.BOOK_VIEW, ctx=ctx)
 
 
 def trades(
@@ -153,7 +176,7 @@ def trades(
     """
     with market_data(ctx, market) as md:
         rows = md.trades(symbol, Window(since, until), limit)
-        emit((t.to_record() for t in rows), TRADE_COLUMNS, ctx=ctx)
+        emit((t.to_record() for t in rows), TRADE_COLUMNS, view=cols.TRADE_VIEW, ctx=ctx)
     explain(rows)
 
 
@@ -170,6 +193,7 @@ def candles(
     fill: FillOption = False,
     market: MarketOption = None,
     tick_type: TickTypeOption = "trade",
+    chart: ChartOption = False,
 ) -> None:
     """Show OHLC candles. The still-forming last candle is left out unless --partial.
 
@@ -185,11 +209,17 @@ def candles(
       krx candles BTCUSDT h1 --days 7
       krx candles DOGEUSD min1 --since 2h --fill
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
+      krx candles BTCUSD h1 --days 3 --chart
     """
+    if chart:
+        check_chart_format(ctx)
     window = Window(since, until, days)
     with market_data(ctx, market) as md:
         rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
-        emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)
+        if chart:
+            draw_chart([c.to_record() for c in rows], interval)
+        else:
+            emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=cols.CANDLE_VIEW, ctx=ctx)
     explain(rows)
 
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import httpx
 
     from kraken_cli.config.settings import Settings
+    from kraken_cli.services.history.archived_trades import ArchivedTrades
 
 #: Kraken's OHLC endpoint returns at most this many rows, the last one still forming.
 OHLC_WINDOW = 720
@@ -59,11 +60,15 @@ class SpotMarketData(Session):
         *,
         market: Market = Market.SPOT,
         wall: Callable[[], float] = time.time,
+        trade_archive: ArchivedTrades | None = None,
     ) -> None:
         super().__init__(wall)
         self.api = api
         self.resolver = resolver
         self.market = market
+        #: the Parquet archive candles may come from (None: looked up on first use)
+        self.trade_archive = trade_archive
+        self._archive_looked_up = trade_archive is not None
 
     @classmethod
     def from_settings(
@@ -268,6 +273,9 @@ class SpotMarketData(Session):
         window_start = (
             interval.open_time(now) - (OHLC_WINDOW - 1) * interval.seconds if native else now
         )
+        archived = self._archived(pair, interval, since_ts, until_ts, now, window_start, partial)
+        if archived is not None:
+            return iter(archived)  # the archive holds every trade of the range: no Kraken call
         if not native or (since_ts is not None and since_ts < window_start):
             from kraken_cli.services.history.candles import history_candles
 
@@ -285,6 +293,29 @@ class SpotMarketData(Session):
         forming_from = forming_by_ohlc(page.candles, page.last)
         return select_candles(
             page.candles, since_ts, until_ts, forming_from=forming_from, partial=partial
+        )
+
+    def _archived(
+        self,
+        pair: Pair,
+        interval: Interval,
+        since_ts: int | None,
+        until_ts: int | None,
+        now: int,
+        window_start: int,
+        partial: bool,
+    ) -> list[Candle] | None:
+        """Return the range's candles from the Parquet archive if it covers them all."""
+        from kraken_cli.services.history.archived_trades import archive_for, archived_candles
+
+        if not self._archive_looked_up:
+            self._archive_looked_up = True
+            self.trade_archive = archive_for(self.api.http.base_url, self.market.value)
+        if self.trade_archive is None:
+            return None
+        start = since_ts if since_ts is not None else window_start
+        return archived_candles(
+            self.trade_archive, pair, interval, start, until_ts, now=now, partial=partial
         )
 
 
