@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
-from kraken_cli.cli.chart_out import check_chart_format, draw_chart
 from kraken_cli.cli.common import emit, emit_object, get_state
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
@@ -180,6 +179,8 @@ def candles(
       krx candles BTCUSD h1 --days 3 --chart
     """
     if chart:
+        from kraken_cli.cli.chart_out import check_chart_format, draw_chart
+
         check_chart_format(ctx)
     window = Window(since, until, days)
     with market_data(ctx, market) as md:

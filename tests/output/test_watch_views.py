@@ -179,19 +179,15 @@ def test_trade_tape_newest_first_coloured_by_side(width: int) -> None:
     assert "17:48:26.844" in text
 
 
-def test_redraws_are_throttled_but_events_show_at_once() -> None:
-    now = [0.0]
-    screen = WatchScreen("trades", ["BTCUSD"], title="t", clock=lambda: now[0])
-    drawn: list[float] = []
-    screen.redraw = lambda: drawn.append(now[0])
-    trade = _trades()[0]
-    screen.write(trade)
-    screen.write(trade)  # same instant: not drawn again
-    now[0] = 0.5
-    screen.write(trade)
-    screen.write_event({"event": "reconnect", "reason": "timeout"})
-    assert drawn == [0.0, 0.5, 0.5]
-    assert screen.status == "reconnect timeout"
+def test_events_show_on_the_status_line() -> None:
+    screen = WatchScreen("trades", ["BTCUSD"], title="t")
+    assert "waiting for the first trade" in _draw(screen, 80)
+    screen.write(_trades()[0])
+    screen.write({"channel": "heartbeat"})  # not for this view: ignored
+    assert screen.status == "live · 1 updates"
+    screen.write_event({"event": "reconnect", "reason": "timeout\x1b[2J"})
+    assert screen.status == "reconnect timeout\\x1b[2J"  # server text shown, never obeyed
+    assert "reconnect timeout" in _draw(screen, 80)
 
 
 def test_fit_columns_keeps_groups_whole_in_order() -> None:
