@@ -12,8 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
+from typing import Any
 
 from kraken_cli.models.market import BookLevel, FuturesTicker, OrderBook, Ticker
+from kraken_cli.models.numbers import exact
 
 #: Ratios (percent, basis points) are shown to 0.01.
 RATIO_PLACES = Decimal("0.01")
@@ -45,7 +47,15 @@ def spread(best_bid: Decimal, best_ask: Decimal) -> Spread:
     """Return the spread (ask - bid), mid ((bid + ask) / 2) and spread in bps; all exact."""
     gap = best_ask - best_bid
     mid = (best_bid + best_ask) * _HALF
+    places = Decimal(1).scaleb(min(_exponent(best_bid), _exponent(best_ask)))
+    if mid == mid.quantize(places):  # a whole tick: no trailing zero the prices lack
+        mid = mid.quantize(places)
     return Spread(best_bid, best_ask, gap, mid, ratio(gap, mid, _BPS))
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0
 
 
 def book_spread(book: OrderBook) -> Spread | None:
@@ -53,6 +63,15 @@ def book_spread(book: OrderBook) -> Spread | None:
     if not book.bids or not book.asks:
         return None
     return spread(book.bids[0].price, book.asks[0].price)
+
+
+def depth_records(book: OrderBook) -> list[dict[str, Any]]:
+    """Return the book's level records (bids, then asks) with ``cum_volume`` from the best."""
+    totals = [total for side in (book.bids, book.asks) for _, total in depth(side)]
+    return [
+        record | {"cum_volume": exact(total)}
+        for record, total in zip(book.level_records(), totals, strict=True)
+    ]
 
 
 def cumulative(volumes: Iterable[Decimal]) -> list[Decimal]:
@@ -73,6 +92,13 @@ class Change:
     absolute: Decimal
     #: percent of the reference, rounded to 0.01; None for a zero reference
     percent: Decimal | None
+
+
+def change_record(moved: Change | None) -> dict[str, Any]:
+    """Return the record fields ``change`` and ``change_pct`` (None when unknown)."""
+    if moved is None:
+        return {"change": None, "change_pct": None}
+    return {"change": exact(moved.absolute), "change_pct": exact(moved.percent)}
 
 
 def change(last: Decimal | None, reference: Decimal | None) -> Change | None:
