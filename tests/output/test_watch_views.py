@@ -190,10 +190,15 @@ def test_events_show_on_the_status_line() -> None:
     assert "reconnect timeout" in _draw(screen, 80)
 
 
-def test_fit_columns_keeps_groups_whole_in_order() -> None:
-    rows = [{"a": "1" * 10, "b": "2" * 10, "c": "3" * 10}]
-    kept, left_out = views.fit_columns([("a",), ("b", "c"), ("d",)], rows, 25, {})
-    assert kept == ["a"] and left_out == ["b", "c", "d"]
+@pytest.mark.parametrize("width", [40, 50, 60, 70, 80, 100])
+def test_boards_use_the_width_they_have_and_no_more(width: int) -> None:
+    screen = WatchScreen("ticker", ["BTCUSD", "DOGEUSD"], title="t")
+    for record in _tickers():
+        screen.write(record)
+    lines = _draw(screen, width).splitlines()
+    table = [line for line in lines[1:] if not line.startswith(("(", "live"))]
+    assert max(len(line) for line in table) <= width
+    assert "-0.51%" in "".join(table)  # last and 24h % stay at any of these widths
 
 
 def test_signed_changes() -> None:
