@@ -24,7 +24,8 @@ HIDE_CURSOR, SHOW_CURSOR = b"\x1b[?25l", b"\x1b[?25h"
 def screen_text(output: bytes) -> str:
     """Return terminal output as text: a redraw's cursor moves as line ends, other escape
     sequences, carriage returns and the terminal's echo of Ctrl-C dropped."""
-    text = output.decode(errors="replace").replace("^C", "")
+    # the echo lands between any two bytes, even inside a character: drop it before decoding
+    text = output.replace(b"^C", b"").decode(errors="replace")
     text = re.sub(r"\x1b\[(\d*A|2K)", "\n", text)
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "")
 
