@@ -209,6 +209,8 @@ class StdlibTransport:
 def _chunks(response: http.client.HTTPResponse) -> Iterator[bytes]:
     while chunk := response.read(_READ_SIZE):
         yield chunk
+    if response.length:  # read(n) returns b"" at a premature end instead of raising
+        raise http.client.IncompleteRead(b"", response.length)
 
 
 class _DeadlineReader(io.RawIOBase):
