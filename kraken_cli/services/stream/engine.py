@@ -95,7 +95,12 @@ class _Pending:
 
 
 class StreamService:
-    """Run subscriptions on one connection and hand verified records to ``emit``."""
+    """Run subscriptions on one connection and hand verified records to ``emit``.
+
+    The records of one WebSocket message go out together (``emit_many``, one write to stdout),
+    before any event and before the stream stops or fails: the output is the same bytes as a
+    write per record, with a system call per message rather than per record.
+    """
 
     def __init__(
         self,
@@ -104,6 +109,7 @@ class StreamService:
         options: StreamOptions,
         emit: Callable[[Record], None],
         on_event: Callable[[Record], None],
+        emit_many: Callable[[list[Record]], None] | None = None,
     ) -> None:
         if not requests:
             raise UsageError("nothing to stream", hint="name a channel, or activate subscriptions")
@@ -119,7 +125,9 @@ class StreamService:
         self.requests = requests
         self.deps = deps
         self.options = options
-        self._write = emit
+        self._write_many = emit_many or _each(emit)
+        #: Records of the message being handled, not written yet.
+        self._batch: list[Record] = []
         self._on_event = on_event
         self.rng = deps.rng or random.Random()
         self.emitted = 0
@@ -162,14 +170,22 @@ class StreamService:
 
     # -- Context for the handlers ------------------------------------------------------------
     def emit(self, record: Record) -> None:
-        """Write one data record; stop when --count is reached."""
-        self._write(record)
+        """Write one data record (with the rest of its message); stop when --count is reached."""
+        self._batch.append(record)
         self.emitted += 1
         if self.emitted == self.options.count:
             raise _Stop
 
+    def flush(self) -> None:
+        """Write the records emitted since the last flush."""
+        batch = self._batch
+        if batch:
+            self._batch = []
+            self._write_many(batch)
+
     def event(self, name: str, **fields: Any) -> None:
         """Report a non-data event (reconnect, backfill, resync, gap)."""
+        self.flush()  # the records before it come first
         self._on_event({"event": name, **fields})
 
     def resubscribe(self, request: StreamRequest, symbol: str) -> None:
@@ -224,6 +240,7 @@ class StreamService:
         except _Stop:
             return self.emitted
         finally:
+            self.flush()
             if self._ws is not None:
                 self._ws.close()
                 self._ws = None
@@ -257,6 +274,7 @@ class StreamService:
         except ConnectionLost as lost:
             raise ConnectionLost(lost.reason, self._healthy) from None
         finally:
+            self.flush()
             ws.close()
             self._ws = None
 
@@ -301,6 +319,8 @@ class StreamService:
                     self._dispatch_ohlc(msg)
                 else:
                     handler.on_message(msg)
+                if self._batch:
+                    self.flush()
                 self._healthy = True
             elif "method" in msg:
                 self._on_method(msg)
@@ -357,6 +377,16 @@ class StreamService:
             system = item.get("system")
             if system and system != "online":
                 self.event("status", system=system)
+
+
+def _each(emit: Callable[[Record], None]) -> Callable[[list[Record]], None]:
+    """Return ``records -> None`` calling ``emit`` for each (a caller with no batch writer)."""
+
+    def emit_all(records: list[Record]) -> None:
+        for record in records:
+            emit(record)
+
+    return emit_all
 
 
 def _ack_error(error: str, symbol: str | None) -> KrxError:
