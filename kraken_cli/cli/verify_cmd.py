@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,15 +11,23 @@ from kraken_cli.cli.account_cmd import OtpOption
 from kraken_cli.cli.common import emit, get_settings, info
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
 from kraken_cli.output.columns import VERIFY as VERIFY_COLUMNS
-from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT
+from kraken_cli.output.columns import VERIFY_VIEW
 
-#: The failure category that decides the exit code (``services.verify.exit_category``).
-EXIT_CODES = {
-    NETWORK: exit_codes.NETWORK,
-    AUTH: exit_codes.AUTH,
-    RATE_LIMIT: exit_codes.RATE_LIMITED,
-    KRAKEN: exit_codes.KRAKEN,
-}
+if TYPE_CHECKING:
+    from kraken_cli.services.verify.report import VerifyReport
+
+
+def exit_code(category: str) -> int:
+    """Return the exit code of a failure category (``services.verify.exit_category``)."""
+    from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT
+
+    codes = {
+        NETWORK: exit_codes.NETWORK,
+        AUTH: exit_codes.AUTH,
+        RATE_LIMIT: exit_codes.RATE_LIMITED,
+        KRAKEN: exit_codes.KRAKEN,
+    }
+    return codes[category]
 
 
 def verify(
@@ -53,13 +61,20 @@ def verify(
         otp=otp,
         debug_log=debug_log(ctx),
     )
-    emit([c.to_record() for c in report.checks], VERIFY_COLUMNS, ctx=ctx)
+    show_report(ctx, report)
+
+
+def show_report(ctx: typer.Context, report: VerifyReport) -> None:
+    """Render the checks, say on stderr what failed, and exit with the category's code."""
+    from kraken_cli.services import verify as service
+
+    emit([c.to_record() for c in report.checks], VERIFY_COLUMNS, view=VERIFY_VIEW, ctx=ctx)
     category = service.exit_category(report)
     if category is None:
         info("verify: all checks passed")
         return
     info(f"verify: FAILED: {', '.join(c.check for c in service.failed_checks(report))}")
-    raise typer.Exit(EXIT_CODES[category])
+    raise typer.Exit(exit_code(category))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,8 +10,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-APP_NAME = "krx"
+if TYPE_CHECKING:
+    from kraken_cli.errors import ConfigError
+
+from kraken_cli.config.dirs import user_dir
 
 DEFAULT_REST_URL = "https://api.kraken.com"
 DEFAULT_WS_URL = "wss://ws.kraken.com/v2"
@@ -126,29 +130,35 @@ class Settings:
     #: The Provider API token ``krx serve`` requires (``provider.apiToken``, else the
     #: ``PROVIDER_API_TOKEN`` environment variable); never shown.
     api_token: str | None = field(default=None, repr=False)
+    #: ``${VAR}`` names the config takes each key from that are not defined: public commands
+    #: work without them; a private call fails naming them (:func:`missing_key_error`).
+    spot_undefined: tuple[str, ...] = ()
+    futures_undefined: tuple[str, ...] = ()
 
 
-def _platformdirs_path(kind: str) -> Path:
-    import platformdirs
+def missing_key_error(names: tuple[str, ...], what: str) -> ConfigError:
+    """Return the error for a key whose config placeholders are undefined (exit 3)."""
+    from kraken_cli.errors import ConfigError
 
-    getter = {
-        "config": platformdirs.user_config_dir,
-        "cache": platformdirs.user_cache_dir,
-        "state": platformdirs.user_state_dir,
-    }[kind]
-    return Path(getter(APP_NAME, appauthor=False))
+    listed = ", ".join(f"${{{name}}}" for name in names)
+    exports = " ".join(f"{name}=..." for name in names)
+    return ConfigError(
+        f"the {what} comes from {listed} in the config, not defined",
+        hint=f"run `krx setup`, or `export {exports}` (or put it in .env beside the config);"
+        " public commands work without it",
+    )
 
 
 def config_dir() -> Path:
-    """Return the user config dir for krx (platformdirs; honours XDG_CONFIG_HOME)."""
-    return _platformdirs_path("config")
+    """Return the user config dir for krx (honours XDG_CONFIG_HOME)."""
+    return user_dir("config")
 
 
 def cache_dir() -> Path:
-    """Return the user cache dir for krx (platformdirs; honours XDG_CACHE_HOME)."""
-    return _platformdirs_path("cache")
+    """Return the user cache dir for krx (honours XDG_CACHE_HOME)."""
+    return user_dir("cache")
 
 
 def state_dir() -> Path:
-    """Return the user state dir for krx (platformdirs; honours XDG_STATE_HOME)."""
-    return _platformdirs_path("state")
+    """Return the user state dir for krx (honours XDG_STATE_HOME)."""
+    return user_dir("state")

@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -106,6 +105,8 @@ class SymbolResolver:
         }
         # Write then rename, so a concurrent krx never reads half a file; a read-only cache dir
         # only costs a refetch next time.
+        import tempfile  # only when the cache is rewritten (it pulls in random: ~2 ms)
+
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pairs-", suffix=".tmp")
@@ -116,3 +117,16 @@ class SymbolResolver:
             except OSError:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+
+
+def cached_symbols(cache_dir: Path) -> list[str]:
+    """Return every pair's ``BASE/QUOTE`` symbol from the on-disk caches (no network, any age)."""
+    found: set[str] = set()
+    for path in sorted(cache_dir.glob("pairs-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            index = SymbolIndex.build(data["asset_pairs"], data["assets"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # a damaged cache offers nothing; completion never fails
+        found.update(pair.symbol for pair in index.pairs)
+    return sorted(found)
