@@ -104,8 +104,21 @@ class BoundedWebSocket(websocket.WebSocket):
         finally:
             self._deadline = None
 
+    def ready(self) -> bool:
+        """Tell whether a whole text message is already read (the next ``recv`` won't wait)."""
+        return self._text_span() is not None
+
     def _next_text_frame(self) -> str | None:
         """Return the next message when it is a whole text frame already read; else None."""
+        span = self._text_span()
+        if span is None:
+            return None
+        start, self._pos = span
+        return self._ahead[start : self._pos].decode()  # UnicodeDecodeError, as the library
+
+    def _text_span(self) -> tuple[int, int] | None:
+        """Return where the payload of the next frame lies in the read-ahead buffer, when that
+        frame is a whole unfragmented text frame within the size cap; else None."""
         ahead, pos = self._ahead, self._pos
         avail = len(ahead) - pos
         if avail < 2 or ahead[pos] != _FIN_TEXT:
@@ -131,8 +144,7 @@ class BoundedWebSocket(websocket.WebSocket):
             or self.cont_frame.recving_frames
         ):
             return None
-        self._pos = end
-        return ahead[start:end].decode()  # UnicodeDecodeError, as websocket-client raises
+        return start, end
 
     def _recv(self, bufsize: int) -> Any:
         ahead, pos = self._ahead, self._pos

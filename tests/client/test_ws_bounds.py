@@ -316,3 +316,22 @@ def test_read_ahead_returns_what_websocket_client_returns(
     expected = [text for text, _ping, _frag in items]
     assert _received(websocket.WebSocket, data, 1 << 20, len(items)) == expected
     assert _received(BoundedWebSocket, data, chunk, len(items)) == expected
+
+
+def test_ready_tells_whether_a_whole_message_is_already_read() -> None:
+    ours, theirs = socket.socketpair()
+    theirs.sendall(hw.frame(hw.TEXT, b'{"a":1}') + hw.frame(hw.TEXT, b'{"b":2}') + b"\x81\x07{")
+    ws = BoundedWebSocket(skip_utf8_validation=True, enable_multithread=False)
+    ws.sock, ws.connected = ours, True
+    ws.settimeout(0.5)
+    try:
+        assert not ws.ready()  # nothing read yet
+        assert ws.recv() == '{"a":1}'
+        assert ws.ready()
+        assert ws.recv() == '{"b":2}'
+        assert not ws.ready()  # a frame only partly here
+        theirs.sendall(b'"c":3}')
+        assert ws.recv() == '{"c":3}'
+    finally:
+        ours.close()
+        theirs.close()

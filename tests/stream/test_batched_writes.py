@@ -12,7 +12,7 @@ import pytest
 from kraken_cli.errors import IntegrityError
 from kraken_cli.output.sink import StdoutSink
 from kraken_cli.services.stream.records import StreamRequest
-from tests.stream.fakes import DROP, FakeTrades, raw_frames, trade_msg
+from tests.stream.fakes import DROP, TIMEOUT, FakeTrades, FakeWs, raw_frames, trade_msg
 from tests.stream.test_lines import generic_line, trade
 from tests.stream.test_service import BTC, Run
 
@@ -112,3 +112,13 @@ def test_book_messages_are_written_one_by_one() -> None:
     frames = raw_frames("ws-v2-book-sequence-raw-2026.json")
     sink = _run([StreamRequest("book", (BTC,), depth=10)], [frames], count=41)
     assert len(sink.timeline) == 41 and all(len(batch) == 1 for batch in sink.timeline)
+
+
+def test_messages_already_received_share_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    def ready(ws: FakeWs) -> bool:  # as the real socket: a whole message is already read
+        return bool(ws.inbox) or (bool(ws.script) and isinstance(ws.script[0], str))
+
+    monkeypatch.setattr(FakeWs, "ready", ready, raising=False)
+    script = [trade_msg(1, 2), trade_msg(3), TIMEOUT, trade_msg(4), trade_msg(5)]
+    sink = _run([StreamRequest("trade", (BTC,))], [script], count=5)
+    assert sink.timeline == [[1, 2, 3], [4, 5]]
