@@ -64,6 +64,10 @@ class BoundedWebSocket(websocket.WebSocket):
         # Bytes read from the socket and not parsed yet: _ahead[_pos:].
         self._ahead = b""
         self._pos = 0
+        # (pos, payload start, payload end) of the whole text frame found at pos by ready().
+        self._span: tuple[int, int, int] | None = None
+        # websocket-client holds no partial frame or message (its own path ended normally).
+        self._clean = True
 
     def connect(self, url: str, **options: Any) -> None:
         """Connect and handshake within HANDSHAKE_DEADLINE_S, however slowly the server talks."""
@@ -88,10 +92,13 @@ class BoundedWebSocket(websocket.WebSocket):
             return text
         budget = self.recv_budget_s
         self._deadline = None if budget is None else time.monotonic() + budget
+        self._clean = False  # until it returns: a timeout may leave a frame half read
         try:
-            return super().recv()
+            message = super().recv()
         finally:
             self._deadline = None
+        self._clean = True
+        return message
 
     def close(
         self, status: int = websocket.STATUS_NORMAL, reason: str | bytes = b"", timeout: Any = None
@@ -106,19 +113,25 @@ class BoundedWebSocket(websocket.WebSocket):
 
     def ready(self) -> bool:
         """Tell whether a whole text message is already read (the next ``recv`` won't wait)."""
-        return self._text_span() is not None
+        self._span = span = self._text_span()
+        return span is not None
 
     def _next_text_frame(self) -> str | None:
         """Return the next message when it is a whole text frame already read; else None."""
-        span = self._text_span()
-        if span is None:
-            return None
-        start, self._pos = span
+        span = self._span
+        if span is None or span[0] != self._pos:
+            span = self._text_span()
+            if span is None:
+                return None
+        self._span = None
+        _, start, self._pos = span
         return self._ahead[start : self._pos].decode()  # UnicodeDecodeError, as the library
 
-    def _text_span(self) -> tuple[int, int] | None:
-        """Return where the payload of the next frame lies in the read-ahead buffer, when that
+    def _text_span(self) -> tuple[int, int, int] | None:
+        """Return where the next frame and its payload lie in the read-ahead buffer, when that
         frame is a whole unfragmented text frame within the size cap; else None."""
+        if not self._clean and not self._library_idle():
+            return None
         ahead, pos = self._ahead, self._pos
         avail = len(ahead) - pos
         if avail < 2 or ahead[pos] != _FIN_TEXT:
@@ -135,16 +148,16 @@ class BoundedWebSocket(websocket.WebSocket):
             else:
                 return None
         end = start + size
-        buffer = self.frame_buffer
-        if (
-            end > len(ahead)
-            or size > self.max_message
-            or buffer.header is not None  # websocket-client is inside a frame (after a timeout)
-            or buffer.recv_buffer
-            or self.cont_frame.recving_frames
-        ):
+        if end > len(ahead) or size > self.max_message:
             return None
-        return start, end
+        return pos, start, end
+
+    def _library_idle(self) -> bool:
+        """Tell whether websocket-client holds no partial frame or fragmented message."""
+        buffer = self.frame_buffer
+        idle = buffer.header is None and not buffer.recv_buffer
+        self._clean = idle and not self.cont_frame.recving_frames
+        return self._clean
 
     def _recv(self, bufsize: int) -> Any:
         ahead, pos = self._ahead, self._pos
@@ -157,7 +170,7 @@ class BoundedWebSocket(websocket.WebSocket):
         data = super()._recv(READ_AHEAD_BYTES)  # type: ignore[no-untyped-call]
         if len(data) <= bufsize:
             return data
-        self._ahead, self._pos = data, bufsize
+        self._ahead, self._pos, self._span = data, bufsize, None
         return data[:bufsize]
 
     def recv_frame(self) -> Any:
