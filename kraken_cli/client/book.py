@@ -8,9 +8,9 @@ Design (see /work/shared/research/perf-anchors.md §2):
   ``bisect``: no float, no Decimal, no per-message sort, O(log D) search + memmove per level.
 * A price seen before is not parsed again: a per-side cache maps its wire text to
   ``(key, padded text, fragment)`` (prices recur: most updates change a level's quantity).
-* Each side caches its top 10's fragments and their checksum text. A quantity change in the
-  top 10 patches one fragment; a level entering or leaving it rebuilds the list; a change
-  below it costs nothing, so a depth-1000 book costs about what a depth-10 one does.
+* Each side keeps its top 10's fragments in step (a change patches, inserts or removes one)
+  and caches their checksum text; a change below the top 10 costs nothing there, so a
+  depth-1000 book costs about what a depth-10 one does.
 
 The result always equals :func:`kraken_cli.protocol.checksum.book_checksum` over the padded
 levels (a property test pins it).
@@ -58,9 +58,9 @@ class BookSide:
         self.keys: list[int] = []
         #: key -> (price, qty, checksum fragment: both without the dot and leading zeros)
         self.levels: dict[int, tuple[str, str, str]] = {}
-        # The top 10's fragments (None: rebuild, a level entered or left) and their checksum
-        # text (None: rebuild, a quantity changed).
-        self._frags: list[str] | None = None
+        # The top 10's fragments, kept in step (None: rebuild them) and their checksum text
+        # (None: rebuild it).
+        self._frags: list[str] | None = []
         self._top: bytes | None = None
         #: wire price -> (key, padded price text, price digits for the checksum)
         self._prices: dict[str, tuple[int, str, str]] = {}
@@ -176,18 +176,27 @@ class Book:
                             side._top = None
                             top = side._frags
                             if top is not None:
-                                top[bisect_left(keys, k, 0, 10)] = frag
+                                top[bisect_left(keys, k, 0, min(10, len(keys)))] = frag
                     else:
                         i = bisect_left(keys, k)
                         keys.insert(i, k)
-                        if i < 10:
-                            side._top = side._frags = None
+                        if i < 10:  # it enters the top 10, the 10th (if any) leaves it
+                            side._top = None
+                            top = side._frags
+                            if top is not None:
+                                top.insert(i, frag)
+                                del top[10:]
                     levels[k] = (p, q, frag)
                 elif levels.pop(k, None) is not None:
                     i = bisect_left(keys, k)
                     del keys[i]
-                    if i < 10:
-                        side._top = side._frags = None
+                    if i < 10:  # it leaves the top 10, the 11th (if any) enters it
+                        side._top = None
+                        top = side._frags
+                        if top is not None:
+                            del top[i]
+                            if len(keys) >= 10:
+                                top.append(levels[keys[9]][2])
             if len(keys) > depth:
                 dropped = side.truncate(depth)
                 if self.truncated is not None:
