@@ -90,6 +90,54 @@ class BookSide:
         levels = self.levels
         return [(levels[k][0], levels[k][1]) for k in self.keys]
 
+    def apply(self, wire: Iterable[Mapping[str, Any]], pdec: int, qdec: int) -> None:
+        """Apply levels in order: qty 0 deletes the level, any other qty sets it."""
+        # one function on purpose: this runs for every level of every book message
+        keys, levels, cache = self.keys, self.levels, self._prices
+        qdec1 = qdec + 1
+        for lv in wire:
+            p = lv["price"]
+            q = lv["qty"]
+            entry = cache.get(p) if p.__class__ is str else None
+            k, p, pfrag = entry or self._parse_price(p, pdec)
+            # Fast path: the wire text already carries the pair's precision (2026 feeds do).
+            if not (
+                q.__class__ is str
+                and (dot := q.find(".")) > 0
+                and len(q) - dot == qdec1
+                and "e" not in q
+            ):
+                q = norm_decimal(q, qdec)
+            qfrag = q.replace(".", "").lstrip("0")
+            if qfrag:
+                frag = pfrag + qfrag
+                if k in levels:
+                    if len(keys) <= 10 or k <= keys[9]:  # a quantity change in the top 10
+                        self._top = None
+                        top = self._frags
+                        if top is not None:
+                            top[bisect_left(keys, k, 0, min(10, len(keys)))] = frag
+                else:
+                    i = bisect_left(keys, k)
+                    keys.insert(i, k)
+                    if i < 10:  # it enters the top 10, the 10th (if any) leaves it
+                        self._top = None
+                        top = self._frags
+                        if top is not None:
+                            top.insert(i, frag)
+                            del top[10:]
+                levels[k] = (p, q, frag)
+            elif levels.pop(k, None) is not None:
+                i = bisect_left(keys, k)
+                del keys[i]
+                if i < 10:  # it leaves the top 10, the 11th (if any) enters it
+                    self._top = None
+                    top = self._frags
+                    if top is not None:
+                        del top[i]
+                        if len(keys) >= 10:
+                            top.append(levels[keys[9]][2])
+
     def _parse_price(self, wire: object, pdec: int) -> tuple[int, str, str]:
         """Return ``(key, padded text, checksum digits)`` of a wire price; cache it."""
         p = wire
@@ -148,59 +196,23 @@ class Book:
         self, asks: Iterable[Mapping[str, Any]], bids: Iterable[Mapping[str, Any]]
     ) -> None:
         """Apply the levels of one message in order (qty 0 deletes), then truncate to depth."""
-        # one function on purpose: this runs for every book message
-        pdec = self.price_decimals
-        qdec = self.qty_decimals
-        qdec1 = qdec + 1
+        # a side the message does not touch costs nothing (most messages touch one)
         depth = self.depth
-        for name, side, wire in (("ask", self.asks, asks), ("bid", self.bids, bids)):
-            keys, levels, cache = side.keys, side.levels, side._prices
-            for lv in wire:
-                p = lv["price"]
-                q = lv["qty"]
-                entry = cache.get(p) if p.__class__ is str else None
-                k, p, pfrag = entry or side._parse_price(p, pdec)
-                # Fast path: the wire text already carries the pair's precision (2026 feeds do).
-                if not (
-                    q.__class__ is str
-                    and (dot := q.find(".")) > 0
-                    and len(q) - dot == qdec1
-                    and "e" not in q
-                ):
-                    q = norm_decimal(q, qdec)
-                qfrag = q.replace(".", "").lstrip("0")
-                if qfrag:
-                    frag = pfrag + qfrag
-                    if k in levels:
-                        if len(keys) <= 10 or k <= keys[9]:  # a quantity change in the top 10
-                            side._top = None
-                            top = side._frags
-                            if top is not None:
-                                top[bisect_left(keys, k, 0, min(10, len(keys)))] = frag
-                    else:
-                        i = bisect_left(keys, k)
-                        keys.insert(i, k)
-                        if i < 10:  # it enters the top 10, the 10th (if any) leaves it
-                            side._top = None
-                            top = side._frags
-                            if top is not None:
-                                top.insert(i, frag)
-                                del top[10:]
-                    levels[k] = (p, q, frag)
-                elif levels.pop(k, None) is not None:
-                    i = bisect_left(keys, k)
-                    del keys[i]
-                    if i < 10:  # it leaves the top 10, the 11th (if any) enters it
-                        side._top = None
-                        top = side._frags
-                        if top is not None:
-                            del top[i]
-                            if len(keys) >= 10:
-                                top.append(levels[keys[9]][2])
-            if len(keys) > depth:
-                dropped = side.truncate(depth)
-                if self.truncated is not None:
-                    self.truncated.extend((name, price) for price in dropped)
+        if asks:
+            side = self.asks
+            side.apply(asks, self.price_decimals, self.qty_decimals)
+            if len(side.keys) > depth:
+                self._truncate("ask", side)
+        if bids:
+            side = self.bids
+            side.apply(bids, self.price_decimals, self.qty_decimals)
+            if len(side.keys) > depth:
+                self._truncate("bid", side)
+
+    def _truncate(self, name: str, side: BookSide) -> None:
+        dropped = side.truncate(self.depth)
+        if self.truncated is not None:
+            self.truncated.extend((name, price) for price in dropped)
 
     # -- reading -----------------------------------------------------------------------------
     def checksum(self) -> int:
