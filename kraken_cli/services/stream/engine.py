@@ -42,8 +42,10 @@ from kraken_cli.services.stream.records import PRIVATE_CHANNELS, StreamRequest
 from kraken_cli.services.stream.trades import TradeHandler
 
 Record = dict[str, Any]
-#: Most records held for one write while messages keep arriving back to back.
-_BATCH_MAX = 1000
+#: Most records held for one write while messages keep arriving back to back: ~11 kB of
+#: trade lines, well under a pipe's 64 KiB, so a write rarely blocks on the reader (a write of
+#: 1000 records did, and cut the wall-clock rate by 2-4x under load).
+_BATCH_MAX = 64
 
 
 @dataclass(frozen=True)
