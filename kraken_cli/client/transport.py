@@ -11,10 +11,8 @@ this does not do -- proxies from the environment, injected test transports
 
 from __future__ import annotations
 
-import http.client
 import io
 import os
-import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,6 +21,10 @@ from urllib.parse import urlsplit
 from kraken_cli.client import bounds
 
 if TYPE_CHECKING:
+    # imported on the first connection: a command answered from local caches (cached candles)
+    # never loads http.client, its email parser, socket and ssl
+    import http.client
+    import socket
     import ssl
 
 #: Longest wait for a TCP connection (and TLS handshake), within the request's timeout.
@@ -130,6 +132,8 @@ class StdlibTransport:
         deadline: bounds.Deadline,
     ) -> RawReply:
         """Send one request; read its body within the size caps and the total deadline."""
+        import http.client
+
         sent = {**self._headers, **headers}
         payload = body.encode() if body is not None else None
         reused = self._conn is not None and self._conn.sock is not None
@@ -160,6 +164,8 @@ class StdlibTransport:
         *,
         reused: bool,
     ) -> http.client.HTTPResponse:
+        import http.client
+
         conn = self._connect()
         try:
             conn.request(verb, path, body=payload, headers=dict(headers))
@@ -177,6 +183,9 @@ class StdlibTransport:
             raise TransportFailure(exc) from exc
 
     def _connect(self) -> http.client.HTTPConnection:
+        import http.client
+        import socket
+
         if self._conn is not None and self._conn.sock is not None:
             return self._conn
         self.close()
@@ -207,6 +216,8 @@ class StdlibTransport:
 
 
 def _chunks(response: http.client.HTTPResponse) -> Iterator[bytes]:
+    import http.client
+
     while chunk := response.read(_READ_SIZE):
         yield chunk
     if response.length:  # read(n) returns b"" at a premature end instead of raising
