@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -12,7 +11,6 @@ from hypothesis import strategies as st
 from kraken_cli.client.book import Book, norm_decimal
 from kraken_cli.protocol.checksum import book_checksum, pad_decimal
 from tests.stream.fakes import raw_frames, sample
-from tests.support.env import REPO_ROOT
 
 DECODE = json.JSONDecoder(parse_float=str).decode
 
@@ -139,12 +137,8 @@ def test_engine_equals_reference_checksum(
 
 @pytest.mark.parametrize("depth", [10, 1000])
 def test_synthetic_feed_verifies(depth: int) -> None:
-    # by path: under pytest, `bench` is tests/bench (a package), not the repo's bench/
-    spec = importlib.util.spec_from_file_location("book_feed", REPO_ROOT / "bench/book_feed.py")
-    assert spec is not None and spec.loader is not None
-    book_feed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(book_feed)
-    make_feed = book_feed.make_feed
+    from bench.book_feed import make_feed
+
     feed = make_feed(depth, 2000, seed=3)
     book = Book("BTC/USD", depth, 1, 8)
     assert all(replay(book, [DECODE(t) for t in feed]))
