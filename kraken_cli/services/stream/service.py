@@ -123,7 +123,9 @@ class SpotStream(Stream):
         deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market.api)
         if any(r.channel in PRIVATE_CHANNELS for r in requests):
             deps.fetch_token = _token_fetcher(settings)
-        return StreamService(requests, deps, self._options(), sink.write, sink.write_event)
+        return StreamService(
+            requests, deps, self._options(), sink.write, sink.write_event, sink.write_many
+        )
 
     def _requests(self, market: MarketService) -> list[StreamRequest]:
         from kraken_cli.services.stream.setup import requests_for, requests_from_config, stream_pair
