@@ -125,6 +125,74 @@ class Candle:
         }
 
 
+#: ScaledCandle's number fields, in the order of its ``texts``.
+_CANDLE_NUMBERS = {"open": 0, "high": 1, "low": 2, "close": 3, "vwap": 4, "volume": 5}
+
+
+class ScaledCandle(Candle):
+    """A candle built from trades, its numbers kept as exact text; Decimals made only if read.
+
+    Rendering a long range of candles is mostly building numbers: the aggregator computes
+    them as scaled integers and writes their text once, so a record costs no Decimal at all.
+    Reading ``open`` (and the others) still gives the Decimal, equal to the text digit for digit,
+    and a ScaledCandle equals the Candle with the same fields.
+    """
+
+    __slots__ = ("texts",)
+    texts: tuple[str, str, str, str, str, str]  # open, high, low, close, vwap, volume
+
+    @classmethod
+    def of(
+        cls, symbol: str, time: int, texts: tuple[str, str, str, str, str, str], count: int
+    ) -> ScaledCandle:
+        """Return the candle of ``texts`` (exact decimal text: open .. close, vwap, volume)."""
+        self = object.__new__(cls)
+        put = object.__setattr__  # the dataclass is frozen
+        put(self, "symbol", symbol)
+        put(self, "time", time)
+        put(self, "count", count)
+        put(self, "texts", texts)
+        return self
+
+    def __getattr__(self, name: str) -> Decimal:
+        # only reached for a number slot not set yet (Python tries the slot first)
+        index = _CANDLE_NUMBERS.get(name)
+        if index is None or name == "texts":
+            raise AttributeError(name)
+        value = Decimal(self.texts[index])
+        object.__setattr__(self, name, value)
+        return value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Candle):
+            return NotImplemented
+        return _candle_fields(self) == _candle_fields(other)
+
+    __hash__ = Candle.__hash__
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the SPEC candle record (the same as Candle's, without building Decimals)."""
+        try:
+            o, h, lo, c, vwap, volume = self.texts
+        except AttributeError:  # made by dataclasses.replace: ordinary fields
+            return Candle.to_record(self)
+        return {
+            "symbol": self.symbol,
+            "time": iso_from_unix(self.time),
+            "open": o,
+            "high": h,
+            "low": lo,
+            "close": c,
+            "vwap": vwap,
+            "volume": volume,
+            "count": self.count,
+        }
+
+
+def _candle_fields(c: Candle) -> tuple[Any, ...]:
+    return (c.symbol, c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count)
+
+
 def parse_ohlc_row(row: Sequence[Any], symbol: str) -> Candle:
     """Parse ``[time, open, high, low, close, vwap, volume, count]``."""
     if not isinstance(row, list | tuple) or len(row) < 8:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from kraken_cli.models.times import iso_utc
+from kraken_cli.output.lines import compact_encoder
 from kraken_cli.output.sanitize import csv_safe, for_terminal, for_terminal_lines
 
 
@@ -45,6 +46,29 @@ def cell_text(value: Any) -> str:
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+#: The same encoding with its C encoder built once (JSONEncoder.encode rebuilds it every call).
+_LINE = compact_encoder()
+
+
+def jsonl_line(record: Mapping[str, Any]) -> str:
+    """Return one record as a compact JSON line, exactly ``_COMPACT.encode(plain(record))``.
+
+    Records are almost always flat (text, int, None, Decimal values): those skip the recursive
+    ``plain`` and go to the prebuilt encoder in one call.
+    """
+    if record.__class__ is dict:
+        kinds = {*map(type, record.values())}
+        if kinds <= _SCALARS:
+            return _LINE(record) + "\n"
+        if kinds <= _SCALARS_OR_DECIMAL:
+            flat = {k: format(v, "f") if v.__class__ is Decimal else v for k, v in record.items()}
+            return _LINE(flat) + "\n"
+    return _LINE(plain(record)) + "\n"
+
+
+#: Value types a JSON line takes as they are (bool is its own type: it goes through ``plain``).
+_SCALARS = frozenset({str, int, type(None)})
+_SCALARS_OR_DECIMAL = _SCALARS | {Decimal}
 
 
 def columns_of(first: Mapping[str, Any], columns: Sequence[str] | None) -> list[str]:
@@ -68,7 +92,7 @@ def render(
     if fmt == "jsonl":
         count = 0
         for record in records:
-            out.write(_COMPACT.encode(plain(record)) + "\n")
+            out.write(jsonl_line(record))
             count += 1
         out.flush()
         return count

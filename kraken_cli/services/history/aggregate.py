@@ -2,7 +2,8 @@
 
 Exactness: a price or volume string is read as an integer count of ``10**-scale`` (the scale
 being its number of fractional digits), so open/high/low/close, volume and Σprice×volume are
-exact integer arithmetic; Decimal only appears when a finished candle is emitted. If a string
+exact integer arithmetic; a finished candle's numbers are written as decimal text once
+(:class:`~kraken_cli.models.market.ScaledCandle`: no Decimal unless one is read). If a string
 ever carries more (non-zero) digits than the current scale, every running sum is multiplied up
 to the finer scale, which is exact too. The result is therefore identical to computing with
 ``Decimal`` under unlimited precision, at a fraction of the cost.
@@ -30,11 +31,10 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Final
 
 from kraken_cli.models.intervals import MONTH
-from kraken_cli.models.market import Candle
+from kraken_cli.models.market import Candle, ScaledCandle
 
 NS: Final = 1_000_000_000
 DAY: Final = 86_400
@@ -147,6 +147,7 @@ class Aggregator:
         self._ps = max(1, precision.price or 0)
         self._vs = max(1, precision.volume or 0)
         self._scaled = False  # scales adapt to the first trade's digits (fast path after that)
+        self._price_text: dict[int, str] = {}  # price units -> text at the current scales
         # the running base candle: key, o, h, l, c, spv, sv, n (key -1: none)
         self._state: list[int] = [-1, 0, 0, 0, 0, 0, 0, 0]
         self.trades = 0
@@ -267,6 +268,7 @@ class Aggregator:
             acc.o, acc.h, acc.l, acc.c = acc.o * dp, acc.h * dp, acc.l * dp, acc.c * dp
             acc.spv, acc.sv = acc.spv * dp * dv, acc.sv * dv
         self._ps, self._vs = ps, vs
+        self._price_text.clear()  # texts of units at the old scale
 
     def _emit(
         self, period: int, start: int, o: int, h: int, lo: int, c: int, spv: int, sv: int, n: int
@@ -274,24 +276,17 @@ class Aggregator:
         ps, vs = self._ps, self._vs
         pd = ps if self._prec.price is None else self._prec.price
         vd = vs if self._prec.volume is None else self._prec.volume
-        if sv:
-            vwap = Decimal(round_half_even(spv * _POW[pd], sv * _POW[ps])).scaleb(-pd)
-        else:  # only zero-volume trades: no weight to average, use the close
-            vwap = decimal_units(c, ps, pd)
-        self._sink(
-            period,
-            Candle(
-                self.symbol,
-                start,
-                decimal_units(o, ps, pd),
-                decimal_units(h, ps, pd),
-                decimal_units(lo, ps, pd),
-                decimal_units(c, ps, pd),
-                vwap,
-                decimal_units(sv, vs, vd),
-                n,
-            ),
-        )
+        # a range's candles share few price levels: each level's text is written once
+        known = self._price_text
+        if len(known) > 65_536:
+            known.clear()
+        o_t, h_t, l_t, c_t = [
+            known.get(p) or known.setdefault(p, units_text(p, ps, pd)) for p in (o, h, lo, c)
+        ]
+        # vwap: with only zero-volume trades there is no weight to average: the close
+        vwap = fixed_text(round_half_even(spv * _POW[pd], sv * _POW[ps]), pd) if sv else c_t
+        texts = (o_t, h_t, l_t, c_t, vwap, units_text(sv, vs, vd))
+        self._sink(period, ScaledCandle.of(self.symbol, start, texts, n))
 
 
 class _Retry(Exception):
@@ -309,14 +304,27 @@ def round_half_even(num: int, den: int) -> int:
     return q
 
 
-def decimal_units(value: int, scale: int, digits_wanted: int) -> Decimal:
+def units_text(value: int, scale: int, digits_wanted: int) -> str:
     """Render ``value * 10**-scale`` with ``digits_wanted`` digits when exact, else all digits."""
     if digits_wanted < scale:
         q, r = divmod(value, _POW[scale - digits_wanted])
-        if not r:
-            return Decimal(q).scaleb(-digits_wanted)
-        return Decimal(value).scaleb(-scale)
-    return Decimal(value * _POW[digits_wanted - scale]).scaleb(-digits_wanted)
+        return fixed_text(value, scale) if r else fixed_text(q, digits_wanted)
+    return fixed_text(value * _POW[digits_wanted - scale], digits_wanted)
+
+
+def fixed_text(units: int, digits: int) -> str:
+    """Render ``units * 10**-digits`` as plain decimal text with exactly ``digits`` decimals.
+
+    The text ``format(Decimal(units).scaleb(-digits), "f")`` gives, without the Decimal.
+    """
+    if units < 0:
+        return "-" + fixed_text(-units, digits)
+    text = str(units)
+    if not digits:
+        return text
+    if len(text) <= digits:
+        text = text.rjust(digits + 1, "0")
+    return f"{text[:-digits]}.{text[-digits:]}"
 
 
 # -- convenience front ends ----------------------------------------------------------------------

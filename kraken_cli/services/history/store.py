@@ -267,17 +267,17 @@ class TradeStore:
         """Yield ``(time_ns, price, volume)`` for ``start_ns <= time < end_ns`` in trade order."""
         pid = self._pair_id(pair, create=False)
         if pid is None:
-            return
-        # a separate cursor streams rows; nothing is materialised
-        rest = self._db.execute(
+            return iter(())
+        # a separate cursor streams rows; nothing is materialised. The cursor itself is the
+        # iterator (no generator in between: this runs once per trade of a candle query).
+        rest: Iterator[tuple[int, str, str]] = self._db.execute(
             "SELECT time_ns, price, volume FROM trades "
             "WHERE pair = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, trade_id",
             (pid, start_ns, end_ns),
         )
         if not self.archive.ranges(pid, TRADES):
-            yield from rest
-            return
-        yield from merge_sources(rest, self.archive.trades(pid, start_ns, end_ns))
+            return rest
+        return merge_sources(rest, self.archive.trades(pid, start_ns, end_ns))
 
     def iter_full(self, pair: str, start_ns: int, end_ns: int) -> Iterator[StoredTrade]:
         """Yield whole stored trades for ``start_ns <= time < end_ns`` in trade order."""
