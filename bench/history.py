@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from _util import ROOT, print_table
+from _util import ROOT, Result, print_table, report
 
 sys.path.insert(0, str(ROOT))
 
@@ -285,6 +285,26 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    # the summary's figures (make bench): CPU ms against the floor's, target 1.3x
+    report(
+        [
+            Result(
+                "history: unpaced 30-day download (CPU)",
+                t_krx_dl[1] * 1e3,
+                t_floor_dl[1] * 1e3,
+                "ms",
+                FLOOR_TARGET,
+            ),
+            Result(
+                "history: cached min1 query to JSON lines (CPU)"
+                + ("" if same else ", OUTPUT DIFFERS"),
+                t_krx_q[1] * 1e3 if same else float("inf"),
+                t_floor_q[1] * 1e3,
+                "ms",
+                FLOOR_TARGET,
+            ),
+        ]
+    )
     return [
         _floor_row(
             f"(e) unpaced download, {days:g} days, {n:,} trades into a fresh store",
