@@ -144,10 +144,9 @@ class Aggregator:
         # a single fixed period equal to the base needs no roll-up
         self._direct = len(self.periods) == 1 and self.periods[0] == self._step
         self._accs = [_Acc(p) for p in self.periods]
-        self._ps = max(1, precision.price or 0)
-        self._vs = max(1, precision.volume or 0)
         self._scaled = False  # scales adapt to the first trade's digits (fast path after that)
         self._price_text: dict[int, str] = {}  # price units -> text at the current scales
+        self._set_scales(max(1, precision.price or 0), max(1, precision.volume or 0))
         # the running base candle: key, o, h, l, c, spv, sv, n (key -1: none)
         self._state: list[int] = [-1, 0, 0, 0, 0, 0, 0, 0]
         self.trades = 0
@@ -267,26 +266,38 @@ class Aggregator:
         for acc in self._accs:
             acc.o, acc.h, acc.l, acc.c = acc.o * dp, acc.h * dp, acc.l * dp, acc.c * dp
             acc.spv, acc.sv = acc.spv * dp * dv, acc.sv * dv
+        self._set_scales(ps, vs)
+
+    def _set_scales(self, ps: int, vs: int) -> None:
+        """Count prices in ``10**-ps`` and volumes in ``10**-vs`` from now on."""
         self._ps, self._vs = ps, vs
+        # digits shown: the pair's decimals, or every digit the trades carried
+        self._pd = ps if self._prec.price is None else self._prec.price
+        self._vd = vs if self._prec.volume is None else self._prec.volume
         self._price_text.clear()  # texts of units at the old scale
 
     def _emit(
         self, period: int, start: int, o: int, h: int, lo: int, c: int, spv: int, sv: int, n: int
     ) -> None:
-        ps, vs = self._ps, self._vs
-        pd = ps if self._prec.price is None else self._prec.price
-        vd = vs if self._prec.volume is None else self._prec.volume
+        ps, pd = self._ps, self._pd
         # a range's candles share few price levels: each level's text is written once
-        known = self._price_text
-        if len(known) > 65_536:
-            known.clear()
-        o_t, h_t, l_t, c_t = [
-            known.get(p) or known.setdefault(p, units_text(p, ps, pd)) for p in (o, h, lo, c)
-        ]
+        get = self._price_text.get
+        o_t = get(o) or self._price(o)
+        h_t = get(h) or self._price(h)
+        l_t = get(lo) or self._price(lo)
+        c_t = get(c) or self._price(c)
         # vwap: with only zero-volume trades there is no weight to average: the close
         vwap = fixed_text(round_half_even(spv * _POW[pd], sv * _POW[ps]), pd) if sv else c_t
-        texts = (o_t, h_t, l_t, c_t, vwap, units_text(sv, vs, vd))
+        texts = (o_t, h_t, l_t, c_t, vwap, units_text(sv, self._vs, self._vd))
         self._sink(period, ScaledCandle.of(self.symbol, start, texts, n))
+
+    def _price(self, units: int) -> str:
+        """Return (and remember) the text of a price level at the current scales."""
+        known = self._price_text
+        if len(known) >= 65_536:
+            known.clear()
+        text = known[units] = units_text(units, self._ps, self._pd)
+        return text
 
 
 class _Retry(Exception):
