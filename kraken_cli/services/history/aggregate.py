@@ -174,23 +174,17 @@ class Aggregator:
     def _run(self, it: Iterator[TradeTuple]) -> None:
         base_ns = self._base_ns
         ps, vs = self._ps, self._vs
+        # where the dot sits when a number has exactly the scale's digits (slices never raise)
         ip, iv = -ps - 1, -vs - 1
+        ip1, iv1 = ip + 1, iv + 1
         key, o, h, lo, c, spv, sv, n = self._state
         count = 0
         flush = self._flush_base
         for trade in it:
             t, p_s, v_s = trade
             try:
-                p = (
-                    int(p_s.replace(".", ""))
-                    if len(p_s) > ps and p_s[ip] == "."
-                    else to_units(p_s, ps)
-                )
-                v = (
-                    int(v_s.replace(".", ""))
-                    if len(v_s) > vs and v_s[iv] == "."
-                    else to_units(v_s, vs)
-                )
+                p = int(p_s.replace(".", "")) if p_s[ip:ip1] == "." else to_units(p_s, ps)
+                v = int(v_s.replace(".", "")) if v_s[iv:iv1] == "." else to_units(v_s, vs)
             except _Finer:
                 self._state = [key, o, h, lo, c, spv, sv, n]
                 self.trades += count
