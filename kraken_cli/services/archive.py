@@ -130,11 +130,14 @@ def run_archive(
 
     ``resume``: per symbol, the last trade the archive already holds (trades start after it).
     """
+    from kraken_cli.services.market.spot import MarketService
     from kraken_cli.services.stream.pacing import ConnectGate
     from kraken_cli.services.stream.service import StreamArgs, open_stream
 
     failures: list[BaseException] = []
     gate = ConnectGate(args.connect_budget, spacing_s=CONNECT_SPACING_S)
+    # one REST client for every shard: backfills share one public-call pacer (1 call/s)
+    rest = MarketService.from_settings(settings)
 
     def run(channel: str, symbols: tuple[str, ...]) -> None:
         stream_args = StreamArgs(
@@ -152,6 +155,7 @@ def run_archive(
             subscribe_rate=SUBSCRIBE_RATE,
             subscribe_burst=SUBSCRIBE_BURST,
             connect_gate=gate.wait,
+            rest=rest,
         )
         try:
             with open_stream(settings, market, stream_args) as prepared:
@@ -172,6 +176,7 @@ def run_archive(
             pass
     finally:
         target.close()  # commit what was written, also when stopped mid-stream
+        rest.close()
     for failure in failures:
         if isinstance(failure, KrxError):
             raise failure
