@@ -155,8 +155,12 @@ class NonceSource:
 
     def last(self) -> int:
         """Return the last nonce persisted for this key (0 if none)."""
+        return self.peek().last_nonce
+
+    def peek(self) -> KeyState:
+        """Return the key's persisted state (nonce and call counter) without drawing a nonce."""
         with self._thread_lock, self._file_lock():
-            return self._read().last_nonce
+            return self._read()
 
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from kraken_cli.client.nonce import KeyState
 from kraken_cli.config.settings import KrxOptions
-from kraken_cli.errors import ConfigError
+from kraken_cli.errors import BudgetExhaustedError, ConfigError
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         headroom: float = 0.5,
+        max_wait_s: float | None = None,
     ) -> None:
         # Wall time, not monotonic: the counter is shared through a file between processes.
         self.tier = tier
@@ -120,6 +121,9 @@ class RateLimiter:
         # Kraken charges when the request arrives, a little after we do; keeping half a call of
         # headroom absorbs that and rounding without costing throughput (decay sets the pace).
         self.ceiling = max(1.0, tier.max_counter - headroom)
+        #: A call that would wait longer fails at once with BudgetExhaustedError, uncharged
+        #: (``krx serve`` answers 429 + Retry-After instead of queueing clients on the key).
+        self.max_wait_s = max_wait_s
         #: Total seconds this limiter slept (for benchmarks and debug logs).
         self.waited = 0.0
 
@@ -127,12 +131,27 @@ class RateLimiter:
         """Return the counter of ``state`` decayed to now."""
         return decayed(state.counter, state.counter_at, self._clock(), self.tier.decay_per_s)
 
-    def admit(self, state: KeyState, method: str) -> float:
-        """Sleep until ``method`` fits under the maximum, then charge it; return the wait."""
+    def now(self) -> float:
+        """Return the limiter's clock (wall seconds): when a caller starts asking."""
+        return self._clock()
+
+    def admit(self, state: KeyState, method: str, *, asked_at: float | None = None) -> float:
+        """Sleep until ``method`` fits under the maximum, then charge it; return the wait.
+
+        ``asked_at``: when the caller started waiting for the key (queued behind other calls);
+        that time counts against ``max_wait_s`` too.
+        """
         cost = cost_of(method)
         now = self._clock()
         value = decayed(state.counter, state.counter_at, now, self.tier.decay_per_s)
         wait = wait_needed(value, cost, self.ceiling, self.tier.decay_per_s) if cost else 0.0
+        queued = max(0.0, now - asked_at) if asked_at is not None else 0.0
+        if self.max_wait_s is not None and queued + wait > self.max_wait_s:
+            raise BudgetExhaustedError(
+                f"the key's call counter is full for {wait:.1f} s ({self.tier.name} tier)",
+                hint="retry after the Retry-After delay",
+                retry_after=max(wait, 1.0),
+            )
         if wait > 0:
             self._sleep(wait)
             self.waited += wait
@@ -141,6 +160,12 @@ class RateLimiter:
         state.counter = value + cost
         state.counter_at = now
         return wait
+
+    def budget(self, state: KeyState) -> dict[str, float]:
+        """Return the key's counter now, Kraken's maximum and the room left before it."""
+        value = self.current(state)
+        top = self.tier.max_counter
+        return {"counter": round(value, 3), "max": top, "headroom": round(top - value, 3)}
 
     def penalize(self, state: KeyState) -> None:
         """Kraken said ``EAPI:Rate limit exceeded``: assume the counter is full from now."""

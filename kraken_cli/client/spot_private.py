@@ -116,8 +116,9 @@ class SpotPrivate:
 
     def _send(self, method: str, fields: dict[str, str]) -> Any:
         path = f"/0/private/{method}"
+        asked = self.limiter.now()
         with self.nonce.reserve() as state:
-            self.limiter.admit(state, method)
+            self.limiter.admit(state, method, asked_at=asked)
             body_fields = {"nonce": str(state.nonce), **fields}
             if self._otp:
                 body_fields["otp"] = self._otp

@@ -20,6 +20,8 @@ from kraken_cli.output.sink import StreamOnlySink
 
 Record = Mapping[str, Any]
 RECENT_TRADES = 1000
+#: Candles kept per symbol and interval (the forming one and the last few closed).
+RECENT_CANDLES = 16
 #: A subscription whose last message is older than this counts as not live.
 STALE_S = 30.0
 RESTART_DELAY_S = 5.0
@@ -59,7 +61,7 @@ class LiveState(StreamOnlySink):
     clock: Callable[[], float] = time.monotonic
     books: dict[str, Record] = field(default_factory=dict)
     trades: dict[str, deque[Record]] = field(default_factory=dict)
-    candles: dict[tuple[str, Any], Record] = field(default_factory=dict)
+    candles: dict[tuple[str, Any], dict[str, Record]] = field(default_factory=dict)
     health: dict[tuple[str, str], StreamHealth] = field(default_factory=dict)
     failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -74,7 +76,10 @@ class LiveState(StreamOnlySink):
             elif channel == "trade":
                 self.trades.setdefault(symbol, deque(maxlen=RECENT_TRADES)).append(record)
             elif channel == "ohlc":
-                self.candles[(symbol, record.get("interval"))] = record
+                kept = self.candles.setdefault((symbol, record.get("interval")), {})
+                kept[str(record.get("time"))] = record  # an update replaces its candle
+                if len(kept) > RECENT_CANDLES:
+                    del kept[min(kept)]
 
     def write_event(self, event: Record) -> None:
         """Count reconnects, resyncs and repaired gaps."""
@@ -103,6 +108,16 @@ class LiveState(StreamOnlySink):
             if seen is None or self.clock() - seen > STALE_S:
                 return None
             return self.books.get(symbol)
+
+    def recent_trades(self, symbol: str) -> list[Record]:
+        """Return the trades of ``symbol`` the stream has seen lately, oldest first."""
+        with self._lock:
+            return list(self.trades.get(symbol, ()))
+
+    def recent_candles(self, symbol: str, minutes: int) -> list[Record]:
+        """Return the candles of ``symbol`` at ``minutes`` the stream has seen lately."""
+        with self._lock:
+            return list(self.candles.get((symbol, minutes), {}).values())
 
     def streams(self) -> list[dict[str, Any]]:
         """Return every stream's runtime-proof entry."""

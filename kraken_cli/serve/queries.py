@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from kraken_cli.errors import UsageError
 from kraken_cli.models.intervals import Interval
-from kraken_cli.models.times import iso_utc, parse_time
+from kraken_cli.models.times import parse_time
+from kraken_cli.services.market import Window
 
 ACCEPTED_TIMES = "epoch milliseconds (1764460800000) or ISO-8601 (2026-11-30T00:00:00Z)"
 _EPOCH_MS = re.compile(r"\d{1,16}")
@@ -41,12 +41,8 @@ def parse_instant(text: str, name: str) -> datetime:
     return moment
 
 
-@dataclass(frozen=True)
-class Window:
-    """A half-open time window [start, end)."""
-
-    start: datetime
-    end: datetime
+#: A resolved window [start, end).
+Span = tuple[datetime, datetime]
 
 
 def candle_window(
@@ -56,27 +52,28 @@ def candle_window(
     start: str | None,
     end: str | None,
     now: datetime,
-) -> Window:
+) -> Span:
     """Return the candles' window: ``days`` or ``from`` up to ``to`` (or now).
 
-    Without either, 7 days (6 hours for min1), as the platform's Provider API does.
+    Without either, 7 days (6 hours for min1), as the platform's Provider API does. The
+    request rules (days or from, not both; from before to) are the services' Window's.
     """
-    if days is not None and start is not None:
-        raise UsageError("give days or from, not both", hint="days=7, or from=<time>")
+    if days is not None and not (math.isfinite(days) and 0 < days <= MAX_DAYS):
+        raise UsageError(f"days must be in (0, {MAX_DAYS:g}]", hint="e.g. days=7")
     stop = parse_instant(end, "to") if end else now
-    if start is not None:
-        first = parse_instant(start, "from")
-    else:
-        if days is not None and not (math.isfinite(days) and 0 < days <= MAX_DAYS):
-            raise UsageError(f"days must be in (0, {MAX_DAYS:g}]", hint="e.g. days=7")
-        default = timedelta(hours=6) if interval.seconds == 60 else timedelta(days=7)
-        first = stop - (timedelta(days=days) if days is not None else default)
-    if first >= stop:
-        raise UsageError(
-            f"from ({iso_utc(first)}) is not before to ({iso_utc(stop)})",
-            hint="swap them, or drop to= to read up to now",
-        )
-    return Window(first, stop)
+    first = parse_instant(start, "from") if start else None
+    if first is None and days is None:
+        days = 0.25 if interval.seconds == 60 else 7.0
+    since, until = Window(first, stop, days).bounds(stop)
+    assert since is not None and until is not None  # days or from is set
+    return since, until
+
+
+def trades_window(start: str | None, end: str | None) -> tuple[datetime | None, datetime | None]:
+    """Return the trades' ``from``/``to`` (either may be open), refusing from >= to."""
+    first = parse_instant(start, "from") if start else None
+    last = parse_instant(end, "to") if end else None
+    return Window(first, last).bounds(datetime.now(UTC))
 
 
 def trades_limit(limit: int | None) -> int:
@@ -101,7 +98,7 @@ CLOSED_TTL_S = 300.0
 
 
 def candle_period(
-    interval: Interval, window: Window, *, open_ended: bool, partial: bool, now: datetime
+    interval: Interval, window: Span, *, open_ended: bool, partial: bool, now: datetime
 ) -> tuple[tuple[int, int], float]:
     """Return the candle opens that bound ``window`` and how long its answer stays valid.
 
@@ -109,8 +106,8 @@ def candle_period(
     selects the same candles, so they share one answer. An answer up to now is valid until the
     next candle closes (1 s with the forming candle, which changes with every trade).
     """
-    first = interval.open_time(int(window.start.timestamp()))
-    last = interval.open_time(int(window.end.timestamp()) - 1)
+    first = interval.open_time(int(window[0].timestamp()))
+    last = interval.open_time(int(window[1].timestamp()) - 1)
     if not open_ended:
         return (first, last), CLOSED_TTL_S
     if partial:

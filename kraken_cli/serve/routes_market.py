@@ -8,6 +8,7 @@ Kraken download never blocks the event loop.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -21,6 +22,8 @@ from kraken_cli.models.segment import Market, parse_market
 from kraken_cli.models.times import iso_utc
 from kraken_cli.serve import queries
 from kraken_cli.serve.cache import Answer, url_key
+from kraken_cli.serve.live import LiveState
+from kraken_cli.serve.merge import Record, merge_candles, merge_trades
 from kraken_cli.serve.schemas import (
     CANDLES_RESPONSES,
     ORDERBOOK_RESPONSES,
@@ -89,15 +92,22 @@ async def candles(
     segment, parsed = parse_market(market), parse_interval(interval)
     now = datetime.now(UTC)
     window = queries.candle_window(parsed, days=days, start=start, end=end, now=now)
+    first, last = window
     period, ttl = queries.candle_period(
         parsed, window, open_ended=end is None, partial=partial, now=now
     )
     key = ("candles", segment, symbol.strip().upper(), parsed.name, period, partial)
+    minutes = parsed.seconds // 60
     own_url = url_key(request.url.path, request.scope["query_string"])
 
     def answer() -> Answer:
-        rows = state.sources.candles(
-            segment, symbol, parsed, window.start, window.end, partial=partial
+        rows = merge_candles(
+            state.sources.candles(segment, symbol, parsed, first, last, partial=partial),
+            _live(state, segment, symbol, lambda live, name: live.recent_candles(name, minutes)),
+            start=first,
+            end=last,
+            interval_s=parsed.seconds,
+            closed_before=None if partial else now,
         )
         for row in rows:
             opened = datetime.fromisoformat(row["time"].replace("Z", "+00:00"))
@@ -169,14 +179,27 @@ def _trades(
 ) -> dict[str, Any]:
     segment, count = parse_market(market), queries.trades_limit(limit)
     descending = queries.sort_order(order)
-    first = queries.parse_instant(start, "from") if start else None
-    last = queries.parse_instant(end, "to") if end else None
-    if first is not None and last is not None and first >= last:
-        from kraken_cli.errors import UsageError
-
-        raise UsageError("from is not before to", hint="swap them")
-    rows = state.sources.trades(segment, symbol, first, last, count)
+    first, last = queries.trades_window(start, end)
+    rows = merge_trades(
+        state.sources.trades(segment, symbol, first, last, count),
+        _live(state, segment, symbol, LiveState.recent_trades),
+        start=first,
+        end=last,
+        limit=count,
+    )
     return {"data": rows[::-1] if descending else rows}
+
+
+def _live(
+    state: ServeState,
+    segment: Market,
+    symbol: str,
+    read: Callable[[LiveState, str], list[Record]],
+) -> list[Record]:
+    """Return what the config's subscriptions have seen of a spot symbol (empty without)."""
+    if state.live is None or segment is Market.FUTURES:
+        return []
+    return read(state.live, state.sources.canonical(symbol))
 
 
 @router.get("/orderbook/kraken/{market}/{symbol}", responses=ORDERBOOK_RESPONSES)

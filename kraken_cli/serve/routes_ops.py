@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from kraken_cli.models.segment import Market
 from kraken_cli.models.times import iso_utc
+from kraken_cli.serve import proof
 from kraken_cli.serve.metrics import CONTENT_TYPE
 from kraken_cli.serve.schemas import (
     LIVE_RESPONSES,
@@ -53,21 +55,19 @@ def ready(request: Request) -> JSONResponse:
 
 @router.get("/exchanges/runtime-proof", responses=PROOF_RESPONSES)
 def runtime_proof(request: Request) -> JSONResponse:
-    """The proof the connector works now: verify checks, each stream's health."""
+    """The proof the connector works now: verify's checks, each stream's health, the headroom."""
     state = state_of(request)
-    checks = state.sources.connectivity()
     streams = state.live.streams() if state.live is not None else []
-    healthy = all(c["ok"] for c in checks)
-    live = all(s["connected"] for s in streams)
-    status = "ACTIVE" if healthy and live else "DEGRADED" if healthy or live else "ERROR"
-    connector = {
-        "connectorType": "kraken",
-        "marketType": "spot",
-        "status": status,
-        "checks": checks,
-        "streams": streams,
-    }
-    return JSONResponse({"generatedAt": iso_utc(datetime.now(UTC)), "connectors": [connector]})
+    connectors = [
+        proof.connector(
+            market,
+            state.verify.rows(market),
+            streams if market is Market.SPOT else [],
+            state.sources.key_budget() if market is Market.SPOT else None,
+        )
+        for market in state.sources.proof_markets()
+    ]
+    return JSONResponse({"generatedAt": iso_utc(datetime.now(UTC)), "connectors": connectors})
 
 
 @router.get("/metrics", responses=METRICS_RESPONSES)

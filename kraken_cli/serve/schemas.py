@@ -169,6 +169,15 @@ PROOF = {
                     "status": {"enum": ["ACTIVE", "DEGRADED", "ERROR"]},
                     "checks": {"type": "array", "items": {"type": "object"}},
                     "streams": {"type": "array", "items": {"type": "object"}},
+                    "rateLimit": {
+                        "type": ["object", "null"],
+                        "description": "The key's call counter (null: no key or futures).",
+                        "properties": {
+                            "counter": {"type": "number"},
+                            "max": {"type": "number"},
+                            "headroom": {"type": "number"},
+                        },
+                    },
                 },
             },
         },

@@ -17,7 +17,7 @@ from kraken_cli.config.settings import Settings
 from kraken_cli.models.intervals import Interval
 from kraken_cli.models.segment import Market
 from kraken_cli.models.symbols import Pair
-from kraken_cli.output.render import plain
+from kraken_cli.output.cells import plain
 from kraken_cli.services.market import MarketData, SymbolRecord, Window, open_market_data
 
 
@@ -89,20 +89,34 @@ class Sources:
         canonical: str = self.service(Market.SPOT).resolve(symbol).symbol
         return canonical
 
-    def connectivity(self) -> list[dict[str, Any]]:
-        """Return the public verify rows: system status, and the clock against Kraken's."""
+    def verify(self, market: Market) -> list[dict[str, Any]]:
+        """Return verify's rows for a segment (as ``krx verify``; nothing is ever placed)."""
         from kraken_cli.errors import KrxError
+        from kraken_cli.services.verify import run_verify
+
+        shared: Any = None if market.uses_futures_api else self.service(Market.SPOT)
+        try:
+            report = run_verify(
+                self.settings, market, explicit=True, debug_log=self._debug_log, market_data=shared
+            )
+        except KrxError as exc:
+            return [{"check": "verify", "ok": False, "detail": exc.message, "required": True}]
+        return [c.to_record() for c in report.checks]
+
+    def key_budget(self) -> dict[str, float] | None:
+        """Return the spot key's call counter, Kraken's maximum and the headroom (None: no key)."""
+        from kraken_cli.errors import KrxError
+        from kraken_cli.services.account.spot import key_budget
 
         try:
-            report = self.service(Market.SPOT).status()
-        except KrxError as exc:
-            return [{"check": "connectivity", "ok": False, "detail": exc.message}]
-        skew = report.sample.skew
-        limit = self.settings.krx.max_clock_skew_s
-        return [
-            {"check": "connectivity", "ok": report.status == "online", "detail": report.status},
-            {"check": "clock", "ok": abs(skew) <= limit, "detail": f"skew {skew:+.3f} s"},
-        ]
+            return key_budget(self.settings)
+        except KrxError:  # an unreadable state file: verify's rows say why
+            return None
+
+    def proof_markets(self) -> list[Market]:
+        """Return the segments the runtime proof covers: spot, and futures when configured."""
+        configured = {m.market_type.lower() for m in self.settings.markets}
+        return [Market.SPOT] + ([Market.FUTURES] if Market.FUTURES in configured else [])
 
     def stream(self, market: Market, channel: str, symbol: str, sink: Any) -> None:
         """Run the live stream of one channel and symbol into ``sink`` until it stops."""

@@ -14,6 +14,7 @@ from kraken_cli.serve.cache import AnswerCache
 from kraken_cli.serve.flight import SingleFlight
 from kraken_cli.serve.live import LiveState
 from kraken_cli.serve.metrics import Metrics
+from kraken_cli.serve.proof import VerifyRows
 from kraken_cli.serve.sources import Sources
 from kraken_cli.serve.streams import StreamHub
 
@@ -30,11 +31,13 @@ class ServeState:
     flight: SingleFlight = field(init=False)
     answers: AnswerCache = field(default_factory=AnswerCache)
     streams: StreamHub = field(init=False)
+    verify: VerifyRows = field(init=False)
     #: The config's subscriptions kept live (None: ``--no-stream`` or none configured).
     live: LiveState | None = None
 
     def __post_init__(self) -> None:
         self.flight = SingleFlight(on_shared=self.metrics.flights.inc)
+        self.verify = VerifyRows(self.sources.verify, self.flight)
         self.streams = StreamHub(
             lambda key, feed: self.sources.stream(Market(key[0]), key[1], key[2], feed)
         )

@@ -118,3 +118,41 @@ def test_counter_sharing_across_processes(tmp_path: Path) -> None:
         assert p.exitcode == 0
     with NonceSource("k", tmp_path).reserve() as state:
         assert state.counter == 4 * 25 * 2
+
+
+def test_a_call_past_the_patience_fails_uncharged_with_its_wait() -> None:
+    from kraken_cli.errors import BudgetExhaustedError
+
+    clock = FakeClock()
+    limiter = RateLimiter(Tier("t", 10, 1.0), clock=clock, sleep=clock.sleep, max_wait_s=1.5)
+    state = KeyState()
+    for _ in range(9):
+        limiter.admit(state, "Balance")
+    assert limiter.admit(state, "Balance") == pytest.approx(0.5)  # 9.5 ceiling: waits 0.5 s
+    with pytest.raises(BudgetExhaustedError) as caught:
+        limiter.admit(state, "Ledgers")  # cost 2 over a full counter: 2 s > 1.5 s
+    assert caught.value.retry_after == pytest.approx(2.0)
+    assert limiter.current(state) == pytest.approx(9.5)  # the refused call was not charged
+    assert limiter.budget(state) == {"counter": 9.5, "max": 10.0, "headroom": 0.5}
+
+
+def test_peek_reads_the_counter_without_drawing_a_nonce(tmp_path: Path) -> None:
+    source = NonceSource("key", tmp_path)
+    with source.reserve() as state:
+        state.counter, state.counter_at = 7.0, 123.0
+    drawn = source.last()
+    seen = source.peek()
+    assert (seen.counter, seen.counter_at, seen.last_nonce) == (7.0, 123.0, drawn)
+    assert source.last() == drawn
+
+
+def test_time_queued_behind_other_calls_counts_against_the_patience() -> None:
+    from kraken_cli.errors import BudgetExhaustedError
+
+    clock = FakeClock()
+    limiter = RateLimiter(Tier("t", 10, 1.0), clock=clock, sleep=clock.sleep, max_wait_s=3.0)
+    # other calls filled the counter while this one queued 2.5 s for the key's lock
+    state = KeyState(counter=9.5, counter_at=clock.now)
+    with pytest.raises(BudgetExhaustedError):  # 2.5 s queued + 1 s for the counter > 3 s
+        limiter.admit(state, "Balance", asked_at=clock.now - 2.5)
+    assert limiter.admit(state, "Balance", asked_at=clock.now - 1.5) == pytest.approx(1.0)

@@ -81,7 +81,12 @@ def test_book_from_the_live_stream_and_health_in_the_runtime_proof(served: str) 
     streams = {s["channel"]: s for s in connector["streams"]}
     assert streams["book"]["connected"] and streams["book"]["checksumFailures"] >= 1
     assert streams["book"]["resyncs"] >= 1 and streams["trade"]["lastMessageAgeMs"] < 30_000
-    assert {c["check"] for c in connector["checks"]} >= {"connectivity", "clock"}
+    assert {c["check"] for c in connector["checks"]} >= {
+        "connectivity",
+        "clock skew",
+        "Query Funds",
+    }
+    assert connector["rateLimit"]["max"] > 0
     book = _get(served, "/api/orderbook/kraken/spot/BTCUSD?depth=5")
     assert book["source"] == "stream" and isinstance(book["checksum"], int)
     prices = [Decimal(level["price"]) for level in book["bids"]]

@@ -56,8 +56,11 @@ def open_private(
     from kraken_cli.client.nonce import NonceSource
     from kraken_cli.client.ratelimit import RateLimiter, tier_for
     from kraken_cli.client.retry import RetryPolicy
+    from kraken_cli.config.settings import missing_key_error
 
     creds = settings.spot
+    if creds is None and settings.spot_undefined:
+        raise missing_key_error(settings.spot_undefined, "spot API key")
     if creds is None or not creds.key.strip() or not creds.secret.strip():
         raise ConfigError(
             "no spot API key configured",
@@ -77,9 +80,20 @@ def open_private(
         http,
         creds,
         NonceSource(creds.key, directory),
-        RateLimiter(tier_for(opts)),
+        RateLimiter(tier_for(opts), max_wait_s=opts.max_pacing_wait_s),
         otp=otp or os.environ.get("KRX_OTP") or None,
     )
+
+
+def key_budget(settings: Settings) -> dict[str, float] | None:
+    """Return the spot key's call counter, Kraken's maximum and the headroom (None: no key)."""
+    from kraken_cli.client.nonce import NonceSource
+    from kraken_cli.client.ratelimit import RateLimiter, tier_for
+
+    creds = settings.spot
+    if creds is None or not creds.key.strip():
+        return None
+    return RateLimiter(tier_for(settings.krx)).budget(NonceSource(creds.key).peek())
 
 
 def names_from_index(index: SymbolIndex | None) -> Names:

@@ -23,7 +23,9 @@ from kraken_cli.models.market import BookLevel, Candle, OrderBook, Ticker, Trade
 from kraken_cli.models.numbers import reply_of
 from kraken_cli.models.segment import Market
 from kraken_cli.models.symbols import Asset, Pair
-from kraken_cli.services.history.select import forming_by_ohlc, select_candles
+from kraken_cli.models.times import iso_utc
+from kraken_cli.services.explain import Explained, Note, filtered
+from kraken_cli.services.history.select import candle_notes, forming_by_ohlc, select_candles
 from kraken_cli.services.market.paging import page_trades
 from kraken_cli.services.market.request import (
     ANY_TIME,
@@ -186,20 +188,24 @@ class SpotMarketData(Session):
         if since is None:
             count = min(limit or TRADES_PAGE, TRADES_PAGE)
             page = self.api.trades(pair.altname, pair.symbol, count=count)
-            rows = (t for t in page.trades if until is None or t.time < _unix(until))
-            return limited(rows, limit, from_start=False)
+            recent = (t for t in page.trades if until is None or t.time < _unix(until))
+            return limited(recent, limit, from_start=False)
         # a range the local store holds (REST downloads, archive imports) needs no Kraken call
         from kraken_cli.services.history.stored_trades import trades_from_store
 
         stored = trades_from_store(pair, self.api.http.base_url, since, until, limit)
-        if stored is not None:
-            return iter(stored)
-        return page_trades(
-            lambda cursor: self.api.trades(pair.altname, pair.symbol, since=cursor),
-            since=_unix(since),
-            until=_unix(until) if until else None,
-            limit=limit,
+        rows: Iterator[Trade] = (
+            iter(stored)
+            if stored is not None
+            else page_trades(
+                lambda cursor: self.api.trades(pair.altname, pair.symbol, since=cursor),
+                since=_unix(since),
+                until=_unix(until) if until else None,
+                limit=limit,
+            )
         )
+        end = f"and {iso_utc(until)}" if until else "and now"
+        return filtered(rows, f"no trades for {pair.symbol} between {iso_utc(since)} {end}")
 
     # -- candles -----------------------------------------------------------------------------
 
@@ -222,16 +228,26 @@ class SpotMarketData(Session):
         since, until = window.bounds(self.now())
         pair = self.resolver.resolve(symbol)
         rows = self._candles(pair, iv, since, until, partial=partial)
-        if not fill:
-            return rows
-        from kraken_cli.services.history.fill import fill_candles
+        now = int(self._wall())
+        if fill:
+            from kraken_cli.services.history.fill import fill_candles
 
-        # up to the forming candle (included only with partial), and never past the end
-        end = iv.open_time(int(self._wall()))
-        end = iv.next_open(end) if partial else end
-        if until is not None:
-            end = min(end, int(until.timestamp()))
-        return fill_candles(rows, iv, end)
+            # up to the forming candle (included only with partial), and never past the end
+            end = iv.open_time(now)
+            end = iv.next_open(end) if partial else end
+            if until is not None:
+                end = min(end, int(until.timestamp()))
+            rows = fill_candles(rows, iv, end)
+        since_ts = iv.open_time(int(since.timestamp())) if since else None
+        until_ts = int(until.timestamp()) if until else None
+
+        def explain(seen: list[Candle]) -> list[Note]:
+            first = seen[0] if seen else None
+            return candle_notes(
+                pair.symbol, iv, since_ts, until_ts, now, partial=partial, first=first
+            )
+
+        return Explained(rows, explain)
 
     def _candles(
         self,

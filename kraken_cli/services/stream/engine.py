@@ -9,7 +9,6 @@ https://docs.kraken.com/api/docs/guides/spot-ws-reconnection
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections import deque
@@ -17,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kraken_cli.client.exact_json import exact_decoder
 from kraken_cli.client.ws import ConnectFactory, ConnectionLost, WsClient, websocket_connect
 from kraken_cli.errors import (
     IntegrityError,
@@ -133,7 +133,7 @@ class StreamService:
         self.rng = deps.rng or random.Random()
         self.emitted = 0
         self.reconnects = 0
-        self._decode = json.JSONDecoder(parse_float=str).decode
+        self._decode = exact_decoder()
         self._ws: WsClient | None = None
         #: Whether the current connection delivered data (a drop then retries at once).
         self._healthy = False
@@ -161,7 +161,7 @@ class StreamService:
                 self, req, self.deps.fetch_trades, resume=self.options.resume_trades
             )
         if req.channel == "ohlc":
-            return OhlcHandler(self, req, self.deps.fetch_ohlc)
+            return OhlcHandler(self, req, self.deps.fetch_ohlc, tail=self.options.count)
         if req.channel == "book":
             return BookHandler(
                 self,

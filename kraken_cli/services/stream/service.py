@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kraken_cli.config.settings import Settings
+from kraken_cli.config.settings import Settings, missing_key_error
 from kraken_cli.errors import AuthError
 from kraken_cli.models.segment import Market
 from kraken_cli.services.stream.records import PRIVATE_CHANNELS
@@ -209,6 +209,8 @@ class FuturesStream(Stream):
 
 
 def _token_fetcher(settings: Settings) -> Any:
+    if settings.spot is None and settings.spot_undefined:
+        raise missing_key_error(settings.spot_undefined, "spot API key")
     if settings.spot is None:
         raise AuthError(
             "private channels need spot API credentials",

@@ -24,6 +24,7 @@ from kraken_cli.services.verify.report import (
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
+    from kraken_cli.services.market.spot import SpotMarketData
 
 __all__ = [
     "AUTH",
@@ -53,12 +54,17 @@ def run_verify(
     symbol: str | None = None,
     otp: str | None = None,
     debug_log: Callable[[str], None] | None = None,
+    market_data: SpotMarketData | None = None,
 ) -> VerifyReport:
-    """Run the checks of ``market`` (``explicit``: only that segment was asked for)."""
+    """Run the checks of ``market`` (``explicit``: only that segment was asked for).
+
+    ``market_data``: a running spot market-data service to probe with (its pacer and symbol
+    cache are shared, as in ``krx serve``); by default verify opens its own.
+    """
     spot, futures = segments(settings, market, explicit=explicit)
     report = VerifyReport()
     if spot:
-        report = _spot_report(settings, symbol, otp, debug_log)
+        report = _spot_report(settings, symbol, otp, debug_log, market_data)
     if futures:
         from kraken_cli.services.verify.futures import verify_futures
 
@@ -71,6 +77,7 @@ def _spot_report(
     symbol: str | None,
     otp: str | None,
     debug_log: Callable[[str], None] | None,
+    market_data: SpotMarketData | None = None,
 ) -> VerifyReport:
     from kraken_cli.errors import ConfigError
     from kraken_cli.services.account.spot import open_private
@@ -78,19 +85,24 @@ def _spot_report(
     from kraken_cli.services.verify.spot import VerifyService, adapt_market
 
     with ExitStack() as stack:
-        market = MarketService.from_settings(settings, debug_log=debug_log)
-        stack.callback(market.close)
+        market = market_data
+        if market is None:
+            market = MarketService.from_settings(settings, debug_log=debug_log)
+            stack.callback(market.close)
+        no_key = None
         try:
             api = open_private(settings, otp=otp, debug_log=debug_log)
             stack.callback(api.close)
-        except ConfigError:
+        except ConfigError as exc:
             api = None  # reported as the "key accepted" row
+            no_key = exc.message + (f" ({exc.hint})" if exc.hint else "")
         service = VerifyService(
             adapt_market(market),
             api,
             rest_url=settings.endpoints.rest_url,
             max_skew_s=settings.krx.max_clock_skew_s,
             probe_symbol=symbol or _configured_symbol(settings) or "BTC/USD",
+            no_key_detail=no_key,
         )
         return service.run()
 
