@@ -22,8 +22,6 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import httpcore
-
 from kraken_cli.errors import ProtocolError, RequestTimeoutError
 
 #: Most bytes krx reads off the wire for one reply (Kraken's largest, AssetPairs, is ~1 MB).
@@ -64,7 +62,7 @@ class Deadline:
         return self._clock() >= self.at
 
 
-def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+def bounded_timeout(timeout: float | None, error: type[Exception]) -> float | None:
     """Return ``timeout`` shortened to the time left before the current deadline."""
     deadline = _DEADLINE.get()
     if deadline is None:
@@ -73,69 +71,6 @@ def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     if left <= 0:
         raise error("the request's total deadline passed")
     return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose every operation honours the request's total deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's sync backend, with every stream bounded by the request's total deadline."""
-
-    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, bounded, local_address, socket_options)
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_unix_socket(path, bounded, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def install_deadline(transport: object) -> bool:
-    """Put :class:`DeadlineBackend` under an ``httpx.HTTPTransport``; False if it has no pool."""
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if backend is None or isinstance(backend, DeadlineBackend):
-        return False
-    pool._network_backend = DeadlineBackend(backend)  # type: ignore[union-attr]
-    return True
 
 
 def too_large(endpoint: str, what: str, limit: int) -> ProtocolError:
