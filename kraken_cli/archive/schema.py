@@ -93,9 +93,25 @@ def to_decimal(value: Any) -> Decimal | None:
 _CONVERT: dict[pa.DataType, Callable[[Any], Any]] = {DECIMAL: to_decimal, TIME: parse_time}
 
 
+#: Each schema with its decimals and times as text: the shape of rows straight off the wire.
+WIRE: dict[str, pa.Schema] = {
+    name: pa.schema(
+        [pa.field(f.name, pa.string()) if f.type in (DECIMAL, TIME) else f for f in schema]
+    )
+    for name, schema in SCHEMAS.items()
+}
+
+
 def table(channel: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """Build the channel's table from row mappings (keys as the schema's field names)."""
     schema = SCHEMAS[channel]
+    try:
+        # wire text (the usual case): Arrow reads the rows in C, then parses decimals exactly
+        # and RFC3339 times with their offsets, several times faster than Decimal/datetime
+        wire = pa.Table.from_pylist(list(rows), schema=WIRE[channel])
+        return wire.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass  # Decimal, datetime or empty-text values: convert one by one
     columns = []
     for field in schema:
         convert = _CONVERT.get(field.type)

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,18 @@ ROW_GROUP_ROWS = 20_000
 #: ~100 MB of row dicts at most, however many pairs are archived.
 MAX_BUFFERED_ROWS = 150_000
 MAX_OPEN_FILES = 256
+
+
+@lru_cache(maxsize=64)
+def _utc_day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def day_of(moment: Any) -> date:
+    """Return the UTC day of a row's time (RFC3339 ``...Z`` text read without a full parse)."""
+    if type(moment) is str and moment.endswith("Z"):
+        return _utc_day(moment[:10])
+    return parse_time(moment).date()
 
 
 class PartWriter:
@@ -112,7 +125,7 @@ class ArchiveWriter:
 
     def write(self, channel: str, symbol: str, row: Mapping[str, Any]) -> None:
         """Archive one row of ``channel`` for ``symbol`` (its ``time`` picks the day)."""
-        day = parse_time(row["time"]).date()
+        day = day_of(row["time"])
         key = (channel, symbol)
         part = self._parts.get(key)
         if part is not None and (self._days[key] != day or part.rows >= self.max_rows):
