@@ -155,9 +155,9 @@ def archive_run(
         env[f"XDG_{kind.upper()}_HOME"] = str(home / kind)
     argv = [*krx_command(), "--sandbox", "archive", str(root), *args, "--duration", f"{seconds}s"]
     start = time.monotonic()
+    home.mkdir(parents=True, exist_ok=True)
     log = (home / f"{root.name}.stderr").open("w+")  # a pipe would fill up and block krx
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, env=env)
-    home.mkdir(parents=True, exist_ok=True)
     ready, peak, counters = None, 0, before
     while proc.poll() is None:
         peak = max(peak, _peak_kb(proc.pid))

@@ -120,3 +120,20 @@ def table(channel: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
             values = [None if v is None else convert(v) for v in values]
         columns.append(pa.array(values, type=field.type))
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def column_range(path: Any, column: str) -> tuple[Any, Any] | None:
+    """Return a column's ``(min, max)`` in one file from its row-group statistics (no data
+    read); None without rows or when a row group lacks statistics."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    index = meta.schema.names.index(column)
+    low = high = None
+    for group in range(meta.num_row_groups):
+        stats = meta.row_group(group).column(index).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        low = stats.min if low is None else min(low, stats.min)
+        high = stats.max if high is None else max(high, stats.max)
+    return None if low is None else (low, high)

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from kraken_cli.archive import layout
-from kraken_cli.archive.schema import SCHEMAS, parse_time, table
+from kraken_cli.archive.schema import SCHEMAS, column_range, parse_time, table
 
 ROLL_S = 3600.0
 MAX_ROWS = 5_000_000
@@ -200,15 +200,9 @@ def last_trade(root: Path, market: str, symbol: str) -> tuple[int, str] | None:
     base = root / f"exchange={layout.EXCHANGE}" / f"market={market}" / "channel=trades"
     best: tuple[int, datetime] | None = None
     for path in layout.committed(base / f"symbol={layout.symbol_key(symbol)}", "*/*.parquet"):
-        meta = pq.ParquetFile(path).metadata
-        ids, times = meta.schema.names.index("trade_id"), meta.schema.names.index("time")
-        for group in range(meta.num_row_groups):
-            id_stats = meta.row_group(group).column(ids).statistics
-            time_stats = meta.row_group(group).column(times).statistics
-            if id_stats is None or not id_stats.has_min_max or time_stats is None:
-                continue
-            if best is None or id_stats.max > best[0]:
-                best = (id_stats.max, time_stats.max)
+        ids, times = column_range(path, "trade_id"), column_range(path, "time")
+        if ids is not None and times is not None and (best is None or ids[1] > best[0]):
+            best = (ids[1], times[1])
     if best is None:
         return None
     last_id, moment = best

@@ -68,22 +68,12 @@ class ArchivedTrades:
 
     def span(self, symbol: str) -> tuple[int, int] | None:
         """Return the ns times of the first and last archived trades (from statistics)."""
-        import pyarrow.parquet as pq
+        from kraken_cli.archive.schema import column_range
 
-        low: datetime | None = None
-        high: datetime | None = None
-        for path in self._files(symbol):
-            meta = pq.ParquetFile(path).metadata
-            column = meta.schema.names.index("time")
-            for group in range(meta.num_row_groups):
-                stats = meta.row_group(group).column(column).statistics
-                if stats is None or not stats.has_min_max:
-                    return None  # a file that cannot prove its range: trust nothing
-                low = stats.min if low is None else min(low, stats.min)
-                high = stats.max if high is None else max(high, stats.max)
-        if low is None or high is None:
-            return None
-        return _ns(low), _ns(high)
+        ranges = [column_range(path, "time") for path in self._files(symbol)]
+        if not ranges or any(r is None for r in ranges):
+            return None  # nothing archived, or a file that cannot prove its range
+        return _ns(min(r[0] for r in ranges if r)), _ns(max(r[1] for r in ranges if r))
 
     def trades(self, symbol: str, start_ns: int, end_ns: int) -> Iterator[tuple[int, str, str]]:
         """Yield ``(time_ns, price, volume)`` with ``start <= time < end``, in trade order."""
