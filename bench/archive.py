@@ -122,7 +122,7 @@ def _start_sandbox(workdir: Path, pairs: int) -> tuple[subprocess.Popen[str], st
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "kraken_cli.sandbox", "--port", "0", "--state-file", str(state),
-         "--pairs", str(pairs), "--book-rate", "1", "--live-rate", "0.2",
+         "--pairs", str(pairs), "--book-rate", "0.2", "--live-rate", "0.05",
          "--ws-connect-limit", "150"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT,
     )  # fmt: skip
