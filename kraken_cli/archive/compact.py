@@ -65,6 +65,20 @@ def day_dirs(root: Path, day: date | None) -> Iterator[Path]:
             yield directory
 
 
+def compact_tree(root: Path, day: date | None) -> Iterator[dict[str, object]]:
+    """Compact every symbol-day of ``day`` (None: every day before today); yield each outcome."""
+    from dataclasses import asdict
+
+    from kraken_cli.errors import UsageError
+
+    if not root.is_dir():
+        raise UsageError(f"no archive at {root}", hint="krx archive DIR SYMBOL... writes one")
+    for directory in day_dirs(root, day):
+        done = compact_dir(directory)
+        if done is not None:
+            yield asdict(done)
+
+
 def compact_dir(directory: Path, *, tag: Callable[[], str] | None = None) -> Compacted | None:
     """Merge the visible parts of one symbol-day into one file; None when there is nothing."""
     recover(directory)

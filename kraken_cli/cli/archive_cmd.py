@@ -41,7 +41,7 @@ def compact(
     """
     from datetime import date as day_type
 
-    from kraken_cli.services.archive import compact_archive
+    from kraken_cli.archive.compact import compact_tree
 
     day = None
     if date is not None:
@@ -49,7 +49,7 @@ def compact(
             day = day_type.fromisoformat(date)
         except ValueError:
             raise UsageError(f"--date {date!r} is not YYYY-MM-DD") from None
-    emit(list(compact_archive(directory, day)), ctx=ctx)
+    emit(list(compact_tree(directory, day)), ctx=ctx)
 
 
 class WithCompact(TyperCommand):

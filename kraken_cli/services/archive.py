@@ -14,10 +14,8 @@ connection subscribes in paced batches, and every connect of the process passes 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kraken_cli.config.settings import Settings
@@ -80,20 +78,6 @@ def pair_decimals(settings: Settings, symbols: tuple[str, ...]) -> dict[str, tup
     finally:
         market.close()
     return {p.symbol: (p.pair_decimals, p.lot_decimals) for p in pairs}
-
-
-def compact_archive(root: Path, day: date | None) -> Iterator[dict[str, object]]:
-    """Merge each symbol-day's parts into one file (``day`` None: every day before today)."""
-    from dataclasses import asdict
-
-    from kraken_cli.archive.compact import compact_dir, day_dirs
-
-    if not root.is_dir():
-        raise UsageError(f"no archive at {root}", hint="krx archive DIR SYMBOL... writes one")
-    for directory in day_dirs(root, day):
-        done = compact_dir(directory)
-        if done is not None:
-            yield asdict(done)
 
 
 def online_pairs(settings: Settings) -> dict[str, tuple[int, int]]:
