@@ -76,7 +76,14 @@ class WithCompact(TyperCommand):
 
 
 def _compact_command() -> click.Command:
-    app = typer.Typer()
+    # rendered like every krx command: the root's help flags and markup, no completion options
+    from kraken_cli.cli.app import app as root
+
+    app = typer.Typer(
+        add_completion=False,
+        rich_markup_mode=root.rich_markup_mode,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
     app.command("compact")(compact)
     return typer.main.get_command(app)
 
