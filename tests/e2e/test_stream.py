@@ -212,3 +212,21 @@ def test_closed_or_full_stdout_is_a_clear_error(sandbox: Any, tmp_path: Path, ta
     assert res.returncode == 2, res.stderr
     assert "krx: error: cannot write to standard output" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_stream_trades_read_as_krx_trades_shows_them(krx: Callable[..., Any]) -> None:
+    """#15: the same trade has the same price and volume text in `stream trades` and `trades`."""
+    streamed = krx("stream", "trades", "BTC/USD", "--duration", "4", timeout=60)
+    assert streamed.returncode == 0, streamed.stderr
+    live = {r["trade_id"]: r for r in map(json.loads, streamed.stdout.splitlines())}
+    listed = krx("trades", "BTC/USD", "--limit", "1000", "--format", "jsonl")
+    assert listed.returncode == 0, listed.stderr
+    rest = {r["trade_id"]: r for r in map(json.loads, listed.stdout.splitlines())}
+    both = sorted(set(live) & set(rest))
+    assert both, "no trade in both"
+    for tid in both:
+        assert (live[tid]["price"], live[tid]["volume"]) == (
+            rest[tid]["price"],
+            rest[tid]["volume"],
+        )
+    assert all(len(rest[tid]["price"].split(".")[1]) == 5 for tid in both)
