@@ -230,3 +230,29 @@ def test_stream_trades_read_as_krx_trades_shows_them(krx: Callable[..., Any]) ->
             rest[tid]["volume"],
         )
     assert all(len(rest[tid]["price"].split(".")[1]) == 5 for tid in both)
+
+
+@pytest.mark.parametrize(
+    ("variable", "args"),
+    [
+        ("KRX_WS_URL", ["BTC/USD"]),
+        ("KRX_FUTURES_WS_URL", ["PF_XBTUSD", "--market", "futures"]),
+    ],
+)
+def test_an_unreachable_websocket_exits_6_even_with_duration(
+    sandbox: Any, tmp_path: Path, variable: str, args: list[str]
+) -> None:
+    """#18: --duration never turns "could not connect" into an empty success."""
+    import socket
+
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        dead = f"ws://127.0.0.1:{probe.getsockname()[1]}/v2"
+    env = krx_env(tmp_path, sandbox=sandbox, **{variable: dead})
+    done = subprocess.run(
+        [sys.executable, "-m", "kraken_cli", "--sandbox", "stream", "trades", *args,
+         "--duration", "3"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 6, done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr
