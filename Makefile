@@ -11,11 +11,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PIP) install -e '.[sandbox,serve,archive,mcp]'
+	$(PIP) install -e '.[fast,sandbox,serve,archive,mcp]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PIP) install -e '.[sandbox,serve,archive,mcp,test]'
+	$(PIP) install -e '.[fast,sandbox,serve,archive,mcp,test]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed  ## create .venv and install krx (with the sandbox extra)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +44,23 @@ def time_process(
     return times
 
 
+def time_processes(
+    cases: dict[str, Sequence[str]],
+    *,
+    runs: int = 15,
+    warmup: int = 3,
+    env: dict[str, str] | None = None,
+) -> dict[str, list[float]]:
+    """Time several commands round-robin (fair under a shared machine's drifting load); ms."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for round_ in range(warmup + runs):
+        for name, argv in cases.items():
+            measured = time_process(argv, runs=1, warmup=0, env=env)
+            if round_ >= warmup:
+                times[name] += measured
+    return times
+
+
 def summary(times: Sequence[float]) -> tuple[float, float, float]:
     """Return (min, median, max)."""
     return min(times), statistics.median(times), max(times)
@@ -54,3 +73,64 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[objec
     print("|" + "|".join("---" for _ in header) + "|")
     for row in rows:
         print("| " + " | ".join(str(cell) for cell in row) + " |")
+
+
+#: Prefix of the line a benchmark prints per result; ``run_all.py`` collects them for its summary.
+RESULT_TAG = "krx-bench-result "
+
+
+@dataclass(frozen=True)
+class Result:
+    """One krx figure against its floor measured in the same run, with the target ratio.
+
+    ``ratio`` is krx / floor. Times and counts are better lower (``target`` is a ceiling on the
+    ratio); rates are better higher (``higher_is_better=True``: ``target`` is a minimum). Without
+    a floor (``floor=None``, e.g. peak memory), ``target`` bounds the krx figure itself.
+    """
+
+    name: str
+    krx: float
+    floor: float | None
+    unit: str
+    target: float
+    higher_is_better: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        """Return krx / floor (None without a floor)."""
+        return None if self.floor is None else self.krx / self.floor
+
+    @property
+    def passed(self) -> bool:
+        """Return whether the target is met."""
+        value = self.krx if self.ratio is None else self.ratio
+        return value >= self.target if self.higher_is_better else value <= self.target
+
+    def target_text(self) -> str:
+        """Return the target as read in a table, e.g. ``<= 2.00x floor`` or ``<= 150 MB``."""
+        sign = ">=" if self.higher_is_better else "<="
+        if self.floor is None:
+            return f"{sign} {figure(self.target, self.unit)}"
+        return f"{sign} {self.target:.2f}x floor"
+
+
+def figure(value: float, unit: str) -> str:
+    """Return ``value`` with its unit, as many digits as a reader needs."""
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return f"{text} {unit}".strip()
+
+
+def report(results: Iterable[Result]) -> bool:
+    """Print one tagged JSON line per result (``run_all.py`` collects them); True if all pass."""
+    ok = True
+    for result in results:
+        print(RESULT_TAG + json.dumps(asdict(result)), flush=True)
+        ok = ok and result.passed
+    return ok
+
+
+def parse_result(line: str) -> Result | None:
+    """Return the Result a tagged line carries (None for any other line)."""
+    if not line.startswith(RESULT_TAG):
+        return None
+    return Result(**json.loads(line[len(RESULT_TAG) :]))

@@ -4,7 +4,13 @@ Targets (issue 7): (a) aggregation >= 300k trades/s on one core; (b) peak RSS fo
 trades < 150 MB (flat: trades are generated lazily and never held); (c) Trades calls for a range
 of N trades <= 1.01 x ceil(N/1000); (d) a cached re-query makes 0 calls.
 
-Run: ``make bench`` or ``python bench/history.py [--trades-mem 5000000]``.
+Against floors (issue 17), in the same run, on a local server of real-shaped Trades pages
+(``bench/trades_server.py``, 30 days of BTC/USD): (e) unpaced download of the whole range
+into a fresh store <= 1.3 x an ``http.client`` + SQLite floor; (f) the cached min1 candle
+query of that range, rendered as JSON lines, <= 1.3 x a SQLite + integer floor with the same
+output bytes (floors in ``bench/history_floors.py``).
+
+Run: ``make bench`` or ``python bench/history.py [--trades-mem 5000000] [--floors-only]``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from kraken_cli.services.history.aggregate import DAY, NS, Precision, aggregate
 THROUGHPUT_TARGET = 300_000
 MEMORY_TARGET_MB = 150.0
 CALLS_TARGET = 1.01
+FLOOR_TARGET = 1.3
 
 
 def synthetic_trades(n: int, seed: int = 1) -> Iterator[tuple[int, str, str]]:
@@ -184,6 +191,132 @@ def _measure_calls(rest: str, http_cls: Any, pacer_cls: Any, api_cls: Any) -> li
     ]
 
 
+def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[object]]:
+    """Time krx's download and cached candle query against their floors, same server, same run."""
+    import io
+    import urllib.request
+    from types import SimpleNamespace
+
+    from history_floors import best_of, candles_floor, download_floor
+
+    from kraken_cli.client.http import KrakenHttp
+    from kraken_cli.client.pacing import PublicPacer
+    from kraken_cli.client.spot_public import SpotPublic
+    from kraken_cli.models.intervals import parse_interval
+    from kraken_cli.models.symbols import Pair
+    from kraken_cli.output.columns import CANDLE
+    from kraken_cli.output.sink import StdoutSink
+    from kraken_cli.services.history.candles import history_candles, store_pair_name, sync_trades
+    from kraken_cli.services.history.store import TradeStore
+
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, str(Path(__file__).with_name("trades_server.py"))),
+            *("--days", str(days), "--trade-interval", str(trade_interval)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        rest = f"http://127.0.0.1:{proc.stdout.readline().split()[-1]}"
+        with urllib.request.urlopen(f"{rest}/tape", timeout=300) as reply:
+            tape = json.loads(reply.read())
+        start_ns, end_ns = tape[0][0], tape[-1][0] + 1
+        n = len(tape)
+        tmp = Path(tempfile.mkdtemp())
+        counter = iter(range(1000))
+
+        def floor_download() -> None:
+            download_floor(rest, "XBTUSD", start_ns, end_ns, tmp / f"f{next(counter)}.sqlite")
+
+        def krx_download() -> None:
+            http = KrakenHttp(rest, pacer=PublicPacer(0))
+            api = SpotPublic(http)
+            with TradeStore(tmp / f"k{next(counter)}.sqlite") as store:
+                sync_trades(
+                    store,
+                    store_pair_name("XXBTZUSD", rest),
+                    start_ns,
+                    end_ns,
+                    lambda since: api.trades("XBTUSD", "BTC/USD", since=since),
+                )
+            http.close()
+
+        floor_download()  # warm-up: the server renders and keeps every page
+        t_floor_dl = best_of(runs, floor_download)
+        t_krx_dl = best_of(runs, krx_download)
+
+        # (f) the cached query, on the store krx just filled
+        pair = Pair(
+            *("XXBTZUSD", "XBTUSD", "XBT/USD", "BTC/USD", "BTC", "USD", "XXBT", "ZUSD"),
+            *(1, 8, 5, None, None, None),
+        )
+        iv = parse_interval("min1")
+        since_s, until_s = -(-start_ns // (60 * NS)) * 60, end_ns // (60 * NS) * 60
+        now = until_s + 86_400  # the whole range lies before Kraken's OHLC window
+        window_start = iv.open_time(now) - 719 * 60
+        db = sorted(tmp.glob("k*.sqlite"))[-1]
+        api_stub: Any = SimpleNamespace(http=SimpleNamespace(base_url=rest))
+        outputs: dict[str, str] = {}
+
+        def krx_query() -> None:
+            buf = io.StringIO()
+            with TradeStore(db) as store:
+                rows = history_candles(
+                    *(api_stub, pair, iv, since_s, until_s),
+                    now=now,
+                    window_start=window_start,
+                    store=store,
+                )
+                StdoutSink("jsonl", out=buf).write_records((c.to_record() for c in rows), CANDLE)
+            outputs["krx"] = buf.getvalue()
+
+        def floor_query() -> None:
+            buf = io.StringIO()
+            with TradeStore(db) as store:
+                pid = store.archive.pid(store_pair_name("XXBTZUSD", rest))
+            assert pid is not None
+            candles_floor(db, pid, since_s, until_s, "BTC/USD", buf)
+            outputs["floor"] = buf.getvalue()
+
+        t_floor_q = best_of(runs, floor_query)
+        t_krx_q = best_of(runs, krx_query)
+        same = outputs["krx"] == outputs["floor"]
+        candles = outputs["krx"].count("\n")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return [
+        _floor_row(
+            f"(e) unpaced download, {days:g} days, {n:,} trades into a fresh store",
+            t_krx_dl,
+            t_floor_dl,
+            "http.client + json(parse_float=str) + SQLite",
+            True,
+        ),
+        _floor_row(
+            f"(f) cached min1 query, {candles:,} candles as JSON lines"
+            + ("" if same else " (OUTPUT DIFFERS)"),
+            t_krx_q,
+            t_floor_q,
+            "SQLite + integer aggregation + f-string lines",
+            same,
+        ),
+    ]
+
+
+def _floor_row(label: str, krx: float, floor: float, how: str, ok: bool) -> list[object]:
+    ratio = krx / floor
+    verdict = "met" if ok and ratio <= FLOOR_TARGET else "MISSED"
+    return [
+        label,
+        f"krx {krx * 1000:,.0f} ms; floor ({how}) {floor * 1000:,.0f} ms",
+        f"<= {FLOOR_TARGET} x floor",
+        f"{ratio:.2f}x {verdict}",
+    ]
+
+
 def _wait_rest_url(proc: subprocess.Popen[str]) -> str:
     assert proc.stdout is not None
     deadline = time.monotonic() + 30
@@ -205,16 +338,25 @@ def main() -> int:
     parser.add_argument("--days", type=float, default=3.0)
     parser.add_argument("--trade-interval", type=float, default=2.0)
     parser.add_argument("--sandbox-url", help="use this running sandbox instead of starting one")
+    parser.add_argument("--floor-days", type=float, default=30.0)
+    parser.add_argument("--floor-trade-interval", type=float, default=10.0)
+    parser.add_argument("--runs", type=int, default=3, help="best of N for the floor timings")
+    parser.add_argument("--floors-only", action="store_true", help="only (e) and (f)")
     args = parser.parse_args()
     if args.memory_child:
         _memory_child(args.memory_child)
         return 0
+    if args.floors_only:
+        floors = bench_floors(args.floor_days, args.floor_trade_interval, args.runs)
+        print_table("history vs floors (issue 17)", ["measure", "value", "target", "ratio"], floors)
+        return 1 if any("MISSED" in str(r[3]) for r in floors) else 0
     # memory first: Linux keeps ru_maxrss across fork+exec, so the parent must still be small
     rows = bench_memory(args.trades_mem)
     rows += bench_throughput(args.trades)
     rows += bench_sandbox(args.days, args.trade_interval, args.sandbox_url)
+    rows += bench_floors(args.floor_days, args.floor_trade_interval, args.runs)
     print_table("history (issue 7)", ["measure", "value", "target", "ratio / status"], rows)
-    missed = [r for r in rows if "MISSED" in str(r[3])]
+    missed = [r for r in rows if "MISSED" in str(r[3])]  # (d), (e), (f)
     for r in rows:
         if r[0].startswith("(a)") and float(str(r[3]).rstrip("x")) < 1:
             missed.append(r)

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from _util import ROOT, Result, report
+
 sys.path.insert(0, str(ROOT))
 
 
@@ -89,7 +90,7 @@ def start_sandbox(workdir: Path, tier: str) -> tuple[subprocess.Popen[str], dict
     return proc, json.loads(state_file.read_text())
 
 
-def main() -> None:
+def main() -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--procs", type=int, default=16)
@@ -153,7 +154,14 @@ def main() -> None:
     print(f"rate-limit errors      {rate_errors}  (target 0)")
     if errors:
         print(f"all errors             {errors}")
+    passed = report(
+        [
+            Result("calls / allowed by the tier", ok_calls, allowed, "calls", 0.9, True),
+            Result("invalid-nonce + rate-limit errors", nonce_errors + rate_errors, None, "", 0),
+        ]
+    )
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,10 +1,19 @@
 """Crash-safe Parquet writers: one open part per channel, symbol and day; roll by time and rows.
 
-Rows are buffered per part up to one row group (bounded memory per pair), appended to the part's
-hidden temporary file, and the part is renamed to its final name when it rolls (its period ends,
-it reaches ``max_rows``, the day changes) or the archive closes. ``kill -9`` at any moment
-leaves only complete visible files; the temporary part of the run that died is removed by the
-next run, which resumes trades from the last committed ``trade_id`` (REST backfill fills the gap).
+Rows are buffered per part up to one row group, appended to the part's hidden temporary file,
+and the part is renamed to its final name when it rolls (its period ends, it reaches
+``max_rows``, the day changes) or the archive closes.
+
+Memory is bounded whatever the number of pairs or the speed of the disk: each part buffers at
+most ``row_group_rows`` rows, all parts together at most ``max_buffered_rows`` (past it the
+largest buffers are written out early), and at most ``max_open_files`` parts hold an open file
+(past it the least recently written part is committed early). There is no queue between the
+socket and the file: a slow disk slows ``write``, which slows the reading of the socket.
+Small row groups written early are merged into large ones by ``krx archive compact``.
+
+``kill -9`` at any moment leaves only complete visible files; the temporary part of the run that
+died is removed by the next run, which resumes trades from the last committed ``trade_id``
+(REST backfill fills the gap).
 """
 
 from __future__ import annotations
@@ -24,28 +33,28 @@ from kraken_cli.archive.schema import SCHEMAS, parse_time, table
 
 ROLL_S = 3600.0
 MAX_ROWS = 5_000_000
-ROW_GROUP_ROWS = 50_000
+ROW_GROUP_ROWS = 20_000
+#: ~100 MB of row dicts at most, however many pairs are archived.
+MAX_BUFFERED_ROWS = 150_000
+MAX_OPEN_FILES = 256
 
 
 class PartWriter:
     """One part being written: a hidden file that becomes visible only when committed."""
 
-    def __init__(self, directory: Path, channel: str, opened: datetime, row_group_rows: int):
+    def __init__(self, directory: Path, channel: str, opened: datetime):
         self.channel = channel
         self.opened = opened
         self.final = directory / layout.part_name(opened)
         self.tmp = layout.temporary(self.final)
         self.rows = 0
         self._buffer: list[Mapping[str, Any]] = []
-        self._row_group_rows = row_group_rows
         self._file: pq.ParquetWriter | None = None
 
     def add(self, row: Mapping[str, Any]) -> None:
-        """Buffer one row; write a row group when the buffer is full."""
+        """Buffer one row (the archive writer decides when the buffer is written)."""
         self._buffer.append(row)
         self.rows += 1
-        if len(self._buffer) >= self._row_group_rows:
-            self.flush()
 
     def flush(self) -> None:
         """Append the buffered rows to the temporary file as one row group."""
@@ -85,12 +94,20 @@ class ArchiveWriter:
     roll_s: float = ROLL_S
     max_rows: int = MAX_ROWS
     row_group_rows: int = ROW_GROUP_ROWS
+    max_buffered_rows: int = MAX_BUFFERED_ROWS
+    max_open_files: int = MAX_OPEN_FILES
     clock: Callable[[], float] = time.time
     on_commit: Callable[[Path, int], None] | None = None
     _parts: dict[tuple[str, str], PartWriter] = field(default_factory=dict)
     _days: dict[tuple[str, str], date] = field(default_factory=dict)
+    #: rows in every part's buffer, and the parts with an open file (least recent first)
+    _buffered: int = 0
+    _open: dict[tuple[str, str], None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from kraken_cli.archive.compact import recover_tree
+
+        recover_tree(self.root)  # before the leftovers: a decided compaction is finished
         layout.remove_leftovers(self.root)
 
     def write(self, channel: str, symbol: str, row: Mapping[str, Any]) -> None:
@@ -104,9 +121,14 @@ class ArchiveWriter:
         if part is None:
             opened = datetime.fromtimestamp(self.clock(), UTC)
             directory = layout.partition_dir(self.root, self.market, channel, symbol, day)
-            part = self._parts[key] = PartWriter(directory, channel, opened, self.row_group_rows)
+            part = self._parts[key] = PartWriter(directory, channel, opened)
             self._days[key] = day
         part.add(row)
+        self._buffered += 1
+        if part.buffered >= self.row_group_rows:
+            self._flush(key, part)
+        elif self._buffered > self.max_buffered_rows:
+            self._relieve()
 
     def roll_due(self) -> None:
         """Commit every part whose roll period has ended (call it now and then)."""
@@ -124,9 +146,33 @@ class ArchiveWriter:
         """Rows in memory per (channel, symbol): the archive's memory is bounded by these."""
         return {key: part.buffered for key, part in self._parts.items()}
 
+    @property
+    def open_files(self) -> int:
+        """Parts with an open temporary file."""
+        return len(self._open)
+
+    def _flush(self, key: tuple[str, str], part: PartWriter) -> None:
+        """Write a part's buffer out, keeping the open files under ``max_open_files``."""
+        if key not in self._open:
+            while len(self._open) >= self.max_open_files:
+                self._commit(next(iter(self._open)))  # the least recently written part
+        self._buffered -= part.buffered
+        part.flush()
+        self._open.pop(key, None)
+        self._open[key] = None  # now the most recent
+
+    def _relieve(self) -> None:
+        """Write out the largest buffers until half the budget is free."""
+        for key, part in sorted(self._parts.items(), key=lambda kv: -kv[1].buffered):
+            if self._buffered <= self.max_buffered_rows // 2:
+                return
+            self._flush(key, part)
+
     def _commit(self, key: tuple[str, str]) -> None:
         part = self._parts.pop(key)
         self._days.pop(key, None)
+        self._open.pop(key, None)
+        self._buffered -= part.buffered
         final = part.commit()
         if final is not None and self.on_commit is not None:
             self.on_commit(final, part.rows)

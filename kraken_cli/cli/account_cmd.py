@@ -48,8 +48,11 @@ def account_for(
         yield account
 
 
-def _emit(ctx: typer.Context, rows: Sequence[Record], columns: Sequence[str] | None = None) -> None:
-    emit([row.to_record() for row in rows], columns, ctx=ctx)
+def _emit(ctx: typer.Context, rows: Sequence[Record], kind: str | None = None) -> None:
+    """Render account records; ``kind`` (a record KIND) picks their columns and table view."""
+    spec = columns.ACCOUNT.get(kind or "")
+    view = columns.ACCOUNT_VIEW.get(kind or "")
+    emit([row.to_record() for row in rows], spec, view=view, ctx=ctx)
 
 
 @account_app.command()
@@ -64,7 +67,7 @@ def balance(ctx: typer.Context, market: MarketOption = None, otp: OtpOption = No
       krx account balance --market futures
     """
     with account_for(ctx, market, otp) as account:
-        _emit(ctx, account.balances(), columns.ACCOUNT[account.records.balance.KIND])
+        _emit(ctx, account.balances(), account.records.balance.KIND)
 
 
 @account_app.command("trade-balance")
@@ -104,7 +107,7 @@ def orders(
       krx account orders --market futures
     """
     with account_for(ctx, market, otp) as account:
-        _emit(ctx, account.open_orders(cl_ord_id), columns.ACCOUNT[account.records.order.KIND])
+        _emit(ctx, account.open_orders(cl_ord_id), account.records.order.KIND)
 
 
 @account_app.command("closed-orders")
@@ -123,7 +126,7 @@ def closed_orders(
 
     window = Window.parse(since, until, limit)
     with account_for(ctx, Market.SPOT, otp) as account:
-        _emit(ctx, account.closed_orders(window), columns.ACCOUNT[account.records.order.KIND])
+        _emit(ctx, account.closed_orders(window), account.records.order.KIND)
 
 
 @account_app.command()
@@ -148,7 +151,7 @@ def trades(
 
     window = Window.parse(since, until, limit)
     with account_for(ctx, market, otp) as account:
-        _emit(ctx, account.trades(window), columns.ACCOUNT[account.records.fill.KIND])
+        _emit(ctx, account.trades(window), account.records.fill.KIND)
 
 
 @account_app.command()
@@ -169,7 +172,7 @@ def ledger(
 
     window = Window.parse(since, until, limit)
     with account_for(ctx, Market.SPOT, otp) as account:
-        _emit(ctx, account.ledger(window, asset, kind), columns.LEDGER)
+        _emit(ctx, account.ledger(window, asset, kind), "ledger")
 
 
 @account_app.command()

@@ -15,19 +15,29 @@ import typer
 
 from kraken_cli import __version__
 from kraken_cli.cli import exit_codes
-from kraken_cli.cli.common import AppState, activate, env_flag, get_state, report_error
+from kraken_cli.cli.common import (
+    AppState,
+    activate,
+    env_flag,
+    get_state,
+    report_error,
+    stop_live_displays,
+)
 from kraken_cli.errors import KrxError, UsageError
+from kraken_cli.output.columns import parse_columns
 from kraken_cli.output.formats import FORMATS, default_format
 from kraken_cli.output.sanitize import for_terminal_lines
 
 #: Command modules, each exposing ``register(app)``. Imported at start-up, so they must stay
 #: light: heavy imports (httpx, websocket, jsonschema, services) happen inside commands.
 COMMAND_MODULES = (
+    "setup_cmd",
     "verify_cmd",
     "market_cmd",
     "account_cmd",
     "order_cmd",
     "stream_cmd",
+    "watch_cmd",
     "cache_cmd",
     "history_cmd",
     "config_cmd",
@@ -81,6 +91,7 @@ def _global_options(
         str | None,
         typer.Option(
             "--format",
+            "-f",
             envvar="KRX_FORMAT",
             help="table | json | jsonl | csv (default: table on a terminal, else jsonl).",
             show_default=False,
@@ -98,6 +109,14 @@ def _global_options(
         bool,
         typer.Option("--debug", envvar="KRX_DEBUG", help="Tracebacks and request logging."),
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Pick and order the columns, e.g. symbol,last,change_pct (every format).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -110,6 +129,7 @@ def _global_options(
             f"unknown format {output_format!r}", hint="use one of: " + ", ".join(FORMATS)
         )
     state = AppState(format=fmt, config_path=config, sandbox=sandbox, debug=debug)
+    state.columns = parse_columns(columns)
     state.format_given = output_format is not None  # a stream keeps jsonl unless asked
     ctx.obj = state
     activate(state)
@@ -125,7 +145,7 @@ def _register_commands() -> None:
 
 _register_commands()
 
-_GLOBAL_WITH_VALUE = ("--format", "--config")
+_GLOBAL_WITH_VALUE = ("--format", "-f", "--config", "--columns")
 _GLOBAL_FLAGS = ("--sandbox", "--debug")
 
 
@@ -140,7 +160,10 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
             rest.extend(args[index:])
             break
         name = arg.split("=", 1)[0]
-        if name in _GLOBAL_WITH_VALUE:
+        if arg.startswith("-f") and len(arg) > 2:
+            # -fjson (click's joined short form) and -f=json (as users type --format=json)
+            front.append("--format=" + arg[2:].removeprefix("="))
+        elif name in _GLOBAL_WITH_VALUE:
             if "=" in arg:
                 front.append(arg)
             elif index + 1 < len(args):
@@ -181,7 +204,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         result = command.main(args=args, prog_name="krx", standalone_mode=False)
         code = result if isinstance(result, int) else exit_codes.SUCCESS
         if code == exit_codes.INTERRUPTED:  # typer's core returns 130 for Ctrl-C
-            sys.stderr.write("\nkrx: interrupted\n")
+            _say_interrupted()
         return code
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -192,7 +215,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         _report_click_error(exc)
         return exit_codes.USAGE if exc.exit_code == 2 else exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("\nkrx: interrupted\n")
+        _say_interrupted()
         return exit_codes.INTERRUPTED
     except BrokenPipeError:
         return _quiet_broken_pipe()
@@ -203,6 +226,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _quiet_broken_pipe()
         raise
     except KrxError as exc:
+        stop_live_displays()
         if debug:
             import traceback
 
@@ -210,6 +234,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         report_error(exc, get_state())
         return exit_codes.exit_code_for(exc)
     except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+        stop_live_displays()
         known = _local_state_error(exc)
         if known is not None:
             report_error(known, get_state())
@@ -222,6 +247,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"krx: error: internal error: {detail}\n")
         sys.stderr.write("hint: rerun with --debug for a traceback, and report it\n")
         return exit_codes.INTERNAL
+
+
+def _say_interrupted() -> None:
+    # A progress bar redirects stderr while it draws: clear it first, so the line lands below.
+    stop_live_displays()
+    sys.stderr.write("\nkrx: interrupted\n")
 
 
 def _local_state_error(exc: Exception) -> KrxError | None:

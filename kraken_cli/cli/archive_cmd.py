@@ -11,6 +11,9 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
+import typer.main
+from typer import _click as click
+from typer.core import TyperCommand
 
 from kraken_cli.cli.common import emit, get_settings
 from kraken_cli.errors import ConfigError, UsageError
@@ -18,14 +21,75 @@ from kraken_cli.models.segment import Market
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``archive`` command to ``app``."""
-    app.command("archive")(archive)
+    """Add the ``archive`` command (and ``archive compact``) to ``app``."""
+    app.command("archive", cls=WithCompact)(archive)
+
+
+def compact(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Archive directory.")],
+    date: Annotated[
+        str | None, typer.Option(help="Day to compact, YYYY-MM-DD (default: every past day).")
+    ] = None,
+) -> None:
+    """Merge each symbol-day's parts into one Parquet file (crash-safe; run it again: no-op).
+
+    \b
+    Examples:
+      krx archive compact ./archive
+      krx archive compact ./archive --date 2026-11-30
+    """
+    from datetime import date as day_type
+
+    from kraken_cli.services.archive import compact_archive
+
+    day = None
+    if date is not None:
+        try:
+            day = day_type.fromisoformat(date)
+        except ValueError:
+            raise UsageError(f"--date {date!r} is not YYYY-MM-DD") from None
+    emit(list(compact_archive(directory, day)), ctx=ctx)
+
+
+class WithCompact(TyperCommand):
+    """``krx archive DIR ...``; ``krx archive compact DIR`` goes to :func:`compact`."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Hand ``compact ...`` to the compact command; parse anything else as an archive run."""
+        if args and args[0] == "compact":
+            command = _compact_command()
+            return command.make_context("archive compact", args[1:], parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command the context was made for."""
+        if ctx.command is not self:
+            return ctx.command.invoke(ctx)
+        return super().invoke(ctx)
+
+
+def _compact_command() -> click.Command:
+    app = typer.Typer()
+    app.command("compact")(compact)
+    return typer.main.get_command(app)
 
 
 def archive(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Archive directory (created if missing).")],
-    symbols: Annotated[list[str], typer.Argument(help="Spot symbols: BTCUSD ETH/USD ...")],
+    symbols: Annotated[
+        list[str] | None, typer.Argument(help="Spot symbols: BTCUSD ETH/USD ... (or --all)")
+    ] = None,
+    all_pairs: Annotated[
+        bool, typer.Option("--all", help="Every online pair (paced within Kraken's WS limits).")
+    ] = False,
     channels: Annotated[
         str, typer.Option(help="Comma list of trades, book, ticker, candles.")
     ] = "trades,book,ticker,candles",
@@ -43,18 +107,33 @@ def archive(
     Examples:
       krx archive ./archive BTCUSD ETHUSD
       krx archive ./archive BTCUSD --channels trades,book --depth 25 --roll 10m
+      krx archive ./archive --all --channels trades,book
+      krx archive compact ./archive --date 2026-11-30
       krx query "SELECT count(*) FROM trades" --archive ./archive
     """
     if any(importlib.util.find_spec(m) is None for m in ("pyarrow",)):
         raise ConfigError("krx archive needs the 'archive' extra", hint="make install")
     from kraken_cli.archive.sink import open_sink
     from kraken_cli.models.times import parse_duration
-    from kraken_cli.services.archive import ArchiveArgs, pair_decimals, parse_channels, run_archive
+    from kraken_cli.services.archive import (
+        ArchiveArgs,
+        online_pairs,
+        pair_decimals,
+        parse_channels,
+        run_archive,
+    )
 
+    if all_pairs == bool(symbols):
+        raise UsageError(
+            "name symbols or --all (not both)", hint="krx archive DIR BTCUSD ... | --all"
+        )
     chosen, roll_s = parse_channels(channels), parse_duration(roll, "--roll")
     duration_s = parse_duration(duration, "--duration") if duration else None
     settings = get_settings(ctx)
-    decimals = pair_decimals(settings, tuple(symbols))  # canonical symbols, before any file
+    # canonical symbols, before any file
+    decimals = (
+        online_pairs(settings) if all_pairs else pair_decimals(settings, tuple(symbols or ()))
+    )
     args = ArchiveArgs(tuple(decimals), chosen, depth, interval, duration_s)
     sink = open_sink(
         directory, Market.SPOT.value, decimals=decimals, depth=depth, roll_s=roll_s,

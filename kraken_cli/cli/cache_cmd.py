@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kraken_cli.cli.common import live_started, live_stopped
 from kraken_cli.errors import ConfigError
 from kraken_cli.output.columns import CACHE_INFO
 
@@ -74,8 +75,13 @@ class _RichProgress:
                 transient=True,
             )
             self._progress.start()
+            live_started(self._progress.stop)
             self._task = self._progress.add_task(
-                f"trades {event.pair}", total=max(event.total_ns, 1), trades=0, calls=0, cursor=""
+                f"trades {event.label or event.pair}",
+                total=max(event.total_ns, 1),
+                trades=0,
+                calls=0,
+                cursor="",
             )
         from kraken_cli.services.history.store import iso_ns
 
@@ -88,6 +94,7 @@ class _RichProgress:
         )
         if event.finished:
             self._progress.stop()
+            live_stopped(self._progress.stop)
             self._progress = None
 
 

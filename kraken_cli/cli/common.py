@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from kraken_cli.output.sanitize import for_terminal_lines
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
+    from kraken_cli.output.columns import TableView
     from kraken_cli.output.sink import StdoutSink
 
 
@@ -30,6 +32,8 @@ class AppState:
     config_path: Path | None = None
     sandbox: bool = False
     debug: bool = False
+    #: ``--columns``: exactly these columns, in this order, in every format.
+    columns: tuple[str, ...] | None = None
     _settings: Settings | None = field(default=None, repr=False)
 
     @property
@@ -82,10 +86,14 @@ def emit(
     columns: Sequence[str] | None = None,
     *,
     title: str | None = None,
+    view: TableView | None = None,
     ctx: typer.Context | None = None,
 ) -> int:
-    """Render records to stdout in the invocation's format; return how many were written."""
-    return stdout_sink(ctx).write_records(records, columns, title=title)
+    """Render records to stdout in the invocation's format; return how many were written.
+
+    ``columns`` lead in csv and tables; a table reads as ``view`` (what it shows by default).
+    """
+    return stdout_sink(ctx).write_records(records, columns, title=title, view=view)
 
 
 def emit_object(obj: Mapping[str, Any], *, ctx: typer.Context | None = None) -> None:
@@ -103,8 +111,34 @@ def stdout_sink(
     """Return a stdout sink in ``fmt`` (the invocation's format); ``kind``: a stream's records."""
     from kraken_cli.output.sink import StdoutSink
 
-    fmt = fmt or get_state(ctx).format
-    return StdoutSink(fmt, kind=kind, events_to_stdout=events_to_stdout)
+    state = get_state(ctx)
+    return StdoutSink(
+        fmt or state.format, kind=kind, events_to_stdout=events_to_stdout, picked=state.columns
+    )
+
+
+#: Stop callbacks of the live displays (progress bars) drawing on the terminal right now.
+_live_displays: list[Callable[[], None]] = []
+
+
+def live_started(stop: Callable[[], None]) -> None:
+    """Register a live display's ``stop`` so an error or Ctrl-C can clear it before reporting."""
+    _live_displays.append(stop)
+
+
+def live_stopped(stop: Callable[[], None]) -> None:
+    """Forget a live display that stopped by itself."""
+    if stop in _live_displays:
+        _live_displays.remove(stop)
+
+
+def stop_live_displays() -> None:
+    """Stop every live display, so what comes next lands below it, not inside it."""
+    while _live_displays:
+        stop = _live_displays.pop()
+        # a broken terminal must not hide the message that follows
+        with contextlib.suppress(Exception):
+            stop()
 
 
 def warn(message: str) -> None:
@@ -115,6 +149,14 @@ def warn(message: str) -> None:
 def info(message: str) -> None:
     """Write an informational line to stderr (never stdout: stdout is data)."""
     sys.stderr.write(f"krx: {for_terminal_lines(message)}\n")
+
+
+def explain(result: object) -> None:
+    """Say on stderr why a consumed result is empty or short (``services.explain`` notes)."""
+    from kraken_cli.services.explain import notes_of
+
+    for note in notes_of(result):
+        info(note.message)
 
 
 def report_error(error: KrxError, state: AppState) -> None:

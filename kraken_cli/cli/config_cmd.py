@@ -23,7 +23,12 @@ config_app = typer.Typer(
 
 
 def _load(
-    ctx: typer.Context, *, require: bool, sandbox: bool | None = None, use_cache: bool = True
+    ctx: typer.Context,
+    *,
+    require: bool,
+    sandbox: bool | None = None,
+    use_cache: bool = True,
+    defer_keys: bool = True,
 ) -> LoadResult:
     from kraken_cli.config.loader import load_settings
 
@@ -33,6 +38,7 @@ def _load(
         sandbox=state.sandbox if sandbox is None else sandbox,
         require=require,
         use_cache=use_cache,
+        defer_keys=defer_keys,
     )
     for message in result.warnings:
         warn(message)
@@ -53,7 +59,8 @@ def validate(
       krx config validate
       krx --config ./config.provider.json config validate --no-cache
     """
-    result = _load(ctx, require=True, sandbox=False, use_cache=not no_cache)
+    # strict: the platform needs every ${VAR}, keys included
+    result = _load(ctx, require=True, sandbox=False, use_cache=not no_cache, defer_keys=False)
     settings = result.settings
     record = {
         "ok": True,
@@ -113,57 +120,6 @@ def show(ctx: typer.Context) -> None:
         emit_object(data, ctx=ctx)
 
 
-def example_text() -> str:
-    """Return the shipped example config (package data ``config/example.json``)."""
-    import kraken_cli.config
-
-    return (Path(kraken_cli.config.__file__).with_name("example.json")).read_text("utf-8")
-
-
-def _write_private(path: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``path`` with mode 0600 (the file will hold secrets).
-
-    Never through a symlink: a new file is created with O_EXCL (which does not follow links)
-    and ``--force`` writes a fresh file beside the old one and renames it over the old entry.
-    """
-    import tempfile
-
-    from kraken_cli.errors import ConfigError, UsageError
-
-    if path.is_symlink():
-        raise ConfigError(
-            f"{path} is a symbolic link; krx does not write through links",
-            hint="remove the link, or give the real file's path to --output",
-        )
-    if path.is_dir():
-        raise UsageError(f"{path} is a directory", hint="give a file path to --output")
-    if path.exists() and not force:
-        raise UsageError(
-            f"{path} already exists",
-            hint="edit it, or pass --force to replace it with the example",
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not force:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            with os.fdopen(os.open(path, flags, 0o600), "w", encoding="utf-8") as handle:
-                handle.write(text)
-            return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(text)
-            os.replace(tmp, path)  # replaces the directory entry, whatever it pointed to
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except FileExistsError as exc:
-        raise UsageError(f"{path} already exists", hint="pass --force to replace it") from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
 @config_app.command("init")
 def init(
     ctx: typer.Context,
@@ -187,6 +143,7 @@ def init(
       krx config init --output ./config.provider.json
       krx config init -o - | less
     """
+    from kraken_cli.config.files import example_text, write_private
     from kraken_cli.config.loader import CONFIG_NAME
     from kraken_cli.config.settings import config_dir
 
@@ -195,7 +152,7 @@ def init(
         sys.stdout.write(text)
         return
     path = (output or config_dir() / CONFIG_NAME).expanduser()
-    _write_private(path, text, force=force)
+    write_private(path, text, force=force)
     info(
         f"wrote {path} (mode 0600); set KRAKEN_API_KEY and KRAKEN_API_SECRET in the environment"
         f" or in {path.parent / '.env'}, then run `krx config validate`"

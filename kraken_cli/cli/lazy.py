@@ -35,6 +35,24 @@ class LazyGroup(TyperGroup):
             self.commands[cmd_name] = self.builders[cmd_name][0]()
         return self.commands.get(cmd_name)
 
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        """Resolve a command; a typo gets "Did you mean ..." from every command, built or not."""
+        from difflib import get_close_matches
+
+        from typer._click.exceptions import UsageError
+
+        try:
+            return self._click_resolve_command(ctx, args)
+        except UsageError as exc:
+            names = [n for n, (_, _, hidden) in self.builders.items() if not hidden]
+            matches = get_close_matches(args[0], names) if args else []
+            if matches:
+                listed = ", ".join(repr(m) for m in matches)
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {listed}?"
+            raise
+
     def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         """List commands with their one-line help, without building them."""
         rows = [(name, short) for name, (_, short, hidden) in self.builders.items() if not hidden]

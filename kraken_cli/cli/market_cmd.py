@@ -7,8 +7,11 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
-from kraken_cli.cli.common import emit, emit_object, get_state
+from kraken_cli.cli.chart_out import check_chart_format, draw_chart
+from kraken_cli.cli.common import emit, emit_object, explain, get_state
+from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
+from kraken_cli.output import columns as cols
 from kraken_cli.output.columns import BOOK_LEVEL as BOOK_COLUMNS
 from kraken_cli.output.columns import CANDLE as CANDLE_COLUMNS
 from kraken_cli.output.columns import FUTURES_TICKER_EXTRA
@@ -17,10 +20,17 @@ from kraken_cli.output.columns import TRADE as TRADE_COLUMNS
 from kraken_cli.services.market.request import Window
 
 # Options several commands share (typer reads the help from these aliases).
-SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
+SymbolArg = Annotated[
+    str, typer.Argument(help="Symbol, e.g. BTCUSDT.", autocompletion=complete_symbol)
+]
 SinceOption = Annotated[str | None, typer.Option(help="Start: ISO-8601, unix s, or 2h/7d.")]
 UntilOption = Annotated[str | None, typer.Option(help="End (exclusive), same forms.")]
-IntervalArg = Annotated[str, typer.Argument(help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...")]
+IntervalArg = Annotated[
+    str,
+    typer.Argument(
+        help="min1 min5 min15 min30 h1 h4 day week, 60, 1h...", autocompletion=complete_interval
+    ),
+]
 PartialOption = Annotated[
     bool, typer.Option("--partial", help="Include the still-forming last candle.")
 ]
@@ -30,6 +40,12 @@ FillOption = Annotated[
         "--fill",
         help="Spot: add a flat candle (previous close, volume 0, count 0) for each "
         "interval without trades; by default they are omitted, like Kraken does.",
+    ),
+]
+ChartOption = Annotated[
+    bool,
+    typer.Option(
+        "--chart", help="Draw a candle chart with volume (a picture for a person, not data)."
     ),
 ]
 TickTypeOption = Annotated[
@@ -64,7 +80,7 @@ def symbols(
       krx symbols --market futures --quote USD
     """
     with market_data(ctx, market) as md:
-        emit([pair.to_record() for pair in md.symbols(quote)], ctx=ctx)
+        emit([pair.to_record() for pair in md.symbols(quote)], view=cols.SYMBOL_VIEW, ctx=ctx)
 
 
 def assets(ctx: typer.Context) -> None:
@@ -78,11 +94,18 @@ def assets(ctx: typer.Context) -> None:
 
 def ticker(
     ctx: typer.Context,
-    symbol: Annotated[list[str], typer.Argument(help="One or more symbols, e.g. BTCUSDT ETH/USD.")],
+    symbol: Annotated[
+        list[str],
+        typer.Argument(
+            help="One or more symbols, e.g. BTCUSDT ETH/USD.", autocompletion=complete_symbol
+        ),
+    ],
     market: MarketOption = None,
 ) -> None:
-    """Show bid, ask, last and 24-hour figures for one or more symbols (one request).
+    """Show bid, ask, last, change and 24-hour figures for one or more symbols (one request).
 
+    The table adds change and change_pct: spot against today's open (00:00 UTC, Kraken's
+    `o`), futures against the open 24 hours ago; other formats add them with --columns.
     Futures rows add mark/index price, funding rate and open interest.
 
     \b
@@ -90,10 +113,13 @@ def ticker(
       krx ticker BTCUSDT ETH/USD
       krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
+    from kraken_cli.models.figures import change_record, ticker_change
+
     with market_data(ctx, market) as md:
-        records = [t.to_record() for t in md.ticker(symbol)]
+        records = [t.to_record() | change_record(ticker_change(t)) for t in md.ticker(symbol)]
     spec = (*TICKER_COLUMNS, *FUTURES_TICKER_EXTRA)  # extras lead only where the rows have them
-    emit(records, [c for c in spec if not records or c in records[0]], ctx=ctx)
+    columns = [c for c in spec if not records or c in records[0]]
+    emit(records, columns, view=cols.TICKER_VIEW, ctx=ctx)
 
 
 def orderbook(
@@ -104,6 +130,8 @@ def orderbook(
 ) -> None:
     """Show the order book: one row per level (bids, then asks).
 
+    The table adds cum_volume (depth from the best level) and heads with spread and mid.
+
     With --format json: {"symbol", "bids": [[price, volume], ...], "asks": [...], "checksum"},
     where checksum is Kraken's CRC32 of the top 10 levels at the pair's precision (futures
     books carry no checksum: null).
@@ -113,12 +141,20 @@ def orderbook(
       krx orderbook BTCUSD --depth 5 --format json
       krx orderbook PF_XBTUSD --market futures --depth 5
     """
+    from kraken_cli.models.figures import book_spread, depth_records
+
     with market_data(ctx, market) as md:
         book = md.orderbook(symbol, depth)
-    if get_state(ctx).format == "json":
+    state = get_state(ctx)
+    if state.format == "json" and not state.columns:
         emit_object(book.to_object(), ctx=ctx)
-    else:
-        emit(book.level_records(), BOOK_COLUMNS, ctx=ctx)
+        return
+    top = book_spread(book)
+    title = book.symbol
+    if top is not None:
+        bps = "" if top.spread_bps is None else f" ({top.spread_bps} bp)"
+        title = f"{book.symbol}  spread {top.spread}{bps}  mid {top.mid}"
+    emit(depth_records(book), BOOK_COLUMNS, title=title, view=cols.BOOK_VIEW, ctx=ctx)
 
 
 def trades(
@@ -138,7 +174,8 @@ def trades(
     """
     with market_data(ctx, market) as md:
         rows = md.trades(symbol, Window(since, until), limit)
-        emit((t.to_record() for t in rows), TRADE_COLUMNS, ctx=ctx)
+        emit((t.to_record() for t in rows), TRADE_COLUMNS, view=cols.TRADE_VIEW, ctx=ctx)
+    explain(rows)
 
 
 def candles(
@@ -154,6 +191,7 @@ def candles(
     fill: FillOption = False,
     market: MarketOption = None,
     tick_type: TickTypeOption = "trade",
+    chart: ChartOption = False,
 ) -> None:
     """Show OHLC candles. The still-forming last candle is left out unless --partial.
 
@@ -169,11 +207,18 @@ def candles(
       krx candles BTCUSDT h1 --days 7
       krx candles DOGEUSD min1 --since 2h --fill
       krx candles PF_XBTUSD h1 --days 2 --market futures --tick-type mark
+      krx candles BTCUSD h1 --days 3 --chart
     """
+    if chart:
+        check_chart_format(ctx)
     window = Window(since, until, days)
     with market_data(ctx, market) as md:
         rows = md.candles(symbol, interval, window, partial=partial, fill=fill, tick_type=tick_type)
-        emit((c.to_record() for c in rows), CANDLE_COLUMNS, ctx=ctx)
+        if chart:
+            draw_chart([c.to_record() for c in rows], interval)
+        else:
+            emit((c.to_record() for c in rows), CANDLE_COLUMNS, view=cols.CANDLE_VIEW, ctx=ctx)
+    explain(rows)
 
 
 def register(app: typer.Typer) -> None:

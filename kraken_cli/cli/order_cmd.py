@@ -15,6 +15,7 @@ import typer
 
 from kraken_cli.cli.account_cmd import OtpOption
 from kraken_cli.cli.common import emit, get_settings, info, stdin_is_terminal
+from kraken_cli.cli.complete import complete_symbol
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
 from kraken_cli.errors import UsageError
 from kraken_cli.models.trading import AmendRequest, OrderRequest, Placement
@@ -85,7 +86,12 @@ def trading_for(ctx: typer.Context, market: str | None, otp: str | None) -> Iter
 @order_app.command()
 def add(
     ctx: typer.Context,
-    symbol: Annotated[str, typer.Argument(help="Pair, e.g. BTCUSD, BTC/USD, XXBTZUSD.")],
+    symbol: Annotated[
+        str,
+        typer.Argument(
+            help="Pair, e.g. BTCUSD, BTC/USD, XXBTZUSD.", autocompletion=complete_symbol
+        ),
+    ],
     side: Annotated[str, typer.Argument(help="buy or sell.")],
     volume: Annotated[str, typer.Argument(help="Volume in the base asset.")],
     order_type: TypeOption = "limit",

@@ -84,6 +84,22 @@ def sandbox(
     system_status: Annotated[
         str, typer.Option(help="online | maintenance | cancel_only | post_only | limit_only")
     ] = "online",
+    pairs: Annotated[
+        int, typer.Option(min=0, max=10_000, help="List N spot pairs (synthetic S0001/USD ...).")
+    ] = 0,
+    ws_sub_rate: Annotated[
+        float,
+        typer.Option(
+            help="WS symbol subscriptions per s per connection (0: no limit).",
+            callback=validate.non_negative,
+        ),
+    ] = 30.0,
+    ws_sub_burst: Annotated[
+        float, typer.Option(help="WS subscription burst.", callback=validate.non_negative)
+    ] = 60.0,
+    ws_connect_limit: Annotated[
+        int, typer.Option(min=0, help="WS connects per rolling 10 min (0: no limit).")
+    ] = 0,
 ) -> None:
     """Run a protocol-faithful fake Kraken (REST + WebSocket v2) on loopback.
 
@@ -95,6 +111,7 @@ def sandbox(
       krx sandbox --port 0                       # pick a free port
       krx sandbox --seed 7 --drop-every 200      # same market, WS dropped every 200 messages
       krx sandbox --permissions query-funds      # a restricted key, to try `krx verify`
+      krx sandbox --pairs 1500 --ws-connect-limit 150   # a Kraken-sized market and its limits
     """
     if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
         raise ConfigError(
@@ -122,6 +139,10 @@ def sandbox(
             book_rate=book_rate,
             idle_timeout=idle_timeout,
             allow_remote=allow_remote,
+            pairs=pairs,
+            ws_sub_rate=ws_sub_rate,
+            ws_sub_burst=ws_sub_burst,
+            ws_connect_limit=ws_connect_limit,
             faults=fault_spec(
                 drop_every,
                 drop_random,

@@ -9,6 +9,7 @@ import typer
 
 from kraken_cli.cli import validate
 from kraken_cli.cli.common import get_settings, get_state, stdout_sink
+from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import MarketOption, pick_market
 
 if TYPE_CHECKING:
@@ -24,10 +25,20 @@ ChannelArg = Annotated[
 ]
 SymbolsArg = Annotated[
     list[str] | None,
-    typer.Argument(help="Symbols: BTCUSDT, BTC/USD, XBTUSD ...", show_default=False),
+    typer.Argument(
+        help="Symbols: BTCUSDT, BTC/USD, XBTUSD ...",
+        show_default=False,
+        autocompletion=complete_symbol,
+    ),
 ]
 IntervalOption = Annotated[
-    str | None, typer.Option("--interval", "-i", help="Candle interval (min1 .. week).")
+    str | None,
+    typer.Option(
+        "--interval",
+        "-i",
+        help="Candle interval (min1 .. week).",
+        autocompletion=complete_interval,
+    ),
 ]
 DepthOption = Annotated[int, typer.Option(help="Book depth: 10, 25, 100, 500 or 1000.")]
 LevelsOption = Annotated[

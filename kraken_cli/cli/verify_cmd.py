@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,7 +11,11 @@ from kraken_cli.cli.account_cmd import OtpOption
 from kraken_cli.cli.common import emit, get_settings, info
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
 from kraken_cli.output.columns import VERIFY as VERIFY_COLUMNS
+from kraken_cli.output.columns import VERIFY_VIEW
 from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT
+
+if TYPE_CHECKING:
+    from kraken_cli.services.verify.report import VerifyReport
 
 #: The failure category that decides the exit code (``services.verify.exit_category``).
 EXIT_CODES = {
@@ -53,7 +57,14 @@ def verify(
         otp=otp,
         debug_log=debug_log(ctx),
     )
-    emit([c.to_record() for c in report.checks], VERIFY_COLUMNS, ctx=ctx)
+    show_report(ctx, report)
+
+
+def show_report(ctx: typer.Context, report: VerifyReport) -> None:
+    """Render the checks, say on stderr what failed, and exit with the category's code."""
+    from kraken_cli.services import verify as service
+
+    emit([c.to_record() for c in report.checks], VERIFY_COLUMNS, view=VERIFY_VIEW, ctx=ctx)
     category = service.exit_category(report)
     if category is None:
         info("verify: all checks passed")

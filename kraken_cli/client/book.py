@@ -1,13 +1,16 @@
 """A local Kraken WS v2 L2 order book with the CRC32 checksum, built for speed.
 
 Design (see /work/shared/research/perf-anchors.md §2):
-* Prices and quantities stay decimal *text* (``json.loads(parse_float=str)``), padded to the
-  pair's precision so the checksum works whether or not the wire kept trailing zeros.
+* Prices and quantities stay decimal *text* (:mod:`kraken_cli.client.exact_json`), padded to
+  the pair's precision so the checksum works whether or not the wire kept trailing zeros.
 * Each side is a dict ``key -> (price, qty, checksum fragment)`` plus a sorted list of integer
   keys (the price scaled to an integer; negated for bids so both lists sort ascending) kept with
-  ``bisect``: no float anywhere, no per-message sort, O(log D) search + memmove per level.
-* The checksum string of each side's top 10 and its CRC are cached and rebuilt only when a
-  change touches the top 10, so a depth-1000 book costs the same as a depth-10 one.
+  ``bisect``: no float, no Decimal, no per-message sort, O(log D) search + memmove per level.
+* A price seen before is not parsed again: a per-side cache maps its wire text to
+  ``(key, padded text, fragment)`` (prices recur: most updates change a level's quantity).
+* Each side caches its top 10's fragments and their checksum text. A quantity change in the
+  top 10 patches one fragment; a level entering or leaving it rebuilds the list; a change
+  below it costs nothing, so a depth-1000 book costs about what a depth-10 one does.
 
 The result always equals :func:`kraken_cli.protocol.checksum.book_checksum` over the padded
 levels (a property test pins it).
@@ -27,6 +30,8 @@ from kraken_cli.protocol.checksum import pad_decimal
 DEPTHS = (10, 25, 100, 500, 1000)
 
 Level = tuple[str, str]
+#: Distinct wire prices remembered per side (a day of a busy pair stays well under it).
+_PRICE_CACHE_MAX = 1 << 16
 
 
 def norm_decimal(value: object, decimals: int) -> str:
@@ -42,24 +47,33 @@ def norm_decimal(value: object, decimals: int) -> str:
 
 
 class BookSide:
-    """One side of the book: sorted integer keys and ``key -> (price, qty, fragment)``."""
+    """One side of the book: sorted keys (best first), levels by key, the top 10's text."""
 
-    __slots__ = ("_top", "is_bid", "keys", "levels")
+    __slots__ = ("_frags", "_prices", "_top", "is_bid", "keys", "levels", "sign")
 
     def __init__(self, is_bid: bool) -> None:
         self.is_bid = is_bid
+        self.sign = -1 if is_bid else 1
+        #: Scaled prices (negated for bids): ascending, best first.
         self.keys: list[int] = []
+        #: key -> (price, qty, checksum fragment: both without the dot and leading zeros)
         self.levels: dict[int, tuple[str, str, str]] = {}
-        # This side's top-10 checksum text; None when a change touched the top 10.
+        # The top 10's fragments (None: rebuild, a level entered or left) and their checksum
+        # text (None: rebuild, a quantity changed).
+        self._frags: list[str] | None = None
         self._top: bytes | None = None
+        #: wire price -> (key, padded price text, price digits for the checksum)
+        self._prices: dict[str, tuple[int, str, str]] = {}
 
     def top_text(self) -> bytes:
         """Return the checksum text of the top 10 levels (price+qty fragments)."""
         top = self._top
         if top is None:
-            levels = self.levels
-            top = "".join([levels[k][2] for k in self.keys[:10]]).encode()
-            self._top = top
+            frags = self._frags
+            if frags is None:
+                levels = self.levels
+                frags = self._frags = [levels[k][2] for k in self.keys[:10]]
+            top = self._top = "".join(frags).encode()
         return top
 
     def best(self) -> int | None:
@@ -69,13 +83,41 @@ class BookSide:
     def top(self, n: int | None = None) -> list[list[str]]:
         """Return ``[[price, qty], ...]`` best first, all levels or the top ``n``."""
         levels = self.levels
-        keys = self.keys if n is None else self.keys[:n]
-        return [[levels[k][0], levels[k][1]] for k in keys]
+        return [[levels[k][0], levels[k][1]] for k in (self.keys if n is None else self.keys[:n])]
 
     def pairs(self) -> list[Level]:
         """Return ``(price, qty)`` tuples best first."""
         levels = self.levels
         return [(levels[k][0], levels[k][1]) for k in self.keys]
+
+    def _parse_price(self, wire: object, pdec: int) -> tuple[int, str, str]:
+        """Return ``(key, padded text, checksum digits)`` of a wire price; cache it."""
+        p = wire
+        if not (
+            p.__class__ is str
+            and (dot := p.find(".")) > 0
+            and len(p) - dot == pdec + 1
+            and "e" not in p
+        ):
+            p = norm_decimal(p, pdec)
+        text = str(p)
+        digits = text.replace(".", "")
+        entry = (self.sign * int(digits), text, digits.lstrip("0"))
+        cache = self._prices
+        if wire.__class__ is str:  # the only wire type kept (numbers are text after decoding)
+            if len(cache) >= _PRICE_CACHE_MAX:
+                cache.clear()
+            cache[wire] = entry
+        return entry
+
+    def truncate(self, depth: int) -> list[str]:
+        """Drop the levels past ``depth``; return their prices."""
+        levels = self.levels
+        dropped = [levels.pop(k)[0] for k in self.keys[depth:]]
+        del self.keys[depth:]
+        if depth < 10:
+            self._top = self._frags = None
+        return dropped
 
 
 class Book:
@@ -106,24 +148,19 @@ class Book:
         self, asks: Iterable[Mapping[str, Any]], bids: Iterable[Mapping[str, Any]]
     ) -> None:
         """Apply the levels of one message in order (qty 0 deletes), then truncate to depth."""
+        # one function on purpose: this runs for every book message
         pdec = self.price_decimals
         qdec = self.qty_decimals
-        pdec1 = pdec + 1
         qdec1 = qdec + 1
-        for sign, side, wire in ((1, self.asks, asks), (-1, self.bids, bids)):
-            keys = side.keys
-            levels = side.levels
+        depth = self.depth
+        for name, side, wire in (("ask", self.asks, asks), ("bid", self.bids, bids)):
+            keys, levels, cache = side.keys, side.levels, side._prices
             for lv in wire:
                 p = lv["price"]
                 q = lv["qty"]
+                entry = cache.get(p) if p.__class__ is str else None
+                k, p, pfrag = entry or side._parse_price(p, pdec)
                 # Fast path: the wire text already carries the pair's precision (2026 feeds do).
-                if not (
-                    p.__class__ is str
-                    and (dot := p.find(".")) > 0
-                    and len(p) - dot == pdec1
-                    and "e" not in p
-                ):
-                    p = norm_decimal(p, pdec)
                 if not (
                     q.__class__ is str
                     and (dot := q.find(".")) > 0
@@ -131,45 +168,48 @@ class Book:
                     and "e" not in q
                 ):
                     q = norm_decimal(q, qdec)
-                digits = p.replace(".", "")
-                k = sign * int(digits)
                 qfrag = q.replace(".", "").lstrip("0")
                 if qfrag:
+                    frag = pfrag + qfrag
                     if k in levels:
-                        # keys[9] exists whenever a key at or inside it does
-                        if len(keys) <= 10 or k <= keys[9]:
+                        if len(keys) <= 10 or k <= keys[9]:  # a quantity change in the top 10
                             side._top = None
+                            top = side._frags
+                            if top is not None:
+                                top[bisect_left(keys, k, 0, 10)] = frag
                     else:
                         i = bisect_left(keys, k)
                         keys.insert(i, k)
                         if i < 10:
-                            side._top = None
-                    levels[k] = (p, q, digits.lstrip("0") + qfrag)
+                            side._top = side._frags = None
+                    levels[k] = (p, q, frag)
                 elif levels.pop(k, None) is not None:
                     i = bisect_left(keys, k)
                     del keys[i]
                     if i < 10:
-                        side._top = None
-            depth = self.depth
+                        side._top = side._frags = None
             if len(keys) > depth:
-                dropped = keys[depth:]
-                del keys[depth:]
+                dropped = side.truncate(depth)
                 if self.truncated is not None:
-                    name = "bid" if sign < 0 else "ask"
-                    self.truncated.extend((name, levels[k][0]) for k in dropped)
-                for k in dropped:
-                    del levels[k]
+                    self.truncated.extend((name, price) for price in dropped)
 
     # -- reading -----------------------------------------------------------------------------
     def checksum(self) -> int:
         """Return the CRC32 of the top 10 asks then bids, as Kraken computes it."""
-        return crc32(self.bids.top_text(), crc32(self.asks.top_text()))
+        asks, bids = self.asks, self.bids
+        # top_text() inlined: this runs for every book message
+        a = asks._top
+        if a is None:
+            a = asks.top_text()
+        b = bids._top
+        if b is None:
+            b = bids.top_text()
+        return crc32(b, crc32(a))
 
     def crossed(self) -> bool:
         """Return True when the best bid is at or above the best ask (a broken book)."""
-        ask = self.asks.best()
-        bid = self.bids.best()
-        return ask is not None and bid is not None and -bid >= ask
+        ask, bid = self.asks.keys, self.bids.keys
+        return bool(ask) and bool(bid) and -bid[0] >= ask[0]
 
     def snapshot(self, levels: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
         """Return ``(bids, asks)`` as ``[[price, qty], ...]`` best first."""

@@ -132,9 +132,12 @@ class FuturesRest:
         wall: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         debug_log: Callable[[str], None] | None = None,
+        no_credentials: KrxError | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
+        #: Raised by a private call when there is no key (default: a generic AuthError).
+        self.no_credentials = no_credentials
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.budget = budget or FuturesBudget(clock=clock, sleep=sleep)
@@ -230,6 +233,8 @@ class FuturesRest:
     ) -> dict[str, Any]:
         """Sign (fresh nonce per attempt) and send a private v3 call; only GETs are retried."""
         creds = self.credentials
+        if creds is None and self.no_credentials is not None:
+            raise self.no_credentials
         if creds is None:
             raise AuthError(
                 "no Kraken Futures API key configured",

@@ -19,7 +19,7 @@ from typing import Any
 
 from kraken_cli.config import settings as s
 from kraken_cli.config.dotenv import overlay_env
-from kraken_cli.config.expand import PathPart, expand, format_path
+from kraken_cli.config.expand import PLACEHOLDER, PathPart, expand, format_path
 from kraken_cli.config.parse import RawConfig, plain_problems, read_config
 from kraken_cli.config.redaction import has_literal_secret
 from kraken_cli.config.validate import (
@@ -80,11 +80,14 @@ def load_settings(
     require: bool = False,
     cwd: Path | None = None,
     use_cache: bool = True,
+    defer_keys: bool = True,
 ) -> LoadResult:
     """Load the effective Settings from the config file (if any), .env files and environment.
 
     ``env`` defaults to ``os.environ``; ``cwd`` (default: the working directory) anchors the
     search and the second .env; ``use_cache=False`` validates even an unchanged file.
+    ``defer_keys``: an undefined ``${VAR}`` used only by keys fails the private calls that
+    need it (not the load); ``krx config validate`` passes False to report it.
     """
     base_env = dict(os.environ if env is None else env)
     cwd = cwd or Path.cwd()
@@ -100,7 +103,9 @@ def load_settings(
     full_env, used_dotenvs, warnings = overlay_env(base_env, dotenvs)
     document: dict[str, Any] | None = None
     if raw is not None:
-        document, doc_warnings = _expand_and_validate(raw, full_env, use_cache=use_cache)
+        document, doc_warnings = _expand_and_validate(
+            raw, full_env, use_cache=use_cache, defer_keys=defer_keys
+        )
         warnings.extend(doc_warnings)
         warnings.extend(_permission_warnings(raw))
     settings, build_warnings = build_settings(document, full_env, source=path, sandbox=sandbox)
@@ -130,8 +135,20 @@ def _reads(document: dict[str, Any], parts: Sequence[PathPart]) -> bool:
     )
 
 
+_KEY_FIELDS = ("key", "secret", "futuresKey", "futuresSecret")
+
+
+def _is_key_field(parts: Sequence[PathPart]) -> bool:
+    """Whether ``parts`` is a connector's key or secret (``provider.connectors[i].key``)."""
+    return (
+        len(parts) == 4
+        and tuple(parts[:2]) == ("provider", "connectors")
+        and parts[3] in _KEY_FIELDS
+    )
+
+
 def _expand_and_validate(
-    raw: RawConfig, env: Mapping[str, str], *, use_cache: bool
+    raw: RawConfig, env: Mapping[str, str], *, use_cache: bool, defer_keys: bool = True
 ) -> tuple[dict[str, Any], list[str]]:
     from kraken_cli.config import vcache
 
@@ -144,7 +161,11 @@ def _expand_and_validate(
     undefined_paths: set[str] = set()
     for name, where in undefined.items():
         rendered = ", ".join(format_path(parts) for parts in where)
-        if any(_reads(document, parts) for parts in where):
+        read = [parts for parts in where if _reads(document, parts)]
+        if defer_keys and read and all(_is_key_field(parts) for parts in read):
+            # Only private calls need a key: they fail naming it (Settings.*_undefined).
+            undefined_paths.update(format_path(parts) for parts in read)
+        elif read:
             # Reported as undefined: a schema complaint about the placeholder would be noise.
             undefined_paths.update(format_path(parts) for parts in where)
             problems.append(Problem(f"${{{name}}}", f"not defined; used at {rendered}"))
@@ -302,6 +323,16 @@ def _api_token(doc: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
     return env.get("PROVIDER_API_TOKEN", "").strip() or None
 
 
+def _undefined_in(connector: Mapping[str, Any], *fields: str) -> tuple[str, ...]:
+    """Return the ``${VAR}`` names still unexpanded in ``fields`` (left so by the loader)."""
+    names: list[str] = []
+    for name in fields:
+        value = connector.get(name)
+        if isinstance(value, str):
+            names += [n for n in PLACEHOLDER.findall(value) if n not in names]
+    return tuple(names)
+
+
 def build_settings(
     document: dict[str, Any] | None,
     env: Mapping[str, str],
@@ -317,22 +348,30 @@ def build_settings(
     spot = futures = None
     markets: tuple[s.MarketSpec, ...] = ()
     subscriptions = _subscriptions(doc.get("provider", {}).get("subscriptions"))
+    spot_undefined: tuple[str, ...] = ()
+    futures_undefined: tuple[str, ...] = ()
     if connector is not None:
-        spot = _credentials(connector.get("key"), connector.get("secret"), where, warnings)
-        futures = _credentials(
-            connector.get("futuresKey"), connector.get("futuresSecret"), where, warnings
-        )
+        spot_undefined = _undefined_in(connector, "key", "secret")
+        futures_undefined = _undefined_in(connector, "futuresKey", "futuresSecret")
+        if not spot_undefined:
+            spot = _credentials(connector.get("key"), connector.get("secret"), where, warnings)
+        if not futures_undefined:
+            futures = _credentials(
+                connector.get("futuresKey"), connector.get("futuresSecret"), where, warnings
+            )
         markets = _markets(connector)
         subscriptions += _subscriptions(connector.get("subscriptions"))
     endpoints = s.Endpoints.from_env(env)
     if sandbox:
         from kraken_cli.config.sandbox_env import sandbox_access
 
-        endpoints, sandbox_spot, sandbox_futures = sandbox_access(env)
-        spot = spot or sandbox_spot
-        futures = futures or sandbox_futures
-    spot = spot or _env_credentials(env, "KRAKEN_API")
-    futures = futures or _env_credentials(env, "KRAKEN_FUTURES_API")
+        # The sandbox's own keys, never the config's: a real key is not sent to a sandbox.
+        endpoints, spot, futures = sandbox_access(env)
+        spot_undefined = futures_undefined = ()
+    if not spot_undefined:
+        spot = spot or _env_credentials(env, "KRAKEN_API")
+    if not futures_undefined:
+        futures = futures or _env_credentials(env, "KRAKEN_FUTURES_API")
     settings = s.Settings(
         endpoints=endpoints,
         spot=spot,
@@ -343,5 +382,7 @@ def build_settings(
         config_path=source,
         sandbox=sandbox,
         api_token=_api_token(doc, env),
+        spot_undefined=spot_undefined,
+        futures_undefined=futures_undefined,
     )
     return settings, warnings

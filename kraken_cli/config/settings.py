@@ -10,6 +10,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kraken_cli.errors import ConfigError
 
 APP_NAME = "krx"
 
@@ -126,6 +130,23 @@ class Settings:
     #: The Provider API token ``krx serve`` requires (``provider.apiToken``, else the
     #: ``PROVIDER_API_TOKEN`` environment variable); never shown.
     api_token: str | None = field(default=None, repr=False)
+    #: ``${VAR}`` names the config takes each key from that are not defined: public commands
+    #: work without them; a private call fails naming them (:func:`missing_key_error`).
+    spot_undefined: tuple[str, ...] = ()
+    futures_undefined: tuple[str, ...] = ()
+
+
+def missing_key_error(names: tuple[str, ...], what: str) -> ConfigError:
+    """Return the error for a key whose config placeholders are undefined (exit 3)."""
+    from kraken_cli.errors import ConfigError
+
+    listed = ", ".join(f"${{{name}}}" for name in names)
+    exports = " ".join(f"{name}=..." for name in names)
+    return ConfigError(
+        f"the {what} comes from {listed} in the config, not defined",
+        hint=f"run `krx setup`, or `export {exports}` (or put it in .env beside the config);"
+        " public commands work without it",
+    )
 
 
 def _platformdirs_path(kind: str) -> Path:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kraken_cli.errors import UsageError
 from kraken_cli.models.segment import Market, parse_market
-from kraken_cli.output.render import plain
+from kraken_cli.output.cells import plain
 from kraken_cli.services.market.request import Window
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 from kraken_cli.errors import OutputError
+from kraken_cli.output.cells import cell_text, columns_of
 from kraken_cli.output.columns import NESTED_STREAM
 from kraken_cli.output.lines import LineEncoder
-from kraken_cli.output.render import cell_text, columns_of
 from kraken_cli.output.sanitize import csv_safe, for_terminal
 
 Record = Mapping[str, Any]

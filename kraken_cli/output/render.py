@@ -11,48 +11,12 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from decimal import Decimal
 from typing import Any, TextIO
 
-from kraken_cli.models.times import iso_utc
-from kraken_cli.output.sanitize import csv_safe, for_terminal, for_terminal_lines
-
-
-def plain(value: Any) -> Any:
-    """Convert a record value to JSON-native data (Decimal -> exact string, datetime -> ISO)."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
-def cell_text(value: Any) -> str:
-    """Render one value for csv/table cells: nested data as compact JSON, None as empty."""
-    value = plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return _COMPACT.encode(value)
-    return str(value)
-
-
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
-def columns_of(first: Mapping[str, Any], columns: Sequence[str] | None) -> list[str]:
-    """Return ``columns`` then the first record's other keys (all its keys without a spec)."""
-    if columns is None:
-        return list(first.keys())
-    extra = [key for key in first if key not in columns]
-    return list(columns) + extra
+from kraken_cli.output.cells import COMPACT as _COMPACT
+from kraken_cli.output.cells import cell_text, columns_of, plain
+from kraken_cli.output.columns import TableView, pick, without
+from kraken_cli.output.sanitize import csv_safe, for_terminal_lines
 
 
 def render(
@@ -62,9 +26,19 @@ def render(
     columns: Sequence[str] | None = None,
     out: TextIO | None = None,
     title: str | None = None,
+    view: TableView | None = None,
+    picked: Sequence[str] | None = None,
 ) -> int:
-    """Write records in ``fmt`` to ``out`` (stdout); return how many were written."""
+    """Write records in ``fmt`` to ``out`` (stdout); return how many were written.
+
+    ``picked`` (``--columns``): exactly these columns, in every format. Otherwise a table
+    follows ``view`` and the other formats leave out the view's table-only figures.
+    """
     out = out or sys.stdout
+    if picked:
+        records, columns = pick(records, picked), picked
+    elif view is not None and fmt != "table":
+        records = without(records, view.table_only)
     if fmt == "jsonl":
         count = 0
         for record in records:
@@ -79,7 +53,11 @@ def render(
         out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         out.flush()
         return len(rows)
-    _render_table(rows, columns, out, title)
+    from kraken_cli.output.table import render_table, table_console
+
+    render_table(
+        rows, table_console(out), columns=columns, view=view, picked=bool(picked), title=title
+    )
     return len(rows)
 
 
@@ -117,54 +95,3 @@ def _render_csv(
         writer.writerow(header)
     out.flush()
     return count
-
-
-def _render_table(
-    rows: list[Any], columns: Sequence[str] | None, out: TextIO, title: str | None
-) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    if not rows:
-        Console(file=out).print("(no rows)", style="dim")
-        return
-    header = columns_of(rows[0], columns)
-    # Text, not str: server text must not be read as rich markup ("[link=...]") or emoji codes
-    cells = [[for_terminal(cell_text(row.get(key))) for key in header] for row in rows]
-    widths = [max(len(key), *(len(line[i]) for line in cells)) for i, key in enumerate(header)]
-    natural = sum(widths) + 3 * len(widths) + 1
-    console = Console(file=out, soft_wrap=False)
-    if not console.is_terminal:
-        # Piped or redirected: never cut a number to fit an assumed 80 columns.
-        console = Console(file=out, soft_wrap=False, width=max(natural, 80))
-    safe_title = None if title is None else Text(for_terminal(title), style="table.title")
-    table = Table(title=safe_title, show_lines=False, header_style="bold")
-    for index, key in enumerate(header):
-        numeric = _is_numeric_column(rows, key)
-        # A narrow terminal folds a cell onto two lines rather than truncating digits.
-        table.add_column(
-            Text(for_terminal(key)),
-            justify="right" if numeric else "left",
-            overflow="fold",
-            min_width=min(len(key), widths[index]),
-        )
-    for line in cells:
-        table.add_row(*(Text(text) for text in line))
-    console.print(table)
-
-
-def _is_numeric_column(rows: list[Any], key: str) -> bool:
-    for row in rows[:50]:
-        value = row.get(key)
-        if value is None or value == "":
-            continue
-        if isinstance(value, bool):
-            return False
-        if isinstance(value, int | float):
-            continue
-        try:
-            Decimal(str(value))
-        except ArithmeticError:
-            return False
-    return True

@@ -37,8 +37,9 @@ class Sink(Protocol):
         columns: Sequence[str] | None = None,
         *,
         title: str | None = None,
+        view: cols.TableView | None = None,
     ) -> int:
-        """Write a batch of records (``columns`` first); return how many were written."""
+        """Write a batch (``columns`` first; a table as ``view``); return how many were written."""
         ...
 
     def write_object(self, obj: Record) -> None:
@@ -68,6 +69,7 @@ class StreamOnlySink:
         columns: Sequence[str] | None = None,
         *,
         title: str | None = None,
+        view: cols.TableView | None = None,
     ) -> int:
         """Refuse a batch: this sink takes stream records."""
         raise UsageError(f"{type(self).__name__} takes stream records only")
@@ -81,7 +83,8 @@ class StdoutSink:
     """Write to stdout in one of :data:`FORMATS`; events to stderr unless ``events_to_stdout``.
 
     ``kind`` is the channel of the live records (``trade``, ``book``, ...): it picks their
-    columns for csv and table. Write failures other than a closed pipe raise OutputError.
+    columns for csv and table; ``picked`` (``--columns``) are exactly the batch's columns.
+    Write failures other than a closed pipe raise OutputError.
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class StdoutSink:
         events_to_stdout: bool = False,
         out: TextIO | None = None,
         err: TextIO | None = None,
+        picked: Sequence[str] | None = None,
     ) -> None:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}", hint="use one of: " + ", ".join(FORMATS))
@@ -104,6 +108,7 @@ class StdoutSink:
         self.fmt = fmt
         self.kind = kind
         self.events_to_stdout = events_to_stdout
+        self.picked = picked
         self._stream = stream
         self._out = cast(TextIO, _Guarded(stream))  # the renderers' writes, errors mapped
         self._err = err
@@ -118,9 +123,18 @@ class StdoutSink:
         columns: Sequence[str] | None = None,
         *,
         title: str | None = None,
+        view: cols.TableView | None = None,
     ) -> int:
         """Write a batch of records in the sink's format."""
-        return render(records, self.fmt, columns=columns, out=self._out, title=title)
+        return render(
+            records,
+            self.fmt,
+            columns=columns,
+            out=self._out,
+            title=title,
+            view=view,
+            picked=self.picked,
+        )
 
     def write_object(self, obj: Record) -> None:
         """Write one object in the sink's format."""
@@ -143,12 +157,22 @@ class StdoutSink:
         self._out.flush()
 
     def _live_writer(self) -> WriteRecord:
+        if not self.picked:
+            return self._format_writer(cols.STREAM.get(self.kind or "", ()))
+        if self.kind in cols.NESTED_STREAM:
+            raise UsageError(
+                "--columns cannot pick from whole books",
+                hint="use --format csv (one row per level) and cut, or jq on jsonl",
+            )
+        write, one = self._format_writer(tuple(self.picked)), cols.picker(self.picked)
+        return lambda record: write(one(record))
+
+    def _format_writer(self, spec: cols.Columns) -> WriteRecord:
         stream = self._stream
         if self.fmt == "jsonl":
             return jsonl_writer(stream)
         from kraken_cli.output.live import text_writer
 
-        spec = cols.STREAM.get(self.kind or "", ())
         if self.fmt == "csv":
             return csv_writer(text_writer(stream), spec, self.kind or "")
         return table_writer(text_writer(stream), spec)

@@ -3,6 +3,7 @@
 * ``GET/POST /sandbox/faults`` — read or change the fault settings (JSON, see faults.py);
 * ``GET /sandbox/tape?pair=&since=&until=`` — the ground-truth tape as JSON lines;
 * ``GET /sandbox/orders`` — the account's orders, fills and the order event log;
+* ``GET /sandbox/ws`` — WS limit counters: connects, subscriptions, refusals (ws_limits.py);
 * ``GET /sandbox/calls`` — authenticated private REST calls per method (e.g. how many
   ``AddOrder`` or ``GetWebSocketsToken`` requests reached the engine).
 """
@@ -93,3 +94,10 @@ async def calls(sb: Sandbox, request: Request) -> Response:
     if not _local(request):
         return PlainTextResponse("forbidden", status_code=403)
     return JSONResponse(dict(sorted(sb.calls.items())))
+
+
+async def ws_limits(sb: Sandbox, request: Request) -> Response:
+    """Return the WS limit counters (connects and subscriptions made and refused)."""
+    if not _local(request):
+        return PlainTextResponse("forbidden", status_code=403)
+    return JSONResponse(sb.ws_limits.to_json())

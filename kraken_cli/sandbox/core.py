@@ -8,6 +8,7 @@ own subscriptions) and drives resting orders and triggers.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import Protocol
@@ -22,6 +23,7 @@ from kraken_cli.sandbox.options import Options
 from kraken_cli.sandbox.ratelimit import parse_tier
 from kraken_cli.sandbox.tape import Tape, Trade
 from kraken_cli.sandbox.wire import NS, now_ns
+from kraken_cli.sandbox.ws_limits import WsLimits
 
 TICK_S = 0.1
 
@@ -46,6 +48,13 @@ class Sandbox:
         key, secret = (options.key, options.secret)
         if key is None or secret is None:
             key, secret = credentials(options.seed)
+        if options.pairs:
+            from kraken_cli.sandbox.many import widen_market
+
+            widen_market(options.pairs, options.seed)
+        self.ws_limits = WsLimits(
+            options.ws_sub_rate, options.ws_sub_burst, options.ws_connect_limit, time.monotonic
+        )
         self.tapes = {
             k: Tape(
                 p,

@@ -195,10 +195,19 @@ PAIRS: dict[str, Pair] = {
 }
 
 _BY_NAME: dict[str, Pair] = {}
-for _p in PAIRS.values():
-    for _name in (_p.key, _p.altname):
-        _BY_NAME[_name] = _p
-_BY_SYMBOL: dict[str, Pair] = {p.symbol: p for p in PAIRS.values()}
+_BY_SYMBOL: dict[str, Pair] = {}
+
+
+def add_pairs(assets: list[Asset], pairs: list[Pair]) -> None:
+    """Add assets and pairs to the catalogue (the many-pairs mode, ``--pairs N``)."""
+    ASSETS.update((a.id, a) for a in assets)
+    for pair in pairs:
+        PAIRS[pair.key] = pair
+        _BY_NAME[pair.key] = _BY_NAME[pair.altname] = pair
+        _BY_SYMBOL[pair.symbol] = pair
+
+
+add_pairs([], list(PAIRS.values()))
 # REST also understands the classic BASE/QUOTE spelled with altnames ("XBT/USD" excluded: REC26
 # recorded Kraken refusing the v1 wsname, so only the v2 symbol is a REST name here).
 

@@ -30,6 +30,13 @@ class Options:
     idle_timeout: float = 60.0
     allow_remote: bool = False
     faults: dict[str, object] = field(default_factory=dict)
+    #: list this many spot pairs (synthetic ones beyond the built-in catalogue; 0: built-in only)
+    pairs: int = 0
+    #: WS subscription limit per connection: symbols per second and burst (ws_limits.py)
+    ws_sub_rate: float = 30.0
+    ws_sub_burst: float = 60.0
+    #: WS connection attempts per rolling 10 minutes (0: unlimited)
+    ws_connect_limit: int = 0
 
 
 def parse_permissions(text: str) -> list[str]:
@@ -100,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--book-rate", type=float, default=5.0)
     p.add_argument("--idle-timeout", type=float, default=60.0)
     p.add_argument("--allow-remote", action="store_true")
+    p.add_argument("--pairs", type=int, default=0, help="list N spot pairs (synthetic extras)")
+    p.add_argument("--ws-sub-rate", type=float, default=30.0, help="symbol subscriptions/s/conn")
+    p.add_argument("--ws-sub-burst", type=float, default=60.0)
+    p.add_argument("--ws-connect-limit", type=int, default=0, help="connects per 10 min (0: off)")
     p.add_argument("--drop-every", type=int, default=0)
     p.add_argument("--drop-random", type=float, default=0.0)
     p.add_argument("--corrupt-checksum-every", type=int, default=0)
@@ -141,6 +152,10 @@ def from_args(argv: list[str] | None = None) -> Options:
         book_rate=ns.book_rate,
         idle_timeout=ns.idle_timeout,
         allow_remote=ns.allow_remote,
+        pairs=ns.pairs,
+        ws_sub_rate=ns.ws_sub_rate,
+        ws_sub_burst=ns.ws_sub_burst,
+        ws_connect_limit=ns.ws_connect_limit,
         faults=fault_spec(
             ns.drop_every,
             ns.drop_random,

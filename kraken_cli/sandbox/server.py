@@ -145,6 +145,7 @@ def build_app(sb: Sandbox) -> Any:
             Route("/sandbox/tape", bind(control.tape), methods=["GET"]),
             Route("/sandbox/orders", bind(control.orders), methods=["GET"]),
             Route("/sandbox/calls", bind(control.calls), methods=["GET"]),
+            Route("/sandbox/ws", bind(control.ws_limits), methods=["GET"]),
             Mount("/futures", routes=futures),
             # and where futures.kraken.com has them, for clients that join absolute paths
             *futures,

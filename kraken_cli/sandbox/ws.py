@@ -17,6 +17,7 @@ from typing import Any
 
 from kraken_cli.sandbox.core import Sandbox
 from kraken_cli.sandbox.wire import dumps, rfc3339_us
+from kraken_cli.sandbox.ws_limits import EXCEEDED
 from kraken_cli.sandbox.ws_link import (
     WRONG_HOST_PRIVATE,
     WRONG_HOST_PUBLIC,
@@ -50,6 +51,7 @@ class Connection:
         self.last_client = asyncio.get_running_loop().time()
         self.priv = PrivateChannels(self)
         self.pub = PublicChannels(self)
+        self.sub_bucket = sb.ws_limits.bucket()
 
     # -- output -----------------------------------------------------------------------------
     def wants_trades(self, key: str) -> bool:
@@ -61,11 +63,20 @@ class Connection:
         """Queue a hub event (called synchronously by the hub)."""
         if not self.alive:
             return
+        if kind == "book" and not self._wants_book(key):
+            return  # with 1,500 pairs, queueing every pair's book steps swamps the loop
         if self.events.qsize() >= MAX_BACKLOG:
             # a consumer this far behind would be disconnected by Kraken too
             self.abort()
             return
         self.events.put_nowait((kind, key, payload))
+
+    def _wants_book(self, key: str) -> bool:
+        tape = self.sb.tapes.get(key)
+        if tape is None or self.private:
+            return True  # private channels (level3, own orders) decide for themselves
+        symbol = tape.pair.symbol
+        return ("book", symbol) in self.subs or ("ticker", symbol) in self.subs
 
     async def send(self, message: object, data: bool = True) -> None:
         """Send one JSON text frame, applying the stall and drop faults."""
@@ -152,10 +163,16 @@ class Connection:
         if channel not in PUBLIC_CHANNELS:
             await self.reply({"error": f"Channel {channel} not found", **fail}, req_id, time_in)
             return
+        symbols = params.get("symbol")
+        cost = len(symbols) if isinstance(symbols, list) and symbols else 1
+        if not self.sub_bucket.take(cost):
+            self.sb.ws_limits.subscribe_refused += 1
+            await self.reply({"error": EXCEEDED, **fail}, req_id, time_in)
+            return
+        self.sb.ws_limits.subscribed += cost
         if channel in ("heartbeat", "instrument", "status"):
             await self.pub.simple(method, channel, params, req_id, time_in)
             return
-        symbols = params.get("symbol")
         if not isinstance(symbols, list) or not symbols:
             await self.reply({"error": "Field symbol is required", **fail}, req_id, time_in)
             return
@@ -222,6 +239,9 @@ async def serve_ws(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> N
         return
     first = await receive()
     if first.get("type") != "websocket.connect":
+        return
+    if not sb.ws_limits.admit():  # Cloudflare refuses the upgrade past its per-IP window
+        await send({"type": "websocket.close", "code": 1008})
         return
     await send({"type": "websocket.accept"})
     conn = Connection(sb, send, private=path == "/auth/v2")

@@ -17,7 +17,7 @@ from kraken_cli.config.settings import Settings
 from kraken_cli.models.intervals import Interval
 from kraken_cli.models.segment import Market
 from kraken_cli.models.symbols import Pair
-from kraken_cli.output.render import plain
+from kraken_cli.output.cells import plain
 from kraken_cli.services.market import MarketData, SymbolRecord, Window, open_market_data
 
 

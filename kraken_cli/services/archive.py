@@ -1,16 +1,23 @@
 """The archive use case: run the chosen channels' streams into an archive sink until stopped.
 
-Each channel runs as its own stream (its own connection, checksummed books, gapless trades)
-into the one sink; trades resume after the last committed trade, the gap filled from REST by
-the stream's own backfill. SIGINT/SIGTERM (or ``duration_s``) stop every stream; the sink
-then commits what it holds.
+Each channel runs as its own streams (checksummed books, gapless trades) into the one sink;
+trades resume after the last committed trade, the gap filled from REST by the stream's own
+backfill. SIGINT/SIGTERM (or ``duration_s``) stop every stream; the sink then commits what it
+holds.
+
+Many symbols (``--all``: every online pair, ~1,450 on Kraken) stay inside Kraken's WS limits:
+a channel's symbols are spread over connections of at most ``symbols_per_connection``, each
+connection subscribes in paced batches, and every connect of the process passes one gate
+(``services/stream/pacing.py``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kraken_cli.config.settings import Settings
@@ -24,6 +31,18 @@ if TYPE_CHECKING:
 CHANNELS = {"trades": "trades", "book": "book", "ticker": "ticker", "candles": "candles"}
 #: Seconds between checks for a stop while the streams run.
 POLL_S = 0.2
+#: Symbols of one channel per connection (Kraken's level3 caps a connection at 200 symbols;
+#: the public channels publish no cap, 250 keeps a connection's traffic modest).
+SYMBOLS_PER_CONNECTION = 250
+#: Symbols per subscribe request, symbols per second and burst per connection: under the
+#: sandbox's model of Kraken's unpublished limit (30/s, burst 60) with a margin.
+SUBSCRIBE_BATCH = 20
+SUBSCRIBE_RATE = 20.0
+SUBSCRIBE_BURST = 40.0
+#: Connects per 10 minutes for the whole process (Cloudflare bans past ~150 per IP; the rest
+#: is left for reconnects and other clients) and the spacing between two connects.
+CONNECT_BUDGET = 100
+CONNECT_SPACING_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -35,7 +54,8 @@ class ArchiveArgs:
     depth: int = 10
     interval: str = "min1"
     duration_s: float | None = None
-    connect_budget: int = 100
+    connect_budget: int = CONNECT_BUDGET
+    symbols_per_connection: int = SYMBOLS_PER_CONNECTION
 
 
 def parse_channels(text: str) -> tuple[str, ...]:
@@ -62,6 +82,42 @@ def pair_decimals(settings: Settings, symbols: tuple[str, ...]) -> dict[str, tup
     return {p.symbol: (p.pair_decimals, p.lot_decimals) for p in pairs}
 
 
+def compact_archive(root: Path, day: date | None) -> Iterator[dict[str, object]]:
+    """Merge each symbol-day's parts into one file (``day`` None: every day before today)."""
+    from dataclasses import asdict
+
+    from kraken_cli.archive.compact import compact_dir, day_dirs
+
+    if not root.is_dir():
+        raise UsageError(f"no archive at {root}", hint="krx archive DIR SYMBOL... writes one")
+    for directory in day_dirs(root, day):
+        done = compact_dir(directory)
+        if done is not None:
+            yield asdict(done)
+
+
+def online_pairs(settings: Settings) -> dict[str, tuple[int, int]]:
+    """Return every online spot pair: canonical symbol -> (price decimals, lot decimals)."""
+    from kraken_cli.services.market.spot import MarketService
+
+    market = MarketService.from_settings(settings)
+    try:
+        pairs = market.resolver.index().pairs
+    finally:
+        market.close()
+    online = sorted((p for p in pairs if p.status == "online"), key=lambda p: p.symbol)
+    return {p.symbol: (p.pair_decimals, p.lot_decimals) for p in online}
+
+
+def shards(symbols: tuple[str, ...], size: int) -> list[tuple[str, ...]]:
+    """Split ``symbols`` into connections of at most ``size`` (0: one connection)."""
+    if size <= 0 or len(symbols) <= size:
+        return [symbols]
+    count = -(-len(symbols) // size)
+    # even shards: 1,450 symbols at 250 make six connections of ~242, not five full and a stub
+    return [symbols[i::count] for i in range(count)]
+
+
 def run_archive(
     settings: Settings,
     market: Market,
@@ -74,20 +130,28 @@ def run_archive(
 
     ``resume``: per symbol, the last trade the archive already holds (trades start after it).
     """
+    from kraken_cli.services.stream.pacing import ConnectGate
     from kraken_cli.services.stream.service import StreamArgs, open_stream
 
     failures: list[BaseException] = []
+    gate = ConnectGate(args.connect_budget, spacing_s=CONNECT_SPACING_S)
 
-    def run(channel: str) -> None:
+    def run(channel: str, symbols: tuple[str, ...]) -> None:
         stream_args = StreamArgs(
             channel=CHANNELS[channel],
-            symbols=args.symbols,
+            symbols=symbols,
             interval=args.interval if channel == "candles" else None,
             depth=args.depth,
             updates=channel == "book",
             duration_s=args.duration_s,
             connect_budget=args.connect_budget,
-            resume_trades=resume if channel == "trades" else {},
+            resume_trades={s: resume[s] for s in symbols if s in resume}
+            if channel == "trades"
+            else {},
+            subscribe_batch=SUBSCRIBE_BATCH,
+            subscribe_rate=SUBSCRIBE_RATE,
+            subscribe_burst=SUBSCRIBE_BURST,
+            connect_gate=gate.wait,
         )
         try:
             with open_stream(settings, market, stream_args) as prepared:
@@ -97,8 +161,9 @@ def run_archive(
             stop.set()
 
     workers = [
-        threading.Thread(target=run, args=(c,), name=f"archive-{c}", daemon=True)
+        threading.Thread(target=run, args=(c, part), name=f"archive-{c}-{n}", daemon=True)
         for c in args.channels
+        for n, part in enumerate(shards(args.symbols, args.symbols_per_connection))
     ]
     for worker in workers:
         worker.start()

@@ -92,6 +92,21 @@ def test_buffers_stay_bounded_by_the_row_group(tmp_path: Path) -> None:
     assert pq.ParquetFile(part).metadata.num_row_groups == 10
 
 
+def test_memory_and_open_files_stay_bounded_across_many_pairs(tmp_path: Path) -> None:
+    writer = ArchiveWriter(
+        tmp_path, "spot", row_group_rows=50, max_buffered_rows=400, max_open_files=8
+    )
+    symbols = [f"S{i:04d}/USD" for i in range(60)]
+    for n in range(1, 3001):
+        writer.write("trades", symbols[n % 60], trade(n))
+        buffered = writer.buffered_rows()
+        assert max(buffered.values()) < 50 and sum(buffered.values()) <= 400
+        assert writer.open_files <= 8
+    writer.close()
+    rows = list(run_query(tmp_path, "SELECT trade_id FROM trades"))
+    assert sorted(r["trade_id"] for r in rows) == list(range(1, 3001))  # nothing lost
+
+
 def test_no_archive_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError):
         list(run_query(tmp_path / "nothing", "SELECT 1"))

@@ -405,12 +405,13 @@ def test_sandbox_endpoints_and_keys(isolated: Path, fake_state: dict[str, Any]) 
     assert settings.settings.endpoints.futures_ws_url == "ws://127.0.0.1:9/futures/ws"
     assert settings.settings.spot == s.Credentials("sandbox-key", "sandbox-secret")
     assert fake_state["calls"] == [Path("/x/state.json")]
-    # KRX_* overrides win over the state file; configured credentials win over the sandbox's.
+    # KRX_* overrides win over the state file; the sandbox's own key always wins: a real
+    # key configured for Kraken is never sent to a sandbox.
     env = {**KEYS, "KRX_WS_URL": "ws://elsewhere/v2"}
     result = load_settings(EXAMPLE, env=env, sandbox=True)
     assert result.settings.endpoints.ws_url == "ws://elsewhere/v2"
     assert result.settings.endpoints.rest_url == "http://127.0.0.1:9"
-    assert result.settings.spot == s.Credentials("spot-key-123456", "c2VjcmV0")
+    assert result.settings.spot == s.Credentials("sandbox-key", "sandbox-secret")
 
 
 def test_sandbox_futures_keys_are_never_the_spot_keys(
@@ -461,3 +462,45 @@ def test_huge_numbers_are_schema_errors(isolated: Path) -> None:
     with pytest.raises(ConfigProblems) as info:
         load_settings(path, env=KEYS)
     assert len(info.value.problems) == 2
+
+
+# --- undefined key placeholders block only private calls ---------------------------------------
+
+
+def test_undefined_key_placeholders_defer_to_private_calls(isolated: Path) -> None:
+    from kraken_cli.services.account.spot import open_private
+
+    result = load_settings(EXAMPLE, env={})
+    settings = result.settings
+    assert settings.spot is None and settings.futures is None
+    assert settings.spot_undefined == ("KRAKEN_API_KEY", "KRAKEN_API_SECRET")
+    assert settings.markets  # the rest of the config is in force
+    with pytest.raises(ConfigError) as info:
+        open_private(settings)
+    assert "${KRAKEN_API_KEY}, ${KRAKEN_API_SECRET}" in info.value.message
+    assert info.value.hint and "krx setup" in info.value.hint
+    # a half-defined pair still names what is missing
+    half = load_settings(EXAMPLE, env={"KRAKEN_API_KEY": "k" * 12}).settings
+    assert half.spot is None and half.spot_undefined == ("KRAKEN_API_SECRET",)
+    # `config validate` asks for strictness
+    with pytest.raises(ConfigProblems, match="KRAKEN_API_KEY"):
+        load_settings(EXAMPLE, env={}, defer_keys=False, use_cache=False)
+
+
+def test_undefined_futures_placeholders_name_the_variable(isolated: Path) -> None:
+    from kraken_cli.services.market.futures import futures_client
+
+    doc = example()
+    doc["provider"]["connectors"][0] |= {"futuresKey": "${FK}", "futuresSecret": "${FS}"}
+    settings = load_settings(write_json(isolated / NAME, doc), env=KEYS).settings
+    assert settings.spot is not None and settings.futures_undefined == ("FK", "FS")
+    client = futures_client(settings)
+    with pytest.raises(ConfigError, match=r"\$\{FK\}"):
+        client.private("GET", "accounts", idempotent=True)
+
+
+def test_a_placeholder_used_outside_keys_still_fails_the_load(isolated: Path) -> None:
+    doc = example()
+    doc["provider"]["subscriptions"][0]["symbols"] = ["${SYMBOL}"]
+    with pytest.raises(ConfigProblems, match="SYMBOL"):
+        load_settings(write_json(isolated / NAME, doc), env=KEYS)

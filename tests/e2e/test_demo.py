@@ -41,5 +41,12 @@ def test_demo_script_runs_and_cleans_up() -> None:
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "krx: verify: all checks passed" in result.stderr + result.stdout
-    assert result.stdout.count('"channel":"trade"') == 20
+    assert result.stdout.count('"channel":"trade"') == 5
+    # the sandbox's credentials stay off the screen, and the verify table stays on it: at most
+    # 40 lines are printed from the top of the table to the end
+    assert "API secret" not in result.stdout + result.stderr
+    assert "API key" not in result.stdout + result.stderr
+    lines = (result.stdout + result.stderr).splitlines()
+    table = next(i for i, line in enumerate(lines) if line.startswith("$ krx --sandbox verify"))
+    assert len(lines) - table <= 40, len(lines) - table
     assert _demo_sandboxes() == before  # the demo's sandbox is gone

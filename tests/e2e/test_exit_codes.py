@@ -81,7 +81,10 @@ def test_4_auth(tmp_path: Path, sandbox: SandboxHandle) -> None:
     connector = {"connectorType": "kraken", "key": sandbox.api_key, "secret": "d3Jvbmc="}
     config.write_text(json.dumps({"provider": {"connectors": [connector]}}))
     config.chmod(0o600)
-    result = _krx(tmp_path, sandbox, "--sandbox", "--config", str(config), "account", "balance")
+    # not --sandbox (which always uses the sandbox's own key): the sandbox's URL, our key
+    result = _krx(
+        tmp_path, None, "--config", str(config), "account", "balance", KRX_REST_URL=sandbox.rest_url
+    )
     _assert_error(result, 4, "EAPI:Invalid signature")
     assert "d3Jvbmc=" not in result.stderr + result.stdout  # the secret never shows
 

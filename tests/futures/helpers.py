@@ -54,7 +54,7 @@ class Router:
 
 def records(rows: Any) -> list[dict[str, Any]]:
     """Return typed records as the JSON data krx prints (exact decimal text, ISO times)."""
-    from kraken_cli.output.render import plain
+    from kraken_cli.output.cells import plain
 
     return [plain(row.to_record()) for row in rows]
 

@@ -17,7 +17,7 @@ from kraken_cli.models.margin import MarginSummary, Position
 from kraken_cli.models.segment import Market
 from kraken_cli.models.trading import AmendRequest, OrderRequest
 from kraken_cli.output import columns
-from kraken_cli.output.render import plain
+from kraken_cli.output.cells import plain
 from kraken_cli.services.account import Account, Window, open_account
 from kraken_cli.services.account.futures import FuturesAccount
 from kraken_cli.services.account.spot import SpotAccount

@@ -194,6 +194,7 @@ class ListSink:
         columns: Sequence[str] | None = None,
         *,
         title: str | None = None,
+        view: Any = None,
     ) -> int:
         before = len(self.records)
         self.records.extend(records)

@@ -474,3 +474,24 @@ def test_balances_records_carry_the_spec_balance_fields() -> None:
     )
     assert first["asset_class"] == "currency" and first["sequence"] == 1
     assert update["asset"] == "BTC" and update["balance"] == "0.02" and update["amount"] == "0.01"
+
+
+def test_count_starts_candles_at_the_latest_of_the_snapshot() -> None:
+    # Kraken's ohlc snapshot holds hours of candles; `--count N` wants the latest N, not the first
+    msg = json.loads(sample("ws-v2-ohlc.json"), parse_float=str)
+    row = msg["data"][0]
+    begins = [f"2026-09-25T17:{m:02d}:00.000000000Z" for m in range(40, 50)]
+    msg["type"] = "snapshot"
+    msg["data"] = [dict(row, interval_begin=begin) for begin in begins]
+    r = Run([StreamRequest("ohlc", (BTC,), interval=1)], [[json.dumps(msg)]], count=3)
+    r.run()
+    assert [x["time"] for x in r.records] == [
+        "2026-09-25T17:47:00Z",
+        "2026-09-25T17:48:00Z",
+        "2026-09-25T17:49:00Z",
+    ]
+    # updates are never trimmed
+    msg["type"] = "update"
+    whole = Run([StreamRequest("ohlc", (BTC,), interval=1)], [[json.dumps(msg)]], count=3)
+    whole.run()
+    assert whole.records[0]["time"] == "2026-09-25T17:40:00Z"

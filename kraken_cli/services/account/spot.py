@@ -56,8 +56,11 @@ def open_private(
     from kraken_cli.client.nonce import NonceSource
     from kraken_cli.client.ratelimit import RateLimiter, tier_for
     from kraken_cli.client.retry import RetryPolicy
+    from kraken_cli.config.settings import missing_key_error
 
     creds = settings.spot
+    if creds is None and settings.spot_undefined:
+        raise missing_key_error(settings.spot_undefined, "spot API key")
     if creds is None or not creds.key.strip() or not creds.secret.strip():
         raise ConfigError(
             "no spot API key configured",

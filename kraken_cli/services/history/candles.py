@@ -88,6 +88,8 @@ class HistoryProgress:
     total_ns: int
     cursor_ns: int
     finished: bool = False
+    #: The pair as the user knows it (``BTC/USD``), for display; ``pair`` is the store's name.
+    label: str = ""
 
 
 ProgressCallback = Callable[[HistoryProgress], None]
@@ -164,8 +166,12 @@ def sync_trades(
     progress: ProgressCallback | None = None,
     stats: HistoryStats | None = None,
     page_size: int = PAGE_SIZE,
+    label: str = "",
 ) -> HistoryStats:
-    """Make the store hold every trade with ``start_ns <= t < end_ns``; fetch only the gaps."""
+    """Make the store hold every trade with ``start_ns <= t < end_ns``; fetch only the gaps.
+
+    ``label`` names the pair in progress reports (the store's ``pair`` name is internal).
+    """
     stats = stats if stats is not None else HistoryStats()
     gaps = store.missing(pair, start_ns - 1, end_ns - 1)
     stats.gaps = list(gaps)
@@ -176,7 +182,14 @@ def sync_trades(
         if progress is not None:
             progress(
                 HistoryProgress(
-                    pair, stats.calls, stats.trades_added, done, total, cursor, finished
+                    pair,
+                    stats.calls,
+                    stats.trades_added,
+                    done,
+                    total,
+                    cursor,
+                    finished,
+                    label or pair,
                 )
             )
 
@@ -303,6 +316,7 @@ def _stored_candles(
                 lambda since: api.trades(pair.altname, pair.symbol, since=since),
                 progress=progress if progress is not None else default_progress(),
                 stats=stats,
+                label=pair.symbol,
             )
 
         # archive OHLCVT rows serve what trades do not cover (services/history/candle_sources)

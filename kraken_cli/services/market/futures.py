@@ -59,6 +59,7 @@ def futures_client(
     (futures keys have their own state file), so concurrent krx processes never collide.
     """
     from kraken_cli.client.nonce import NonceSource
+    from kraken_cli.config.settings import missing_key_error
 
     creds = settings.futures
     nonces = None
@@ -71,6 +72,11 @@ def futures_client(
         transport=transport,
         nonces=nonces,
         debug_log=debug_log,
+        no_credentials=(
+            missing_key_error(settings.futures_undefined, "futures API key")
+            if creds is None and settings.futures_undefined
+            else None
+        ),
     )
 
 

@@ -23,7 +23,9 @@ from kraken_cli.models.market import BookLevel, Candle, OrderBook, Ticker, Trade
 from kraken_cli.models.numbers import reply_of
 from kraken_cli.models.segment import Market
 from kraken_cli.models.symbols import Asset, Pair
-from kraken_cli.services.history.select import forming_by_ohlc, select_candles
+from kraken_cli.models.times import iso_utc
+from kraken_cli.services.explain import Explained, Note, filtered
+from kraken_cli.services.history.select import candle_notes, forming_by_ohlc, select_candles
 from kraken_cli.services.market.paging import page_trades
 from kraken_cli.services.market.request import (
     ANY_TIME,
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     import httpx
 
     from kraken_cli.config.settings import Settings
+    from kraken_cli.services.history.archived_trades import ArchivedTrades
 
 #: Kraken's OHLC endpoint returns at most this many rows, the last one still forming.
 OHLC_WINDOW = 720
@@ -57,11 +60,15 @@ class SpotMarketData(Session):
         *,
         market: Market = Market.SPOT,
         wall: Callable[[], float] = time.time,
+        trade_archive: ArchivedTrades | None = None,
     ) -> None:
         super().__init__(wall)
         self.api = api
         self.resolver = resolver
         self.market = market
+        #: the Parquet archive candles may come from (None: looked up on first use)
+        self.trade_archive = trade_archive
+        self._archive_looked_up = trade_archive is not None
 
     @classmethod
     def from_settings(
@@ -181,20 +188,24 @@ class SpotMarketData(Session):
         if since is None:
             count = min(limit or TRADES_PAGE, TRADES_PAGE)
             page = self.api.trades(pair.altname, pair.symbol, count=count)
-            rows = (t for t in page.trades if until is None or t.time < _unix(until))
-            return limited(rows, limit, from_start=False)
+            recent = (t for t in page.trades if until is None or t.time < _unix(until))
+            return limited(recent, limit, from_start=False)
         # a range the local store holds (REST downloads, archive imports) needs no Kraken call
         from kraken_cli.services.history.stored_trades import trades_from_store
 
         stored = trades_from_store(pair, self.api.http.base_url, since, until, limit)
-        if stored is not None:
-            return iter(stored)
-        return page_trades(
-            lambda cursor: self.api.trades(pair.altname, pair.symbol, since=cursor),
-            since=_unix(since),
-            until=_unix(until) if until else None,
-            limit=limit,
+        rows: Iterator[Trade] = (
+            iter(stored)
+            if stored is not None
+            else page_trades(
+                lambda cursor: self.api.trades(pair.altname, pair.symbol, since=cursor),
+                since=_unix(since),
+                until=_unix(until) if until else None,
+                limit=limit,
+            )
         )
+        end = f"and {iso_utc(until)}" if until else "and now"
+        return filtered(rows, f"no trades for {pair.symbol} between {iso_utc(since)} {end}")
 
     # -- candles -----------------------------------------------------------------------------
 
@@ -217,16 +228,26 @@ class SpotMarketData(Session):
         since, until = window.bounds(self.now())
         pair = self.resolver.resolve(symbol)
         rows = self._candles(pair, iv, since, until, partial=partial)
-        if not fill:
-            return rows
-        from kraken_cli.services.history.fill import fill_candles
+        now = int(self._wall())
+        if fill:
+            from kraken_cli.services.history.fill import fill_candles
 
-        # up to the forming candle (included only with partial), and never past the end
-        end = iv.open_time(int(self._wall()))
-        end = iv.next_open(end) if partial else end
-        if until is not None:
-            end = min(end, int(until.timestamp()))
-        return fill_candles(rows, iv, end)
+            # up to the forming candle (included only with partial), and never past the end
+            end = iv.open_time(now)
+            end = iv.next_open(end) if partial else end
+            if until is not None:
+                end = min(end, int(until.timestamp()))
+            rows = fill_candles(rows, iv, end)
+        since_ts = iv.open_time(int(since.timestamp())) if since else None
+        until_ts = int(until.timestamp()) if until else None
+
+        def explain(seen: list[Candle]) -> list[Note]:
+            first = seen[0] if seen else None
+            return candle_notes(
+                pair.symbol, iv, since_ts, until_ts, now, partial=partial, first=first
+            )
+
+        return Explained(rows, explain)
 
     def _candles(
         self,
@@ -249,6 +270,9 @@ class SpotMarketData(Session):
         window_start = (
             interval.open_time(now) - (OHLC_WINDOW - 1) * interval.seconds if native else now
         )
+        archived = self._archived(pair, interval, since_ts, until_ts, now, window_start, partial)
+        if archived is not None:
+            return iter(archived)  # the archive holds every trade of the range: no Kraken call
         if not native or (since_ts is not None and since_ts < window_start):
             from kraken_cli.services.history.candles import history_candles
 
@@ -266,6 +290,29 @@ class SpotMarketData(Session):
         forming_from = forming_by_ohlc(page.candles, page.last)
         return select_candles(
             page.candles, since_ts, until_ts, forming_from=forming_from, partial=partial
+        )
+
+    def _archived(
+        self,
+        pair: Pair,
+        interval: Interval,
+        since_ts: int | None,
+        until_ts: int | None,
+        now: int,
+        window_start: int,
+        partial: bool,
+    ) -> list[Candle] | None:
+        """Return the range's candles from the Parquet archive if it covers them all."""
+        from kraken_cli.services.history.archived_trades import archive_for, archived_candles
+
+        if not self._archive_looked_up:
+            self._archive_looked_up = True
+            self.trade_archive = archive_for(self.api.http.base_url, self.market.value)
+        if self.trade_archive is None:
+            return None
+        start = since_ts if since_ts is not None else window_start
+        return archived_candles(
+            self.trade_archive, pair, interval, start, until_ts, now=now, partial=partial
         )
 
 

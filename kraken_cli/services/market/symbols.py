@@ -116,3 +116,16 @@ class SymbolResolver:
             except OSError:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+
+
+def cached_symbols(cache_dir: Path) -> list[str]:
+    """Return every pair's ``BASE/QUOTE`` symbol from the on-disk caches (no network, any age)."""
+    found: set[str] = set()
+    for path in sorted(cache_dir.glob("pairs-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            index = SymbolIndex.build(data["asset_pairs"], data["assets"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # a damaged cache offers nothing; completion never fails
+        found.update(pair.symbol for pair in index.pairs)
+    return sorted(found)

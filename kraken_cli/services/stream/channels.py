@@ -68,19 +68,34 @@ class Handler:
 class OhlcHandler(Handler):
     """Write candles; after a reconnect, reconcile missed candles from REST OHLC."""
 
-    def __init__(self, ctx: Context, request: StreamRequest, fetch: FetchOhlc | None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        request: StreamRequest,
+        fetch: FetchOhlc | None,
+        *,
+        tail: int | None = None,
+    ) -> None:
         super().__init__(ctx, request)
         self.fetch = fetch
         self.pairs = {p.symbol: p for p in request.pairs}
         #: symbol -> open time (unix s) of the last candle written
         self.last: dict[str, int] = {}
+        #: Keep only the latest candles of a snapshot, ``tail`` shared by the symbols
+        #: (``--count N``: the stream starts at the latest candles, not hours back).
+        self.tail = None if tail is None else max(1, -(-tail // max(1, len(self.pairs))))
 
     def on_message(self, msg: dict[str, Any]) -> None:
         interval = self.request.interval
-        for c in msg["data"]:
+        rows = [
+            c
+            for c in msg["data"]
+            if c["symbol"] in self.pairs and c.get("interval", interval) == interval
+        ]
+        if self.tail is not None and msg.get("type") == "snapshot":
+            rows = _latest_per_symbol(rows, self.tail)
+        for c in rows:
             sym = c["symbol"]
-            if sym not in self.pairs or c.get("interval", interval) != interval:
-                continue
             rec = ohlc_record(c)
             self.last[sym] = iso_to_ns(c["interval_begin"]) // 1_000_000_000
             self.ctx.emit(rec)
@@ -103,6 +118,17 @@ class OhlcHandler(Handler):
             for row in committed:
                 self.ctx.emit(ohlc_from_rest(sym, interval, row))
                 self.last[sym] = int(row[0])
+
+
+def _latest_per_symbol(rows: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
+    """Return the last ``keep`` candles of each symbol, in their original order."""
+    seen: dict[str, int] = {}
+    kept: list[dict[str, Any]] = []
+    for c in sorted(rows, key=lambda c: iso_to_ns(c["interval_begin"]), reverse=True):
+        if seen.get(c["symbol"], 0) < keep:
+            seen[c["symbol"]] = seen.get(c["symbol"], 0) + 1
+            kept.append(c)
+    return kept[::-1]
 
 
 # -- book -------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ https://docs.kraken.com/api/docs/guides/spot-ws-reconnection
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections import deque
@@ -17,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kraken_cli.client.exact_json import exact_decoder
 from kraken_cli.client.ws import ConnectFactory, ConnectionLost, WsClient, websocket_connect
 from kraken_cli.errors import (
     IntegrityError,
@@ -37,6 +37,7 @@ from kraken_cli.services.stream.channels import (
     PrivateHandler,
     TickerHandler,
 )
+from kraken_cli.services.stream.pacing import EXCEEDED, SubscribePacer, batches
 from kraken_cli.services.stream.records import PRIVATE_CHANNELS, StreamRequest
 from kraken_cli.services.stream.trades import TradeHandler
 
@@ -61,6 +62,11 @@ class StreamOptions:
     window_connects: int = 100
     window_s: float = 600.0
     max_book_failures: int = 5
+    #: Symbols per subscribe request (0: all in one) and symbols per second per connection
+    #: (0: no pacing); see ``pacing.py`` — ``krx archive --all`` sets them.
+    subscribe_batch: int = 0
+    subscribe_rate: float = 0.0
+    subscribe_burst: float = 0.0
     #: Trades: per symbol, the last trade already kept elsewhere (``(trade_id, RFC3339 time)``);
     #: the stream starts after it, filling the gap to the live feed from REST (``krx archive``
     #: resumes this way after a restart).
@@ -80,6 +86,8 @@ class StreamDeps:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random | None = None
+    #: Blocks until the process may open one more connection (shared by every shard).
+    connect_gate: Callable[[], object] | None = None
 
 
 class _Stop(Exception):
@@ -92,6 +100,7 @@ class _Pending:
     symbols: set[str]
     deadline: float
     method: str
+    request: StreamRequest | None = None
 
 
 class StreamService:
@@ -124,11 +133,18 @@ class StreamService:
         self.rng = deps.rng or random.Random()
         self.emitted = 0
         self.reconnects = 0
-        self._decode = json.JSONDecoder(parse_float=str).decode
+        self._decode = exact_decoder()
         self._ws: WsClient | None = None
         #: Whether the current connection delivered data (a drop then retries at once).
         self._healthy = False
         self._pending: dict[int, _Pending] = {}
+        #: subscriptions waiting for the pacer: (request, symbols or None for all)
+        self._outbox: deque[tuple[StreamRequest, list[str] | None]] = deque()
+        self._pacer = SubscribePacer(
+            options.subscribe_rate, options.subscribe_burst, clock=deps.clock
+        )
+        #: ``Exceeded msg rate`` replies received (zero when the pacing holds)
+        self.rate_limited = 0
         self._token: str | None = None
         self._deadline: float | None = None
         self.handlers: dict[tuple[str, int | None], Handler] = {}
@@ -145,7 +161,7 @@ class StreamService:
                 self, req, self.deps.fetch_trades, resume=self.options.resume_trades
             )
         if req.channel == "ohlc":
-            return OhlcHandler(self, req, self.deps.fetch_ohlc)
+            return OhlcHandler(self, req, self.deps.fetch_ohlc, tail=self.options.count)
         if req.channel == "book":
             return BookHandler(
                 self,
@@ -178,7 +194,8 @@ class StreamService:
         if ws is None:
             return
         ws.unsubscribe(request.params([symbol], self._token))
-        self._subscribe(ws, request, [symbol])
+        self._outbox.append((request, [symbol]))
+        self._send_paced(ws)
 
     def sleep(self, seconds: float) -> None:
         """Wait (the injected sleep)."""
@@ -253,8 +270,16 @@ class StreamService:
         ws = self._open()
         self._healthy = False
         try:
+            self._outbox.clear()
+            self._pacer.reset()
             for req in self.requests:
-                self._subscribe(ws, req, None)
+                if not req.pairs or self.options.subscribe_batch <= 0:
+                    self._outbox.append((req, None))  # one request: all its symbols
+                else:
+                    symbols = [p.symbol for p in req.pairs]
+                    batch = self.options.subscribe_batch
+                    self._outbox.extend((req, b) for b in batches(symbols, batch))
+            self._send_paced(ws)
             if reconnect:
                 for each in self.handlers.values():
                     each.after_reconnect()
@@ -269,6 +294,8 @@ class StreamService:
         """Connect (with a fresh token when private); the last connection's acks are void."""
         deps, opts = self.deps, self.options
         url = deps.ws_auth_url if self.private and deps.ws_auth_url else deps.ws_url
+        if deps.connect_gate is not None:
+            deps.connect_gate()  # every shard's connects share one per-IP budget
         if self.private and deps.fetch_token is not None:
             self._token = deps.fetch_token()  # a new token for every connection
         ws = WsClient(
@@ -290,7 +317,10 @@ class StreamService:
         by_channel = self._by_channel
         deadline = self._deadline
         pending = self._pending
+        outbox = self._outbox
         while True:
+            if outbox:
+                self._send_paced(ws)
             text = ws.recv()
             if text is None:
                 self._check_time(ws.now)
@@ -328,12 +358,22 @@ class StreamService:
                 raise ConnectionLost(f"no ack for {pending.method} {pending.channel}")
 
     # -- requests and acks -------------------------------------------------------------------
+    def _send_paced(self, ws: WsClient) -> None:
+        """Send the waiting subscriptions the pacer allows now (the rest wait for later reads)."""
+        outbox = self._outbox
+        while outbox:
+            req, symbols = outbox[0]
+            if not self._pacer.take(len(symbols) if symbols else max(1, len(req.pairs))):
+                return
+            outbox.popleft()
+            self._subscribe(ws, req, symbols)
+
     def _subscribe(self, ws: WsClient, req: StreamRequest, symbols: list[str] | None) -> None:
         params = req.params(symbols, self._token)
         req_id = ws.subscribe(params)
         names = set(params.get("symbol") or [req.channel])
         deadline = ws.now + self.options.ack_timeout_s
-        self._pending[req_id] = _Pending(req.channel, names, deadline, "subscribe")
+        self._pending[req_id] = _Pending(req.channel, names, deadline, "subscribe", req)
 
     def _on_method(self, msg: Record) -> None:
         method = msg.get("method")
@@ -354,6 +394,16 @@ class StreamService:
             return
         error = str(msg.get("error", "unknown error"))
         if method == "unsubscribe" or "already subscribed" in error.lower():
+            return
+        paced = self.options.subscribe_rate > 0
+        if paced and EXCEEDED in error.lower() and pending and pending.request is not None:
+            # refused whole: send its symbols again once the bucket has recovered
+            del self._pending[msg["req_id"]]
+            self.rate_limited += 1
+            self._pacer.penalize(1.0)
+            symbols = sorted(pending.symbols - {pending.channel}) or None
+            self._outbox.append((pending.request, symbols))
+            self.event("rate_limited", channel=pending.channel, symbols=len(symbols or ()))
             return
         raise _ack_error(error, symbol)
 

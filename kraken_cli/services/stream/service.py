@@ -10,12 +10,12 @@ Futures feed (``futures``); the caller never branches on the segment.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kraken_cli.config.settings import Settings
+from kraken_cli.config.settings import Settings, missing_key_error
 from kraken_cli.errors import AuthError
 from kraken_cli.models.segment import Market
 from kraken_cli.services.stream.records import PRIVATE_CHANNELS
@@ -43,6 +43,12 @@ class StreamArgs:
     connect_budget: int = 100
     #: Trades: start after these (symbol -> (trade_id, RFC3339 time)), backfilling from REST.
     resume_trades: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    #: Subscription pacing (symbols per request, symbols per second, burst; 0: none) and a
+    #: gate every connect of the process passes (``services/stream/pacing.py``).
+    subscribe_batch: int = 0
+    subscribe_rate: float = 0.0
+    subscribe_burst: float = 0.0
+    connect_gate: Callable[[], object] | None = None
 
 
 class Stream:
@@ -109,7 +115,11 @@ class SpotStream(Stream):
 
         settings, endpoints = self.settings, self.settings.endpoints
         requests = self._requests(market)
-        deps = StreamDeps(ws_url=endpoints.ws_url, ws_auth_url=endpoints.ws_auth_url)
+        deps = StreamDeps(
+            ws_url=endpoints.ws_url,
+            ws_auth_url=endpoints.ws_auth_url,
+            connect_gate=self.args.connect_gate,
+        )
         deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market.api)
         if any(r.channel in PRIVATE_CHANNELS for r in requests):
             deps.fetch_token = _token_fetcher(settings)
@@ -142,6 +152,9 @@ class SpotStream(Stream):
             tick_s=min(1.0, args.watchdog_s),
             window_connects=args.connect_budget,
             resume_trades=args.resume_trades,
+            subscribe_batch=args.subscribe_batch,
+            subscribe_rate=args.subscribe_rate,
+            subscribe_burst=args.subscribe_burst,
         )
 
 
@@ -194,6 +207,8 @@ class FuturesStream(Stream):
 
 
 def _token_fetcher(settings: Settings) -> Any:
+    if settings.spot is None and settings.spot_undefined:
+        raise missing_key_error(settings.spot_undefined, "spot API key")
     if settings.spot is None:
         raise AuthError(
             "private channels need spot API credentials",

@@ -89,17 +89,20 @@ def _spot_report(
         if market is None:
             market = MarketService.from_settings(settings, debug_log=debug_log)
             stack.callback(market.close)
+        no_key = None
         try:
             api = open_private(settings, otp=otp, debug_log=debug_log)
             stack.callback(api.close)
-        except ConfigError:
+        except ConfigError as exc:
             api = None  # reported as the "key accepted" row
+            no_key = exc.message + (f" ({exc.hint})" if exc.hint else "")
         service = VerifyService(
             adapt_market(market),
             api,
             rest_url=settings.endpoints.rest_url,
             max_skew_s=settings.krx.max_clock_skew_s,
             probe_symbol=symbol or _configured_symbol(settings) or "BTC/USD",
+            no_key_detail=no_key,
         )
         return service.run()
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from kraken_cli.client.futures_rest import FuturesRest
-from kraken_cli.config.settings import Settings
+from kraken_cli.config.settings import Settings, missing_key_error
 from kraken_cli.errors import AuthError, KrxError
 from kraken_cli.models.futures import ms_from_iso
 from kraken_cli.services.market.futures import futures_client
@@ -23,13 +23,10 @@ def verify_futures(
     """Return the futures checks: reachability, clock skew, key, permissions (nothing placed)."""
     rows: list[Check] = []
     if settings.futures is None:
-        return [
-            _row(
-                "futures key",
-                False,
-                "no futures key: set KRAKEN_FUTURES_API_KEY / KRAKEN_FUTURES_API_SECRET",
-            )
-        ]
+        detail = "no futures key: set KRAKEN_FUTURES_API_KEY / KRAKEN_FUTURES_API_SECRET"
+        if settings.futures_undefined:
+            detail = missing_key_error(settings.futures_undefined, "futures API key").message
+        return [_row("futures key", False, detail)]
     own = client is None
     fc = client or futures_client(settings)
     try:

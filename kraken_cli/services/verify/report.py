@@ -7,6 +7,17 @@ from dataclasses import dataclass, field
 #: Failure categories, most severe first; the CLI maps them to exit codes 6, 4, 7, 5.
 NETWORK, AUTH, RATE_LIMIT, KRAKEN = "network", "auth", "rate_limit", "kraken"
 
+#: What to enable on the key in Kraken's API settings for each permission check of verify.
+KEY_PERMISSIONS = {
+    "Query Funds": "Funds: Query",
+    "Query Orders & Trades": "Orders and trades: Query open orders & trades, Query closed"
+    " orders & trades",
+    "Query Ledger": "Data: Query ledger entries",
+    "Create & Modify Orders": "Orders and trades: Create & modify orders, Cancel & close"
+    " orders (only to trade with krx)",
+    "WebSocket token": "WebSocket interface: On (krx stream executions / balances)",
+}
+
 
 @dataclass(frozen=True)
 class Check:

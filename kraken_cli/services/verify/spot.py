@@ -117,6 +117,7 @@ class VerifyService:
         max_skew_s: float = 5.0,
         probe_symbol: str = DEFAULT_PROBE_SYMBOL,
         futures_probe: Callable[[], Check] | None = None,
+        no_key_detail: str | None = None,
     ) -> None:
         self.market = market
         self.private = private
@@ -125,6 +126,8 @@ class VerifyService:
         self.probe_symbol = probe_symbol
         #: Set by the futures client when a futures market is configured (a later issue).
         self.futures_probe = futures_probe
+        #: Why there is no private client (e.g. the config's ``${VAR}`` is not defined).
+        self.no_key_detail = no_key_detail
 
     def run(self) -> VerifyReport:
         """Run every check; later checks are skipped when an earlier one makes them moot."""
@@ -155,8 +158,9 @@ class VerifyService:
                 Check(
                     "key accepted",
                     False,
-                    "no spot API key configured (set KRAKEN_API_KEY / KRAKEN_API_SECRET or the "
-                    "config file)",
+                    self.no_key_detail
+                    or "no spot API key configured (set KRAKEN_API_KEY / KRAKEN_API_SECRET or"
+                    " the config file)",
                     category=AUTH,
                 )
             )
