@@ -16,6 +16,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def serve_env(home: Path, token: str) -> dict[str, str]:
+    """Return the environment of a sandbox + `krx serve` run: own XDG dirs and state under home."""
+    return dict(
+        os.environ,
+        XDG_CACHE_HOME=str(home / "c"),
+        XDG_CONFIG_HOME=str(home / "f"),
+        XDG_STATE_HOME=str(home / "s"),
+        KRX_SANDBOX_STATE=str(home / "sandbox.json"),
+        PROVIDER_API_TOKEN=token,
+    )
+
+
 def krx_command() -> list[str]:
     """Return the command that runs krx as a user would (the console script when installed)."""
     script = Path(sys.executable).with_name("krx")

@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _util import ROOT, krx_command, print_table
+from _util import ROOT, krx_command, print_table, serve_env
 
 TOKEN = "bench-token"
 ROUTE = "/api/candles/kraken/spot/BTCUSDT/h1?days=7"
@@ -89,14 +89,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        env = dict(
-            os.environ,
-            XDG_CACHE_HOME=str(home / "c"),
-            XDG_CONFIG_HOME=str(home / "f"),
-            XDG_STATE_HOME=str(home / "s"),
-            KRX_SANDBOX_STATE=str(home / "sandbox.json"),
-            PROVIDER_API_TOKEN=TOKEN,
-        )
+        env = serve_env(home, TOKEN)
         procs = [
             subprocess.Popen(
                 [
