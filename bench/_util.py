@@ -28,6 +28,16 @@ def serve_env(home: Path, token: str) -> dict[str, str]:
     )
 
 
+def get_with_token(url: str, token: str, timeout: float = 60) -> bytes:
+    """GET ``url`` with the Provider API token; return the body (an HTTP error raises)."""
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        body: bytes = response.read()
+        return body
+
+
 def krx_command() -> list[str]:
     """Return the command that runs krx as a user would (the console script when installed)."""
     script = Path(sys.executable).with_name("krx")

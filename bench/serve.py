@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _util import ROOT, krx_command, print_table, serve_env
+from _util import ROOT, get_with_token, krx_command, print_table, serve_env
 
 TOKEN = "bench-token"
 ROUTE = "/api/candles/kraken/spot/BTCUSDT/h1?days=7"
@@ -48,10 +48,7 @@ def _wait_ready(url: str) -> None:
 
 
 def _get(url: str) -> bytes:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        body: bytes = response.read()
-        return body
+    return get_with_token(url, TOKEN)
 
 
 def _wrk(url: str) -> dict[str, float]:

@@ -18,10 +18,9 @@ import os
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from _util import ROOT, Result, krx_command, print_table, report, serve_env
+from _util import ROOT, Result, get_with_token, krx_command, print_table, report, serve_env
 
 TOKEN = "soak-token"
 RATE = float(os.environ.get("SOAK_RATE", "25"))
@@ -58,10 +57,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def _get(url: str) -> bytes:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        body: bytes = response.read()
-        return body
+    return get_with_token(url, TOKEN)
 
 
 def _wait_ready(base: str) -> None:
