@@ -239,6 +239,11 @@ class StreamService:
                     self.reconnects += 1
                     self.event("reconnect", attempt=attempt, delay_s=round(delay, 3), reason=reason)
                     if self._deadline is not None and clock() + delay >= self._deadline:
+                        if not ever_connected:  # --duration never hides an unreachable server
+                            raise NetworkError(
+                                f"no connection before --duration ran out: {reason}",
+                                hint="check the network or KRX_WS_URL",
+                            )
                         return self.emitted
                     if delay > 0:
                         self.deps.sleep(delay)

@@ -187,6 +187,7 @@ class FuturesStream(Stream):
             count=args.count,
             on_event=sink.write_event,
             watchdog_s=args.watchdog_s,
+            deadline=deadline,
         )
         write, levels, written = sink.write, args.levels, 0
         try:
