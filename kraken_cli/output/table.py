@@ -96,14 +96,24 @@ def render_table(
 
 
 def fit(
-    header: Sequence[str], least: Mapping[str, int], width: int, *, view: TableView | None
+    header: Sequence[str],
+    least: Mapping[str, int],
+    width: int,
+    *,
+    view: TableView | None,
+    per_column: int = _PER_COLUMN,
+    edge: int = 1,
 ) -> Layout:
     """Choose the columns that fit ``width`` whole: the view's ``drop_first`` go first, then
-    from the right; the first column stays unless the view names it, one column always does."""
+    from the right; the first column stays unless the view names it, one column always does.
+
+    A table of n columns takes ``per_column`` columns each beyond its cells, plus ``edge``
+    (the defaults: rich's bordered table; a borderless one with a gap of 2: 2 and -2).
+    """
     hidden = [key for key in header if view is not None and key in view.hide]
     shown = [key for key in header if key not in hidden]
     for key in _drop_order(shown, view):
-        if _table_width(shown, least) <= width or len(shown) == 1:
+        if _table_width(shown, least, per_column, edge) <= width or len(shown) == 1:
             break
         shown.remove(key)
         hidden.append(key)
@@ -116,8 +126,8 @@ def _drop_order(shown: Sequence[str], view: TableView | None) -> list[str]:
     return first + rest
 
 
-def _table_width(shown: Sequence[str], least: Mapping[str, int]) -> int:
-    return sum(least[key] for key in shown) + _PER_COLUMN * len(shown) + 1
+def _table_width(shown: Sequence[str], least: Mapping[str, int], per_column: int, edge: int) -> int:
+    return sum(least[key] for key in shown) + per_column * len(shown) + edge
 
 
 def _order(header: list[str], view: TableView | None) -> list[str]:

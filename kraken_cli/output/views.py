@@ -69,6 +69,15 @@ FILL_VIEW = TableView(hide=("cl_ord_id", "maker"), drop_first=("order_id", "fee"
 LEDGER_VIEW = TableView(hide=("subtype", "refid"), drop_first=("ledger_id", "fee"))
 BALANCE_VIEW = TableView(hide=("asset_id",))
 TRADE_VIEW = TableView(hide=("uid",), drop_first=("trade_id", "ord_type", "symbol"))
+#: ``krx watch ticker``: a live board gives up the 24h volume before the 24h change.
+TICKER_BOARD_VIEW = TableView(
+    lead=TICKER_VIEW.lead,
+    drop_first=("vwap_24h", "trades_24h", "low_24h", "high_24h", "volume_24h", "change"),
+)
+#: ``krx watch trades``: the time (of day) leads, like a tape.
+TAPE_VIEW = TableView(
+    lead=("time", "symbol", "side", "price", "volume"), drop_first=TRADE_VIEW.drop_first
+)
 CANDLE_VIEW = TableView(drop_first=("symbol", "count", "vwap"))
 VALUED_VIEW = TableView(hide=("quote",))
 VERIFY_VIEW = TableView(drop_first=("required", "warning"))

@@ -65,8 +65,8 @@ def open_private(
     if creds is None or not creds.key.strip() or not creds.secret.strip():
         raise ConfigError(
             "no spot API key configured",
-            hint="set KRAKEN_API_KEY and KRAKEN_API_SECRET, or the credentials in the config "
-            "file (`krx config init`); `krx --sandbox ...` uses the sandbox's own key",
+            hint="run `krx setup`, or set KRAKEN_API_KEY and KRAKEN_API_SECRET; "
+            "`krx --sandbox ...` uses the sandbox's own key",
         )
     opts = settings.krx
     http = KrakenHttp(
