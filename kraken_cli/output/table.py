@@ -57,6 +57,7 @@ def render_table(
     title: str | None = None,
 ) -> None:
     """Print ``rows`` as a table on ``console``; ``picked``: ``columns`` are exactly the user's."""
+    from rich.cells import cell_len  # display width: a wide character takes two cells
     from rich.table import Table
     from rich.text import Text
 
@@ -70,7 +71,7 @@ def render_table(
         header = [key for key in header if key not in view.in_title]
     texts = {key: [_cell(key, row.get(key)) for row in rows] for key in header}
     numeric = {key: _is_numeric(rows, key) for key in header}
-    natural = {key: max(len(key), *(len(text) for text in texts[key])) for key in header}
+    natural = {key: max(cell_len(key), *map(cell_len, texts[key])) for key in header}
     least = {key: _least_width(natural[key], _is_prose(texts[key])) for key in header}
     layout = fit(header, least, console.width, view=view)
     if title is not None:  # a line of its own: a table title would wrap at the table's width
