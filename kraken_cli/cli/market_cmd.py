@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
-from kraken_cli.cli.chart_out import check_chart_format, draw_chart
 from kraken_cli.cli.common import emit, emit_object, explain, get_state
 from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
@@ -212,6 +211,8 @@ def candles(
       krx candles BTCUSD h1 --days 3 --chart
     """
     if chart:
+        from kraken_cli.cli.chart_out import check_chart_format, draw_chart
+
         check_chart_format(ctx)
     window = Window(since, until, days)
     with market_data(ctx, market) as md:
