@@ -1,4 +1,4 @@
-"""Balances valued in a quote currency: exact products, an exact total, the unpriced named."""
+"""Balances valued in a quote currency: exact values, an exact total, the assets without a price."""
 
 from __future__ import annotations
 
