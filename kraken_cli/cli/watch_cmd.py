@@ -57,7 +57,7 @@ def watch(
     settings = get_settings(ctx)
     where = "sandbox" if get_state(ctx).sandbox else "Kraken"
     title = f"krx watch {view} {' '.join(symbols)} · {where}"
-    screen = WatchScreen(view, symbols, levels=depth, title=title)
+    screen = WatchScreen(view, levels=depth, title=title)
     with open_stream(settings, pick_market(ctx, market), args) as prepared:
         show_live(screen, prepared.run, Console())
 
