@@ -79,7 +79,9 @@ def symbols(
       krx symbols --market futures --quote USD
     """
     with market_data(ctx, market) as md:
-        emit([pair.to_record() for pair in md.symbols(quote)], view=cols.SYMBOL_VIEW, ctx=ctx)
+        pairs = md.symbols(quote)
+        emit([pair.to_record() for pair in pairs], view=cols.SYMBOL_VIEW, ctx=ctx)
+    explain(pairs)
 
 
 def assets(ctx: typer.Context) -> None:

@@ -66,6 +66,8 @@ def render_table(
     if picked:
         view = None  # the user's columns, in the user's order, all of them
     header = _order(columns_of(rows[0], columns), view)
+    if view is not None and title is not None:
+        header = [key for key in header if key not in view.in_title]
     texts = {key: [_cell(key, row.get(key)) for row in rows] for key in header}
     numeric = {key: _is_numeric(rows, key) for key in header}
     natural = {key: max(len(key), *(len(text) for text in texts[key])) for key in header}
@@ -102,7 +104,8 @@ def fit(
     per_column: int = _PER_COLUMN,
     edge: int = 1,
 ) -> Layout:
-    """Choose the columns that fit ``width`` whole; the first column always stays.
+    """Choose the columns that fit ``width`` whole: the view's ``drop_first`` go first, then
+    from the right; the first column stays unless the view names it, one column always does.
 
     A table of n columns takes ``per_column`` columns each beyond its cells, plus ``edge``
     (the defaults: rich's bordered table; a borderless one with a gap of 2: 2 and -2).
@@ -118,7 +121,7 @@ def fit(
 
 
 def _drop_order(shown: Sequence[str], view: TableView | None) -> list[str]:
-    first = [key for key in (view.drop_first if view else ()) if key in shown[1:]]
+    first = [key for key in (view.drop_first if view else ()) if key in shown]
     rest = [key for key in reversed(shown[1:]) if key not in first]
     return first + rest
 

@@ -54,6 +54,18 @@ class PtyProcess:
                 return seen(self.output)
         return True
 
+    def wait_echo_off(self, timeout: float) -> bool:
+        """Wait until the program turned the terminal's echo off (a password prompt is ready).
+
+        Typing earlier would race it: the terminal echoes what it has, and getpass flushes it.
+        """
+        deadline = time.monotonic() + timeout
+        while termios.tcgetattr(self.master)[3] & termios.ECHO:
+            if time.monotonic() > deadline:
+                return False
+            self._read(0.05)
+        return True
+
     def send(self, text: str) -> None:
         """Type ``text`` at the terminal."""
         os.write(self.master, text.encode())
