@@ -85,7 +85,7 @@ COMMANDS = {
 #: A command answered from local caches opens no connection: no HTTP, TLS or socket modules.
 OFFLINE_FORBIDDEN = {"cached candles": ("http.client", "ssl", "socket", "email")}
 #: What a command may import although the others may not (it is what the command does).
-ALLOWED = {"cached candles": ("sqlite3", "kraken_cli.archive.layout")}
+ALLOWED = {"cached candles": ("sqlite3", "kraken_cli.archive.layout", "kraken_cli.archive.trades")}
 
 
 @dataclass(frozen=True)
