@@ -1,9 +1,4 @@
-"""Balances valued in a quote currency: exact per-asset values, their total, the unpriced.
-
-Kept apart from :mod:`kraken_cli.models.figures` (market figures every ticker and book command
-uses): a valued balance is an account record, and the account models cost start-up time that
-market commands do not need.
-"""
+"""Balances valued in a quote currency: exact values, an exact total, the assets without a price."""
 
 from __future__ import annotations
 
