@@ -135,9 +135,10 @@ class HttpxTransport:
         headers: Mapping[str, str],
         deadline: bounds.Deadline,
     ) -> RawReply:
-        """Send one request; map httpx's failures to the transport's."""
+        """Send one request; read its body within the caps and the deadline; map failures."""
         try:
-            return self._bounded_request(verb, target, body, headers, deadline)
+            with self._client.stream(verb, target, content=body, headers=dict(headers)) as reply:
+                return self._read(reply, self.url + target, deadline)
         except httpx.TimeoutException as exc:
             raise TimeoutFailure(exc) from exc
         except httpx.ConnectError as exc:
@@ -147,26 +148,17 @@ class HttpxTransport:
         except (httpx.TransportError, httpx.HTTPError) as exc:
             raise TransportFailure(exc) from exc
 
-    def _bounded_request(
-        self,
-        verb: str,
-        target: str,
-        body: str | None,
-        headers: Mapping[str, str],
-        deadline: bounds.Deadline,
-    ) -> RawReply:
-        """Send one request; read its body within the size caps and the total deadline."""
-        url = self.url + target
-        with self._client.stream(verb, target, content=body, headers=dict(headers)) as streamed:
-            chunks: Iterable[bytes] = streamed.iter_raw()
-            encoding = streamed.headers.get("content-encoding", "")
-            if streamed.is_stream_consumed:  # an in-memory reply (tests): already decoded
-                chunks, encoding = [streamed.content], ""
-            try:
-                content = bounds.read_body(chunks, encoding, url, deadline, self._timeout)
-            except httpx.TimeoutException as exc:
-                # the headers came, the body did not: a trickle, not worth another attempt
-                raise bounds.body_timeout(url, self._timeout) from exc
-            return RawReply(
-                streamed.status_code, joined_headers(streamed.headers.multi_items()), content
-            )
+    def _read(self, streamed: httpx.Response, url: str, deadline: bounds.Deadline) -> RawReply:
+        """Read a streamed reply's body within the size caps and the total deadline."""
+        chunks: Iterable[bytes] = streamed.iter_raw()
+        encoding = streamed.headers.get("content-encoding", "")
+        if streamed.is_stream_consumed:  # an in-memory reply (tests): already decoded
+            chunks, encoding = [streamed.content], ""
+        try:
+            content = bounds.read_body(chunks, encoding, url, deadline, self._timeout)
+        except httpx.TimeoutException as exc:
+            # the headers came, the body did not: a trickle, not worth another attempt
+            raise bounds.body_timeout(url, self._timeout) from exc
+        return RawReply(
+            streamed.status_code, joined_headers(streamed.headers.multi_items()), content
+        )

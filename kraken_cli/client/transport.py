@@ -11,10 +11,9 @@ this does not do -- proxies from the environment, injected test transports
 
 from __future__ import annotations
 
-import http.client
 import io
 import os
-import socket
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,6 +22,10 @@ from urllib.parse import urlsplit
 from kraken_cli.client import bounds
 
 if TYPE_CHECKING:
+    # imported on the first connection: a command answered from local caches (cached candles)
+    # never loads http.client, its email parser, socket and ssl
+    import http.client
+    import socket
     import ssl
 
 #: Longest wait for a TCP connection (and TLS handshake), within the request's timeout.
@@ -102,7 +105,11 @@ def joined_headers(items: list[tuple[str, str]]) -> dict[str, str]:
 
 
 class StdlibTransport:
-    """One keep-alive ``http.client`` connection to ``base_url`` (TLS context built lazily)."""
+    """Keep-alive ``http.client`` connections to ``base_url`` (TLS context built lazily).
+
+    Threads may share one (``krx serve`` does): a request takes an idle connection or opens a
+    new one, and gives it back once its reply has been read whole.
+    """
 
     def __init__(self, base_url: str, *, timeout: float, headers: Mapping[str, str]) -> None:
         parts = urlsplit(base_url)
@@ -113,13 +120,15 @@ class StdlibTransport:
         self._prefix = parts.path.rstrip("/")
         self._timeout = timeout
         self._headers = dict(headers)
-        self._conn: http.client.HTTPConnection | None = None
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
 
     def close(self) -> None:
-        """Close the connection, if open."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close the idle connections (a later request opens a new one)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
     def request(
         self,
@@ -130,25 +139,29 @@ class StdlibTransport:
         deadline: bounds.Deadline,
     ) -> RawReply:
         """Send one request; read its body within the size caps and the total deadline."""
+        import http.client
+
         sent = {**self._headers, **headers}
         payload = body.encode() if body is not None else None
-        reused = self._conn is not None and self._conn.sock is not None
-        response = self._send(verb, self._prefix + target, payload, sent, reused=reused)
+        conn, response = self._send(verb, self._prefix + target, payload, sent)
         url = self.url + target
         try:
             encoding = response.getheader("content-encoding") or ""
             content = bounds.read_body(_chunks(response), encoding, url, deadline, self._timeout)
         except TimeoutError as exc:
-            self.close()
+            conn.close()
             raise bounds.body_timeout(url, self._timeout) from exc
         except (http.client.HTTPException, OSError) as exc:
-            self.close()
+            conn.close()
             raise TransportFailure(exc) from exc
         except BaseException:
-            self.close()  # the rest of an unread body would poison the next request
+            conn.close()  # the rest of an unread body would poison the next request
             raise
-        if getattr(response, "will_close", True):
-            self.close()
+        if getattr(response, "will_close", True) or conn.sock is None:
+            conn.close()
+        else:
+            with self._lock:
+                self._idle.append(conn)
         return RawReply(response.status, joined_headers(response.getheaders()), content)
 
     def _send(
@@ -158,28 +171,34 @@ class StdlibTransport:
         payload: bytes | None,
         headers: Mapping[str, str],
         *,
-        reused: bool,
-    ) -> http.client.HTTPResponse:
-        conn = self._connect()
+        fresh: bool = False,
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        import http.client
+
+        idle = None
+        if not fresh:
+            with self._lock:
+                idle = self._idle.pop() if self._idle else None
+        conn = idle or self._connect()
         try:
             conn.request(verb, path, body=payload, headers=dict(headers))
-            return conn.getresponse()
+            return conn, conn.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
-            self.close()
-            if reused:  # the server dropped the idle keep-alive connection: one fresh attempt
-                return self._send(verb, path, payload, headers, reused=False)
+            conn.close()
+            if idle is not None:  # the server dropped the idle keep-alive connection: reopen
+                return self._send(verb, path, payload, headers, fresh=True)
             raise TransportFailure(exc) from exc
         except TimeoutError as exc:
-            self.close()
+            conn.close()
             raise TimeoutFailure(exc) from exc
         except (http.client.HTTPException, OSError) as exc:
-            self.close()
+            conn.close()
             raise TransportFailure(exc) from exc
 
     def _connect(self) -> http.client.HTTPConnection:
-        if self._conn is not None and self._conn.sock is not None:
-            return self._conn
-        self.close()
+        import http.client
+        import socket
+
         timeout = bounds.bounded_timeout(min(self._timeout, CONNECT_TIMEOUT_S), TimeoutError)
         # looked up per connection, not subclassed: a test recorder (vcrpy) patches these
         conn: http.client.HTTPConnection
@@ -202,11 +221,12 @@ class StdlibTransport:
             raise ConnectFailure(exc) from exc
         if isinstance(conn.sock, socket.socket):
             conn.sock = _DeadlineSocket(conn.sock, self._timeout)
-        self._conn = conn
         return conn
 
 
 def _chunks(response: http.client.HTTPResponse) -> Iterator[bytes]:
+    import http.client
+
     while chunk := response.read(_READ_SIZE):
         yield chunk
     if response.length:  # read(n) returns b"" at a premature end instead of raising
