@@ -17,6 +17,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def serve_env(home: Path, token: str) -> dict[str, str]:
+    """Return the environment of a sandbox + `krx serve` run: own XDG dirs and state under home."""
+    return dict(
+        os.environ,
+        XDG_CACHE_HOME=str(home / "c"),
+        XDG_CONFIG_HOME=str(home / "f"),
+        XDG_STATE_HOME=str(home / "s"),
+        KRX_SANDBOX_STATE=str(home / "sandbox.json"),
+        PROVIDER_API_TOKEN=token,
+    )
+
+
+def get_with_token(url: str, token: str, timeout: float = 60) -> bytes:
+    """GET ``url`` with the Provider API token; return the body (an HTTP error raises)."""
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        body: bytes = response.read()
+        return body
+
+
 def krx_command() -> list[str]:
     """Return the command that runs krx as a user would (the console script when installed)."""
     script = Path(sys.executable).with_name("krx")

@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _util import ROOT, krx_command, print_table
+from _util import ROOT, get_with_token, krx_command, print_table, serve_env
 
 TOKEN = "bench-token"
 ROUTE = "/api/candles/kraken/spot/BTCUSDT/h1?days=7"
@@ -48,10 +48,7 @@ def _wait_ready(url: str) -> None:
 
 
 def _get(url: str) -> bytes:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        body: bytes = response.read()
-        return body
+    return get_with_token(url, TOKEN)
 
 
 def _wrk(url: str) -> dict[str, float]:
@@ -89,14 +86,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        env = dict(
-            os.environ,
-            XDG_CACHE_HOME=str(home / "c"),
-            XDG_CONFIG_HOME=str(home / "f"),
-            XDG_STATE_HOME=str(home / "s"),
-            KRX_SANDBOX_STATE=str(home / "sandbox.json"),
-            PROVIDER_API_TOKEN=TOKEN,
-        )
+        env = serve_env(home, TOKEN)
         procs = [
             subprocess.Popen(
                 [

@@ -43,7 +43,11 @@ def connect(root: Path) -> Any:
     for channel in CHANNELS:
         sql = _view_sql(root, channel)
         if sql is not None:
-            connection.execute(sql)
+            try:  # binding reads a part's schema: a file krx did not write may not be Parquet
+                connection.execute(sql)
+            except duckdb.Error as exc:
+                connection.close()
+                raise _failed(exc, ["none yet"]) from None
     return connection
 
 
@@ -65,20 +69,24 @@ def run_query(root: Path, sql: str, *, confined: bool = False) -> Iterator[dict[
             _confine(connection, root)
         try:
             cursor = connection.execute(sql)
-        except duckdb.Error as exc:
-            first = str(exc).splitlines()[0]
-            raise UsageError(
-                f"query failed: {first}",
-                hint="views: " + ", ".join(_views(connection)) + " (see krx query --help)",
-            ) from None
-        if cursor is None or cursor.description is None:  # a statement without rows
-            return
-        names = [column[0] for column in cursor.description]
-        while rows := cursor.fetchmany(BATCH):
-            for row in rows:
-                yield {name: _plain(value) for name, value in zip(names, row, strict=True)}
+            if cursor is None or cursor.description is None:  # a statement without rows
+                return
+            names = [column[0] for column in cursor.description]
+            while rows := cursor.fetchmany(BATCH):
+                for row in rows:
+                    yield {name: _plain(value) for name, value in zip(names, row, strict=True)}
+        except duckdb.Error as exc:  # the SQL, or a part that is not Parquet, read lazily
+            raise _failed(exc, _views(connection)) from None
     finally:
         connection.close()
+
+
+def _failed(exc: Exception, views: list[str]) -> UsageError:
+    first = str(exc).splitlines()[0]
+    hint = "views: " + ", ".join(views) + " (see krx query --help)"
+    if "Parquet" in first or "magic bytes" in first:
+        hint = "a part under the archive is not a Parquet file krx wrote; move it away. " + hint
+    return UsageError(f"query failed: {first}", hint=hint)
 
 
 def _one_select(sql: str) -> None:

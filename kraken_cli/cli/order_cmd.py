@@ -128,6 +128,8 @@ def add(
     )  # fmt: skip
     with trading_for(ctx, market, otp) as trading:
         ticket = trading.prepare(request)
+        if ticket.estimate is not None:
+            info(f"order: {ticket.estimate.describe()}")
         confirm(ticket.question, yes)
         _render(ctx, trading.place(ticket))
 

@@ -84,6 +84,8 @@ class FuturesWs:
         self._conn: Connection | None = None
         self._last_send = clock()
         self._challenge: tuple[str, str] | None = None
+        #: When set (the clock's seconds), no ``recv`` waits past it, however silent the server.
+        self.deadline: float | None = None
 
     def open(self) -> dict[str, Any]:
         """Connect and return the server's ``info`` frame."""
@@ -118,6 +120,7 @@ class FuturesWs:
             raise NetworkError("futures WebSocket is not connected")
         if self._clock() - self._last_send > self.ping_s:
             self.send({"event": "subscribe", "feed": "heartbeat"})
+        self._fit_to_deadline(self._conn)
         try:
             raw = self._conn.recv()
         except Exception as exc:
@@ -131,6 +134,18 @@ class FuturesWs:
         if not isinstance(frame, dict):
             raise NetworkError(f"unexpected futures WebSocket frame: {raw!r:.80}")
         return frame
+
+    def _fit_to_deadline(self, conn: Connection) -> None:
+        """Shorten the socket's wait and recv budget to the time left before ``deadline``."""
+        if self.deadline is None:
+            return
+        wait = min(self.timeout, max(0.01, self.deadline - self._clock()))
+        # a websocket-client socket (ws_socket.BoundedWebSocket) takes both; a fake, neither
+        settimeout = getattr(conn, "settimeout", None)
+        if settimeout is not None:
+            settimeout(wait)
+        if hasattr(conn, "recv_budget_s"):
+            conn.recv_budget_s = wait
 
     def subscribe(self, feed: str, product_ids: list[str] | None = None) -> None:
         """Subscribe to a public feed."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -104,7 +105,11 @@ def joined_headers(items: list[tuple[str, str]]) -> dict[str, str]:
 
 
 class StdlibTransport:
-    """One keep-alive ``http.client`` connection to ``base_url`` (TLS context built lazily)."""
+    """Keep-alive ``http.client`` connections to ``base_url`` (TLS context built lazily).
+
+    Threads may share one (``krx serve`` does): a request takes an idle connection or opens a
+    new one, and gives it back once its reply has been read whole.
+    """
 
     def __init__(self, base_url: str, *, timeout: float, headers: Mapping[str, str]) -> None:
         parts = urlsplit(base_url)
@@ -115,13 +120,15 @@ class StdlibTransport:
         self._prefix = parts.path.rstrip("/")
         self._timeout = timeout
         self._headers = dict(headers)
-        self._conn: http.client.HTTPConnection | None = None
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
 
     def close(self) -> None:
-        """Close the connection, if open."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close the idle connections (a later request opens a new one)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
     def request(
         self,
@@ -136,23 +143,25 @@ class StdlibTransport:
 
         sent = {**self._headers, **headers}
         payload = body.encode() if body is not None else None
-        reused = self._conn is not None and self._conn.sock is not None
-        response = self._send(verb, self._prefix + target, payload, sent, reused=reused)
+        conn, response = self._send(verb, self._prefix + target, payload, sent)
         url = self.url + target
         try:
             encoding = response.getheader("content-encoding") or ""
             content = bounds.read_body(_chunks(response), encoding, url, deadline, self._timeout)
         except TimeoutError as exc:
-            self.close()
+            conn.close()
             raise bounds.body_timeout(url, self._timeout) from exc
         except (http.client.HTTPException, OSError) as exc:
-            self.close()
+            conn.close()
             raise TransportFailure(exc) from exc
         except BaseException:
-            self.close()  # the rest of an unread body would poison the next request
+            conn.close()  # the rest of an unread body would poison the next request
             raise
-        if getattr(response, "will_close", True):
-            self.close()
+        if getattr(response, "will_close", True) or conn.sock is None:
+            conn.close()
+        else:
+            with self._lock:
+                self._idle.append(conn)
         return RawReply(response.status, joined_headers(response.getheaders()), content)
 
     def _send(
@@ -162,33 +171,34 @@ class StdlibTransport:
         payload: bytes | None,
         headers: Mapping[str, str],
         *,
-        reused: bool,
-    ) -> http.client.HTTPResponse:
+        fresh: bool = False,
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         import http.client
 
-        conn = self._connect()
+        idle = None
+        if not fresh:
+            with self._lock:
+                idle = self._idle.pop() if self._idle else None
+        conn = idle or self._connect()
         try:
             conn.request(verb, path, body=payload, headers=dict(headers))
-            return conn.getresponse()
+            return conn, conn.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
-            self.close()
-            if reused:  # the server dropped the idle keep-alive connection: one fresh attempt
-                return self._send(verb, path, payload, headers, reused=False)
+            conn.close()
+            if idle is not None:  # the server dropped the idle keep-alive connection: reopen
+                return self._send(verb, path, payload, headers, fresh=True)
             raise TransportFailure(exc) from exc
         except TimeoutError as exc:
-            self.close()
+            conn.close()
             raise TimeoutFailure(exc) from exc
         except (http.client.HTTPException, OSError) as exc:
-            self.close()
+            conn.close()
             raise TransportFailure(exc) from exc
 
     def _connect(self) -> http.client.HTTPConnection:
         import http.client
         import socket
 
-        if self._conn is not None and self._conn.sock is not None:
-            return self._conn
-        self.close()
         timeout = bounds.bounded_timeout(min(self._timeout, CONNECT_TIMEOUT_S), TimeoutError)
         # looked up per connection, not subclassed: a test recorder (vcrpy) patches these
         conn: http.client.HTTPConnection
@@ -211,7 +221,6 @@ class StdlibTransport:
             raise ConnectFailure(exc) from exc
         if isinstance(conn.sock, socket.socket):
             conn.sock = _DeadlineSocket(conn.sock, self._timeout)
-        self._conn = conn
         return conn
 
 

@@ -23,7 +23,12 @@ Rows = list[dict[str, Any]]
 
 
 class VerifyRows:
-    """Verify's rows of each segment, re-run at most once per TTL."""
+    """Verify's rows of each segment, re-run at most once per TTL.
+
+    Only the first poll waits for verify; later ones get the last rows at once while a stale
+    set is refreshed in the background (verify against an unreachable Kraken takes its whole
+    retry budget, and a monitor polling runtime-proof must not hang on it).
+    """
 
     def __init__(
         self,
@@ -31,21 +36,37 @@ class VerifyRows:
         flight: SingleFlight,
         *,
         clock: Callable[[], float] = time.monotonic,
+        spawn: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
         self._verify = verify
         self._flight = flight
         self._clock = clock
+        self._spawn = spawn or _daemon_thread
         self._lock = threading.Lock()
         self._kept: dict[Market, tuple[float, Rows]] = {}
+        self._refreshing: set[Market] = set()
 
     def rows(self, market: Market) -> Rows:
-        """Return the segment's verify rows (cached, or run now by one caller)."""
+        """Return the segment's verify rows (the last ones; run now when there are none)."""
         with self._lock:
             kept = self._kept.get(market)
-        if kept is not None and self._clock() < kept[0]:
-            return kept[1]
-        rows: Rows = self._flight.run(("verify", market), lambda: self._run(market))
-        return rows
+            refresh = kept is not None and self._clock() >= kept[0]
+            refresh = refresh and market not in self._refreshing
+            if refresh:
+                self._refreshing.add(market)
+        if kept is None:
+            rows: Rows = self._flight.run(("verify", market), lambda: self._run(market))
+            return rows
+        if refresh:
+            self._spawn(lambda: self._refresh(market))
+        return kept[1]
+
+    def _refresh(self, market: Market) -> None:
+        try:
+            self._run(market)
+        finally:
+            with self._lock:
+                self._refreshing.discard(market)
 
     def _run(self, market: Market) -> Rows:
         rows = self._verify(market)
@@ -53,6 +74,10 @@ class VerifyRows:
         with self._lock:
             self._kept[market] = (self._clock() + (VERIFY_TTL_S if passed else FAILED_TTL_S), rows)
         return rows
+
+
+def _daemon_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="krx-serve-verify", daemon=True).start()
 
 
 def connector(

@@ -6,6 +6,7 @@ import gzip
 import json
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -112,3 +113,34 @@ def test_a_reply_cut_short_is_a_network_error() -> None:
     with hostile.serve(run) as url, _client(url) as http, pytest.raises(NetworkError) as info:
         http.public("Time")
     assert "IncompleteRead" in info.value.message
+
+
+def test_threads_sharing_a_client_each_get_their_own_reply() -> None:
+    # krx serve shares one client between request threads: no reply may go to the wrong caller
+    def echo_path(conn: socket.socket) -> None:
+        buffer = b""
+        while True:
+            while b"\r\n\r\n" not in buffer:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buffer += data
+            head, buffer = buffer.split(b"\r\n\r\n", 1)
+            path = head.split(b" ")[1].decode()
+            body = json.dumps({"error": [], "result": {"path": path}}).encode()
+            conn.sendall(_reply(body))
+
+    def call(http: KrakenHttp, n: int) -> list[bool]:
+        return [
+            http.public("Ticker", {"pair": f"P{n}x{i}"})
+            == {"path": f"/0/public/Ticker?pair=P{n}x{i}"}
+            for i in range(10)
+        ]
+
+    with (
+        hostile.serve(echo_path, greet=lambda _c: True) as url,
+        _client(url) as http,
+        ThreadPoolExecutor(8) as pool,
+    ):
+        results = list(pool.map(lambda n: call(http, n), range(8)))
+    assert all(all(r) for r in results)

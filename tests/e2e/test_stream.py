@@ -212,3 +212,47 @@ def test_closed_or_full_stdout_is_a_clear_error(sandbox: Any, tmp_path: Path, ta
     assert res.returncode == 2, res.stderr
     assert "krx: error: cannot write to standard output" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_stream_trades_read_as_krx_trades_shows_them(krx: Callable[..., Any]) -> None:
+    """#15: the same trade has the same price and volume text in `stream trades` and `trades`."""
+    streamed = krx("stream", "trades", "BTC/USD", "--duration", "4", timeout=60)
+    assert streamed.returncode == 0, streamed.stderr
+    live = {r["trade_id"]: r for r in map(json.loads, streamed.stdout.splitlines())}
+    listed = krx("trades", "BTC/USD", "--limit", "1000", "--format", "jsonl")
+    assert listed.returncode == 0, listed.stderr
+    rest = {r["trade_id"]: r for r in map(json.loads, listed.stdout.splitlines())}
+    both = sorted(set(live) & set(rest))
+    assert both, "no trade in both"
+    for tid in both:
+        assert (live[tid]["price"], live[tid]["volume"]) == (
+            rest[tid]["price"],
+            rest[tid]["volume"],
+        )
+    assert all(len(rest[tid]["price"].split(".")[1]) == 5 for tid in both)
+
+
+@pytest.mark.parametrize(
+    ("variable", "args"),
+    [
+        ("KRX_WS_URL", ["BTC/USD"]),
+        ("KRX_FUTURES_WS_URL", ["PF_XBTUSD", "--market", "futures"]),
+    ],
+)
+def test_an_unreachable_websocket_exits_6_even_with_duration(
+    sandbox: Any, tmp_path: Path, variable: str, args: list[str]
+) -> None:
+    """#18: --duration never turns "could not connect" into an empty success."""
+    import socket
+
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        dead = f"ws://127.0.0.1:{probe.getsockname()[1]}/v2"
+    env = krx_env(tmp_path, sandbox=sandbox, **{variable: dead})
+    done = subprocess.run(
+        [sys.executable, "-m", "kraken_cli", "--sandbox", "stream", "trades", *args,
+         "--duration", "3"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 6, done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr

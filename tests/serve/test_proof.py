@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -44,24 +45,28 @@ def test_runtime_proof_carries_verify_rows_and_the_keys_headroom(client: TestCli
     assert again["rateLimit"]["counter"] <= budget["counter"]
 
 
-def test_verify_rows_are_reused_until_their_ttl() -> None:
+def test_verify_rows_are_reused_until_their_ttl_then_refreshed_behind_the_answer() -> None:
     now = [0.0]
     runs: list[Market] = []
+    spawned: list[Callable[[], None]] = []
 
     def verify(market: Market) -> list[dict[str, Any]]:
         runs.append(market)
         return [{"check": "connectivity", "ok": len(runs) > 1, "required": True}]
 
-    rows = VerifyRows(verify, SingleFlight(), clock=lambda: now[0])
-    assert rows.rows(Market.SPOT)[0]["ok"] is False
+    rows = VerifyRows(verify, SingleFlight(), clock=lambda: now[0], spawn=spawned.append)
+    assert rows.rows(Market.SPOT)[0]["ok"] is False  # the first poll waits for verify
     now[0] = FAILED_TTL_S - 1
     rows.rows(Market.SPOT)
-    assert len(runs) == 1  # a failure is kept a little
+    assert len(runs) == 1 and not spawned  # a failure is kept a little
     now[0] = FAILED_TTL_S
+    assert rows.rows(Market.SPOT)[0]["ok"] is False  # stale rows at once, refresh started
+    assert rows.rows(Market.SPOT)[0]["ok"] is False and len(spawned) == 1  # one refresh
+    spawned.pop()()
     assert rows.rows(Market.SPOT)[0]["ok"] is True
     now[0] += VERIFY_TTL_S - 1
     rows.rows(Market.SPOT)
-    assert len(runs) == 2  # a pass is kept longer
+    assert len(runs) == 2 and not spawned  # a pass is kept longer
     rows.rows(Market.FUTURES)
     assert runs == [Market.SPOT, Market.SPOT, Market.FUTURES]
 

@@ -213,7 +213,8 @@ def test_trade_handler_pads_like_fix(price: Any, qty: Any, pdec: int, qdec: int)
     item |= {"ord_type": "limit", "trade_id": 1, "timestamp": "2026-01-02T03:04:05.000001Z"}
     handler.on_message({"channel": "trade", "type": "update", "data": [item]})
     [rec] = ctx.records
-    assert (rec["price"], rec["volume"]) == (fix(price, pdec), fix(qty, qdec))
+    # prices as Kraken's REST writes them (at least 5 decimals), volumes at the lot precision
+    assert (rec["price"], rec["volume"]) == (fix(price, max(pdec, 5)), fix(qty, qdec))
 
 
 def _fix_reference(text: str, decimals: int) -> str:
@@ -241,7 +242,12 @@ def test_fix_fast_padding_equals_the_decimal_reference(text: str, decimals: int)
 
 
 def test_live_and_backfilled_trades_are_the_same_record() -> None:
-    from kraken_cli.services.stream.records import StreamPair, StreamRequest, trade_from_rest
+    from kraken_cli.services.stream.records import (
+        StreamPair,
+        StreamRequest,
+        rest_text_pair,
+        trade_from_rest,
+    )
     from kraken_cli.services.stream.trades import TradeHandler
 
     pair = StreamPair("BTC/USD", "XXBTZUSD", 1, 8)
@@ -251,7 +257,10 @@ def test_live_and_backfilled_trades_are_the_same_record() -> None:
     item |= {"ord_type": "limit", "trade_id": 7, "timestamp": "2023-10-16T13:29:13.000000Z"}
     handler.on_message({"channel": "trade", "type": "update", "data": [item]})
     rest = trade_from_rest(
-        "BTC/USD", ["62919.2", "0.00860571", "1697462953", "s", "l", "", 7], pair
+        "BTC/USD",
+        ["62919.20000", "0.00860571", "1697462953", "s", "l", "", 7],
+        rest_text_pair(pair),
     )
     assert ctx.records == [rest]
+    assert rest["price"] == "62919.20000"  # as `krx trades` shows it: REST's own text
     assert tuple(rest) == TRADE_KEYS  # the shape the line encoder's fast path expects

@@ -45,34 +45,61 @@ def stream(
     connect: Connect = default_connect,
     sleep: Callable[[float], None] = time.sleep,
     watchdog_s: float = 10.0,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[dict[str, Any]]:
-    """Yield stream records of ``channel`` (trades|ticker|book) for futures ``symbols``."""
+    """Yield stream records of ``channel`` (trades|ticker|book) for futures ``symbols``.
+
+    ``deadline`` (``clock`` seconds, from --duration) ends the stream however silent the
+    server: no read, reconnect or backoff outlasts it. Reaching it is a normal end once a
+    connection was made; a stream that never connected fails with its network error.
+    """
     feed = check_request(channel, symbols)
     products = [normalize_symbol(s) for s in symbols]
     emit = on_event or (lambda _e: None)
     # the read timeout is the watchdog (futures sends a heartbeat we subscribe to when idle)
     ws = FuturesWs(
-        settings.endpoints.futures_ws_url, settings.futures, connect=connect, timeout=watchdog_s
+        settings.endpoints.futures_ws_url,
+        settings.futures,
+        connect=connect,
+        timeout=watchdog_s,
+        clock=clock,
     )
+    ws.deadline = deadline
     sent = 0
     reconnects = 0
+    connected = False
+
+    def expired() -> bool:
+        return deadline is not None and clock() >= deadline
+
     while True:
         try:
-            for record in _session(ws, feed, products, depth, emit):
+            for record in _session(ws, feed, products, depth, emit, expired):
+                connected = True
+                if record is _CONNECTED:
+                    continue
                 yield record
                 sent += 1
                 reconnects = 0
                 if count is not None and sent >= count:
                     return
+            return  # the deadline
         except NetworkError as exc:
             reconnects += 1
-            if reconnects > MAX_RECONNECTS:
+            if reconnects > MAX_RECONNECTS or (expired() and not connected):
                 raise
+            if expired():
+                return
             delay = min(30.0, 0.5 * 2**reconnects)
             reason = exc.message
             if is_timeout(exc.__cause__):
                 reason = f"no message for {watchdog_s:g}s (watchdog)"
             emit({"event": "reconnect", "attempt": reconnects, "delay_s": delay, "reason": reason})
+            if deadline is not None and clock() + delay >= deadline:
+                if not connected:
+                    raise
+                return
             sleep(delay)
         finally:
             ws.close()
@@ -91,14 +118,24 @@ def check_request(channel: str, symbols: Sequence[str]) -> str:
     return feed
 
 
+#: Yielded by a session once its connection is open (not a record).
+_CONNECTED: dict[str, Any] = {}
+
+
 def _session(
-    ws: FuturesWs, feed: str, products: list[str], depth: int, emit: Event
+    ws: FuturesWs,
+    feed: str,
+    products: list[str],
+    depth: int,
+    emit: Event,
+    expired: Callable[[], bool],
 ) -> Iterator[dict[str, Any]]:
     ws.open()
+    yield _CONNECTED
     ws.subscribe(feed, products)
     ws.subscribe("heartbeat")  # traffic even on a quiet feed, so the watchdog sees a live link
     books = _Books(ws, products, depth, emit)
-    while True:
+    while not expired():  # checked on every frame, heartbeats and acks included
         frame = ws.recv()
         if "event" in frame:  # info, subscribed, unsubscribed acks carry no data
             check_alert(frame)

@@ -1,12 +1,13 @@
 """Stream requests and the records ``krx stream`` writes (one dict per JSON line).
 
 Numbers stay the exact decimal text of the wire (``parse_float=str``); prices and volumes of
-trades are padded to the pair's precision so WS and REST-backfilled trades look identical.
+trades are padded as Kraken's REST writes them (``rest_text_pair``), so WS trades, REST-backfilled
+trades and ``krx trades`` read the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -65,6 +66,22 @@ class StreamRequest:
         if token is not None:
             params["token"] = token
         return params
+
+
+#: Kraken's REST writes trade prices with at least this many decimals (``"64401.20000"`` for
+#: BTC/USD, whose price precision is 1); volumes at the pair's lot precision, as WS pads them.
+REST_PRICE_DECIMALS = 5
+
+
+def rest_text_pair(pair: StreamPair) -> StreamPair:
+    """Return ``pair`` with the price decimals of REST's trade text (at least 5).
+
+    A stream trade padded to these reads exactly as ``krx trades`` shows the same trade (the
+    same value Kraken sent, the same text). Books keep the pair's own precision (checksum).
+    """
+    if pair.price_decimals >= REST_PRICE_DECIMALS:
+        return pair
+    return replace(pair, price_decimals=REST_PRICE_DECIMALS)
 
 
 def num(value: object) -> object:

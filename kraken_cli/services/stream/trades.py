@@ -13,6 +13,7 @@ from kraken_cli.services.stream.records import (
     StreamRequest,
     fix,
     iso_to_ns,
+    rest_text_pair,
     trade_from_rest,
 )
 
@@ -55,7 +56,7 @@ class TradeHandler(Handler):
         self.max_pages = max_pages
         #: REST Trades returns at most this many rows: a shorter page is the head of the tape
         self.full_page = full_page
-        self.states = {p.symbol: _TradeState(p) for p in request.pairs}
+        self.states = {p.symbol: _TradeState(rest_text_pair(p)) for p in request.pairs}
         for symbol, (last_id, last_time) in (resume or {}).items():
             if symbol in self.states:  # the first live trade then backfills the gap from REST
                 self.states[symbol].last_id, self.states[symbol].last_time = last_id, last_time
