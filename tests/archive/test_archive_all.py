@@ -60,7 +60,7 @@ def test_archive_all_subscribes_every_pair_without_a_rate_limit_reply(
         before = _ws_counters(handle)
         run = subprocess.run(
             [sys.executable, "-m", "kraken_cli", "--sandbox", "archive", str(root), "--all",
-             "--channels", "trades,book", "--duration", "20s"],
+             "--channels", "trades,book", "--duration", "30s"],
             capture_output=True, text=True, env=krx_env(home, sandbox=handle), cwd=home,
             timeout=180,
         )  # fmt: skip
