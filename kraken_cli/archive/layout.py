@@ -25,6 +25,26 @@ def default_root() -> Path:
     return Path(platformdirs.user_data_dir("krx", appauthor=False)) / "archive"
 
 
+KRAKEN_REST = "https://api.kraken.com"
+
+
+def trades_archive_root(rest_url: str, market: str) -> Path | None:
+    """Return the archive whose trades ``krx candles`` may read for this server, or None.
+
+    ``KRX_ARCHIVE``, else the default archive, the latter for Kraken itself only (a sandbox's
+    tape is not Kraken's); None when it holds no trades of ``market``.
+    """
+    named = os.environ.get("KRX_ARCHIVE")
+    if named:
+        root = Path(named)
+    elif rest_url.rstrip("/") == KRAKEN_REST:
+        root = default_root()
+    else:
+        return None
+    trades = root / f"exchange={EXCHANGE}" / f"market={market}" / "channel=trades"
+    return root if trades.is_dir() else None
+
+
 def symbol_key(symbol: str) -> str:
     """Return the partition value of a symbol (``BTC/USD`` -> ``BTC-USD``: no slash in a path)."""
     return symbol.replace("/", "-")

@@ -8,30 +8,20 @@ an archive exists.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kraken_cli.archive import layout
 
-KRAKEN_REST = "https://api.kraken.com"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NS = 1_000_000_000
 
 
 def archive_for(rest_url: str, market: str = "spot") -> ArchivedTrades | None:
     """Return the archive ``krx candles`` may read for this server, or None."""
-    named = os.environ.get("KRX_ARCHIVE")
-    if named:
-        root = Path(named)
-    elif rest_url.rstrip("/") == KRAKEN_REST:
-        root = layout.default_root()
-    else:
-        return None
-    if not (root / "exchange=kraken" / f"market={market}" / "channel=trades").is_dir():
-        return None
-    return ArchivedTrades(root, market)
+    root = layout.trades_archive_root(rest_url, market)
+    return None if root is None else ArchivedTrades(root, market)
 
 
 class ArchivedTrades:

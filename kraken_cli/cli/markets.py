@@ -79,8 +79,11 @@ def market_data(ctx: typer.Context, market: str | None) -> Iterator[MarketData]:
 
 def trade_archive(rest_url: str, market: str) -> Any:
     """Return the Parquet archive ``krx candles`` may read (pyarrow only when it is asked)."""
-    if importlib.util.find_spec("pyarrow") is None:
-        return None
-    from kraken_cli.archive.trades import archive_for
+    from kraken_cli.archive.layout import trades_archive_root
 
-    return archive_for(rest_url, market)
+    root = trades_archive_root(rest_url, market)
+    if root is None or importlib.util.find_spec("pyarrow") is None:
+        return None
+    from kraken_cli.archive.trades import ArchivedTrades
+
+    return ArchivedTrades(root, market)

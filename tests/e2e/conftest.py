@@ -125,7 +125,9 @@ def _args(options: dict[str, Any]) -> list[str]:
     return args
 
 
-def start_sandbox(workdir: Path, **options: Any) -> SandboxHandle:
+def start_sandbox(
+    workdir: Path, *, ready_timeout_s: float = READY_TIMEOUT_S, **options: Any
+) -> SandboxHandle:
     """Start ``python -m kraken_cli.sandbox`` and wait for its ready lines."""
     workdir.mkdir(parents=True, exist_ok=True)
     state_file = workdir / "sandbox.json"
@@ -142,7 +144,7 @@ def start_sandbox(workdir: Path, **options: Any) -> SandboxHandle:
     )
     assert process.stdout is not None
     lines: list[str] = []
-    deadline = time.monotonic() + READY_TIMEOUT_S
+    deadline = time.monotonic() + ready_timeout_s
     while len(lines) < READY_LINES and time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:

@@ -53,6 +53,7 @@ def test_subscriptions_leave_in_paced_batches_within_the_rate() -> None:
         subscribe_burst=40.0,
         duration_s=10,
         tick_s=0.25,
+        watchdog_s=60,  # a quiet feed: no stall reconnect within the run
     )
     log = _timed(run)
     run.run()
@@ -75,6 +76,7 @@ def test_exceeded_msg_rate_resends_the_refused_batch_later() -> None:
         [[TIMEOUT] * 12],
         duration_s=5,
         tick_s=0.5,
+        watchdog_s=60,
         subscribe_rate=100.0,
         subscribe_burst=100.0,
     )
