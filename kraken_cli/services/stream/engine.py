@@ -210,6 +210,7 @@ class StreamService:
         connects: deque[float] = deque()
         attempt = 0
         ever_connected = False
+        reached = False  # any connection opened (data or not)
         reason = ""
         try:
             while True:
@@ -218,7 +219,7 @@ class StreamService:
                     self.reconnects += 1
                     self.event("reconnect", attempt=attempt, delay_s=round(delay, 3), reason=reason)
                     if self._deadline is not None and clock() + delay >= self._deadline:
-                        if not ever_connected:  # --duration never hides an unreachable server
+                        if not reached:  # --duration never hides an unreachable server
                             raise NetworkError(
                                 f"no connection before --duration ran out: {reason}",
                                 hint="check the network or KRX_WS_URL",
@@ -229,8 +230,8 @@ class StreamService:
                 connects.append(clock())
                 try:
                     self._session(reconnect=ever_connected)
-                except ConnectionLost as lost:
-                    reason, healthy = lost.reason, lost.healthy
+                except ConnectionLost as lost:  # it was open: the server is reachable
+                    reason, healthy, reached = lost.reason, lost.healthy, True
                 except NetworkError as exc:
                     reason, healthy = exc.message, False
                 if healthy:
