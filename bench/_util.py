@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -72,14 +73,28 @@ def time_processes(
     runs: int = 15,
     warmup: int = 3,
     env: dict[str, str] | None = None,
-) -> dict[str, list[float]]:
-    """Time several commands round-robin (fair under a shared machine's drifting load); ms."""
-    times: dict[str, list[float]] = {name: [] for name in cases}
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Time commands round-robin (fair under drifting load); per command (wall ms, CPU ms).
+
+    CPU time is the process's user + system time: on a shared, loaded machine it stays close
+    to what the command costs, where wall time mostly measures the neighbours.
+    """
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    full_env = {**base, **(env or {})}
+    times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in cases}
     for round_ in range(warmup + runs):
         for name, argv in cases.items():
-            measured = time_process(argv, runs=1, warmup=0, env=env)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            result = subprocess.run(argv, capture_output=True, env=full_env, check=False)
+            wall = (time.perf_counter() - start) * 1000
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if result.returncode != 0:
+                raise SystemExit(f"{' '.join(argv)} failed: {result.stderr.decode()[-400:]}")
+            cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
             if round_ >= warmup:
-                times[name] += measured
+                times[name][0].append(wall)
+                times[name][1].append(cpu)
     return times
 
 

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from _util import ROOT, print_table
+from _util import ROOT, Result, print_table, report
 
 sys.path.insert(0, str(ROOT))
 
@@ -159,7 +159,7 @@ def _measure_calls(rest: str, http_cls: Any, pacer_cls: Any, api_cls: Any) -> li
     api = api_cls(http)
 
     def fetch(since: str) -> Any:
-        return api.trades("XBTUSD", "BTC/USD", since=since)
+        return api.trade_rows("XBTUSD", "BTC/USD", since=since)
 
     with tempfile.TemporaryDirectory() as tmp, TradeStore(Path(tmp) / "t.sqlite") as store:
         pair = store_pair_name("XXBTZUSD", rest)
@@ -239,13 +239,12 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
                     store_pair_name("XXBTZUSD", rest),
                     start_ns,
                     end_ns,
-                    lambda since: api.trades("XBTUSD", "BTC/USD", since=since),
+                    lambda since: api.trade_rows("XBTUSD", "BTC/USD", since=since),
                 )
             http.close()
 
         floor_download()  # warm-up: the server renders and keeps every page
-        t_floor_dl = best_of(runs, floor_download)
-        t_krx_dl = best_of(runs, krx_download)
+        t_floor_dl, t_krx_dl = best_of(runs, floor_download, krx_download)
 
         # (f) the cached query, on the store krx just filled
         pair = Pair(
@@ -280,13 +279,32 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
             candles_floor(db, pid, since_s, until_s, "BTC/USD", buf)
             outputs["floor"] = buf.getvalue()
 
-        t_floor_q = best_of(runs, floor_query)
-        t_krx_q = best_of(runs, krx_query)
+        t_floor_q, t_krx_q = best_of(runs, floor_query, krx_query)
         same = outputs["krx"] == outputs["floor"]
         candles = outputs["krx"].count("\n")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    # the summary's figures (make bench): CPU ms against the floor's, target 1.3x
+    report(
+        [
+            Result(
+                "history: unpaced 30-day download (CPU)",
+                t_krx_dl[1] * 1e3,
+                t_floor_dl[1] * 1e3,
+                "ms",
+                FLOOR_TARGET,
+            ),
+            Result(
+                "history: cached min1 query to JSON lines (CPU)"
+                + ("" if same else ", OUTPUT DIFFERS"),
+                t_krx_q[1] * 1e3 if same else float("inf"),
+                t_floor_q[1] * 1e3,
+                "ms",
+                FLOOR_TARGET,
+            ),
+        ]
+    )
     return [
         _floor_row(
             f"(e) unpaced download, {days:g} days, {n:,} trades into a fresh store",
@@ -306,12 +324,16 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
     ]
 
 
-def _floor_row(label: str, krx: float, floor: float, how: str, ok: bool) -> list[object]:
-    ratio = krx / floor
+def _floor_row(
+    label: str, krx: tuple[float, float], floor: tuple[float, float], how: str, ok: bool
+) -> list[object]:
+    """Judge by CPU time (the machine is shared: wall time moves with its load); show both."""
+    ratio = krx[1] / floor[1]
     verdict = "met" if ok and ratio <= FLOOR_TARGET else "MISSED"
     return [
         label,
-        f"krx {krx * 1000:,.0f} ms; floor ({how}) {floor * 1000:,.0f} ms",
+        f"CPU krx {krx[1] * 1000:,.0f} ms, floor ({how}) {floor[1] * 1000:,.0f} ms; "
+        f"wall {krx[0] * 1000:,.0f} / {floor[0] * 1000:,.0f} ms ({krx[0] / floor[0]:.2f}x)",
         f"<= {FLOOR_TARGET} x floor",
         f"{ratio:.2f}x {verdict}",
     ]

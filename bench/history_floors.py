@@ -17,6 +17,7 @@ import http.client
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -146,12 +147,13 @@ def _p(units: int) -> str:
     return f"{q // 10}.{q % 10}"
 
 
-def best_of(runs: int, fn: object) -> float:
-    """Return the fastest of ``runs`` calls of ``fn()`` in seconds."""
-    assert callable(fn)
-    best = float("inf")
+def best_of(runs: int, *fns: Callable[[], object]) -> list[tuple[float, float]]:
+    """Run the ``fns`` in turn ``runs`` times; return each one's best (wall, CPU) seconds."""
+    best = [(float("inf"), float("inf"))] * len(fns)
     for _ in range(runs):
-        began = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - began)
+        for i, fn in enumerate(fns):
+            wall, cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            best[i] = (min(best[i][0], wall), min(best[i][1], cpu))
     return best

@@ -27,7 +27,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from _util import ROOT, print_table
+from _util import ROOT, Result, print_table, report
 
 sys.path.insert(0, str(ROOT))
 
@@ -59,13 +59,12 @@ def child_krx(source: str, store_dir: str) -> None:
     from kraken_cli.services.history.importer import import_archives
     from kraken_cli.services.history.store import TradeStore
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     with TradeStore(Path(store_dir) / "trades.sqlite") as store:
         results = import_archives(store, discover([Path(source)]), lambda f: "XXBTZUSD")
     elapsed = time.perf_counter() - start
     rows = sum(r.rows for r in results)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak}))
+    print(json.dumps({"rows": rows, "seconds": elapsed, **_usage(cpu)}))
 
 
 def child_duckdb(source: str, db_dir: str, mode: str) -> None:
@@ -74,7 +73,7 @@ def child_duckdb(source: str, db_dir: str, mode: str) -> None:
 
     columns = "{'t': 'BIGINT', 'p': 'DECIMAL(18,6)', 'v': 'DECIMAL(18,8)'}"
     scan = f"read_csv('{source}', header=false, columns={columns})"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     if mode.startswith("scan"):
         con = duckdb.connect()
         if mode == "scan1":
@@ -86,8 +85,19 @@ def child_duckdb(source: str, db_dir: str, mode: str) -> None:
         rows = con.execute("SELECT count(*) FROM trades").fetchone()[0]  # type: ignore[index]
     con.close()
     elapsed = time.perf_counter() - start
+    print(json.dumps({"rows": rows, "seconds": elapsed, **_usage(cpu)}))
+
+
+def _cpu() -> float:
+    """Return the CPU seconds this process used so far (every thread, user + system)."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def _usage(cpu_start: float) -> dict[str, float]:
+    """Return the peak RSS (MB) and the CPU seconds since ``cpu_start``."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak}))
+    return {"peak_mb": peak, "cpu": _cpu() - cpu_start}
 
 
 def _run(*args: str) -> dict[str, float]:
@@ -117,11 +127,16 @@ def main() -> int:
         size_mb = csv.stat().st_size / 1e6
         took = time.perf_counter() - t0
         print(f"generated {args.trades:,} trades ({size_mb:.0f} MB) in {took:.0f} s")
+        scan = ("--child", "duckdb", str(csv), tmp, "scan")
+        # the reference and krx twice each, alternating (the machine is shared): best of two
         runs = {
-            "duckdb read_csv (scan)": _run("--child", "duckdb", str(csv), tmp, "scan"),
+            "duckdb read_csv (scan)": _best(_run(*scan), _run(*scan)),
             "duckdb read_csv (scan, 1 thread)": _run("--child", "duckdb", str(csv), tmp, "scan1"),
             "duckdb read_csv -> table": _run("--child", "duckdb", str(csv), tmp, "table"),
-            "krx history import (csv)": _run("--child", "krx", str(csv), _fresh(tmp, "a")),
+            "krx history import (csv)": _best(
+                _run("--child", "krx", str(csv), _fresh(tmp, "a")),
+                _run("--child", "krx", str(csv), _fresh(tmp, "a2")),
+            ),
         }
         if args.zip:
             bundle = Path(tmp) / "Kraken_Trading_History.zip"
@@ -129,37 +144,48 @@ def main() -> int:
                 z.write(csv, "XBTUSD.csv")
             runs["krx history import (zip)"] = _run("--child", "krx", str(bundle), _fresh(tmp, "b"))
     rate = {name: r["rows"] / r["seconds"] for name, r in runs.items()}
-    duck = rate["duckdb read_csv (scan)"]
+    cpu_rate = {name: r["rows"] / r["cpu"] for name, r in runs.items()}
+    duck, duck_cpu = rate["duckdb read_csv (scan)"], cpu_rate["duckdb read_csv (scan)"]
     rows = [
         [
             name,
             f"{int(r['rows']):,}",
             f"{r['seconds']:.2f}",
             f"{rate[name]:,.0f}",
-            f"{rate[name] / duck:.2f}",
+            f"**{rate[name] / duck:.2f}**",
+            f"{r['cpu']:.2f}",
+            f"{cpu_rate[name] / duck_cpu:.2f}",
             f"{r['peak_mb']:.0f}",
         ]
         for name, r in runs.items()
     ]
     print_table(
         f"history import, {args.trades:,} trades",
-        ["reader", "rows", "s", "rows/s", "x duckdb scan", "peak MB"],
+        ["reader", "rows", "wall s", "rows/s", "x duckdb scan", "CPU s", "x per CPU s", "peak MB"],
         rows,
     )
     krx = runs["krx history import (csv)"]
-    ratio = rate["krx history import (csv)"] / duck
-    peak = max(r["peak_mb"] for n, r in runs.items() if n.startswith("krx"))
-    ok_ratio, ok_mem = ratio >= RATIO_TARGET, peak < MEMORY_TARGET_MB
-    print(
-        f"ratio to DuckDB read_csv: {ratio:.2f} (target >= {RATIO_TARGET}) "
-        f"{'met' if ok_ratio else 'MISSED'}"
-    )
-    print(
-        f"krx peak RSS: {peak:.0f} MB (target < {MEMORY_TARGET_MB:.0f} MB) "
-        f"{'met' if ok_mem else 'MISSED'}"
-    )
     assert krx["rows"] == args.trades, "every row imported"
-    return 0 if ok_ratio and ok_mem else 1
+    peak = max(r["peak_mb"] for n, r in runs.items() if n.startswith("krx"))
+    results = [
+        Result(
+            "history import rows/s vs DuckDB read_csv scan",
+            rate["krx history import (csv)"],
+            duck,
+            "rows/s",
+            RATIO_TARGET,
+            higher_is_better=True,
+        ),
+        Result("history import peak RSS", peak, None, "MB", MEMORY_TARGET_MB),
+    ]
+    return 0 if report(results) else 1
+
+
+def _best(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    """Return the faster run's figures (peak memory: the larger of the two)."""
+    best = dict(min(a, b, key=lambda r: r["seconds"]))
+    best["peak_mb"] = max(a["peak_mb"], b["peak_mb"])
+    return best
 
 
 def _fresh(tmp: str, name: str) -> str:

@@ -24,6 +24,7 @@ BENCHES = (
     "history_import",
     "nonce_concurrency",
     "stream",
+    "archive",
 )
 
 

@@ -1,13 +1,16 @@
-"""Stream benchmarks (make bench): the book engine and `krx stream trades` end to end.
+"""Stream benchmarks (make bench): the book engine, and `krx stream trades` end to end.
 
-(a) Book engine: updates/s with checksum verification INCLUDING JSON parsing, at depths 10
-    and 1000, over a synthetic feed generated in-process (1 snapshot + N updates, the mix of
-    perf-anchors §2), against a plain-Python reference measured in the same run.
-(b) `krx stream trades` against the sandbox sending as fast as it can, msgs/s written to
-    stdout, against a floor measured in the same run: websocket-client ``recv`` with
-    ``skip_utf8_validation=True`` + ``json.loads`` + ``json.dumps``.
+(a) Book: updates per CPU-second INCLUDING decoding and the CRC32 check of every message, at
+    depths 10 and 1000, over a synthetic feed generated in-process (1 snapshot + N updates, the
+    mix of perf-anchors §2). Measured in the same run: the engine before issue 17
+    (``book_before.py``: stdlib decoding, target 2x it), the plain-Python reference of the
+    research (dict + bisect-sorted keys), and msgspec decoding alone (what parsing costs).
+(b) `krx stream trades` against the same-contract floors and the transport ceiling
+    (``stream_e2e.py``).
 
-Usage: python bench/stream.py [--n 100000] [--repeat 3] [--skip-e2e]
+CPU time (``time.process_time``; per process for (b)) is the headline: the machine is shared.
+
+Usage: python bench/stream.py [--n 100000] [--repeat 5] [--trades 100000] [--skip-e2e]
 Exit status 1 when a target is missed.
 """
 
@@ -19,6 +22,7 @@ import statistics
 import sys
 import time
 from bisect import bisect_left, insort
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zlib import crc32
@@ -26,15 +30,17 @@ from zlib import crc32
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._util import print_table  # noqa: E402
+from bench import book_before  # noqa: E402
+from bench._util import Result, print_table, report  # noqa: E402
 from bench.book_feed import make_feed  # noqa: E402
 from kraken_cli.client.book import Book  # noqa: E402
+from kraken_cli.client.exact_json import exact_decoder  # noqa: E402
 
-BOOK_TARGET = 100_000
-E2E_TARGET_RATIO = 0.6
+BOOK_TARGET = 2.0  # x the engine before issue 17
+STREAM_TARGET = 0.8  # x the same-contract floor (20/msg) and the transport ceiling (1/msg)
 
 
-# -- (a) the reference: parse_float=str, dict + bisect-sorted keys, CRC every message --------
+# -- the research's reference: parse_float=str, dict + bisect-sorted keys, CRC every message ----
 class _RefSide:
     def __init__(self, bid: bool) -> None:
         self.sign = -1.0 if bid else 1.0
@@ -66,13 +72,14 @@ class _RefSide:
         return "".join(out)
 
 
-def run_reference(feed: list[str], depth: int) -> tuple[int, float, int]:
-    """Replay the feed through the reference; return (updates, seconds, mismatches)."""
+def run_reference(feed: list[bytes], depth: int) -> tuple[int, float, int]:
+    """Replay the feed through the reference; return (updates, CPU seconds, mismatches)."""
+    decode = json.JSONDecoder(parse_float=str).decode
     asks, bids = _RefSide(False), _RefSide(True)
     bad = 0
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for text in feed:
-        msg = json.loads(text, parse_float=str)
+        msg = decode(text.decode())
         d = msg["data"][0]
         if msg["type"] == "snapshot":
             asks, bids = _RefSide(False), _RefSide(True)
@@ -84,63 +91,90 @@ def run_reference(feed: list[str], depth: int) -> tuple[int, float, int]:
         bids.truncate(depth)
         if crc32((asks.text() + bids.text()).encode()) != d["checksum"]:
             bad += 1
-    return len(feed) - 1, time.perf_counter() - t0, bad
+    return len(feed) - 1, time.process_time() - t0, bad
 
 
-def run_krx(feed: list[str], depth: int) -> tuple[int, float, int]:
-    """Replay the feed through krx's engine exactly as the stream does (decode + verify)."""
-    decode = json.JSONDecoder(parse_float=str).decode
-    book = Book("BTC/USD", depth, 1, 8)
-    bad = 0
-    t0 = time.perf_counter()
-    for text in feed:
-        msg = decode(text)
-        d = msg["data"][0]
-        if msg["type"] == "snapshot":
-            book.apply_snapshot(d["asks"], d["bids"])
-        else:
-            book.apply_update(d["asks"], d["bids"])
-        if book.checksum() != d["checksum"] or book.crossed():
-            bad += 1
-    return len(feed) - 1, time.perf_counter() - t0, bad
+def _engine(
+    book_class: type, decode: Callable[[Any], Any]
+) -> Callable[..., tuple[int, float, int]]:
+    def run(feed: list[bytes], depth: int) -> tuple[int, float, int]:
+        """Replay the feed as the stream does: decode, apply, verify checksum and crossing."""
+        book = book_class("BTC/USD", depth, 1, 8)
+        bad = 0
+        t0 = time.process_time()
+        for raw in feed:
+            msg = decode(raw)
+            d = msg["data"][0]
+            if msg["type"] == "snapshot":
+                book.apply_snapshot(d["asks"], d["bids"])
+            else:
+                book.apply_update(d["asks"], d["bids"])
+            if book.checksum() != d["checksum"] or book.crossed():
+                bad += 1
+        return len(feed) - 1, time.process_time() - t0, bad
+
+    return run
 
 
-def bench_book(n: int, repeat: int) -> bool:
+def run_parse_only(feed: list[bytes], depth: int) -> tuple[int, float, int]:
+    """Decode every message with msgspec (exact text) and nothing else."""
+    decode = exact_decoder()
+    t0 = time.process_time()
+    for raw in feed:
+        decode(raw)
+    return len(feed) - 1, time.process_time() - t0, 0
+
+
+RUNNERS = {
+    "krx": _engine(Book, exact_decoder()),
+    "krx, pure-Python fallback (no msgspec)": _engine(Book, exact_decoder(fast=False)),
+    "before issue 17": _engine(book_before.Book, lambda raw: book_before.decode(raw.decode())),
+    "reference (research)": run_reference,
+    "msgspec decoding alone": run_parse_only,
+}
+
+
+def bench_book(n: int, repeat: int) -> list[Result]:
+    """Measure every runner at depths 10 and 1000, round-robin; print a table; return results."""
+    results = []
     rows = []
-    ok = True
     for depth in (10, 1000):
-        feed = make_feed(depth, n, seed=depth)
-        ref_rates, krx_rates = [], []
+        feed = [text.encode() for text in make_feed(depth, n, seed=depth)]
+        rates: dict[str, list[float]] = {name: [] for name in RUNNERS}
         for _ in range(repeat):
-            for runner, rates in ((run_reference, ref_rates), (run_krx, krx_rates)):
+            for name, runner in RUNNERS.items():
                 count, secs, bad = runner(feed, depth)
                 if bad:
-                    raise SystemExit(f"{runner.__name__} depth {depth}: {bad} checksum mismatches")
-                rates.append(count / secs)
-        ref, krx = statistics.median(ref_rates), statistics.median(krx_rates)
-        met = krx >= BOOK_TARGET
-        ok = ok and met
-        rows.append(
-            [depth, f"{krx:,.0f}", f"{ref:,.0f}", f"{krx / ref:.2f}", "yes" if met else "NO"]
-        )
+                    raise SystemExit(f"{name} depth {depth}: {bad} checksum mismatches")
+                rates[name].append(count / secs)
+        med = {name: statistics.median(r) for name, r in rates.items()}
+        before = med["before issue 17"]
+        for name, rate in med.items():
+            rows.append([depth, name, f"{rate:,.0f}", f"{rate / before:.2f}"])
+        results.append(
+            Result(f"book depth {depth} vs before issue 17", med["krx"], before, "updates/CPU-s",
+                   BOOK_TARGET, True)
+        )  # fmt: skip
     print_table(
-        f"book engine incl. JSON parse + CRC on every message ({n:,} updates, median of "
-        f"{repeat}; target >= {BOOK_TARGET:,}/s)",
-        ["depth", "krx updates/s", "reference updates/s", "krx / reference", "target met"],
+        f"Book: decode + apply + CRC32 check of every message ({n:,} updates, median of "
+        f"{repeat}, updates per CPU-second)",
+        ["depth", "engine", "updates / CPU-s", "x before"],
         rows,
     )
-    return ok
+    return results
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--trades", type=int, default=100_000)
+    ap.add_argument("--stream-repeat", type=int, default=3)
     ap.add_argument("--skip-e2e", action="store_true")
     args = ap.parse_args()
-    good = bench_book(args.n, args.repeat)
+    found = bench_book(args.n, args.repeat)
     if not args.skip_e2e:
         from bench.stream_e2e import bench_e2e
 
-        good = bench_e2e(E2E_TARGET_RATIO) and good
-    raise SystemExit(0 if good else 1)
+        found += bench_e2e(args.trades, args.trades, args.stream_repeat, STREAM_TARGET)
+    raise SystemExit(0 if report(found) else 1)

@@ -55,6 +55,7 @@ def serve(tape: Tape) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             url = urlsplit(self.path)
@@ -70,11 +71,11 @@ def serve(tape: Tape) -> ThreadingHTTPServer:
             else:
                 self.send_error(404)
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            # one write: headers and body in separate segments would wait on delayed ACKs
+            head = (
+                f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+            )
+            self.wfile.write(head.encode() + b"\r\n\r\n" + body)
 
         def log_message(self, *args: object) -> None:
             pass

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kraken_cli.archive import layout
+from kraken_cli.archive.schema import column_range
 
 #: Rows per row group of a compacted file (DuckDB and Spark read ~100k-1M row groups well).
 ROW_GROUP_ROWS = 250_000
@@ -62,6 +63,20 @@ def day_dirs(root: Path, day: date | None) -> Iterator[Path]:
         when = date.fromisoformat(directory.name.removeprefix("date="))
         if directory.is_dir() and (day is not None or when < today):
             yield directory
+
+
+def compact_tree(root: Path, day: date | None) -> Iterator[dict[str, object]]:
+    """Compact every symbol-day of ``day`` (None: every day before today); yield each outcome."""
+    from dataclasses import asdict
+
+    from kraken_cli.errors import UsageError
+
+    if not root.is_dir():
+        raise UsageError(f"no archive at {root}", hint="krx archive DIR SYMBOL... writes one")
+    for directory in day_dirs(root, day):
+        done = compact_dir(directory)
+        if done is not None:
+            yield asdict(done)
 
 
 def compact_dir(directory: Path, *, tag: Callable[[], str] | None = None) -> Compacted | None:
@@ -130,9 +145,9 @@ def _tag() -> str:
 
 def _merge(parts: list[Path], tmp: Path, order: str | None) -> int:
     """Write every row of ``parts`` (in archive order) to ``tmp``; fsync; return the rows."""
-    files = [pq.ParquetFile(p) for p in parts]
     if order is not None:
-        files.sort(key=lambda f: _first(f, order))
+        parts = sorted(parts, key=lambda p: _first(p, order))
+    files = [pq.ParquetFile(p) for p in parts]
     schema = files[0].schema_arrow.remove_metadata()
     names = json.dumps([p.name for p in parts]).encode()
     schema = schema.with_metadata({SOURCES_KEY: names})
@@ -159,13 +174,7 @@ def _write(writer: pq.ParquetWriter, batches: list[pa.RecordBatch], schema: pa.S
     return int(table.num_rows)
 
 
-def _first(file: pq.ParquetFile, column: str) -> tuple[int, Any]:
-    """Return the smallest ``column`` value of a file from its statistics (no data read)."""
-    meta = file.metadata
-    index = meta.schema.names.index(column)
-    lows = []
-    for group in range(meta.num_row_groups):
-        stats = meta.row_group(group).column(index).statistics
-        if stats is not None and stats.has_min_max:
-            lows.append(stats.min)
-    return (0, min(lows)) if lows else (1, 0)
+def _first(path: Path, column: str) -> tuple[int, Any]:
+    """Order key of a part: its smallest ``column`` value (files without statistics last)."""
+    found = column_range(path, column)
+    return (0, found[0]) if found else (1, 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,14 +90,16 @@ class ArchiveSink(StreamOnlySink):
             self._closed = True
             self.writer.close()
 
-    def _rows(self, channel: str, symbol: str, record: Record) -> list[dict[str, Any]]:
-        now = datetime.fromtimestamp(self._clock(), UTC)
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def _rows(self, channel: str, symbol: str, record: Record) -> Sequence[Record]:
         if channel == "trades":
-            return [dict(record)]
+            return [record]  # each stream record is a new dict: no copy needed
         if channel == "book":
             message = self._messages[symbol] = self._messages.get(symbol, self._first_message) + 1
             price_decimals, lot_decimals = self.decimals[symbol]
-            stamped = record if record.get("time") else {**record, "time": now}
+            stamped = record if record.get("time") else {**record, "time": self._now()}
             return book_rows(
                 stamped,
                 message,
@@ -106,7 +108,7 @@ class ArchiveSink(StreamOnlySink):
                 lot_decimals=lot_decimals,
             )
         if channel == "ticker":
-            return [{"time": now, **{name: record.get(name) for name in TICKER_FIELDS}}]
+            return [{"time": self._now(), **{name: record.get(name) for name in TICKER_FIELDS}}]
         return [
             {
                 "time": record["time"],

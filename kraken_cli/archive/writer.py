@@ -23,13 +23,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
 from kraken_cli.archive import layout
-from kraken_cli.archive.schema import SCHEMAS, parse_time, table
+from kraken_cli.archive.schema import SCHEMAS, column_range, parse_time, table
 
 ROLL_S = 3600.0
 MAX_ROWS = 5_000_000
@@ -37,6 +38,18 @@ ROW_GROUP_ROWS = 20_000
 #: ~100 MB of row dicts at most, however many pairs are archived.
 MAX_BUFFERED_ROWS = 150_000
 MAX_OPEN_FILES = 256
+
+
+@lru_cache(maxsize=64)
+def _utc_day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def day_of(moment: Any) -> date:
+    """Return the UTC day of a row's time (RFC3339 ``...Z`` text read without a full parse)."""
+    if type(moment) is str and moment.endswith("Z"):
+        return _utc_day(moment[:10])
+    return parse_time(moment).date()
 
 
 class PartWriter:
@@ -112,7 +125,7 @@ class ArchiveWriter:
 
     def write(self, channel: str, symbol: str, row: Mapping[str, Any]) -> None:
         """Archive one row of ``channel`` for ``symbol`` (its ``time`` picks the day)."""
-        day = parse_time(row["time"]).date()
+        day = day_of(row["time"])
         key = (channel, symbol)
         part = self._parts.get(key)
         if part is not None and (self._days[key] != day or part.rows >= self.max_rows):
@@ -187,15 +200,9 @@ def last_trade(root: Path, market: str, symbol: str) -> tuple[int, str] | None:
     base = root / f"exchange={layout.EXCHANGE}" / f"market={market}" / "channel=trades"
     best: tuple[int, datetime] | None = None
     for path in layout.committed(base / f"symbol={layout.symbol_key(symbol)}", "*/*.parquet"):
-        meta = pq.ParquetFile(path).metadata
-        ids, times = meta.schema.names.index("trade_id"), meta.schema.names.index("time")
-        for group in range(meta.num_row_groups):
-            id_stats = meta.row_group(group).column(ids).statistics
-            time_stats = meta.row_group(group).column(times).statistics
-            if id_stats is None or not id_stats.has_min_max or time_stats is None:
-                continue
-            if best is None or id_stats.max > best[0]:
-                best = (id_stats.max, time_stats.max)
+        ids, times = column_range(path, "trade_id"), column_range(path, "time")
+        if ids is not None and times is not None and (best is None or ids[1] > best[0]):
+            best = (ids[1], times[1])
     if best is None:
         return None
     last_id, moment = best

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kraken_cli.cli.common import emit, get_settings
+from kraken_cli.cli.common import emit, get_settings, get_state, info
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
+from kraken_cli.errors import UsageError
 from kraken_cli.models.segment import Market
 from kraken_cli.output import columns
 
@@ -56,18 +57,77 @@ def _emit(ctx: typer.Context, rows: Sequence[Record], kind: str | None = None) -
 
 
 @account_app.command()
-def balance(ctx: typer.Context, market: MarketOption = None, otp: OtpOption = None) -> None:
+def balance(
+    ctx: typer.Context,
+    in_quote: Annotated[
+        str | None,
+        typer.Option("--in", help="Value each asset in this currency (e.g. USD) with a total."),
+    ] = None,
+    market: MarketOption = None,
+    otp: OtpOption = None,
+) -> None:
     """Show balances: balance, hold (open orders) and available = balance - hold.
 
+    --in USD values each balance at the last price of its pair with USD (one public Ticker
+    request), exactly, with the total; assets without a direct pair are named, not guessed.
     --market futures lists each futures account's currencies (flex collateral, cash).
 
     \b
     Examples:
       krx account balance --format csv
+      krx account balance --in USD
       krx account balance --market futures
     """
+    if in_quote is not None:
+        _valued(ctx, in_quote, market, otp)
+        return
     with account_for(ctx, market, otp) as account:
         _emit(ctx, account.balances(), account.records.balance.KIND)
+
+
+def _valued(ctx: typer.Context, quote: str, market: str | None, otp: str | None) -> None:
+    from kraken_cli.cli.markets import SPOT, market_data
+    from kraken_cli.services.account.valuation import valued_balances
+
+    chosen = pick_market(ctx, market)
+    if chosen.uses_futures_api:
+        raise UsageError(
+            "--in values spot balances", hint="futures balances carry value_usd already"
+        )
+    with account_for(ctx, chosen, otp) as account, market_data(ctx, SPOT) as md:
+        valued = valued_balances(account, md, quote)
+    summary = f"total {valued.total} {valued.quote}"
+    if valued.unvalued:
+        summary += f"; not valued (no {valued.quote} pair): {', '.join(valued.unvalued)}"
+    if get_state(ctx).format != "table":
+        info(summary)
+    rows = [row.to_record() for row in valued.rows]
+    emit(rows, columns.VALUED_BALANCE, title=summary, view=columns.VALUED_VIEW, ctx=ctx)
+
+
+@account_app.command()
+def fees(
+    ctx: typer.Context,
+    symbols: Annotated[
+        list[str] | None, typer.Argument(help="Pairs, e.g. BTCUSD ETHUSD (default BTC/USD).")
+    ] = None,
+    otp: OtpOption = None,
+) -> None:
+    """Show the key's fee tier: taker and maker fee (percent), 30-day volume, next tier.
+
+    From TradeVolume (needs the Query Funds permission).
+
+    \b
+    Examples:
+      krx account fees
+      krx account fees BTCUSD ETHEUR
+    """
+    from kraken_cli.cli.markets import SPOT, market_data
+    from kraken_cli.services.account.valuation import fee_tiers
+
+    with account_for(ctx, Market.SPOT, otp) as account, market_data(ctx, SPOT) as md:
+        tiers = fee_tiers(account, md, symbols or [])
+    _emit(ctx, tiers, "fee_tier")
 
 
 @account_app.command("trade-balance")

@@ -41,7 +41,7 @@ def compact(
     """
     from datetime import date as day_type
 
-    from kraken_cli.services.archive import compact_archive
+    from kraken_cli.archive.compact import compact_tree
 
     day = None
     if date is not None:
@@ -49,7 +49,7 @@ def compact(
             day = day_type.fromisoformat(date)
         except ValueError:
             raise UsageError(f"--date {date!r} is not YYYY-MM-DD") from None
-    emit(list(compact_archive(directory, day)), ctx=ctx)
+    emit(list(compact_tree(directory, day)), ctx=ctx)
 
 
 class WithCompact(TyperCommand):
@@ -76,7 +76,14 @@ class WithCompact(TyperCommand):
 
 
 def _compact_command() -> click.Command:
-    app = typer.Typer()
+    # rendered like every krx command: the root's help flags and markup, no completion options
+    from kraken_cli.cli.app import app as root
+
+    app = typer.Typer(
+        add_completion=False,
+        rich_markup_mode=root.rich_markup_mode,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
     app.command("compact")(compact)
     return typer.main.get_command(app)
 

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli import validate
-from kraken_cli.cli.chart_out import check_chart_format, draw_chart
 from kraken_cli.cli.common import emit, emit_object, explain, get_state
 from kraken_cli.cli.complete import complete_interval, complete_symbol
 from kraken_cli.cli.markets import SPOT, MarketOption, market_data
@@ -80,7 +79,9 @@ def symbols(
       krx symbols --market futures --quote USD
     """
     with market_data(ctx, market) as md:
-        emit([pair.to_record() for pair in md.symbols(quote)], view=cols.SYMBOL_VIEW, ctx=ctx)
+        pairs = md.symbols(quote)
+        emit([pair.to_record() for pair in pairs], view=cols.SYMBOL_VIEW, ctx=ctx)
+    explain(pairs)
 
 
 def assets(ctx: typer.Context) -> None:
@@ -210,6 +211,8 @@ def candles(
       krx candles BTCUSD h1 --days 3 --chart
     """
     if chart:
+        from kraken_cli.cli.chart_out import check_chart_format, draw_chart
+
         check_chart_format(ctx)
     window = Window(since, until, days)
     with market_data(ctx, market) as md:

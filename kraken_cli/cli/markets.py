@@ -6,10 +6,11 @@ Spot is the default; a config whose markets are all of one type makes that type 
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -69,5 +70,17 @@ def market_data(ctx: typer.Context, market: str | None) -> Iterator[MarketData]:
     from kraken_cli.services.market import open_market_data
 
     chosen = pick_market(ctx, market)
-    with open_market_data(get_settings(ctx), chosen, debug_log=debug_log(ctx)) as service:
+    settings = get_settings(ctx)
+    with open_market_data(
+        settings, chosen, debug_log=debug_log(ctx), archive_lookup=trade_archive
+    ) as service:
         yield service
+
+
+def trade_archive(rest_url: str, market: str) -> Any:
+    """Return the Parquet archive ``krx candles`` may read (pyarrow only when it is asked)."""
+    if importlib.util.find_spec("pyarrow") is None:
+        return None
+    from kraken_cli.archive.trades import archive_for
+
+    return archive_for(rest_url, market)

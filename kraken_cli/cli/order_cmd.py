@@ -18,9 +18,9 @@ from kraken_cli.cli.common import emit, get_settings, info, stdin_is_terminal
 from kraken_cli.cli.complete import complete_symbol
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
 from kraken_cli.errors import UsageError
-from kraken_cli.models.trading import AmendRequest, OrderRequest, Placement
 
 if TYPE_CHECKING:
+    from kraken_cli.models.trading import Placement
     from kraken_cli.services.trading import Trading
 
 order_app = typer.Typer(
@@ -120,12 +120,16 @@ def add(
       krx order add BTCUSD buy 0.01 --type market --market margin --leverage 2 --yes
       krx order add PF_XBTUSD buy 0.01 --price 50000 --market futures --yes
     """
+    from kraken_cli.models.trading import OrderRequest
+
     request = OrderRequest(
         side, volume, order_type, price, price2, post_only, reduce_only, leverage, cl_ord_id,
         validate, symbol, trigger_price, trigger_signal,
     )  # fmt: skip
     with trading_for(ctx, market, otp) as trading:
         ticket = trading.prepare(request)
+        if ticket.estimate is not None:
+            info(f"order: {ticket.estimate.describe()}")
         confirm(ticket.question, yes)
         _render(ctx, trading.place(ticket))
 
@@ -163,6 +167,8 @@ def amend(
       krx order amend OUF4EM-FRGI2-MQMWZD --price 50100
       krx order amend 0b8e3c1e-5a0e-4c8c-9d1c-1d5c1e0f7a2b --price 50100 --market futures
     """
+    from kraken_cli.models.trading import AmendRequest
+
     request = AmendRequest(order_id, volume, price, trigger_price, post_only, symbol)
     with trading_for(ctx, market, otp) as trading:
         emit([trading.amend(request).to_record()], ctx=ctx)

@@ -135,6 +135,7 @@ def setup(
     """
     from kraken_cli.config.loader import CONFIG_NAME
     from kraken_cli.config.settings import config_dir
+    from kraken_cli.config.setup import FUTURES_VARS, SPOT_VARS
 
     io = terminal_io()
     ask = _Asker(io)
@@ -147,23 +148,29 @@ def setup(
                 console.print("Nothing written.")
                 return
             force = True
-        source = _key_source(ask)
+        spot = _key_source(ask, "API key", SPOT_VARS)
+        futures = None
+        if ask.confirm(
+            "Also a Kraken Futures key (made in the Futures UI; spot keys do not work there)?",
+            default=False,
+        ):
+            futures = _key_source(ask, "Futures API key", FUTURES_VARS)
     except EOFError:
         raise UsageError("setup stopped: the answers ended before the questions") from None
     from kraken_cli.config.setup import write_setup
 
-    for written in write_setup(path, source, force=force):
+    for written in write_setup(path, spot, futures, force=force):
         console.print(f"wrote {written} (mode 0600)")
     _shadowing_note(console, path)
     if not no_verify:
-        _verify(ctx, console, path)
+        _verify(ctx, console, path, futures=futures is not None)
 
 
-def _key_source(ask: _Asker) -> KeySource:
-    from kraken_cli.config.setup import KEY_VAR, SECRET_VAR, KeySource, check_var_name, pasted_key
+def _key_source(ask: _Asker, what: str, default_vars: tuple[str, str]) -> KeySource:
+    from kraken_cli.config.setup import KeySource, check_var_name, pasted_key
 
     how = ask.choice(
-        "How will krx get your API key?\n"
+        f"How will krx get your {what}?\n"
         f"  {PASTE}  paste the key and secret now (saved in .env beside the config, mode 0600)\n"
         f"  {VARIABLES}  name the environment variables that already hold them\n",
         [PASTE, VARIABLES],
@@ -172,11 +179,12 @@ def _key_source(ask: _Asker) -> KeySource:
     for attempt in range(1, _TRIES + 1):
         try:
             if how == PASTE:
-                key = ask.text("API key")
-                return pasted_key(key, ask.text("API secret (hidden)", secret=True))
-            key_var = check_var_name(ask.text("Variable with the API key", default=KEY_VAR))
+                key = ask.text(what)
+                secret = ask.text(f"{what.removesuffix(' key')} secret (hidden)", secret=True)
+                return pasted_key(key, secret, *default_vars)
+            key_var = check_var_name(ask.text(f"Variable with the {what}", default=default_vars[0]))
             secret_var = check_var_name(
-                ask.text("Variable with the API secret", default=SECRET_VAR)
+                ask.text(f"Variable with the {what} secret", default=default_vars[1])
             )
             _warn_undefined(ask.io.console, key_var, secret_var)
             return KeySource(key_var, secret_var)
@@ -207,7 +215,7 @@ def _shadowing_note(console: Console, path: Path) -> None:
         )
 
 
-def _verify(ctx: typer.Context, console: Console, path: Path) -> None:
+def _verify(ctx: typer.Context, console: Console, path: Path, *, futures: bool) -> None:
     from kraken_cli.cli.verify_cmd import show_report
     from kraken_cli.config.loader import load_settings
     from kraken_cli.models.segment import Market
@@ -216,6 +224,8 @@ def _verify(ctx: typer.Context, console: Console, path: Path) -> None:
     console.print("Running `krx verify` with the new key (nothing is ever placed) ...")
     settings = load_settings(path, sandbox=get_state(ctx).sandbox, use_cache=False).settings
     report = run_verify(settings, Market.SPOT, explicit=True)
+    if futures:
+        report.checks += run_verify(settings, Market.FUTURES, explicit=True).checks
     try:
         show_report(ctx, report)
     finally:  # below the table, also when verify fails (and exits non-zero)

@@ -12,18 +12,22 @@ from kraken_cli.cli.common import emit, get_settings, info
 from kraken_cli.cli.markets import MarketOption, debug_log, pick_market
 from kraken_cli.output.columns import VERIFY as VERIFY_COLUMNS
 from kraken_cli.output.columns import VERIFY_VIEW
-from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT
 
 if TYPE_CHECKING:
     from kraken_cli.services.verify.report import VerifyReport
 
-#: The failure category that decides the exit code (``services.verify.exit_category``).
-EXIT_CODES = {
-    NETWORK: exit_codes.NETWORK,
-    AUTH: exit_codes.AUTH,
-    RATE_LIMIT: exit_codes.RATE_LIMITED,
-    KRAKEN: exit_codes.KRAKEN,
-}
+
+def exit_code(category: str) -> int:
+    """Return the exit code of a failure category (``services.verify.exit_category``)."""
+    from kraken_cli.services.verify.report import AUTH, KRAKEN, NETWORK, RATE_LIMIT
+
+    codes = {
+        NETWORK: exit_codes.NETWORK,
+        AUTH: exit_codes.AUTH,
+        RATE_LIMIT: exit_codes.RATE_LIMITED,
+        KRAKEN: exit_codes.KRAKEN,
+    }
+    return codes[category]
 
 
 def verify(
@@ -70,7 +74,7 @@ def show_report(ctx: typer.Context, report: VerifyReport) -> None:
         info("verify: all checks passed")
         return
     info(f"verify: FAILED: {', '.join(c.check for c in service.failed_checks(report))}")
-    raise typer.Exit(EXIT_CODES[category])
+    raise typer.Exit(exit_code(category))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,9 +8,9 @@ Design (see /work/shared/research/perf-anchors.md §2):
   ``bisect``: no float, no Decimal, no per-message sort, O(log D) search + memmove per level.
 * A price seen before is not parsed again: a per-side cache maps its wire text to
   ``(key, padded text, fragment)`` (prices recur: most updates change a level's quantity).
-* Each side caches its top 10's fragments and their checksum text. A quantity change in the
-  top 10 patches one fragment; a level entering or leaving it rebuilds the list; a change
-  below it costs nothing, so a depth-1000 book costs about what a depth-10 one does.
+* Each side keeps its top 10's fragments in step (a change patches, inserts or removes one)
+  and caches their checksum text; a change below the top 10 costs nothing there, so a
+  depth-1000 book costs about what a depth-10 one does.
 
 The result always equals :func:`kraken_cli.protocol.checksum.book_checksum` over the padded
 levels (a property test pins it).
@@ -58,9 +58,9 @@ class BookSide:
         self.keys: list[int] = []
         #: key -> (price, qty, checksum fragment: both without the dot and leading zeros)
         self.levels: dict[int, tuple[str, str, str]] = {}
-        # The top 10's fragments (None: rebuild, a level entered or left) and their checksum
-        # text (None: rebuild, a quantity changed).
-        self._frags: list[str] | None = None
+        # The top 10's fragments, kept in step (None: rebuild them) and their checksum text
+        # (None: rebuild it).
+        self._frags: list[str] | None = []
         self._top: bytes | None = None
         #: wire price -> (key, padded price text, price digits for the checksum)
         self._prices: dict[str, tuple[int, str, str]] = {}
@@ -89,6 +89,54 @@ class BookSide:
         """Return ``(price, qty)`` tuples best first."""
         levels = self.levels
         return [(levels[k][0], levels[k][1]) for k in self.keys]
+
+    def apply(self, wire: Iterable[Mapping[str, Any]], pdec: int, qdec: int) -> None:
+        """Apply levels in order: qty 0 deletes the level, any other qty sets it."""
+        # one function on purpose: this runs for every level of every book message
+        keys, levels, cache = self.keys, self.levels, self._prices
+        qdec1 = qdec + 1
+        for lv in wire:
+            p = lv["price"]
+            q = lv["qty"]
+            entry = cache.get(p) if p.__class__ is str else None
+            k, p, pfrag = entry or self._parse_price(p, pdec)
+            # Fast path: the wire text already carries the pair's precision (2026 feeds do).
+            if not (
+                q.__class__ is str
+                and (dot := q.find(".")) > 0
+                and len(q) - dot == qdec1
+                and "e" not in q
+            ):
+                q = norm_decimal(q, qdec)
+            qfrag = q.replace(".", "").lstrip("0")
+            if qfrag:
+                frag = pfrag + qfrag
+                if k in levels:
+                    if len(keys) <= 10 or k <= keys[9]:  # a quantity change in the top 10
+                        self._top = None
+                        top = self._frags
+                        if top is not None:
+                            top[bisect_left(keys, k, 0, min(10, len(keys)))] = frag
+                else:
+                    i = bisect_left(keys, k)
+                    keys.insert(i, k)
+                    if i < 10:  # it enters the top 10, the 10th (if any) leaves it
+                        self._top = None
+                        top = self._frags
+                        if top is not None:
+                            top.insert(i, frag)
+                            del top[10:]
+                levels[k] = (p, q, frag)
+            elif levels.pop(k, None) is not None:
+                i = bisect_left(keys, k)
+                del keys[i]
+                if i < 10:  # it leaves the top 10, the 11th (if any) enters it
+                    self._top = None
+                    top = self._frags
+                    if top is not None:
+                        del top[i]
+                        if len(keys) >= 10:
+                            top.append(levels[keys[9]][2])
 
     def _parse_price(self, wire: object, pdec: int) -> tuple[int, str, str]:
         """Return ``(key, padded text, checksum digits)`` of a wire price; cache it."""
@@ -148,50 +196,23 @@ class Book:
         self, asks: Iterable[Mapping[str, Any]], bids: Iterable[Mapping[str, Any]]
     ) -> None:
         """Apply the levels of one message in order (qty 0 deletes), then truncate to depth."""
-        # one function on purpose: this runs for every book message
-        pdec = self.price_decimals
-        qdec = self.qty_decimals
-        qdec1 = qdec + 1
+        # a side the message does not touch costs nothing (most messages touch one)
         depth = self.depth
-        for name, side, wire in (("ask", self.asks, asks), ("bid", self.bids, bids)):
-            keys, levels, cache = side.keys, side.levels, side._prices
-            for lv in wire:
-                p = lv["price"]
-                q = lv["qty"]
-                entry = cache.get(p) if p.__class__ is str else None
-                k, p, pfrag = entry or side._parse_price(p, pdec)
-                # Fast path: the wire text already carries the pair's precision (2026 feeds do).
-                if not (
-                    q.__class__ is str
-                    and (dot := q.find(".")) > 0
-                    and len(q) - dot == qdec1
-                    and "e" not in q
-                ):
-                    q = norm_decimal(q, qdec)
-                qfrag = q.replace(".", "").lstrip("0")
-                if qfrag:
-                    frag = pfrag + qfrag
-                    if k in levels:
-                        if len(keys) <= 10 or k <= keys[9]:  # a quantity change in the top 10
-                            side._top = None
-                            top = side._frags
-                            if top is not None:
-                                top[bisect_left(keys, k, 0, 10)] = frag
-                    else:
-                        i = bisect_left(keys, k)
-                        keys.insert(i, k)
-                        if i < 10:
-                            side._top = side._frags = None
-                    levels[k] = (p, q, frag)
-                elif levels.pop(k, None) is not None:
-                    i = bisect_left(keys, k)
-                    del keys[i]
-                    if i < 10:
-                        side._top = side._frags = None
-            if len(keys) > depth:
-                dropped = side.truncate(depth)
-                if self.truncated is not None:
-                    self.truncated.extend((name, price) for price in dropped)
+        if asks:
+            side = self.asks
+            side.apply(asks, self.price_decimals, self.qty_decimals)
+            if len(side.keys) > depth:
+                self._truncate("ask", side)
+        if bids:
+            side = self.bids
+            side.apply(bids, self.price_decimals, self.qty_decimals)
+            if len(side.keys) > depth:
+                self._truncate("bid", side)
+
+    def _truncate(self, name: str, side: BookSide) -> None:
+        dropped = side.truncate(self.depth)
+        if self.truncated is not None:
+            self.truncated.extend((name, price) for price in dropped)
 
     # -- reading -----------------------------------------------------------------------------
     def checksum(self) -> int:

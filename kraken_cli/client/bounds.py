@@ -20,9 +20,8 @@ import math
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from typing import Any
-
-import httpcore
 
 from kraken_cli.errors import ProtocolError, RequestTimeoutError
 
@@ -64,7 +63,7 @@ class Deadline:
         return self._clock() >= self.at
 
 
-def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+def bounded_timeout(timeout: float | None, error: type[Exception]) -> float | None:
     """Return ``timeout`` shortened to the time left before the current deadline."""
     deadline = _DEADLINE.get()
     if deadline is None:
@@ -73,69 +72,6 @@ def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     if left <= 0:
         raise error("the request's total deadline passed")
     return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose every operation honours the request's total deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's sync backend, with every stream bounded by the request's total deadline."""
-
-    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, bounded, local_address, socket_options)
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_unix_socket(path, bounded, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def install_deadline(transport: object) -> bool:
-    """Put :class:`DeadlineBackend` under an ``httpx.HTTPTransport``; False if it has no pool."""
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if backend is None or isinstance(backend, DeadlineBackend):
-        return False
-    pool._network_backend = DeadlineBackend(backend)  # type: ignore[union-attr]
-    return True
 
 
 def too_large(endpoint: str, what: str, limit: int) -> ProtocolError:
@@ -215,9 +151,22 @@ def _guard_number(convert: Callable[[str], Any], kind: str) -> Callable[[str], A
     return parse
 
 
+#: Number conversions that are exact and cannot overflow (``float`` can: ``1e400``).
+_EXACT = (str, Decimal)
+#: Every byte that can be part of a JSON number becomes ``d``, every other a space: a number
+#: longer than krx accepts is then a run of ``d`` (anywhere: inside a string too, to be safe).
+_NUMBER_BYTES = bytes(ord("d") if chr(b) in "-+.0123456789eE" else ord(" ") for b in range(256))
+_LONG_NUMBER = b"d" * (MAX_NUMBER_CHARS + 1)
+
+
 def loads(data: bytes, endpoint: str, parse_float: Callable[[str], Any] | None = None) -> Any:
     """Parse a reply body as plain JSON data, or raise ProtocolError naming ``endpoint``."""
     try:
+        if parse_float in _EXACT and _LONG_NUMBER not in data.translate(_NUMBER_BYTES):
+            # no number is too long and text or Decimal cannot overflow: the guards have
+            # nothing to refuse, so the scanner keeps its C paths (one Python call less per
+            # number: a Trades page has two per trade)
+            return json.loads(data, parse_float=parse_float, parse_constant=_reject_constant)
         return json.loads(
             data,
             parse_float=_guard_number(parse_float or float, "number"),

@@ -20,15 +20,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-# http first: it keeps httpx from importing its command line (click, rich) at start-up.
-from kraken_cli.client.http import KrakenHttp
-
-# isort: split
-import httpx
-
 from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_futures
+from kraken_cli.client.http import KrakenHttp
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
+from kraken_cli.client.transport import RawReply
 from kraken_cli.config.settings import Credentials
 from kraken_cli.errors import AuthError, KrxError, ProtocolError
 from kraken_cli.models.futures import loads
@@ -58,6 +54,8 @@ RESOLUTIONS = ("1m", "5m", "15m", "30m", "1h", "4h", "12h", "1d", "1w")
 Params = Mapping[str, str | int]
 
 if TYPE_CHECKING:
+    import httpx
+
     from kraken_cli.client.nonce import NonceSource
 
 
@@ -114,7 +112,7 @@ class MsNonce:
 
 
 class FuturesRest:
-    """Synchronous Kraken Futures REST client over httpx with an injectable transport."""
+    """Synchronous Kraken Futures REST client with an injectable transport (httpx's, for tests)."""
 
     def __init__(
         self,
@@ -179,12 +177,12 @@ class FuturesRest:
     # -- transport ---------------------------------------------------------------------------
     def _exchange(
         self, verb: str, path: str, query: str, body: str | None, headers: Mapping[str, str]
-    ) -> httpx.Response:
+    ) -> RawReply:
         response = self.http.exchange(verb, path, params=query or None, body=body, headers=headers)
         self.last_span = self.http.last_span
         return response
 
-    def _envelope(self, response: httpx.Response) -> dict[str, Any]:
+    def _envelope(self, response: RawReply) -> dict[str, Any]:
         try:
             payload = loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -13,16 +13,25 @@ from __future__ import annotations
 
 import random
 import re
-import sys
 import time
-import types
-from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from kraken_cli.client import bounds
 from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy, run_with_retry
+from kraken_cli.client.transport import (
+    ConnectFailure,
+    DecodeFailure,
+    RawReply,
+    StdlibTransport,
+    TimeoutFailure,
+    Transport,
+    TransportFailure,
+    proxy_configured,
+)
 from kraken_cli.errors import (
     ConfigError,
     KrxError,
@@ -33,16 +42,8 @@ from kraken_cli.errors import (
     from_kraken,
 )
 
-# httpx imports its own command line (click, rich, pygments: ~40 ms) from its __init__; a stub
-# in its place makes that optional import fail quietly, so the library never loads rich.
-_STUB = types.ModuleType("httpx._main")
-if "httpx" not in sys.modules:
-    sys.modules.setdefault("httpx._main", _STUB)
-try:
+if TYPE_CHECKING:
     import httpx
-finally:
-    if sys.modules.get("httpx._main") is _STUB:
-        del sys.modules["httpx._main"]
 
 USER_AGENT = "krx/0.1 (+https://github.com/krx)"
 #: Header and body fields that never appear in a log line.
@@ -116,8 +117,25 @@ def _html_title(text: str) -> str | None:
     return " ".join(match.group(1).split()) if match else None
 
 
+def _transport_for(
+    base_url: str, timeout: float, injected: httpx.BaseTransport | None
+) -> Transport:
+    """Return krx's stdlib transport, or httpx's for a proxy or an injected test transport."""
+    headers = {
+        "User-Agent": USER_AGENT,
+        # krx inflates bodies itself, in bounded steps (a gzip bomb stops at the cap)
+        "Accept-Encoding": bounds.ACCEPT_ENCODING,
+        "Accept": "*/*",
+    }
+    if injected is None and not proxy_configured():
+        return StdlibTransport(base_url, timeout=timeout, headers=headers)
+    from kraken_cli.client.httpx_transport import HttpxTransport
+
+    return HttpxTransport(base_url, timeout=timeout, headers=headers, transport=injected)
+
+
 class KrakenHttp:
-    """Synchronous Kraken REST client over httpx with an injectable transport."""
+    """Synchronous Kraken REST client with an injectable transport (httpx's, for tests)."""
 
     def __init__(
         self,
@@ -149,17 +167,7 @@ class KrakenHttp:
         self.last_span: tuple[float, float] | None = None
         #: The HTTP ``Date`` header of the last reply, if any.
         self.last_date: str | None = None
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            # krx inflates bodies itself, in bounded steps (a gzip bomb stops at the cap)
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": bounds.ACCEPT_ENCODING},
-            follow_redirects=False,
-        )
-        # httpx builds its own transports (honouring HTTPS_PROXY & co.): bound each of them
-        for built in [self._client._transport, *self._client._mounts.values()]:
-            bounds.install_deadline(built)
+        self._transport = _transport_for(self.base_url, timeout, transport)
 
     def __enter__(self) -> KrakenHttp:
         return self
@@ -168,8 +176,8 @@ class KrakenHttp:
         self.close()
 
     def close(self) -> None:
-        """Close the connection pool."""
-        self._client.close()
+        """Close the connection(s)."""
+        self._transport.close()
 
     def public(
         self,
@@ -243,7 +251,7 @@ class KrakenHttp:
         params: Params | str | None = None,
         body: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> RawReply:
         """Send one request and return the raw response; map transport failures to KrxErrors.
 
         ``params`` may be a mapping or an already encoded query string (signed requests must
@@ -266,63 +274,35 @@ class KrakenHttp:
         t0, w0 = self._clock(), self._wall()
         try:
             with bounds.Deadline(self.timeout) as deadline:
-                response = self._bounded_request(verb, target, body, req_headers, url, deadline)
-        except httpx.TimeoutException as exc:
+                response = self._transport.request(verb, target, body, req_headers, deadline)
+        # each error's cause is the original failure (the socket's or httpx's), not the wrapper
+        except TimeoutFailure as exc:
             self._log(f"{verb} {shown} -> timeout after {self._ms(t0)} ms")
             raise RequestTimeoutError(
                 f"{verb} {url} timed out after {self.timeout:g} s",
                 hint="Kraken did not answer in time; check the network or raise krx.timeout_s",
-            ) from exc
-        except httpx.ConnectError as exc:
+            ) from exc.__cause__ or exc
+        except ConnectFailure as exc:
             self._log(f"{verb} {shown} -> connect error after {self._ms(t0)} ms")
             raise NetworkError(
                 f"cannot connect to {self.base_url}: {exc}",
                 hint=f"check the network, proxy and {self.url_setting}",
-            ) from exc
-        except httpx.DecodingError as exc:
-            raise ProtocolError(url, f"undecodable body ({exc})") from exc
-        except (httpx.TransportError, httpx.HTTPError) as exc:
-            self._log(f"{verb} {shown} -> {type(exc).__name__} after {self._ms(t0)} ms")
+            ) from exc.__cause__ or exc
+        except DecodeFailure as exc:
+            raise ProtocolError(url, f"undecodable body ({exc})") from exc.__cause__ or exc
+        except TransportFailure as exc:
+            self._log(f"{verb} {shown} -> {exc.cause_name} after {self._ms(t0)} ms")
             raise NetworkError(
-                f"{verb} {url} failed: {type(exc).__name__}: {exc}",
+                f"{verb} {url} failed: {exc.cause_name}: {exc}",
                 hint="the connection broke; try again",
-            ) from exc
+            ) from exc.__cause__ or exc
+        response = replace(response, content=_scrub_echo(response.content, req_headers))
         self.last_span = (w0, self._wall())
         self.last_date = response.headers.get("date")
         self._log(f"{verb} {shown} -> {response.status_code} in {self._ms(t0)} ms")
         return response
 
-    def _bounded_request(
-        self,
-        verb: str,
-        target: str,
-        body: str | None,
-        headers: dict[str, str],
-        url: str,
-        deadline: bounds.Deadline,
-    ) -> httpx.Response:
-        """Send one request; read its body within the size caps and the total deadline."""
-        with self._client.stream(verb, target, content=body, headers=headers) as streamed:
-            chunks: Iterable[bytes] = streamed.iter_raw()
-            encoding = streamed.headers.get("content-encoding", "")
-            if streamed.is_stream_consumed:  # an in-memory reply (tests): already decoded
-                chunks, encoding = [streamed.content], ""
-            try:
-                content = bounds.read_body(chunks, encoding, url, deadline, self.timeout)
-            except httpx.TimeoutException as exc:
-                # the headers came, the body did not: a trickle, not worth another attempt
-                raise bounds.body_timeout(url, self.timeout) from exc
-            content = _scrub_echo(content, headers)
-            kept = [
-                (k, v)
-                for k, v in streamed.headers.multi_items()
-                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-            ]
-            return httpx.Response(
-                streamed.status_code, headers=kept, content=content, request=streamed.request
-            )
-
-    def _status_error(self, verb: str, url: str, response: httpx.Response) -> KrxError:
+    def _status_error(self, verb: str, url: str, response: RawReply) -> KrxError:
         status = response.status_code
         title = _html_title(response.text) if response.content else None
         what = f"HTTP {status}" + (f" ({title})" if title else "")

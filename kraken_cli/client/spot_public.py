@@ -6,7 +6,7 @@ read from the one key that is not ``last``, whatever spelling Kraken used for it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,9 +18,11 @@ from kraken_cli.models.market import (
     BookLevel,
     Candle,
     Trade,
+    TradeRowsPage,
     parse_book_side,
     parse_ohlc_row,
     parse_trade_row,
+    parse_trade_rows,
 )
 from kraken_cli.models.numbers import Malformed, reply_of, wire_int
 from kraken_cli.models.symbols import result_rows
@@ -141,18 +143,30 @@ class SpotPublic:
         self, altname: str, symbol: str, since: str | None = None, count: int | None = None
     ) -> TradesPage:
         """Get one page of trades. https://docs.kraken.com/api/docs/rest-api/get-recent-trades"""
+        rows, last = self._trades(altname, since, count, Decimal)
+        with reply_of("Trades"):
+            return TradesPage([parse_trade_row(row, symbol) for row in rows], last)
+
+    def trade_rows(self, altname: str, symbol: str, since: str | None = None) -> TradeRowsPage:
+        """Get one page of trades as the trade store's rows: exact text, no Decimal per trade."""
+        rows, last = self._trades(altname, since, None, str)
+        with reply_of("Trades"):
+            return TradeRowsPage(parse_trade_rows(rows, symbol), last)
+
+    def _trades(
+        self, altname: str, since: str | None, count: int | None, parse_float: Callable[[str], Any]
+    ) -> tuple[list[Any], str]:
         params: dict[str, str | int] = {"pair": altname}
         if since is not None:
             params["since"] = since
         if count is not None:
             params["count"] = count
-        res = _result(self.http.public("Trades", params, parse_float=Decimal), "Trades")
+        res = _result(self.http.public("Trades", params, parse_float=parse_float), "Trades")
         rows = _list(_rows(res, "Trades"), "Trades")
         last = res.get("last")
         if not isinstance(last, str | int) or isinstance(last, bool) or not str(last).isdigit():
             raise ProtocolError("Trades", f"cursor 'last' is not a nanosecond count: {last!r}")
-        with reply_of("Trades"):
-            return TradesPage([parse_trade_row(row, symbol) for row in rows], str(last))
+        return rows, str(last)
 
     def ohlc(self, altname: str, symbol: str, minutes: int, since: int | None = None) -> OhlcPage:
         """Get OHLC candles (≤ 720). https://docs.kraken.com/api/docs/rest-api/get-ohlc-data"""

@@ -62,6 +62,10 @@ _TIMEOUTS: tuple[type[BaseException], ...] = (
 _CLOSED: tuple[type[BaseException], ...] = (WsClosed, websocket.WebSocketException, OSError)
 
 
+def _never() -> bool:
+    return False
+
+
 def is_timeout(exc: BaseException | None) -> bool:
     """Tell whether ``exc`` is a socket read timeout (what a stall watchdog looks for)."""
     return isinstance(exc, _TIMEOUTS)
@@ -98,6 +102,9 @@ class WsClient:
         self.watchdog_s = watchdog_s
         self.ping_every_s = ping_every_s
         self._ws: Transport | None = None
+        #: Whether the next ``recv`` returns at once (a whole message already read), when the
+        #: transport can tell (the real socket can; a fake says no).
+        self.ready: Callable[[], bool] = _never
         self._req_id = 0
         self._encode = json.JSONEncoder(separators=(",", ":")).encode
         #: Clock time of the last message received (or of the connect).
@@ -117,10 +124,12 @@ class WsClient:
                 hint="check the network, or KRX_WS_URL / KRX_WS_AUTH_URL",
             ) from exc
         self.now = self.last_rx = self._last_ping = self._clock()
+        self.ready = getattr(self._ws, "ready", _never)
 
     def close(self) -> None:
         """Close the socket (idempotent, never raises)."""
         ws, self._ws = self._ws, None
+        self.ready = _never
         if ws is not None:
             # closing a dead socket may fail in many ways; it is gone either way
             with contextlib.suppress(Exception):

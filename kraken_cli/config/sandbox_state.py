@@ -23,9 +23,9 @@ def default_state_file() -> Path:
     env = os.environ.get("KRX_SANDBOX_STATE")
     if env:
         return Path(env)
-    import platformdirs
+    from kraken_cli.config.dirs import user_dir
 
-    return Path(platformdirs.user_state_dir("krx")) / "sandbox.json"
+    return user_dir("state") / "sandbox.json"
 
 
 def pid_alive(pid: int) -> bool:

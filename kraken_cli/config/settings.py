@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kraken_cli.errors import ConfigError
 
-APP_NAME = "krx"
+from kraken_cli.config.dirs import user_dir
 
 DEFAULT_REST_URL = "https://api.kraken.com"
 DEFAULT_WS_URL = "wss://ws.kraken.com/v2"
@@ -149,27 +149,16 @@ def missing_key_error(names: tuple[str, ...], what: str) -> ConfigError:
     )
 
 
-def _platformdirs_path(kind: str) -> Path:
-    import platformdirs
-
-    getter = {
-        "config": platformdirs.user_config_dir,
-        "cache": platformdirs.user_cache_dir,
-        "state": platformdirs.user_state_dir,
-    }[kind]
-    return Path(getter(APP_NAME, appauthor=False))
-
-
 def config_dir() -> Path:
-    """Return the user config dir for krx (platformdirs; honours XDG_CONFIG_HOME)."""
-    return _platformdirs_path("config")
+    """Return the user config dir for krx (honours XDG_CONFIG_HOME)."""
+    return user_dir("config")
 
 
 def cache_dir() -> Path:
-    """Return the user cache dir for krx (platformdirs; honours XDG_CACHE_HOME)."""
-    return _platformdirs_path("cache")
+    """Return the user cache dir for krx (honours XDG_CACHE_HOME)."""
+    return user_dir("cache")
 
 
 def state_dir() -> Path:
-    """Return the user state dir for krx (platformdirs; honours XDG_STATE_HOME)."""
-    return _platformdirs_path("state")
+    """Return the user state dir for krx (honours XDG_STATE_HOME)."""
+    return user_dir("state")

@@ -18,6 +18,8 @@ from kraken_cli.config.loader import check_key_text
 from kraken_cli.errors import ConfigError, UsageError
 
 KEY_VAR, SECRET_VAR = "KRAKEN_API_KEY", "KRAKEN_API_SECRET"
+SPOT_VARS = (KEY_VAR, SECRET_VAR)
+FUTURES_VARS = ("KRAKEN_FUTURES_API_KEY", "KRAKEN_FUTURES_API_SECRET")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -48,22 +50,27 @@ def check_var_name(name: str) -> str:
     return name
 
 
-def pasted_key(key: str, secret: str) -> KeySource:
+def pasted_key(
+    key: str, secret: str, key_var: str = KEY_VAR, secret_var: str = SECRET_VAR
+) -> KeySource:
     """Return a pasted key pair after checking it is one line of printable ASCII each."""
     key, secret = key.strip(), secret.strip()
     if not key or not secret:
         raise UsageError("the API key and secret must not be empty")
     check_key_text(key, "the API key")
     check_key_text(secret, "the API secret")
-    return KeySource(key=key, secret=secret)
+    return KeySource(key_var, secret_var, key, secret)
 
 
-def config_text(source: KeySource) -> str:
-    """Return the example config with the key and secret taken from ``source``'s variables."""
+def config_text(spot: KeySource, futures: KeySource | None = None) -> str:
+    """Return the example config with each key and secret taken from its source's variables."""
     document = json.loads(example_text())
     connector = document["provider"]["connectors"][0]
-    connector["key"] = f"${{{source.key_var}}}"
-    connector["secret"] = f"${{{source.secret_var}}}"
+    connector["key"] = f"${{{spot.key_var}}}"
+    connector["secret"] = f"${{{spot.secret_var}}}"
+    if futures is not None:
+        connector["futuresKey"] = f"${{{futures.key_var}}}"
+        connector["futuresSecret"] = f"${{{futures.secret_var}}}"
     return json.dumps(document, indent=2) + "\n"
 
 
@@ -85,12 +92,17 @@ def dotenv_text(existing: str, values: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_setup(config_path: Path, source: KeySource, *, force: bool) -> list[Path]:
+def write_setup(
+    config_path: Path, spot: KeySource, futures: KeySource | None = None, *, force: bool
+) -> list[Path]:
     """Write the config (and .env beside it for pasted keys); return the files written."""
-    write_private(config_path, config_text(source), force=force, what="--dir")
-    if not source.pasted:
+    write_private(config_path, config_text(spot, futures), force=force, what="--dir")
+    values: dict[str, str] = {}
+    for source in (spot, futures):
+        if source is not None and source.key is not None and source.secret is not None:
+            values |= {source.key_var: source.key, source.secret_var: source.secret}
+    if not values:
         return [config_path]
-    assert source.key is not None and source.secret is not None
     env_path = config_path.parent / ".env"
     existing = ""
     if env_path.is_symlink():
@@ -103,6 +115,5 @@ def write_setup(config_path: Path, source: KeySource, *, force: bool) -> list[Pa
 
         data, _ = read_regular(env_path, ".env")
         existing = data.decode("utf-8", "replace")
-    values = {source.key_var: source.key, source.secret_var: source.secret}
     write_private(env_path, dotenv_text(existing, values), force=True, what="--dir")
     return [config_path, env_path]

@@ -6,8 +6,6 @@ actually checked; :mod:`kraken_cli.config.vcache` lets an unchanged, valid file 
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -75,6 +73,8 @@ def schema() -> dict[str, Any]:
 
 def schema_version() -> str:
     """Return a digest of the schema, so a changed schema invalidates the validation cache."""
+    import hashlib
+
     return hashlib.sha256(schema_bytes()).hexdigest()[:16]
 
 
@@ -88,6 +88,8 @@ def suggest(value: str, choices: Iterable[str]) -> str | None:
     alias = INTERVAL_ALIASES.get(probe)
     if alias in options:
         return alias
+    import difflib  # only to word an error (difflib pulls in heapq & co. at start-up)
+
     close = difflib.get_close_matches(probe, list(lowered), n=1, cutoff=0.6)
     return lowered[close[0]] if close else None
 
@@ -209,6 +211,8 @@ def check(document: Any, *, skip_paths: Iterable[str] = ()) -> list[Problem]:
 
 def soft_warnings(document: Any) -> list[str]:
     """Warn about near misses in objects the platform keeps open (no schema error there)."""
+    import difflib
+
     warnings: list[str] = []
     if not isinstance(document, dict):
         return warnings

@@ -8,12 +8,13 @@ are rounded, to :data:`RATIO_PLACES`, half-even.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from kraken_cli.models.account import Record
 from kraken_cli.models.market import BookLevel, FuturesTicker, OrderBook, Ticker
 from kraken_cli.models.numbers import exact
 
@@ -128,3 +129,90 @@ def notional(volume: Decimal, price: Decimal) -> Decimal:
 def fee_of(value: Decimal, fee_percent: Decimal) -> Decimal:
     """Return the fee on ``value`` at ``fee_percent`` (Kraken quotes fees in percent; exact)."""
     return value * fee_percent / _HUNDRED
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEstimate:
+    """What an order is worth and what it should cost, before it is sent."""
+
+    price: Decimal
+    #: where the price came from: the order's own price, or the book's best ask/bid
+    price_basis: str
+    notional: Decimal
+    quote: str
+    fee_pct: Decimal | None = None
+    #: the fee side assumed: maker (post-only), else taker (the most it can cost)
+    fee_side: str = "taker"
+
+    @property
+    def fee(self) -> Decimal | None:
+        """Return the estimated fee in the quote currency (None when the tier is unknown)."""
+        return None if self.fee_pct is None else trimmed(fee_of(self.notional, self.fee_pct))
+
+    def describe(self) -> str:
+        """Return one line for the user: notional value and estimated fee."""
+        at = "" if self.price_basis == "limit" else f" at the {self.price_basis} {self.price}"
+        text = f"notional ≈ {self.notional} {self.quote}{at}"
+        if self.fee is None:
+            return text + "; fee unknown (TradeVolume not readable with this key)"
+        pct = trimmed(self.fee_pct) if self.fee_pct is not None else None
+        return f"{text}; est. fee {self.fee} {self.quote} ({pct}% {self.fee_side})"
+
+
+def estimate_order(
+    volume: Decimal, price: Decimal, quote: str, *, basis: str = "limit"
+) -> OrderEstimate:
+    """Return the order's notional value at ``price`` (the fee is added with the tier)."""
+    return OrderEstimate(price, basis, trimmed(notional(volume, price)), quote)
+
+
+@dataclass(frozen=True)
+class ValuedBalance(Record):
+    """One asset's balance valued in a quote currency (``price``/``value`` None: no price)."""
+
+    KIND = "valued_balance"
+    asset: str
+    balance: Decimal
+    quote: str
+    price: Decimal | None
+    value: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Valuation:
+    """Balances valued in ``quote``, their exact total, and the assets that had no price."""
+
+    quote: str
+    rows: tuple[ValuedBalance, ...]
+    total: Decimal
+    unvalued: tuple[str, ...]
+
+
+def trimmed(value: Decimal) -> Decimal:
+    """Return ``value`` without trailing zeros (same number; a product's scale is no precision)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def asset_of(code: str) -> str:
+    """Return the asset a balance code is a variant of (``ETH.F`` -> ``ETH``)."""
+    return code.partition(".")[0]
+
+
+def value_balances(
+    balances: Iterable[tuple[str, Decimal]], quote: str, prices: Mapping[str, Decimal]
+) -> Valuation:
+    """Value ``(asset, balance)`` pairs at ``prices`` (asset -> price in ``quote``), exactly.
+
+    A variant of an asset (``ETH.F`` flex, ``DOT.S`` staked) is valued as the asset itself.
+    """
+    rows = []
+    for asset, amount in balances:
+        base = asset_of(asset)
+        price = Decimal(1) if base == quote else prices.get(base)
+        value = None if price is None else trimmed(amount * price)
+        rows.append(ValuedBalance(asset, amount, quote, price, value))
+    total = trimmed(sum((row.value for row in rows if row.value is not None), Decimal(0)))
+    unvalued = tuple(row.asset for row in rows if row.value is None and row.balance != 0)
+    return Valuation(quote, tuple(rows), total, unvalued)

@@ -9,6 +9,7 @@ variants add their extra keys. Parsers raise :class:`~kraken_cli.models.numbers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -96,6 +97,71 @@ def parse_trade_row(row: Sequence[Any], symbol: str) -> Trade:
     )
 
 
+TradeRow = tuple[int, int, str, str, str, str, str]
+"""A spot trade as the trade store keeps it: ``(trade_id, time ns, price text, volume text,
+b|s, m|l, misc)``, numbers exactly as Kraken wrote them."""
+
+#: A whole page's prices or volumes, each followed by a comma: plain decimal text, as Kraken
+#: writes it (no sign, exponent or leading zero), so the text is stored unchanged.
+_PLAIN_NUMBERS = re.compile(r"(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?,)*", re.ASCII)
+#: A page's trade times (JSON numbers read as text): 10-digit unix seconds, <= 9 decimals.
+_PLAIN_TIMES = re.compile(r"(?:[0-9]{10}(?:\.[0-9]{1,9})?,)*", re.ASCII)
+
+
+@dataclass(frozen=True)
+class TradeRowsPage:
+    """One ``Trades`` answer as store rows, and the nanosecond cursor for the next page."""
+
+    rows: list[TradeRow]
+    last: str
+
+
+def parse_trade_rows(rows: Sequence[Any], symbol: str) -> list[TradeRow]:
+    """Parse ``Trades`` rows (times read as text: ``parse_float=str``) into store rows.
+
+    A page is checked column by column at C speed and, when every row has Kraken's usual
+    shape, converted without a Decimal; any other page goes row by row through
+    :func:`parse_trade_row`, which refuses what is malformed and normalises what is unusual.
+    """
+    fast = _plain_rows(rows)
+    return fast if fast is not None else [trade_row(parse_trade_row(r, symbol)) for r in rows]
+
+
+def _plain_rows(rows: Sequence[Any]) -> list[TradeRow] | None:
+    if not rows:
+        return []
+    if {*map(type, rows)} != {list} or min(map(len, rows)) < 7:
+        return None
+    prices, volumes, times, sides, ord_types, miscs, ids = list(zip(*rows, strict=False))[:7]
+    if (
+        {*map(type, prices), *map(type, volumes), *map(type, times), *map(type, miscs)} != {str}
+        or {*map(type, ids)} != {int}
+        or not {*sides} <= {"b", "s"}
+        or not {*ord_types} <= {"m", "l"}
+        or not _PLAIN_NUMBERS.fullmatch(",".join((*prices, *volumes, "")))
+        or not _PLAIN_TIMES.fullmatch(",".join((*times, "")))
+    ):
+        return None
+    # "1688669597.8277369" -> 1688669597827736900: the digits, padded to ns (10 + 9 digits)
+    ns = [int(t.replace(".", "").ljust(19, "0")) for t in times]
+    return list(zip(ids, ns, prices, volumes, sides, ord_types, miscs, strict=True))
+
+
+def trade_row(trade: Trade) -> TradeRow:
+    """Return a parsed trade as the store's row (it must have a trade id)."""
+    if trade.trade_id is None:
+        raise Malformed("a trade without trade_id cannot be stored")
+    return (
+        int(trade.trade_id),
+        int(trade.time.scaleb(9).to_integral_value()),
+        format(trade.price, "f"),
+        format(trade.volume, "f"),
+        "b" if trade.side in ("b", "buy") else "s",
+        "m" if trade.ord_type in ("m", "market") else "l",
+        trade.misc or "",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Candle:
     """One OHLC candle; ``time`` is the interval's open, unix seconds (futures: no vwap/count)."""
@@ -123,6 +189,74 @@ class Candle:
             "volume": exact(self.volume),
             "count": self.count,
         }
+
+
+#: ScaledCandle's number fields, in the order of its ``texts``.
+_CANDLE_NUMBERS = {"open": 0, "high": 1, "low": 2, "close": 3, "vwap": 4, "volume": 5}
+
+
+class ScaledCandle(Candle):
+    """A candle built from trades, its numbers kept as exact text; Decimals made only if read.
+
+    Rendering a long range of candles is mostly building numbers: the aggregator computes
+    them as scaled integers and writes their text once, so a record costs no Decimal at all.
+    Reading ``open`` (and the others) still gives the Decimal, equal to the text digit for digit,
+    and a ScaledCandle equals the Candle with the same fields.
+    """
+
+    __slots__ = ("texts",)
+    texts: tuple[str, str, str, str, str, str]  # open, high, low, close, vwap, volume
+
+    @classmethod
+    def of(
+        cls, symbol: str, time: int, texts: tuple[str, str, str, str, str, str], count: int
+    ) -> ScaledCandle:
+        """Return the candle of ``texts`` (exact decimal text: open .. close, vwap, volume)."""
+        self = object.__new__(cls)
+        put = object.__setattr__  # the dataclass is frozen
+        put(self, "symbol", symbol)
+        put(self, "time", time)
+        put(self, "count", count)
+        put(self, "texts", texts)
+        return self
+
+    def __getattr__(self, name: str) -> Decimal:
+        # only reached for a number slot not set yet (Python tries the slot first)
+        index = _CANDLE_NUMBERS.get(name)
+        if index is None or name == "texts":
+            raise AttributeError(name)
+        value = Decimal(self.texts[index])
+        object.__setattr__(self, name, value)
+        return value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Candle):
+            return NotImplemented
+        return _candle_fields(self) == _candle_fields(other)
+
+    __hash__ = Candle.__hash__
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the SPEC candle record (the same as Candle's, without building Decimals)."""
+        try:
+            o, h, lo, c, vwap, volume = self.texts
+        except AttributeError:  # made by dataclasses.replace: ordinary fields
+            return Candle.to_record(self)
+        return {
+            "symbol": self.symbol,
+            "time": iso_from_unix(self.time),
+            "open": o,
+            "high": h,
+            "low": lo,
+            "close": c,
+            "vwap": vwap,
+            "volume": volume,
+            "count": self.count,
+        }
+
+
+def _candle_fields(c: Candle) -> tuple[Any, ...]:
+    return (c.symbol, c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count)
 
 
 def parse_ohlc_row(row: Sequence[Any], symbol: str) -> Candle:

@@ -83,10 +83,38 @@ def iso_utc(moment: datetime) -> str:
 
 def iso_from_unix(seconds: int | float | str | Decimal) -> str:
     """Render unix seconds (possibly fractional text such as ``"1616663618.5583"``) as ISO UTC."""
+    if type(seconds) is int and 0 <= seconds < _YEAR_10000:  # candle times: the hot path
+        day, rest = divmod(seconds, 86_400)
+        prefix = _DAY_TEXT.get(day) or _day_text(day)
+        clock = _CLOCK or _clock_text()
+        return prefix + clock[0][rest // 60] + clock[1][rest % 60]
     value = Decimal(str(seconds))
     whole = int(value)
     micros = int((value - whole) * 1_000_000)
     return iso_utc(datetime.fromtimestamp(whole, UTC) + timedelta(microseconds=micros))
+
+
+#: First second of the year 10000 (datetime's limit): later times take the general path's error.
+_YEAR_10000 = 253_402_300_800
+#: "YYYY-MM-DDT" per unix day, for the days rendered lately (a range of candles shares a few).
+_DAY_TEXT: dict[int, str] = {}
+
+
+#: ``HH:MM:`` for each minute of a day and ``SSZ`` for each second, built on first use.
+_CLOCK: list[list[str]] = []
+
+
+def _clock_text() -> list[list[str]]:
+    _CLOCK.append([f"{m // 60:02d}:{m % 60:02d}:" for m in range(1440)])
+    _CLOCK.append([f"{s:02d}Z" for s in range(60)])
+    return _CLOCK
+
+
+def _day_text(day: int) -> str:
+    if len(_DAY_TEXT) >= 4096:
+        _DAY_TEXT.clear()
+    text = _DAY_TEXT[day] = datetime.fromtimestamp(day * 86_400, UTC).date().isoformat() + "T"
+    return text
 
 
 def check_range(since: datetime | None, until: datetime | None) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kraken_cli.models.account import Record
+
+if TYPE_CHECKING:
+    from kraken_cli.models.figures import OrderEstimate
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Ticket:
     request: OrderRequest
     question: str | None
     target: Any  # the resolved pair or contract
+    #: notional value and estimated fee (None where the segment or the lookups give none)
+    estimate: OrderEstimate | None = None
 
 
 @dataclass(frozen=True)

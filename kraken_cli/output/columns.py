@@ -49,6 +49,18 @@ ACCOUNT_TRADE: Columns = (
     "symbol",
     "order_id",
 )
+VALUED_BALANCE: Columns = ("asset", "balance", "price", "value", "quote")
+FEE_TIER: Columns = (
+    "symbol",
+    "taker_fee_pct",
+    "maker_fee_pct",
+    "volume_30d",
+    "currency",
+    "tier_volume",
+    "next_volume",
+    "next_taker_fee_pct",
+    "next_maker_fee_pct",
+)
 LEDGER: Columns = ("ledger_id", "time", "type", "asset", "amount", "fee", "balance")
 FUTURES_BALANCE: Columns = (*BALANCE, "account")
 FUTURES_FILL: Columns = (*ACCOUNT_TRADE, "cl_ord_id", "fill_type")
@@ -60,6 +72,7 @@ ACCOUNT: dict[str, Columns] = {
     "fill": ACCOUNT_TRADE,
     "futures_fill": FUTURES_FILL,
     "ledger": LEDGER,
+    "fee_tier": FEE_TIER,
 }
 
 # -- tooling ---------------------------------------------------------------------------------
@@ -130,10 +143,12 @@ class TableView:
     drop_first: Columns = ()
     #: Figures computed for the table only: json/jsonl/csv carry them only when picked.
     table_only: Columns = ()
+    #: Said once in the table's title line instead of on every row (no marker needed).
+    in_title: Columns = ()
 
 
 TICKER_VIEW = TableView(
-    lead=("symbol", "last", "change", "change_pct", "bid", "ask"),
+    lead=("symbol", "last", "change", "change_pct", "bid", "ask", "mark_price"),
     hide=("funding_rate_prediction", "bid_size", "ask_size", "last_time", "suspended", "tag"),
     drop_first=(
         "vwap_24h",
@@ -149,7 +164,9 @@ TICKER_VIEW = TableView(
     table_only=("change", "change_pct"),
 )
 BOOK_VIEW = TableView(
-    lead=("side", "price", "volume", "cum_volume"), hide=("symbol",), table_only=("cum_volume",)
+    lead=("side", "price", "volume", "cum_volume"),
+    table_only=("cum_volume",),
+    in_title=("symbol",),
 )
 SYMBOL_VIEW = TableView(
     hide=("key", "altname", "wsname", "pair_decimals", "lot_decimals", "cost_decimals", "pair"),
@@ -175,7 +192,17 @@ FILL_VIEW = TableView(hide=("cl_ord_id", "maker"), drop_first=("order_id", "fee"
 LEDGER_VIEW = TableView(hide=("subtype", "refid"), drop_first=("ledger_id", "fee"))
 BALANCE_VIEW = TableView(hide=("asset_id",))
 TRADE_VIEW = TableView(hide=("uid",), drop_first=("trade_id", "ord_type", "symbol"))
+#: ``krx watch ticker``: a live board gives up the 24h volume before the 24h change.
+TICKER_BOARD_VIEW = TableView(
+    lead=TICKER_VIEW.lead,
+    drop_first=("vwap_24h", "trades_24h", "low_24h", "high_24h", "volume_24h", "change"),
+)
+#: ``krx watch trades``: the time (of day) leads, like a tape.
+TAPE_VIEW = TableView(
+    lead=("time", "symbol", "side", "price", "volume"), drop_first=TRADE_VIEW.drop_first
+)
 CANDLE_VIEW = TableView(drop_first=("symbol", "count", "vwap"))
+VALUED_VIEW = TableView(hide=("quote",))
 VERIFY_VIEW = TableView(drop_first=("required", "warning"))
 #: Account record kinds (as in :data:`ACCOUNT`) -> their table view.
 ACCOUNT_VIEW: dict[str, TableView] = {
@@ -185,6 +212,7 @@ ACCOUNT_VIEW: dict[str, TableView] = {
     "fill": FILL_VIEW,
     "futures_fill": FILL_VIEW,
     "ledger": LEDGER_VIEW,
+    "fee_tier": TableView(drop_first=("tier_volume", "next_maker_fee_pct", "currency")),
 }
 
 

@@ -1,9 +1,10 @@
 """Live record writers: one record in, one line (or a few) out at once, for endless streams.
 
-Lines go straight to stdout's file descriptor, one ``os.write`` each (no TextIOWrapper buffer
-to flush); a reader that left raises BrokenPipeError (the app exits 0 for ``| head``); any other
-write error (closed stdout, ``/dev/full``) becomes an :class:`OutputError`. jsonl is the hot
-path of ``krx stream trades``: its encoder is built once and the writer is a closure.
+Lines go straight to stdout's file descriptor, one ``os.write`` each, or one for all the
+records of a WebSocket message (no TextIOWrapper buffer to flush); a reader that left raises
+BrokenPipeError (the app exits 0 for ``| head``); any other write error (closed stdout,
+``/dev/full``) becomes an :class:`OutputError`. jsonl is the hot path of ``krx stream
+trades``: its encoder is built once and the writer is a closure.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import csv
 import errno
 import os
 import select
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from kraken_cli.errors import OutputError
@@ -24,6 +25,7 @@ from kraken_cli.output.sanitize import csv_safe, for_terminal
 Record = Mapping[str, Any]
 WriteText = Callable[[str], None]
 WriteRecord = Callable[[Record], None]
+WriteRecords = Callable[[Sequence[Record]], None]
 
 
 def output_error(exc: OSError, fd: int) -> OutputError:
@@ -52,6 +54,17 @@ def text_writer(out: TextIO) -> WriteText:
 def jsonl_writer(out: TextIO) -> WriteRecord:
     """Return ``record -> None``: one compact JSON line per record (the stream's hot path)."""
     return _writer(out, LineEncoder())
+
+
+def jsonl_lines_writer(out: TextIO) -> WriteRecords:
+    """Return ``records -> None``: their JSON lines with one ``os.write`` (a stream's message)."""
+    line: Callable[[Any], str] = LineEncoder()
+    join = "".join
+
+    def lines(records: Sequence[Record]) -> str:
+        return join(map(line, records))
+
+    return _writer(out, lines)
 
 
 def _same(text: str) -> str:

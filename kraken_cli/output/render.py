@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 from kraken_cli.output.cells import COMPACT as _COMPACT
-from kraken_cli.output.cells import cell_text, columns_of, plain
+from kraken_cli.output.cells import cell_text, columns_of, jsonl_line, plain
 from kraken_cli.output.columns import TableView, pick, without
 from kraken_cli.output.sanitize import csv_safe, for_terminal_lines
 
@@ -42,7 +42,7 @@ def render(
     if fmt == "jsonl":
         count = 0
         for record in records:
-            out.write(_COMPACT.encode(plain(record)) + "\n")
+            out.write(jsonl_line(record))
             count += 1
         out.flush()
         return count

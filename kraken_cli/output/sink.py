@@ -17,7 +17,9 @@ from kraken_cli.output import columns as cols
 from kraken_cli.output.formats import FORMATS
 from kraken_cli.output.live import (
     WriteRecord,
+    WriteRecords,
     csv_writer,
+    jsonl_lines_writer,
     jsonl_writer,
     output_error,
     table_writer,
@@ -50,6 +52,11 @@ class Sink(Protocol):
         """Write one live record now (a stream's data)."""
         ...
 
+    def write_many(self, records: Sequence[Record]) -> None:
+        """Write live records now, in order (a stream: those of one message; one write to
+        stdout, the same bytes as a ``write`` per record)."""
+        ...
+
     def write_event(self, event: Record) -> None:
         """Report a non-data event of a stream (reconnect, resync, backfill)."""
         ...
@@ -77,6 +84,15 @@ class StreamOnlySink:
     def write_object(self, obj: Record) -> None:
         """Refuse a document: this sink takes stream records."""
         raise UsageError(f"{type(self).__name__} takes stream records only")
+
+    def write(self, record: Record) -> None:
+        """Take one live record (each sink's own)."""
+        raise NotImplementedError
+
+    def write_many(self, records: Sequence[Record]) -> None:
+        """Take live records one by one, in order."""
+        for record in records:
+            self.write(record)
 
 
 class StdoutSink:
@@ -115,6 +131,8 @@ class StdoutSink:
         #: Write one live record at once (jsonl line, csv row(s) or table row); an attribute,
         #: not a method, so a stream calls the format's writer with no indirection.
         self.write: WriteRecord = self._live_writer()
+        #: Write live records at once: jsonl lines with one write, other formats row by row.
+        self.write_many: WriteRecords = jsonl_lines_writer(stream) if fmt == "jsonl" else self._each
 
     # -- batch ---------------------------------------------------------------------------------
     def write_records(
@@ -155,6 +173,10 @@ class StdoutSink:
     def close(self) -> None:
         """Flush stdout."""
         self._out.flush()
+
+    def _each(self, records: Sequence[Record]) -> None:
+        for record in records:
+            self.write(record)
 
     def _live_writer(self) -> WriteRecord:
         if not self.picked:

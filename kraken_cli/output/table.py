@@ -66,6 +66,8 @@ def render_table(
     if picked:
         view = None  # the user's columns, in the user's order, all of them
     header = _order(columns_of(rows[0], columns), view)
+    if view is not None and title is not None:
+        header = [key for key in header if key not in view.in_title]
     texts = {key: [_cell(key, row.get(key)) for row in rows] for key in header}
     numeric = {key: _is_numeric(rows, key) for key in header}
     natural = {key: max(len(key), *(len(text) for text in texts[key])) for key in header}
@@ -94,13 +96,24 @@ def render_table(
 
 
 def fit(
-    header: Sequence[str], least: Mapping[str, int], width: int, *, view: TableView | None
+    header: Sequence[str],
+    least: Mapping[str, int],
+    width: int,
+    *,
+    view: TableView | None,
+    per_column: int = _PER_COLUMN,
+    edge: int = 1,
 ) -> Layout:
-    """Choose the columns that fit ``width`` whole; the first column always stays."""
+    """Choose the columns that fit ``width`` whole: the view's ``drop_first`` go first, then
+    from the right; the first column stays unless the view names it, one column always does.
+
+    A table of n columns takes ``per_column`` columns each beyond its cells, plus ``edge``
+    (the defaults: rich's bordered table; a borderless one with a gap of 2: 2 and -2).
+    """
     hidden = [key for key in header if view is not None and key in view.hide]
     shown = [key for key in header if key not in hidden]
     for key in _drop_order(shown, view):
-        if _table_width(shown, least) <= width or len(shown) == 1:
+        if _table_width(shown, least, per_column, edge) <= width or len(shown) == 1:
             break
         shown.remove(key)
         hidden.append(key)
@@ -108,13 +121,13 @@ def fit(
 
 
 def _drop_order(shown: Sequence[str], view: TableView | None) -> list[str]:
-    first = [key for key in (view.drop_first if view else ()) if key in shown[1:]]
+    first = [key for key in (view.drop_first if view else ()) if key in shown]
     rest = [key for key in reversed(shown[1:]) if key not in first]
     return first + rest
 
 
-def _table_width(shown: Sequence[str], least: Mapping[str, int]) -> int:
-    return sum(least[key] for key in shown) + _PER_COLUMN * len(shown) + 1
+def _table_width(shown: Sequence[str], least: Mapping[str, int], per_column: int, edge: int) -> int:
+    return sum(least[key] for key in shown) + per_column * len(shown) + edge
 
 
 def _order(header: list[str], view: TableView | None) -> list[str]:

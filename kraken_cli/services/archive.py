@@ -14,10 +14,8 @@ connection subscribes in paced batches, and every connect of the process passes 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kraken_cli.config.settings import Settings
@@ -82,20 +80,6 @@ def pair_decimals(settings: Settings, symbols: tuple[str, ...]) -> dict[str, tup
     return {p.symbol: (p.pair_decimals, p.lot_decimals) for p in pairs}
 
 
-def compact_archive(root: Path, day: date | None) -> Iterator[dict[str, object]]:
-    """Merge each symbol-day's parts into one file (``day`` None: every day before today)."""
-    from dataclasses import asdict
-
-    from kraken_cli.archive.compact import compact_dir, day_dirs
-
-    if not root.is_dir():
-        raise UsageError(f"no archive at {root}", hint="krx archive DIR SYMBOL... writes one")
-    for directory in day_dirs(root, day):
-        done = compact_dir(directory)
-        if done is not None:
-            yield asdict(done)
-
-
 def online_pairs(settings: Settings) -> dict[str, tuple[int, int]]:
     """Return every online spot pair: canonical symbol -> (price decimals, lot decimals)."""
     from kraken_cli.services.market.spot import MarketService
@@ -130,11 +114,14 @@ def run_archive(
 
     ``resume``: per symbol, the last trade the archive already holds (trades start after it).
     """
+    from kraken_cli.services.market.spot import MarketService
     from kraken_cli.services.stream.pacing import ConnectGate
     from kraken_cli.services.stream.service import StreamArgs, open_stream
 
     failures: list[BaseException] = []
     gate = ConnectGate(args.connect_budget, spacing_s=CONNECT_SPACING_S)
+    # one REST client for every shard: backfills share one public-call pacer (1 call/s)
+    rest = MarketService.from_settings(settings)
 
     def run(channel: str, symbols: tuple[str, ...]) -> None:
         stream_args = StreamArgs(
@@ -152,6 +139,7 @@ def run_archive(
             subscribe_rate=SUBSCRIBE_RATE,
             subscribe_burst=SUBSCRIBE_BURST,
             connect_gate=gate.wait,
+            rest=rest,
         )
         try:
             with open_stream(settings, market, stream_args) as prepared:
@@ -172,6 +160,7 @@ def run_archive(
             pass
     finally:
         target.close()  # commit what was written, also when stopped mid-stream
+        rest.close()
     for failure in failures:
         if isinstance(failure, KrxError):
             raise failure

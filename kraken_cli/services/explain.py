@@ -69,9 +69,25 @@ class Explained(Iterator[T], Generic[T]):
             close()
 
 
+class NotedList(list[T]):
+    """A list result (already complete) with its notes."""
+
+    def __init__(self, rows: Iterable[T], notes: Iterable[Note] = ()) -> None:
+        super().__init__(rows)
+        self.notes = list(notes)
+
+
 def notes_of(result: object) -> list[Note]:
     """Return the notes of a result (none for plain iterables)."""
-    return list(result.notes) if isinstance(result, Explained) else []
+    return list(result.notes) if isinstance(result, Explained | NotedList) else []
+
+
+def filtered_list(rows: Iterable[T], what: str | None) -> NotedList[T]:
+    """Return ``rows`` as a list, noting ``what`` (a filter's description) when it is empty."""
+    out = NotedList(rows)
+    if not out and what:
+        out.notes.append(Note(FILTERED, what))
+    return out
 
 
 def filtered(rows: Iterable[T], message: str) -> Explained[T]:

@@ -60,7 +60,7 @@ def test_archive_all_subscribes_every_pair_without_a_rate_limit_reply(
         before = _ws_counters(handle)
         run = subprocess.run(
             [sys.executable, "-m", "kraken_cli", "--sandbox", "archive", str(root), "--all",
-             "--channels", "trades,book", "--duration", "12s"],
+             "--channels", "trades,book", "--duration", "20s"],
             capture_output=True, text=True, env=krx_env(home, sandbox=handle), cwd=home,
             timeout=180,
         )  # fmt: skip
@@ -68,8 +68,10 @@ def test_archive_all_subscribes_every_pair_without_a_rate_limit_reply(
         after = _ws_counters(handle)
         assert after["subscribe_refused"] == before["subscribe_refused"]
         assert after["connects_refused"] == 0
-        assert after["subscribed"] - before["subscribed"] == 2 * PAIRS
-        assert after["connects"] - before["connects"] == 4  # 300 symbols: 2 connections a channel
+        # 300 symbols: 2 connections a channel (more only if a busy machine forced a reconnect)
+        reconnects = run.stderr.count("krx: reconnect:")
+        assert 4 <= after["connects"] - before["connects"] <= 4 + reconnects
+        assert after["subscribed"] - before["subscribed"] >= 2 * PAIRS
         assert "rate_limited" not in run.stderr
         book = {
             p.parent.parent.name for p in layout.committed(root, "**/channel=book/*/*/*.parquet")

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from kraken_cli.archive.trades import ArchivedTrades, archive_for
 from kraken_cli.archive.writer import ArchiveWriter
 from kraken_cli.client.http import KrakenHttp
 from kraken_cli.client.spot_public import SpotPublic
 from kraken_cli.models.symbols import Pair
-from kraken_cli.services.history.archived_trades import ArchivedTrades, archive_for
 from kraken_cli.services.market.request import Window
 from kraken_cli.services.market.spot import SpotMarketData
 

@@ -16,7 +16,6 @@ import pytest
 from kraken_cli.archive import compact, layout
 from kraken_cli.archive.query import run_query
 from kraken_cli.archive.writer import ArchiveWriter, last_trade_id
-from kraken_cli.services.archive import compact_archive
 from tests.archive.test_writer import trade
 from tests.support.env import krx_env
 
@@ -45,7 +44,7 @@ def _parts(root: Path, symbol: str = "BTC-USD", day: date = DAY) -> list[Path]:
 def test_compact_merges_a_day_into_one_file_in_trade_order(tmp_path: Path) -> None:
     _archive(tmp_path)
     assert len(_parts(tmp_path)) == 5
-    done = list(compact_archive(tmp_path, DAY))
+    done = list(compact.compact_tree(tmp_path, DAY))
     assert {(d["symbol"], d["parts"], d["rows"]) for d in done} == {
         ("BTC-USD", 5, 45),
         ("ETH-USD", 5, 45),
@@ -62,20 +61,20 @@ def test_compact_merges_a_day_into_one_file_in_trade_order(tmp_path: Path) -> No
 
 def test_compact_again_is_a_no_op(tmp_path: Path) -> None:
     _archive(tmp_path)
-    list(compact_archive(tmp_path, DAY))
+    list(compact.compact_tree(tmp_path, DAY))
     before = {p: p.stat().st_mtime_ns for p in layout.committed(tmp_path)}
-    again = list(compact_archive(tmp_path, DAY))
+    again = list(compact.compact_tree(tmp_path, DAY))
     assert {d["parts"] for d in again} == {0}
     assert {p: p.stat().st_mtime_ns for p in layout.committed(tmp_path)} == before
 
 
 def test_new_parts_after_a_compaction_are_merged_with_it(tmp_path: Path) -> None:
     _archive(tmp_path)
-    list(compact_archive(tmp_path, DAY))
+    list(compact.compact_tree(tmp_path, DAY))
     writer = ArchiveWriter(tmp_path, "spot")
     writer.write("trades", "BTC/USD", trade(46, day=29))
     writer.close()
-    (done,) = [d for d in compact_archive(tmp_path, DAY) if d["symbol"] == "BTC-USD"]
+    (done,) = [d for d in compact.compact_tree(tmp_path, DAY) if d["symbol"] == "BTC-USD"]
     assert done["parts"] == 2 and done["rows"] == 46
     assert sorted(_ids(tmp_path)) == list(range(1, 47))
 
@@ -121,7 +120,7 @@ def test_a_crash_during_the_merge_leaves_the_parts_as_they_were(
         with pytest.raises(KeyboardInterrupt):
             compact.compact_dir(directory)
     assert sorted(_ids(tmp_path)) == list(range(1, 46)) and len(_parts(tmp_path)) == 5
-    list(compact_archive(tmp_path, DAY))
+    list(compact.compact_tree(tmp_path, DAY))
     assert sorted(_ids(tmp_path)) == list(range(1, 46)) and not list(directory.glob(".*"))
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 import tracemalloc
 
 import pytest
+import websocket
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -257,3 +259,79 @@ def test_futures_book_frames_apply_or_raise_a_mapped_error(
         book.levels(10)
     except (ProtocolError, IntegrityError) as exc:
         assert exit_code_for(exc) in (6, 8)
+
+
+# -- the read-ahead fast path returns exactly what websocket-client's own path returns ----------
+
+messages = st.lists(
+    st.tuples(
+        st.text(max_size=40) | st.sampled_from([200, 70_000, 130]).map(lambda n: "é" * n),
+        st.booleans(),  # a ping before it
+        st.booleans(),  # fragmented into two frames (the library's path)
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+def _wire(items: list[tuple[str, bool, bool]]) -> bytes:
+    out = b""
+    for text, ping, fragmented in items:
+        data = text.encode()
+        if ping:
+            out += hw.frame(hw.PING, b"p")
+        if fragmented and len(data) > 1:
+            out += hw.frame(hw.TEXT, data[:1], fin=False) + hw.frame(hw.CONT, data[1:])
+        else:
+            out += hw.frame(hw.TEXT, data)
+    return out
+
+
+def _received(ws_class: type, data: bytes, chunk: int, count: int) -> list[str]:
+    ours, theirs = socket.socketpair()
+
+    def feed() -> None:
+        for i in range(0, len(data), chunk):
+            theirs.sendall(data[i : i + chunk])
+
+    sender = threading.Thread(target=feed, daemon=True)
+    sender.start()
+    ws = ws_class(skip_utf8_validation=True, enable_multithread=False)
+    ws.sock, ws.connected = ours, True
+    ws.settimeout(5)
+    try:
+        return [ws.recv() for _ in range(count)]
+    finally:
+        sender.join(5)
+        ours.close()
+        theirs.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(items=messages, chunk=st.sampled_from([1, 7, 1000, 1 << 20]))
+def test_read_ahead_returns_what_websocket_client_returns(
+    items: list[tuple[str, bool, bool]], chunk: int
+) -> None:
+    data = _wire(items)
+    expected = [text for text, _ping, _frag in items]
+    assert _received(websocket.WebSocket, data, 1 << 20, len(items)) == expected
+    assert _received(BoundedWebSocket, data, chunk, len(items)) == expected
+
+
+def test_ready_tells_whether_a_whole_message_is_already_read() -> None:
+    ours, theirs = socket.socketpair()
+    theirs.sendall(hw.frame(hw.TEXT, b'{"a":1}') + hw.frame(hw.TEXT, b'{"b":2}') + b"\x81\x07{")
+    ws = BoundedWebSocket(skip_utf8_validation=True, enable_multithread=False)
+    ws.sock, ws.connected = ours, True
+    ws.settimeout(0.5)
+    try:
+        assert not ws.ready()  # nothing read yet
+        assert ws.recv() == '{"a":1}'
+        assert ws.ready()
+        assert ws.recv() == '{"b":2}'
+        assert not ws.ready()  # a frame only partly here
+        theirs.sendall(b'"c":3}')
+        assert ws.recv() == '{"c":3}'
+    finally:
+        ours.close()
+        theirs.close()

@@ -61,6 +61,8 @@ CASES: dict[str, tuple[str, ...]] = {
     "candles-futures": ("candles", FUT, "h1", "--days", "1", *F),
     # account, spot and margin
     "balance": ("account", "balance"),
+    "balance-in-usd": ("account", "balance", "--in", "USD"),
+    "account-fees": ("account", "fees", SPOT),
     "trade-balance": ("account", "trade-balance"),
     "orders": ("account", "orders"),
     "closed-orders": ("account", "closed-orders"),

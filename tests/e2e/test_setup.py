@@ -54,7 +54,7 @@ def test_pasted_key_writes_config_and_env_then_verifies(
 ) -> None:
     monkeypatch.setenv("KRX_REST_URL", sandbox.rest_url)  # the sandbox stands in for Kraken
     target = home / "conf"
-    shown = _answer(monkeypatch, "1", sandbox.api_key, sandbox.api_secret)
+    shown = _answer(monkeypatch, "1", sandbox.api_key, sandbox.api_secret, "n")
     code = run(["--format", "json", "setup", "--dir", str(target)])
     out, err = capsys.readouterr()
     prompts = shown.getvalue()
@@ -74,6 +74,32 @@ def test_pasted_key_writes_config_and_env_then_verifies(
     env.unlink()  # it holds the secret on purpose; the suite's secret scanner checks files
 
 
+def test_a_futures_key_too(
+    home: Path,
+    sandbox: SandboxHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY, SANDBOX_FUTURES_SECRET
+
+    monkeypatch.setenv("KRX_REST_URL", sandbox.rest_url)
+    monkeypatch.setenv("KRX_FUTURES_URL", sandbox.futures_url)
+    target = home / "conf"
+    answers = ("1", sandbox.api_key, sandbox.api_secret, "y", "1")
+    shown = _answer(monkeypatch, *answers, SANDBOX_FUTURES_KEY, SANDBOX_FUTURES_SECRET)
+    code = run(["--format", "json", "setup", "--dir", str(target)])
+    out, err = capsys.readouterr()
+    assert code == 0, shown.getvalue() + err
+    assert "Futures API secret (hidden)" in shown.getvalue()
+    connector = json.loads((target / "config.provider.json").read_text())["provider"]
+    assert connector["connectors"][0]["futuresKey"] == "${KRAKEN_FUTURES_API_KEY}"
+    env = (target / ".env").read_text()
+    assert "KRAKEN_API_SECRET=" in env and "KRAKEN_FUTURES_API_SECRET=" in env
+    checks = [row["check"] for row in json.loads(out)]
+    assert "key accepted" in checks and any(c.startswith("futures") for c in checks)
+    (target / ".env").unlink()
+
+
 def test_variable_names_and_an_existing_config(
     home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -85,7 +111,7 @@ def test_variable_names_and_an_existing_config(
     assert run(["setup", "--dir", str(target)]) == 0
     assert (target / "config.provider.json").read_text() == "{}"
     # replace it, naming variables (a bad name is asked again); no .env is written
-    shown = _answer(monkeypatch, "y", "2", "MY KEY", "MY_KEY", "$MY_SECRET")
+    shown = _answer(monkeypatch, "y", "2", "MY KEY", "MY_KEY", "$MY_SECRET", "n")
     assert run(["setup", "--dir", str(target), "--no-verify"]) == 0
     connector = json.loads((target / "config.provider.json").read_text())["provider"]
     assert connector["connectors"][0]["key"] == "${MY_KEY}"
@@ -105,7 +131,7 @@ def test_no_symlink_is_followed_and_answers_that_end_stop_cleanly(
     victim = home / "victim"
     victim.write_text("keep")
     (target / ".env").symlink_to(victim)
-    _answer(monkeypatch, "1", "k" * 20, "c2VjcmV0c2VjcmV0")
+    _answer(monkeypatch, "1", "k" * 20, "c2VjcmV0c2VjcmV0", "n")
     assert run(["setup", "--dir", str(target), "--no-verify"]) == 3
     assert victim.read_text() == "keep"
     assert "symbolic link" in capsys.readouterr().err
@@ -136,8 +162,11 @@ def test_in_a_real_terminal_the_secret_is_not_echoed(
         (b"[1/2]", "1"),
         (b"API key", sandbox.api_key),
         (b"API secret (hidden)", sandbox.api_secret),
+        (b"Futures", "n"),
     ):
         assert run_.read_until(prompt, timeout=30), run_.output[-500:]
+        if b"hidden" in prompt:
+            assert run_.wait_echo_off(timeout=30)
         run_.send(answer + "\n")
     code = run_.finish(timeout=90)
     text = run_.output.decode("utf-8", "replace")

@@ -11,6 +11,7 @@ import pytest
 from kraken_cli.client.spot_public import OhlcPage
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.models.market import Candle as MarketCandle
+from kraken_cli.models.market import TradeRowsPage, trade_row
 from kraken_cli.models.symbols import Pair
 from kraken_cli.services.history.aggregate import NS, Precision, aggregate
 from kraken_cli.services.history.candles import HistoryStats, history_candles
@@ -53,8 +54,9 @@ class FakeApi:
         visible = [t for t in self.tape if t.time_ns < (self.now + 1) * NS]
         self.fake = FakeTrades(visible)
 
-    def trades(self, altname: str, symbol: str, since: str | None = None) -> object:
-        return self.fake(since or "0")
+    def trade_rows(self, altname: str, symbol: str, since: str | None = None) -> TradeRowsPage:
+        page = self.fake(since or "0")
+        return TradeRowsPage([trade_row(t) for t in page.trades], page.last)
 
     def ohlc(self, altname: str, symbol: str, minutes: int, since: int | None = None) -> OhlcPage:
         self.ohlc_calls += 1

@@ -64,3 +64,13 @@ def test_the_cli_prints_notes_on_stderr_only(
     out, err = capsys.readouterr()
     assert code == 0 and out == ""
     assert "krx: the only candle in the range" in err and "--partial" in err
+
+
+def test_a_filter_that_removes_everything_says_so() -> None:
+    md, _ = mock_spot()
+    none = md.symbols("XYZ")
+    assert list(none) == [] and [n.kind for n in notes_of(none)] == [FILTERED]
+    assert notes_of(none)[0].message == "no spot pair is quoted in XYZ"
+    some = md.symbols("USD")
+    assert len(some) > 0 and notes_of(some) == []
+    assert notes_of(md.symbols()) == []

@@ -179,25 +179,26 @@ def test_trade_tape_newest_first_coloured_by_side(width: int) -> None:
     assert "17:48:26.844" in text
 
 
-def test_redraws_are_throttled_but_events_show_at_once() -> None:
-    now = [0.0]
-    screen = WatchScreen("trades", ["BTCUSD"], title="t", clock=lambda: now[0])
-    drawn: list[float] = []
-    screen.redraw = lambda: drawn.append(now[0])
-    trade = _trades()[0]
-    screen.write(trade)
-    screen.write(trade)  # same instant: not drawn again
-    now[0] = 0.5
-    screen.write(trade)
-    screen.write_event({"event": "reconnect", "reason": "timeout"})
-    assert drawn == [0.0, 0.5, 0.5]
-    assert screen.status == "reconnect timeout"
+def test_events_show_on_the_status_line() -> None:
+    screen = WatchScreen("trades", ["BTCUSD"], title="t")
+    assert "waiting for the first trade" in _draw(screen, 80)
+    screen.write(_trades()[0])
+    screen.write({"channel": "heartbeat"})  # not for this view: ignored
+    assert screen.status == "live · 1 updates"
+    screen.write_event({"event": "reconnect", "reason": "timeout\x1b[2J"})
+    assert screen.status == "reconnect timeout\\x1b[2J"  # server text shown, never obeyed
+    assert "reconnect timeout" in _draw(screen, 80)
 
 
-def test_fit_columns_keeps_groups_whole_in_order() -> None:
-    rows = [{"a": "1" * 10, "b": "2" * 10, "c": "3" * 10}]
-    kept, left_out = views.fit_columns([("a",), ("b", "c"), ("d",)], rows, 25, {})
-    assert kept == ["a"] and left_out == ["b", "c", "d"]
+@pytest.mark.parametrize("width", [40, 50, 60, 70, 80, 100])
+def test_boards_use_the_width_they_have_and_no_more(width: int) -> None:
+    screen = WatchScreen("ticker", ["BTCUSD", "DOGEUSD"], title="t")
+    for record in _tickers():
+        screen.write(record)
+    lines = _draw(screen, width).splitlines()
+    table = [line for line in lines[1:] if not line.startswith(("(", "live"))]
+    assert max(len(line) for line in table) <= width
+    assert "-0.51%" in "".join(table)  # last and 24h % stay at any of these widths
 
 
 def test_signed_changes() -> None:

@@ -206,6 +206,9 @@ class ListSink:
     def write(self, record: Mapping[str, Any]) -> None:
         self.records.append(record)
 
+    def write_many(self, records: Sequence[Mapping[str, Any]]) -> None:
+        self.records.extend(records)
+
     def write_event(self, event: Mapping[str, Any]) -> None:
         self.events.append(event)
 

@@ -116,6 +116,8 @@ def test_engine_equals_reference_checksum(
         p = p % 1_000_000 + (0 if is_bid else 1_000_001)
         lv = {"price": text(p, pdec, trim), "qty": text(q, qdec, trim)}
         book.apply_update([] if is_bid else [lv], [lv] if is_bid else [])
+        # the top 10 kept in step equals a full recomputation after every operation
+        assert book.checksum() == book_checksum(book.asks.pairs(), book.bids.pairs())
         side = ref[is_bid]
         if q:
             side[p] = pad_decimal(lv["qty"], qdec)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import termios
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 
 def _take_terminal() -> None:
@@ -43,11 +43,27 @@ class PtyProcess:
 
     def read_until(self, needle: bytes, timeout: float) -> bool:
         """Read until ``needle`` shows up (True) or ``timeout`` seconds pass (False)."""
+        return self.read_until_seen(lambda output: needle in output, timeout)
+
+    def read_until_seen(self, seen: Callable[[bytes], bool], timeout: float) -> bool:
+        """Read until ``seen(output so far)`` (True) or ``timeout`` seconds pass (False)."""
         deadline = time.monotonic() + timeout
-        while needle not in self.output:
+        while not seen(self.output):
             left = deadline - time.monotonic()
             if left <= 0 or not self._read(left):
-                return needle in self.output
+                return seen(self.output)
+        return True
+
+    def wait_echo_off(self, timeout: float) -> bool:
+        """Wait until the program turned the terminal's echo off (a password prompt is ready).
+
+        Typing earlier would race it: the terminal echoes what it has, and getpass flushes it.
+        """
+        deadline = time.monotonic() + timeout
+        while termios.tcgetattr(self.master)[3] & termios.ECHO:
+            if time.monotonic() > deadline:
+                return False
+            self._read(0.05)
         return True
 
     def send(self, text: str) -> None:

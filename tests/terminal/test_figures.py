@@ -65,3 +65,37 @@ def test_notional_and_fee_are_exact() -> None:
     value = figures.notional(Decimal("0.00123"), Decimal("64349.30000"))
     assert value == Decimal("79.1496390000")
     assert figures.fee_of(value, Decimal("0.2600")) == Decimal("0.205789061400")
+
+
+def test_value_balances_exact_total_and_names_the_unpriced() -> None:
+    valued = figures.value_balances(
+        [
+            ("BTC", Decimal("0.5000000000")),
+            ("ETH.F", Decimal("2")),
+            ("USD", Decimal("10.0000")),
+            ("FOO", Decimal("3")),
+            ("BAR", Decimal("0")),
+        ],
+        "USD",
+        {"BTC": Decimal("64349.30000"), "ETH": Decimal("3129.39")},
+    )
+    assert [str(row.value) for row in valued.rows] == [
+        "32174.65",
+        "6258.78",
+        "10",
+        "None",
+        "None",
+    ]
+    assert valued.total == Decimal("38443.43")
+    assert valued.unvalued == ("FOO",)  # a zero balance needs no price
+
+
+def test_order_estimate_line() -> None:
+    estimate = figures.estimate_order(Decimal("0.01"), Decimal("50000.0"), "USD")
+    assert estimate.describe().startswith("notional ≈ 500 USD; fee unknown")
+    with_fee = figures.OrderEstimate(
+        Decimal("64000.1"), "best ask", estimate.notional, "USD", Decimal("0.4000")
+    )
+    assert with_fee.describe() == (
+        "notional ≈ 500 USD at the best ask 64000.1; est. fee 2 USD (0.4% taker)"
+    )

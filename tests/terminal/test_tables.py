@@ -17,7 +17,13 @@ from kraken_cli.models.account import Names
 from kraken_cli.models.account_spot import parse_orders
 from kraken_cli.models.figures import change_record, depth_records, ticker_change
 from kraken_cli.models.futures_market import parse_futures_ticker
-from kraken_cli.models.market import OrderBook, parse_book_side, parse_ticker, parse_trade_row
+from kraken_cli.models.market import (
+    OrderBook,
+    parse_book_side,
+    parse_ohlc_row,
+    parse_ticker,
+    parse_trade_row,
+)
 from kraken_cli.output import columns as cols
 from kraken_cli.output.cells import cell_text, plain
 from kraken_cli.output.render import render
@@ -73,6 +79,12 @@ def _symbols() -> list[dict[str, Any]]:
     return rows
 
 
+def _candles() -> list[dict[str, Any]]:
+    rows = _sample("rest-public-OHLC.json")["result"]
+    key = next(k for k in rows if k != "last")
+    return [parse_ohlc_row(row, "BTC/USD").to_record() for row in rows[key][:5]]
+
+
 def _balances() -> list[dict[str, Any]]:
     raw = _sample("rest-private-Balance.json")["result"]
     return [
@@ -104,6 +116,7 @@ VIEWS: dict[str, tuple[list[dict[str, Any]], Sequence[str] | None, cols.TableVie
     "orderbook": (_book(), cols.BOOK_LEVEL, cols.BOOK_VIEW),
     "account orders": (_orders(), cols.ORDER, cols.ORDER_VIEW),
     "trades": (_trades(), cols.TRADE, cols.TRADE_VIEW),
+    "candles": (_candles(), cols.CANDLE, cols.CANDLE_VIEW),
     "symbols": (_symbols(), None, cols.SYMBOL_VIEW),
     "account balance": (_balances(), cols.BALANCE, cols.BALANCE_VIEW),
 }
@@ -198,8 +211,17 @@ def test_prose_wraps_but_figures_and_marks_stay_whole() -> None:
 def test_book_title_has_spread_and_mid_on_one_line() -> None:
     rows, spec, view = VIEWS["orderbook"]
     title = "BTC/USD  spread 87.10000 (28.71 bp)  mid 30340.55"
-    text = _draw(rows, 40, columns=spec, view=view, title=title)
-    assert title in text.splitlines()[0]
+    narrow = _draw(rows, 40, columns=spec, view=view, title=title)
+    assert title in narrow.splitlines()[0]  # wider than the table: still one line
+    text = _draw(rows, 60, columns=spec, view=view, title=title)
+    assert "symbol" not in _header(text) and "hidden" not in text  # said once, in the title
+
+
+def test_a_repeated_first_column_goes_before_figures() -> None:
+    rows, spec, view = VIEWS["candles"]
+    text = _draw(rows, 80, columns=spec, view=view)
+    assert _header(text)[0] == "time" and "volume" in _header(text)
+    assert "symbol" in " ".join(text.split()).split("hidden")[1]
 
 
 def _table_in(
@@ -248,3 +270,17 @@ def test_other_formats_leave_table_figures_out_unless_picked() -> None:
     out = io.StringIO()
     render(_tickers()[:1], "csv", view=cols.TICKER_VIEW, picked=["symbol", "change_pct"], out=out)
     assert out.getvalue().splitlines() == ["symbol,change_pct", "BTC/USDT,2.70"]
+
+
+def test_stream_records_are_picked_live_and_books_refused() -> None:
+    from kraken_cli.errors import UsageError
+    from kraken_cli.output.sink import StdoutSink
+
+    out = io.StringIO()
+    sink = StdoutSink("jsonl", kind="trade", out=out, picked=["price", "side"])
+    sink.write({"channel": "trade", "price": "1.0", "volume": "2", "side": "buy"})
+    assert json.loads(out.getvalue()) == {"price": "1.0", "side": "buy"}
+    with pytest.raises(UsageError, match="unknown column"):
+        StdoutSink("csv", kind="trade", out=io.StringIO(), picked=["nope"]).write({"price": "1"})
+    with pytest.raises(UsageError, match="whole books"):
+        StdoutSink("jsonl", kind="book", out=io.StringIO(), picked=["price"])

@@ -1,14 +1,15 @@
 """The sink behind ``krx watch``: keeps the latest records of a stream and redraws in place.
 
-A stream writes records into :class:`WatchScreen` (``write``); the screen keeps what the view
-needs (the latest book or ticker per symbol, the newest trades) and asks rich's ``Live`` for a
-redraw at most every ``min_interval_s`` (a busy book updates far faster than anyone reads).
-Redraws happen in the stream's thread: no refresh thread touches the state as it changes.
+A stream writes records into :class:`WatchScreen` (``write``: a dict assignment, nothing drawn);
+rich's ``Live`` redraws from its own thread :data:`REDRAWS_PER_SECOND` times a second. A busy
+book updates far faster than anyone reads and a frame costs 5-25 ms, so drawing per record would
+waste a core; a timer also draws the last update of a quiet market, which a redraw throttled on
+records would leave undrawn. The drawing thread reads snapshots (``list(...)`` of the dicts and
+the deque, taken whole under the GIL) of records that the stream never mutates once written.
 """
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -30,6 +31,8 @@ TAPE_SIZE = 500
 LADDER_WIDTH = 60
 #: Rows a frame spends on its own lines: the title and the status line.
 FRAME_ROWS = 2
+#: Frames drawn a second (rich's default).
+REDRAWS_PER_SECOND = 4
 
 
 class WatchScreen(StreamOnlySink):
@@ -42,8 +45,6 @@ class WatchScreen(StreamOnlySink):
         *,
         levels: int = 10,
         title: str = "",
-        clock: Callable[[], float] = time.monotonic,
-        min_interval_s: float = 0.1,
     ) -> None:
         if view not in VIEWS:
             raise ValueError(f"unknown view {view!r}")
@@ -56,14 +57,10 @@ class WatchScreen(StreamOnlySink):
         self.trades: deque[Record] = deque(maxlen=TAPE_SIZE)
         self.status = "connecting…"
         self.records = 0
-        self.redraw: Callable[[], None] = _nothing
-        self._clock = clock
-        self._min_interval_s = min_interval_s
-        self._last_redraw = float("-inf")
 
     # -- the Sink side (called by the stream) ----------------------------------------------------
     def write(self, record: Record) -> None:
-        """Take one stream record and redraw if the last redraw is old enough."""
+        """Keep one stream record for the next frame."""
         channel = record.get("channel")
         symbol = str(record.get("symbol", ""))
         if channel == "book":
@@ -76,24 +73,15 @@ class WatchScreen(StreamOnlySink):
             return
         self.records += 1
         self.status = f"live · {self.records} updates"
-        self._maybe_redraw()
 
     def write_event(self, event: Record) -> None:
-        """Show a stream event (reconnect, resync, backfill) on the status line at once."""
+        """Show a stream event (reconnect, resync, backfill) on the status line."""
         name = for_terminal(str(event.get("event", "event")))
         detail = event.get("reason") or event.get("symbol") or ""
         self.status = f"{name} {for_terminal(str(detail))}".strip()
-        self._maybe_redraw(force=True)
 
     def close(self) -> None:
-        """Draw the last state (a throttled update may not have been drawn yet)."""
-        self.redraw()
-
-    def _maybe_redraw(self, *, force: bool = False) -> None:
-        now = self._clock()
-        if force or now - self._last_redraw >= self._min_interval_s:
-            self._last_redraw = now
-            self.redraw()
+        """Nothing to flush: the display draws what the screen holds."""
 
     # -- the rich side (called by Live) ----------------------------------------------------------
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -116,10 +104,11 @@ class WatchScreen(StreamOnlySink):
                 return Text("waiting for the first ticker…", style="dim")
             return views.ticker_board(list(self.tickers.values()), width)
         if self.view == "trades":
-            if not self.trades:
+            trades = list(self.trades)  # a snapshot: the stream appends as this frame is drawn
+            if not trades:
                 return Text("waiting for the first trade…", style="dim")
-            symbols = len({t.get("symbol") for t in self.trades})
-            return views.trade_tape(list(self.trades), rows - 1, width, symbols=symbols)
+            symbols = len({t.get("symbol") for t in trades})
+            return views.trade_tape(trades, rows - 1, width, symbols=symbols)
         if not self.books:
             return Text("waiting for the book…", style="dim")
         return self._ladders(width, rows)
@@ -153,10 +142,6 @@ def _spaced(items: list[RenderableType]) -> list[RenderableType]:
     return spaced
 
 
-def _nothing() -> None:
-    """Draw nothing (a screen not attached to a display yet)."""
-
-
 def show_live(screen: WatchScreen, run: Callable[[WatchScreen], object], console: Console) -> None:
     """Run ``run(screen)`` (a stream) while ``screen`` is redrawn in place on ``console``.
 
@@ -168,15 +153,12 @@ def show_live(screen: WatchScreen, run: Callable[[WatchScreen], object], console
     with Live(
         screen,
         console=console,
-        auto_refresh=False,  # redraws come from the stream's records (see WatchScreen)
+        refresh_per_second=REDRAWS_PER_SECOND,
         vertical_overflow="crop",
         redirect_stdout=False,
     ) as live:
-        screen.redraw = live.refresh
-        live.refresh()
         try:
             run(screen)
         finally:
-            screen.redraw = _nothing
             # nothing shown yet ("connecting…"): clear it, so an error (unknown symbol) stands alone
             live.transient = screen.records == 0

@@ -16,7 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from kraken_cli.models import figures
+from kraken_cli.output import columns as cols
 from kraken_cli.output import style
+from kraken_cli.output import table as table_layout
 from kraken_cli.output.sanitize import for_terminal
 
 Record = Mapping[str, Any]
@@ -40,11 +42,11 @@ def book_ladder(record: Record, levels: int, width: int) -> RenderableType:
     bar_width = max(0, width - sum(widths) - GAP * len(widths))
     if bar_width < MIN_BAR:
         bar_width = 0
-    table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, expand=False)
+    table = _table()
     for head, size in zip(_BOOK_HEAD, widths, strict=True):
-        table.add_column(head, justify="right", no_wrap=True, min_width=size, header_style="bold")
+        table.add_column(head, justify="right", no_wrap=True, min_width=size)
     if bar_width:
-        table.add_column("depth", no_wrap=True, width=bar_width, header_style="bold")
+        table.add_column("depth", no_wrap=True, width=bar_width)
     deepest = max([row[3] for row in ask_rows + bid_rows] or [Decimal(0)])
     for price, volume, cum, total in reversed(ask_rows):
         _ladder_row(table, (price, volume, cum), total, deepest, bar_width, style.ASK)
@@ -114,13 +116,8 @@ def _price(value: Decimal, places: int) -> str:
 
 
 # -- ticker board ----------------------------------------------------------------------------------
-#: Ticker columns by importance, in groups shown whole or not at all; the first that fit stay.
-TICKER_PRIORITY = (
-    ("symbol",), ("last",), ("change_pct",), ("change",), ("bid", "ask"),
-    ("low_24h", "high_24h"), ("volume_24h",), ("vwap_24h",), ("trades_24h",),
-)  # fmt: skip
-#: The order shown (of those kept).
-TICKER_ORDER = (
+#: The ticker figures a board can show, in order (the table view says which go first for width).
+TICKER_BOARD = (
     "symbol", "last", "change", "change_pct", "bid", "ask", "low_24h", "high_24h", "volume_24h",
     "vwap_24h", "trades_24h",
 )  # fmt: skip
@@ -130,22 +127,17 @@ _TICKER_HEAD = {"change": "24h change", "change_pct": "24h %"}
 def ticker_board(records: Sequence[Record], width: int) -> RenderableType:
     """Draw one row per symbol: last price and 24h change (up/down coloured), then the rest."""
     rows = [_ticker_cells(record) for record in records]
-    present = [
-        tuple(key for key in group if any(row.get(key) for row in rows))
-        for group in TICKER_PRIORITY
-    ]
-    kept, left_out = fit_columns([group for group in present if group], rows, width, _TICKER_HEAD)
-    shown = [key for key in TICKER_ORDER if key in kept]
-    table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, expand=False)
-    for key in shown:
+    header = [key for key in TICKER_BOARD if any(row.get(key) for row in rows)]
+    layout = _fit(header, rows, width, cols.TICKER_BOARD_VIEW, _TICKER_HEAD)
+    table = _table()
+    for key in layout.shown:
         justify: JustifyMethod = "left" if key == "symbol" else "right"
-        head = _TICKER_HEAD.get(key, key)
-        table.add_column(head, justify=justify, no_wrap=True, header_style="bold")
+        table.add_column(_TICKER_HEAD.get(key, key), justify=justify, no_wrap=True)
     for record, row in zip(records, rows, strict=True):
         moved = style.change_style(record.get("change_pct", record.get("change")))
         colours = {key: moved for key in ("last", "change", "change_pct")}
-        table.add_row(*(Text(row.get(key, ""), style=colours.get(key, "")) for key in shown))
-    return Group(table, *_left_out_note(left_out))
+        table.add_row(*(Text(row.get(key, ""), style=colours.get(key, "")) for key in layout.shown))
+    return Group(table, *_left_out_note(layout.hidden))
 
 
 def _ticker_cells(record: Record) -> dict[str, str]:
@@ -158,33 +150,23 @@ def _ticker_cells(record: Record) -> dict[str, str]:
 
 
 # -- trade tape ------------------------------------------------------------------------------------
-TRADE_PRIORITY = (
-    ("time",),
-    ("side",),
-    ("price",),
-    ("volume",),
-    ("symbol",),
-    ("ord_type",),
-    ("trade_id",),
-)
-TRADE_ORDER = ("time", "symbol", "side", "price", "volume", "ord_type", "trade_id")
+TAPE = ("time", "symbol", "side", "price", "volume", "ord_type", "trade_id")
 
 
 def trade_tape(trades: Sequence[Record], rows: int, width: int, *, symbols: int) -> RenderableType:
     """Draw the newest ``rows`` trades, newest first, each coloured by its side."""
     newest = list(reversed(trades[-rows:])) if rows > 0 else []
     cells = [_trade_cells(trade) for trade in newest]
-    wanted = [group for group in TRADE_PRIORITY if group != ("symbol",) or symbols > 1]
-    kept, left_out = fit_columns(wanted, cells, width, {})
-    shown = [key for key in TRADE_ORDER if key in kept]
-    table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, expand=False)
-    for key in shown:
+    header = [key for key in TAPE if key != "symbol" or symbols > 1]
+    layout = _fit(header, cells, width, cols.TAPE_VIEW, {})
+    table = _table()
+    for key in layout.shown:
         justify: JustifyMethod = "right" if key in ("price", "volume", "trade_id") else "left"
-        table.add_column(key, justify=justify, no_wrap=True, header_style="bold")
+        table.add_column(key, justify=justify, no_wrap=True)
     for trade, row in zip(newest, cells, strict=True):
         colour = style.side_style(trade.get("side"))
-        table.add_row(*(Text(row.get(key, ""), style=colour) for key in shown))
-    return Group(table, *_left_out_note(left_out))
+        table.add_row(*(Text(row.get(key, ""), style=colour) for key in layout.shown))
+    return Group(table, *_left_out_note(layout.hidden))
 
 
 def _trade_cells(trade: Record) -> dict[str, str]:
@@ -195,27 +177,25 @@ def _trade_cells(trade: Record) -> dict[str, str]:
 
 
 # -- shared ----------------------------------------------------------------------------------------
-def fit_columns(
-    priority: Sequence[Sequence[str]],
+def _table() -> Table:
+    """Return a borderless table whose columns are :data:`GAP` apart."""
+    return Table(
+        box=None, padding=(0, 1), pad_edge=False, show_edge=False, header_style=style.HEADER
+    )
+
+
+def _fit(
+    header: Sequence[str],
     rows: Sequence[Mapping[str, str]],
     width: int,
+    view: cols.TableView,
     heads: Mapping[str, str],
-) -> tuple[list[str], list[str]]:
-    """Split ``priority`` (groups of columns, most important first) into the columns that fit
-    ``width`` whole and those left out; a group is kept or left out whole, and once one is left
-    out every later one is too (importance order, not a packing puzzle)."""
-    kept: list[str] = []
-    left_out: list[str] = []
-    used = 0
-    for group in priority:
-        sizes = [max([len(heads.get(k, k)), *(len(row.get(k, "")) for row in rows)]) for k in group]
-        extra = sum(sizes) + GAP * (len(group) - (0 if kept else 1))
-        if not left_out and used + extra <= width:
-            kept.extend(group)
-            used += extra
-        else:
-            left_out.extend(group)
-    return kept, left_out
+) -> table_layout.Layout:
+    """Return the columns of ``header`` that fit ``width`` whole (every cell at full width)."""
+    least = {
+        key: max([len(heads.get(key, key)), *(len(r.get(key, "")) for r in rows)]) for key in header
+    }
+    return table_layout.fit(header, least, width, view=view, per_column=GAP, edge=-GAP)
 
 
 def _signed(text: str) -> str:
@@ -226,4 +206,4 @@ def _signed(text: str) -> str:
 def _left_out_note(left_out: Sequence[str]) -> list[Text]:
     if not left_out:
         return []
-    return [Text(f"(wider terminal for: {', '.join(left_out)})", style="dim")]
+    return [Text(f"(wider terminal for: {', '.join(left_out)})", style=style.MUTED)]

@@ -16,6 +16,7 @@ from kraken_cli.models.segment import Market
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
     from kraken_cli.models.account import Balance, Fill, LedgerEntry, Order, RecordTypes
+    from kraken_cli.models.fees import FeeTier
     from kraken_cli.models.margin import MarginSummary, Position
 
 #: Kraken's page size for ClosedOrders, TradesHistory and Ledgers.
@@ -98,6 +99,10 @@ class Account(Protocol):
 
     def positions(self, consolidate: bool = False) -> Sequence[Position]:
         """Return open positions (``consolidate``: one row per market, spot margin)."""
+        ...
+
+    def trade_volume(self, pairs: Sequence[str]) -> Sequence[FeeTier]:
+        """Return the key's fee tier on each pair (Kraken pair names) and 30-day volume."""
         ...
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ Read-only calls to the private v3 endpoints (retried: they are idempotent); reco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from kraken_cli.client.futures_rest import FuturesRest
@@ -26,6 +27,7 @@ from kraken_cli.models.account_futures import (
     parse_orders,
     parse_positions,
 )
+from kraken_cli.models.fees import FeeTier
 from kraken_cli.models.futures import ms_from_iso
 from kraken_cli.models.margin import FuturesMargin, FuturesPosition
 from kraken_cli.models.segment import Market
@@ -85,6 +87,10 @@ class FuturesAccount(Closing):
         if consolidate:
             raise UsageError("--consolidate is a spot margin option", hint="use --market margin")
         return parse_positions(self.client.openpositions())
+
+    def trade_volume(self, pairs: Sequence[str]) -> list[FeeTier]:
+        """Kraken Futures fees are a schedule, not TradeVolume: refuse (exit 2)."""
+        raise _no_variant("fees")
 
 
 def _no_variant(command: str) -> UsageError:

@@ -7,7 +7,7 @@ and the asset/pair name map (``lookup_names``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from kraken_cli.models.account_spot import (
     parse_trade_balance,
     parse_trades,
 )
+from kraken_cli.models.fees import FeeTier, parse_trade_volume
 from kraken_cli.models.margin import Position, TradeBalance
 from kraken_cli.models.reply import Reply
 from kraken_cli.models.segment import Market
@@ -64,8 +65,8 @@ def open_private(
     if creds is None or not creds.key.strip() or not creds.secret.strip():
         raise ConfigError(
             "no spot API key configured",
-            hint="set KRAKEN_API_KEY and KRAKEN_API_SECRET, or the credentials in the config "
-            "file (`krx config init`); `krx --sandbox ...` uses the sandbox's own key",
+            hint="run `krx setup`, or set KRAKEN_API_KEY and KRAKEN_API_SECRET; "
+            "`krx --sandbox ...` uses the sandbox's own key",
         )
     opts = settings.krx
     http = KrakenHttp(
@@ -218,6 +219,14 @@ class SpotAccount(Closing):
             return list(margin_view.positions(self.api, consolidate=consolidate, names=self.names))
         result = self.api.call("OpenPositions", {"docalcs": "true"}, idempotent=True)
         return list(parse_positions(result, self.names))
+
+    def trade_volume(self, pairs: Sequence[str]) -> list[FeeTier]:
+        """Return the key's fee tier on each pair (Kraken pair names) and its 30-day volume.
+
+        https://docs.kraken.com/api/docs/rest-api/get-trade-volume
+        """
+        result = self.api.call("TradeVolume", {"pair": ",".join(pairs)}, idempotent=True)
+        return parse_trade_volume(result, pairs, self.names.symbol)
 
     def _paged(
         self, method: str, key: str, data: Mapping[str, str], limit: int

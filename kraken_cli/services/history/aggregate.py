@@ -2,7 +2,8 @@
 
 Exactness: a price or volume string is read as an integer count of ``10**-scale`` (the scale
 being its number of fractional digits), so open/high/low/close, volume and Σprice×volume are
-exact integer arithmetic; Decimal only appears when a finished candle is emitted. If a string
+exact integer arithmetic; a finished candle's numbers are written as decimal text once
+(:class:`~kraken_cli.models.market.ScaledCandle`: no Decimal unless one is read). If a string
 ever carries more (non-zero) digits than the current scale, every running sum is multiplied up
 to the finer scale, which is exact too. The result is therefore identical to computing with
 ``Decimal`` under unlimited precision, at a fraction of the cost.
@@ -30,11 +31,10 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Final
 
 from kraken_cli.models.intervals import MONTH
-from kraken_cli.models.market import Candle
+from kraken_cli.models.market import Candle, ScaledCandle
 
 NS: Final = 1_000_000_000
 DAY: Final = 86_400
@@ -144,9 +144,9 @@ class Aggregator:
         # a single fixed period equal to the base needs no roll-up
         self._direct = len(self.periods) == 1 and self.periods[0] == self._step
         self._accs = [_Acc(p) for p in self.periods]
-        self._ps = max(1, precision.price or 0)
-        self._vs = max(1, precision.volume or 0)
         self._scaled = False  # scales adapt to the first trade's digits (fast path after that)
+        self._price_text: dict[int, str] = {}  # price units -> text at the current scales
+        self._set_scales(max(1, precision.price or 0), max(1, precision.volume or 0))
         # the running base candle: key, o, h, l, c, spv, sv, n (key -1: none)
         self._state: list[int] = [-1, 0, 0, 0, 0, 0, 0, 0]
         self.trades = 0
@@ -174,23 +174,17 @@ class Aggregator:
     def _run(self, it: Iterator[TradeTuple]) -> None:
         base_ns = self._base_ns
         ps, vs = self._ps, self._vs
+        # where the dot sits when a number has exactly the scale's digits (slices never raise)
         ip, iv = -ps - 1, -vs - 1
+        ip1, iv1 = ip + 1, iv + 1
         key, o, h, lo, c, spv, sv, n = self._state
         count = 0
         flush = self._flush_base
         for trade in it:
             t, p_s, v_s = trade
             try:
-                p = (
-                    int(p_s.replace(".", ""))
-                    if len(p_s) > ps and p_s[ip] == "."
-                    else to_units(p_s, ps)
-                )
-                v = (
-                    int(v_s.replace(".", ""))
-                    if len(v_s) > vs and v_s[iv] == "."
-                    else to_units(v_s, vs)
-                )
+                p = int(p_s.replace(".", "")) if p_s[ip:ip1] == "." else to_units(p_s, ps)
+                v = int(v_s.replace(".", "")) if v_s[iv:iv1] == "." else to_units(v_s, vs)
             except _Finer:
                 self._state = [key, o, h, lo, c, spv, sv, n]
                 self.trades += count
@@ -266,32 +260,38 @@ class Aggregator:
         for acc in self._accs:
             acc.o, acc.h, acc.l, acc.c = acc.o * dp, acc.h * dp, acc.l * dp, acc.c * dp
             acc.spv, acc.sv = acc.spv * dp * dv, acc.sv * dv
+        self._set_scales(ps, vs)
+
+    def _set_scales(self, ps: int, vs: int) -> None:
+        """Count prices in ``10**-ps`` and volumes in ``10**-vs`` from now on."""
         self._ps, self._vs = ps, vs
+        # digits shown: the pair's decimals, or every digit the trades carried
+        self._pd = ps if self._prec.price is None else self._prec.price
+        self._vd = vs if self._prec.volume is None else self._prec.volume
+        self._price_text.clear()  # texts of units at the old scale
 
     def _emit(
         self, period: int, start: int, o: int, h: int, lo: int, c: int, spv: int, sv: int, n: int
     ) -> None:
-        ps, vs = self._ps, self._vs
-        pd = ps if self._prec.price is None else self._prec.price
-        vd = vs if self._prec.volume is None else self._prec.volume
-        if sv:
-            vwap = Decimal(round_half_even(spv * _POW[pd], sv * _POW[ps])).scaleb(-pd)
-        else:  # only zero-volume trades: no weight to average, use the close
-            vwap = decimal_units(c, ps, pd)
-        self._sink(
-            period,
-            Candle(
-                self.symbol,
-                start,
-                decimal_units(o, ps, pd),
-                decimal_units(h, ps, pd),
-                decimal_units(lo, ps, pd),
-                decimal_units(c, ps, pd),
-                vwap,
-                decimal_units(sv, vs, vd),
-                n,
-            ),
-        )
+        ps, pd = self._ps, self._pd
+        # a range's candles share few price levels: each level's text is written once
+        get = self._price_text.get
+        o_t = get(o) or self._price(o)
+        h_t = get(h) or self._price(h)
+        l_t = get(lo) or self._price(lo)
+        c_t = get(c) or self._price(c)
+        # vwap: with only zero-volume trades there is no weight to average: the close
+        vwap = fixed_text(round_half_even(spv * _POW[pd], sv * _POW[ps]), pd) if sv else c_t
+        texts = (o_t, h_t, l_t, c_t, vwap, units_text(sv, self._vs, self._vd))
+        self._sink(period, ScaledCandle.of(self.symbol, start, texts, n))
+
+    def _price(self, units: int) -> str:
+        """Return (and remember) the text of a price level at the current scales."""
+        known = self._price_text
+        if len(known) >= 65_536:
+            known.clear()
+        text = known[units] = units_text(units, self._ps, self._pd)
+        return text
 
 
 class _Retry(Exception):
@@ -309,14 +309,27 @@ def round_half_even(num: int, den: int) -> int:
     return q
 
 
-def decimal_units(value: int, scale: int, digits_wanted: int) -> Decimal:
+def units_text(value: int, scale: int, digits_wanted: int) -> str:
     """Render ``value * 10**-scale`` with ``digits_wanted`` digits when exact, else all digits."""
     if digits_wanted < scale:
         q, r = divmod(value, _POW[scale - digits_wanted])
-        if not r:
-            return Decimal(q).scaleb(-digits_wanted)
-        return Decimal(value).scaleb(-scale)
-    return Decimal(value * _POW[digits_wanted - scale]).scaleb(-digits_wanted)
+        return fixed_text(value, scale) if r else fixed_text(q, digits_wanted)
+    return fixed_text(value * _POW[digits_wanted - scale], digits_wanted)
+
+
+def fixed_text(units: int, digits: int) -> str:
+    """Render ``units * 10**-digits`` as plain decimal text with exactly ``digits`` decimals.
+
+    The text ``format(Decimal(units).scaleb(-digits), "f")`` gives, without the Decimal.
+    """
+    if units < 0:
+        return "-" + fixed_text(-units, digits)
+    text = str(units)
+    if not digits:
+        return text
+    if len(text) <= digits:
+        text = text.rjust(digits + 1, "0")
+    return f"{text[:-digits]}.{text[-digits:]}"
 
 
 # -- convenience front ends ----------------------------------------------------------------------

@@ -11,17 +11,14 @@ a candle ``[a, a + p)`` is complete when ``first < a`` and ``a + p <= last`` (ti
 first and last archived trades; trades share timestamps, so the first trade's own instant is
 not proof). Both come from the files' statistics, no data read.
 
-Which archive: ``KRX_ARCHIVE``, else the default archive directory, the latter only for
-Kraken itself (a sandbox's tape is not Kraken's).
+The archive is a front end's files: the reader (``kraken_cli.archive.trades``) is handed in
+by the front end, as a :class:`TradeArchive`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Protocol
 
 from kraken_cli.services.history.aggregate import NS, Precision, aggregate, period_end
 
@@ -30,90 +27,23 @@ if TYPE_CHECKING:
     from kraken_cli.models.market import Candle
     from kraken_cli.models.symbols import Pair
 
-KRAKEN_REST = "https://api.kraken.com"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-
-def archive_for(rest_url: str, market: str = "spot") -> ArchivedTrades | None:
-    """Return the archive ``krx candles`` may read for this server, or None."""
-    from kraken_cli.archive.layout import default_root
-
-    named = os.environ.get("KRX_ARCHIVE")
-    if named:
-        root = Path(named)
-    elif rest_url.rstrip("/") == KRAKEN_REST:
-        root = default_root()
-    else:
-        return None
-    if not (root / "exchange=kraken" / f"market={market}" / "channel=trades").is_dir():
-        return None
-    return ArchivedTrades(root, market)
-
-
-class ArchivedTrades:
-    """The archived trades of one market, read from the Parquet files."""
-
-    def __init__(self, root: Path, market: str = "spot") -> None:
-        self.root = root
-        self.market = market
-
-    def _files(self, symbol: str) -> list[Path]:
-        from kraken_cli.archive import layout
-
-        base = (
-            self.root / "exchange=kraken" / f"market={self.market}" / "channel=trades"
-            / f"symbol={layout.symbol_key(symbol)}"
-        )  # fmt: skip
-        return sorted(layout.committed(base, "*/*.parquet"))
+class TradeArchive(Protocol):
+    """The archived trades of one market (``kraken_cli.archive.trades.ArchivedTrades``)."""
 
     def span(self, symbol: str) -> tuple[int, int] | None:
-        """Return the ns times of the first and last archived trades (from statistics)."""
-        import pyarrow.parquet as pq
-
-        low: datetime | None = None
-        high: datetime | None = None
-        for path in self._files(symbol):
-            meta = pq.ParquetFile(path).metadata
-            column = meta.schema.names.index("time")
-            for group in range(meta.num_row_groups):
-                stats = meta.row_group(group).column(column).statistics
-                if stats is None or not stats.has_min_max:
-                    return None  # a file that cannot prove its range: trust nothing
-                low = stats.min if low is None else min(low, stats.min)
-                high = stats.max if high is None else max(high, stats.max)
-        if low is None or high is None:
-            return None
-        return _ns(low), _ns(high)
+        """Return the ns times of the first and last archived trades."""
 
     def trades(self, symbol: str, start_ns: int, end_ns: int) -> Iterator[tuple[int, str, str]]:
         """Yield ``(time_ns, price, volume)`` with ``start <= time < end``, in trade order."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.dataset as ds
 
-        files = self._files(symbol)
-        if not files:
-            return
-        start = pa.scalar(start_ns // 1000, pa.timestamp("us", tz="UTC"))
-        end = pa.scalar(end_ns // 1000, pa.timestamp("us", tz="UTC"))
-        table = (
-            ds.dataset([str(f) for f in files], format="parquet")
-            .to_table(
-                columns=["trade_id", "time", "price", "volume"],
-                filter=(ds.field("time") >= start) & (ds.field("time") < end),
-            )
-            .sort_by("trade_id")
-        )
-        micros = pc.cast(table.column("time"), pa.int64()).to_pylist()
-        # Arrow's decimal-to-string uses exponents (4.3E-7); the aggregator wants plain text
-        prices = table.column("price").to_pylist()
-        volumes = table.column("volume").to_pylist()
-        for us, price, volume in zip(micros, prices, volumes, strict=True):
-            yield us * 1000, format(price, "f"), format(volume, "f")
+
+#: ``lookup(rest_url, market)``: the archive to read for that server, or None.
+ArchiveLookup = Callable[[str, str], TradeArchive | None]
 
 
 def archived_candles(
-    archive: ArchivedTrades,
+    archive: TradeArchive,
     pair: Pair,
     interval: Interval,
     since_ts: int,
@@ -148,8 +78,3 @@ def archived_candles(
     trades = archive.trades(pair.symbol, since_ts * NS, end * NS)
     candles = aggregate(trades, [period], precision, symbol=pair.symbol)
     return [c for _, c in candles if since_ts <= c.time < until_ts]
-
-
-def _ns(moment: datetime) -> int:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return (aware - EPOCH) // timedelta(microseconds=1) * 1000

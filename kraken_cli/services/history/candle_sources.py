@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import TYPE_CHECKING, Final
 
 from kraken_cli.models.intervals import MONTH
@@ -91,8 +92,8 @@ def stored_candles(
             yield from archive_candles(store, name, pair, seg, period)
             continue
         sync(seg.start, seg.end)
-        for _, c in trade_candles(store, name, [period], seg.start, seg.end, prec, pair.symbol):
-            yield c
+        candles = trade_candles(store, name, [period], seg.start, seg.end, prec, pair.symbol)
+        yield from map(itemgetter(1), candles)  # (period, candle) -> candle
 
 
 def _whole_periods(lo_ns: int, hi_ns: int, period: int) -> Range:

@@ -21,20 +21,20 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from kraken_cli.models.intervals import MONTH
-from kraken_cli.models.market import Candle
+from kraken_cli.models.market import Candle, Trade, TradeRow, TradeRowsPage, trade_row
+from kraken_cli.models.numbers import reply_of
 from kraken_cli.services.history.aggregate import (
     NS,
     period_end,
     period_start,
 )
 from kraken_cli.services.history.select import forming_by_clock, forming_by_ohlc, select_candles
-from kraken_cli.services.history.store import StoredTrade, TradeStore
+from kraken_cli.services.history.store import TradeStore
 
 if TYPE_CHECKING:
     from kraken_cli.client.spot_public import SpotPublic
@@ -45,36 +45,17 @@ DEFAULT_REST_HOST = "api.kraken.com"
 PAGE_SIZE = 1000
 
 
-class TradeLike(Protocol):
-    """What a parsed ``Trades`` row offers (``kraken_cli.models.market.Trade``)."""
-
-    @property
-    def trade_id(self) -> int | None: ...
-    @property
-    def time(self) -> Decimal: ...
-    @property
-    def price(self) -> Decimal: ...
-    @property
-    def volume(self) -> Decimal: ...
-    @property
-    def side(self) -> str: ...
-    @property
-    def ord_type(self) -> str: ...
-    @property
-    def misc(self) -> str: ...
-
-
 class TradesPageLike(Protocol):
-    """One ``Trades`` answer: rows and the ns ``last`` cursor."""
+    """One ``Trades`` answer: parsed trades and the ns ``last`` cursor."""
 
     @property
-    def trades(self) -> Sequence[TradeLike]: ...
+    def trades(self) -> Sequence[Trade]: ...
     @property
     def last(self) -> str: ...
 
 
-FetchTrades = Callable[[str], TradesPageLike]
-"""``fetch(since)`` -> one page; ``since`` is a nanosecond cursor string."""
+FetchTrades = Callable[[str], TradeRowsPage | TradesPageLike]
+"""``fetch(since)`` -> one page (store rows, or parsed trades); ``since``: a ns cursor string."""
 
 
 @dataclass(frozen=True)
@@ -123,38 +104,6 @@ def store_pair_name(pair_key: str, rest_url: str) -> str:
     return f"{pair_key}@{tag}"
 
 
-# -- conversion ----------------------------------------------------------------------------------
-def exact_text(value: Any) -> str:
-    """Return a number as Kraken's exact decimal text (Decimal keeps trailing zeros)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    return format(value, "f")
-
-
-def time_ns(value: Any) -> int:
-    """Return a trade time (unix seconds, Decimal/str/float) as integer nanoseconds."""
-    if isinstance(value, float):
-        value = repr(value)
-    return int(Decimal(value).scaleb(9).to_integral_value())
-
-
-def to_stored(trade: TradeLike) -> StoredTrade:
-    """Convert a parsed trade into the store's row."""
-    if trade.trade_id is None:
-        raise ValueError("a trade without trade_id cannot be stored")
-    return StoredTrade(
-        int(trade.trade_id),
-        time_ns(trade.time),
-        exact_text(trade.price),
-        exact_text(trade.volume),
-        "b" if trade.side in ("b", "buy") else "s",
-        "m" if trade.ord_type in ("m", "market") else "l",
-        trade.misc or "",
-    )
-
-
 # -- download ------------------------------------------------------------------------------------
 def sync_trades(
     store: TradeStore,
@@ -199,12 +148,12 @@ def sync_trades(
         while cursor < hi:
             page = fetch(str(cursor + 1 if inclusive else cursor))
             stats.calls += 1
-            rows = [to_stored(t) for t in page.trades]
+            rows = page.rows if isinstance(page, TradeRowsPage) else _rows_of(page)
             stats.trades_seen += len(rows)
             if not rows:
                 break  # nothing after the cursor yet: the head of the tape
             # Kraken's ``last`` is exact ns; a row's time went through a 7-digit float
-            last = int(page.last) if page.last else rows[-1].time_ns
+            last = int(page.last) if page.last else rows[-1][1]
             if last <= cursor:
                 # the run AT the cursor came again: ``since`` is inclusive on this server
                 stats.trades_added += store.add_page(pair, rows, cursor, cursor)
@@ -223,6 +172,16 @@ def sync_trades(
             report(cursor)
     report(end_ns, finished=True)
     return stats
+
+
+def _rows_of(page: TradesPageLike) -> list[TradeRow]:
+    with reply_of("Trades"):
+        return [trade_row(t) for t in page.trades]
+
+
+def rest_trades(api: SpotPublic, pair: Pair) -> FetchTrades:
+    """Return ``fetch(since)`` paging Kraken's ``Trades`` for ``pair`` as store rows."""
+    return lambda since: api.trade_rows(pair.altname, pair.symbol, since=since)
 
 
 # -- candles from the store ----------------------------------------------------------------------
@@ -313,7 +272,7 @@ def _stored_candles(
                 name,
                 start_s * NS,
                 min(end_s, now + 1) * NS,
-                lambda since: api.trades(pair.altname, pair.symbol, since=since),
+                rest_trades(api, pair),
                 progress=progress if progress is not None else default_progress(),
                 stats=stats,
                 label=pair.symbol,

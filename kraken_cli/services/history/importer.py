@@ -165,8 +165,9 @@ class _FileJob:
     def _trades(self, import_id: int) -> None:
         cursor: int | None = None  # end of this file's coverage so far (seconds, exclusive)
         with self.f.open() as fh:
-            # chunk N+1 is read and validated while chunk N is written (SQLite frees the GIL)
-            for chunk in prefetch(trade_chunks(fh, self.f.name, self.chunk_bytes)):
+            # later chunks are read and validated while chunk N is written (SQLite frees the
+            # GIL); eight in flight (8 MB) ride out the writes that stall on a busy disk
+            for chunk in prefetch(trade_chunks(fh, self.f.name, self.chunk_bytes), depth=8):
                 with self.archive.transaction():
                     self._trade_chunk(import_id, chunk, cursor)
                     self.archive.progress_import(import_id, chunk.rows)

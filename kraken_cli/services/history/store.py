@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final, NamedTuple
 
 from kraken_cli.errors import ConfigError
+from kraken_cli.models.market import TradeRow
 from kraken_cli.services.history.aggregate import NS
 from kraken_cli.services.history.archive_store import ARCHIVE_SCHEMA, TRADES, ArchiveStore, union
 from kraken_cli.services.history.seam import merge_sources
@@ -165,16 +166,16 @@ class TradeStore:
         return [r[0] for r in self._db.execute("SELECT name FROM pairs ORDER BY name")]
 
     # -- writing -------------------------------------------------------------------------------
-    def add_page(self, pair: str, trades: Sequence[StoredTrade], lo: int, hi: int) -> int:
+    def add_page(self, pair: str, trades: Sequence[TradeRow], lo: int, hi: int) -> int:
         """Store a page and mark ``(lo, hi]`` complete, atomically; return trades newly added."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            pid = self._pair_id(pair, create=True)
+            pid = int(self._pair_id(pair, create=True) or 0)
             before = db.total_changes
+            # the pair id is an int of ours: inlined, the rows go to SQLite as they are
             db.executemany(
-                "INSERT OR IGNORE INTO trades VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(pid, *t) for t in trades],
+                f"INSERT OR IGNORE INTO trades VALUES ({pid}, ?, ?, ?, ?, ?, ?, ?)", trades
             )
             added = db.total_changes - before
             if hi > lo:
@@ -267,17 +268,17 @@ class TradeStore:
         """Yield ``(time_ns, price, volume)`` for ``start_ns <= time < end_ns`` in trade order."""
         pid = self._pair_id(pair, create=False)
         if pid is None:
-            return
-        # a separate cursor streams rows; nothing is materialised
-        rest = self._db.execute(
+            return iter(())
+        # a separate cursor streams rows; nothing is materialised. The cursor itself is the
+        # iterator (no generator in between: this runs once per trade of a candle query).
+        rest: Iterator[tuple[int, str, str]] = self._db.execute(
             "SELECT time_ns, price, volume FROM trades "
             "WHERE pair = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, trade_id",
             (pid, start_ns, end_ns),
         )
         if not self.archive.ranges(pid, TRADES):
-            yield from rest
-            return
-        yield from merge_sources(rest, self.archive.trades(pid, start_ns, end_ns))
+            return rest
+        return merge_sources(rest, self.archive.trades(pid, start_ns, end_ns))
 
     def iter_full(self, pair: str, start_ns: int, end_ns: int) -> Iterator[StoredTrade]:
         """Yield whole stored trades for ``start_ns <= time < end_ns`` in trade order."""

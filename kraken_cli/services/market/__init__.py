@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kraken_cli.models.intervals import Interval
     from kraken_cli.models.market import Candle, OrderBook, Ticker, Trade
     from kraken_cli.models.symbols import Asset
+    from kraken_cli.services.history.archived_trades import ArchiveLookup
     from kraken_cli.services.market.status import StatusReport
 
 __all__ = ["MarketData", "SymbolRecord", "Window", "open_market_data"]
@@ -70,8 +71,12 @@ def open_market_data(
     *,
     transport: httpx.BaseTransport | None = None,
     debug_log: Callable[[str], None] | None = None,
+    archive_lookup: ArchiveLookup | None = None,
 ) -> MarketData:
-    """Return the market-data service of ``market`` for ``settings`` (close it when done)."""
+    """Return the market-data service of ``market`` for ``settings`` (close it when done).
+
+    ``archive_lookup``: how a front end finds its Parquet archive (spot candles read it).
+    """
     if market.uses_futures_api:
         from kraken_cli.services.market.futures import FuturesMarketData, futures_client
 
@@ -80,5 +85,9 @@ def open_market_data(
     from kraken_cli.services.market.spot import SpotMarketData
 
     return SpotMarketData.from_settings(
-        settings, market=market, transport=transport, debug_log=debug_log
+        settings,
+        market=market,
+        transport=transport,
+        debug_log=debug_log,
+        archive_lookup=archive_lookup,
     )

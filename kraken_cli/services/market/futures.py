@@ -125,7 +125,11 @@ class FuturesMarketData(Session):
 
     def symbols(self, quote: str | None = None, base: str | None = None) -> list[FuturesInstrument]:
         """List futures instruments, optionally of one quote/base (``XBT`` or ``BTC``)."""
-        return instrument_index(self.client).filter(quote=quote, base=base)
+        from kraken_cli.services.explain import filtered_list
+
+        chosen = instrument_index(self.client).filter(quote=quote, base=base)
+        asked = " and ".join(f"{k} {v}" for k, v in (("quote", quote), ("base", base)) if v)
+        return filtered_list(chosen, f"no futures instrument with {asked}" if asked else None)
 
     def ticker(self, symbols: Sequence[str]) -> list[Ticker]:
         """Return tickers for contracts or ``in_``/``rr_`` index rows, in the order asked."""

@@ -24,7 +24,7 @@ from kraken_cli.models.numbers import reply_of
 from kraken_cli.models.segment import Market
 from kraken_cli.models.symbols import Asset, Pair
 from kraken_cli.models.times import iso_utc
-from kraken_cli.services.explain import Explained, Note, filtered
+from kraken_cli.services.explain import Explained, Note, filtered, filtered_list
 from kraken_cli.services.history.select import candle_notes, forming_by_ohlc, select_candles
 from kraken_cli.services.market.paging import page_trades
 from kraken_cli.services.market.request import (
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import httpx
 
     from kraken_cli.config.settings import Settings
-    from kraken_cli.services.history.archived_trades import ArchivedTrades
+    from kraken_cli.services.history.archived_trades import ArchiveLookup, TradeArchive
 
 #: Kraken's OHLC endpoint returns at most this many rows, the last one still forming.
 OHLC_WINDOW = 720
@@ -60,15 +60,17 @@ class SpotMarketData(Session):
         *,
         market: Market = Market.SPOT,
         wall: Callable[[], float] = time.time,
-        trade_archive: ArchivedTrades | None = None,
+        trade_archive: TradeArchive | None = None,
+        archive_lookup: ArchiveLookup | None = None,
     ) -> None:
         super().__init__(wall)
         self.api = api
         self.resolver = resolver
         self.market = market
-        #: the Parquet archive candles may come from (None: looked up on first use)
+        #: the Parquet archive candles may come from; a front end that has one hands in its
+        #: lookup (run on the first candle request only)
         self.trade_archive = trade_archive
-        self._archive_looked_up = trade_archive is not None
+        self._archive_lookup = archive_lookup
 
     @classmethod
     def from_settings(
@@ -79,6 +81,7 @@ class SpotMarketData(Session):
         transport: httpx.BaseTransport | None = None,
         debug_log: Callable[[str], None] | None = None,
         cache_dir: Path | None = None,
+        archive_lookup: ArchiveLookup | None = None,
     ) -> SpotMarketData:
         """Build the service from Settings (URL, timeout, retries, pacing, cache TTL)."""
         from kraken_cli.config.settings import cache_dir as default_cache_dir
@@ -97,7 +100,7 @@ class SpotMarketData(Session):
         resolver = SymbolResolver(
             api, rest_url, cache_dir=cache_dir or default_cache_dir(), ttl_s=opts.cache_ttl_s
         )
-        return cls(api, resolver, market=market)
+        return cls(api, resolver, market=market, archive_lookup=archive_lookup)
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -131,7 +134,10 @@ class SpotMarketData(Session):
     def symbols(self, quote: str | None = None) -> list[Pair]:
         """List the segment's pairs (margin: leverage pairs only), optionally of one quote."""
         pairs = self.resolver.index().filter(quote=quote)
-        return [p for p in pairs if p.marginable] if self.market is Market.MARGIN else pairs
+        if self.market is Market.MARGIN:
+            pairs = [p for p in pairs if p.marginable]
+        what = f"no {self.market.value} pair is quoted in {quote}" if quote else None
+        return filtered_list(pairs, what)
 
     def assets(self) -> list[Asset]:
         """List assets by canonical code."""
@@ -303,11 +309,11 @@ class SpotMarketData(Session):
         partial: bool,
     ) -> list[Candle] | None:
         """Return the range's candles from the Parquet archive if it covers them all."""
-        from kraken_cli.services.history.archived_trades import archive_for, archived_candles
+        from kraken_cli.services.history.archived_trades import archived_candles
 
-        if not self._archive_looked_up:
-            self._archive_looked_up = True
-            self.trade_archive = archive_for(self.api.http.base_url, self.market.value)
+        if self._archive_lookup is not None:
+            lookup, self._archive_lookup = self._archive_lookup, None
+            self.trade_archive = lookup(self.api.http.base_url, self.market.value)
         if self.trade_archive is None:
             return None
         start = since_ts if since_ts is not None else window_start

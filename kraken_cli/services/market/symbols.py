@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -106,6 +105,8 @@ class SymbolResolver:
         }
         # Write then rename, so a concurrent krx never reads half a file; a read-only cache dir
         # only costs a refetch next time.
+        import tempfile  # only when the cache is rewritten (it pulls in random: ~2 ms)
+
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pairs-", suffix=".tmp")

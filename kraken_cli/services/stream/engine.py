@@ -42,6 +42,10 @@ from kraken_cli.services.stream.records import PRIVATE_CHANNELS, StreamRequest
 from kraken_cli.services.stream.trades import TradeHandler
 
 Record = dict[str, Any]
+#: Most records held for one write while messages keep arriving back to back: ~11 kB of
+#: trade lines, well under a pipe's 64 KiB, so a write rarely blocks on the reader (a write of
+#: 1000 records did, and cut the wall-clock rate by 2-4x under load).
+_BATCH_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,13 @@ class _Pending:
 
 
 class StreamService:
-    """Run subscriptions on one connection and hand verified records to ``emit``."""
+    """Run subscriptions on one connection and hand verified records to ``emit``.
+
+    The records of one WebSocket message go out together (``emit_many``, one write to stdout),
+    before any event and before the stream stops or fails; when further messages have already
+    arrived (a burst), their records join the same write, but never wait for the network. The
+    output is the same bytes as a write per record, with a system call per burst.
+    """
 
     def __init__(
         self,
@@ -113,6 +123,7 @@ class StreamService:
         options: StreamOptions,
         emit: Callable[[Record], None],
         on_event: Callable[[Record], None],
+        emit_many: Callable[[list[Record]], None] | None = None,
     ) -> None:
         if not requests:
             raise UsageError("nothing to stream", hint="name a channel, or activate subscriptions")
@@ -128,7 +139,9 @@ class StreamService:
         self.requests = requests
         self.deps = deps
         self.options = options
-        self._write = emit
+        self._write_many = emit_many or _each(emit)
+        #: Records of the message being handled, not written yet.
+        self._batch: list[Record] = []
         self._on_event = on_event
         self.rng = deps.rng or random.Random()
         self.emitted = 0
@@ -178,14 +191,22 @@ class StreamService:
 
     # -- Context for the handlers ------------------------------------------------------------
     def emit(self, record: Record) -> None:
-        """Write one data record; stop when --count is reached."""
-        self._write(record)
+        """Write one data record (with the rest of its message); stop when --count is reached."""
+        self._batch.append(record)
         self.emitted += 1
         if self.emitted == self.options.count:
             raise _Stop
 
+    def flush(self) -> None:
+        """Write the records emitted since the last flush."""
+        batch = self._batch
+        if batch:
+            self._batch = []
+            self._write_many(batch)
+
     def event(self, name: str, **fields: Any) -> None:
         """Report a non-data event (reconnect, backfill, resync, gap)."""
+        self.flush()  # the records before it come first
         self._on_event({"event": name, **fields})
 
     def resubscribe(self, request: StreamRequest, symbol: str) -> None:
@@ -247,6 +268,7 @@ class StreamService:
         except _Stop:
             return self.emitted
         finally:
+            self.flush()
             if self._ws is not None:
                 self._ws.close()
                 self._ws = None
@@ -288,6 +310,7 @@ class StreamService:
         except ConnectionLost as lost:
             raise ConnectionLost(lost.reason, self._healthy) from None
         finally:
+            self.flush()
             ws.close()
             self._ws = None
 
@@ -337,6 +360,11 @@ class StreamService:
                     self._dispatch_ohlc(msg)
                 else:
                     handler.on_message(msg)
+                batch = self._batch
+                # records wait only while the next message is already here (then one write
+                # carries several messages); never across a wait for the network
+                if batch and (len(batch) >= _BATCH_MAX or not ws.ready()):
+                    self.flush()
                 self._healthy = True
             elif "method" in msg:
                 self._on_method(msg)
@@ -413,6 +441,16 @@ class StreamService:
             system = item.get("system")
             if system and system != "online":
                 self.event("status", system=system)
+
+
+def _each(emit: Callable[[Record], None]) -> Callable[[list[Record]], None]:
+    """Return ``records -> None`` calling ``emit`` for each (a caller with no batch writer)."""
+
+    def emit_all(records: list[Record]) -> None:
+        for record in records:
+            emit(record)
+
+    return emit_all
 
 
 def _ack_error(error: str, symbol: str | None) -> KrxError:

@@ -49,6 +49,9 @@ class StreamArgs:
     subscribe_rate: float = 0.0
     subscribe_burst: float = 0.0
     connect_gate: Callable[[], object] | None = None
+    #: A REST service shared by several streams (one public-call pacer for all their
+    #: backfills); the stream then neither opens nor closes its own.
+    rest: MarketService | None = None
 
 
 class Stream:
@@ -93,7 +96,7 @@ class SpotStream(Stream):
         self.args = args
         # no network here: a front end can refuse a format before symbols are resolved
         self.kinds = planned_channels(args.channel, settings.subscriptions)
-        self.market: MarketService | None = None
+        self.market: MarketService | None = args.rest
 
     def run(self, sink: Sink) -> int:
         """Resolve the symbols, then run the WS v2 stream into ``sink``."""
@@ -104,8 +107,8 @@ class SpotStream(Stream):
         return self._engine(self.market, sink).run()
 
     def close(self) -> None:
-        """Close the REST client (symbols, backfill)."""
-        if self.market is not None:
+        """Close the REST client (symbols, backfill) unless it is shared."""
+        if self.market is not None and self.market is not self.args.rest:
             self.market.close()
             self.market = None
 
@@ -123,7 +126,9 @@ class SpotStream(Stream):
         deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market.api)
         if any(r.channel in PRIVATE_CHANNELS for r in requests):
             deps.fetch_token = _token_fetcher(settings)
-        return StreamService(requests, deps, self._options(), sink.write, sink.write_event)
+        return StreamService(
+            requests, deps, self._options(), sink.write, sink.write_event, sink.write_many
+        )
 
     def _requests(self, market: MarketService) -> list[StreamRequest]:
         from kraken_cli.services.stream.setup import requests_for, requests_from_config, stream_pair

@@ -29,6 +29,7 @@ from kraken_cli.models.trading import (
 )
 from kraken_cli.services.account import Closing
 from kraken_cli.services.account.spot import SpotAccount, lookup_names, open_private
+from kraken_cli.services.trading.estimate import spot_estimate
 from kraken_cli.services.trading.pair_checks import (
     add_order_body,
     check_order,
@@ -45,6 +46,8 @@ from kraken_cli.services.trading.rules import (
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
+    from kraken_cli.models.fees import FeeTier
+    from kraken_cli.models.market import Ticker
 
 __all__ = ["OrderRequest", "SpotTrading", "TradingService", "check_order"]
 
@@ -248,10 +251,30 @@ class SpotTrading(Closing):
         """Check the order (inputs, then the pair's rules) and compose the question to ask."""
         req = check_request(req, self.market)
         pair = self._pair(req.symbol)
-        check_order(pair, req)
+        volume = check_order(pair, req)
         at = f" @ {req.price}" if req.price else ""
         question = f"Place {req.type} {req.side} {req.volume} {pair.symbol}{at}?"
-        return Ticket(req, None if req.validate else question, pair)
+        estimate = spot_estimate(
+            pair,
+            req,
+            volume,
+            ticker=lambda: self._ticker(pair),
+            tier=lambda: self._fee_tier(pair),
+        )
+        return Ticket(req, None if req.validate else question, pair, estimate)
+
+    def _ticker(self, pair: Pair) -> Ticker:
+        from kraken_cli.services.market.spot import MarketService
+
+        service = MarketService.from_settings(self.settings, debug_log=self._log)
+        try:
+            return service.ticker([pair.symbol])[0]
+        finally:
+            service.close()
+
+    def _fee_tier(self, pair: Pair) -> FeeTier | None:
+        tiers = SpotAccount(self._engine().api).trade_volume([pair.altname])
+        return tiers[0] if tiers else None
 
     def place(self, ticket: Ticket) -> Placement:
         """Send the order once (margin errors explained); report a reply lost but found."""

@@ -1,0 +1,89 @@
+"""The archive's trades read back: ``krx candles`` aggregates them where the archive covers a
+range (``services/history/archived_trades.py`` decides; this module knows the files).
+
+Which archive: ``KRX_ARCHIVE``, else the default archive directory, the latter only for
+Kraken itself (a sandbox's tape is not Kraken's). Nothing heavy (pyarrow) is imported until
+an archive exists.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kraken_cli.archive import layout
+
+KRAKEN_REST = "https://api.kraken.com"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NS = 1_000_000_000
+
+
+def archive_for(rest_url: str, market: str = "spot") -> ArchivedTrades | None:
+    """Return the archive ``krx candles`` may read for this server, or None."""
+    named = os.environ.get("KRX_ARCHIVE")
+    if named:
+        root = Path(named)
+    elif rest_url.rstrip("/") == KRAKEN_REST:
+        root = layout.default_root()
+    else:
+        return None
+    if not (root / "exchange=kraken" / f"market={market}" / "channel=trades").is_dir():
+        return None
+    return ArchivedTrades(root, market)
+
+
+class ArchivedTrades:
+    """The archived trades of one market, read from the Parquet files."""
+
+    def __init__(self, root: Path, market: str = "spot") -> None:
+        self.root = root
+        self.market = market
+
+    def _files(self, symbol: str) -> list[Path]:
+        base = (
+            self.root / "exchange=kraken" / f"market={self.market}" / "channel=trades"
+            / f"symbol={layout.symbol_key(symbol)}"
+        )  # fmt: skip
+        return sorted(layout.committed(base, "*/*.parquet"))
+
+    def span(self, symbol: str) -> tuple[int, int] | None:
+        """Return the ns times of the first and last archived trades (from statistics)."""
+        from kraken_cli.archive.schema import column_range  # pyarrow: only with an archive
+
+        ranges = [column_range(path, "time") for path in self._files(symbol)]
+        if not ranges or any(r is None for r in ranges):
+            return None  # nothing archived, or a file that cannot prove its range
+        return _ns(min(r[0] for r in ranges if r)), _ns(max(r[1] for r in ranges if r))
+
+    def trades(self, symbol: str, start_ns: int, end_ns: int) -> Iterator[tuple[int, str, str]]:
+        """Yield ``(time_ns, price, volume)`` with ``start <= time < end``, in trade order."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.dataset as ds
+
+        files = self._files(symbol)
+        if not files:
+            return
+        start = pa.scalar(start_ns // 1000, pa.timestamp("us", tz="UTC"))
+        end = pa.scalar(end_ns // 1000, pa.timestamp("us", tz="UTC"))
+        table = (
+            ds.dataset([str(f) for f in files], format="parquet")
+            .to_table(
+                columns=["trade_id", "time", "price", "volume"],
+                filter=(ds.field("time") >= start) & (ds.field("time") < end),
+            )
+            .sort_by("trade_id")
+        )
+        micros = pc.cast(table.column("time"), pa.int64()).to_pylist()
+        # Arrow's decimal-to-string uses exponents (4.3E-7); the aggregator wants plain text
+        prices = table.column("price").to_pylist()
+        volumes = table.column("volume").to_pylist()
+        for us, price, volume in zip(micros, prices, volumes, strict=True):
+            yield us * 1000, format(price, "f"), format(volume, "f")
+
+
+def _ns(moment: datetime) -> int:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (aware - EPOCH) // timedelta(microseconds=1) * 1000
