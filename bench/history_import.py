@@ -129,14 +129,15 @@ def main() -> int:
         print(f"generated {args.trades:,} trades ({size_mb:.0f} MB) in {took:.0f} s")
         scan = ("--child", "duckdb", str(csv), tmp, "scan")
         # the reference and krx twice each, alternating (the machine is shared): best of two
+        pairs = [
+            (_run(*scan), _run("--child", "krx", str(csv), _fresh(tmp, name)))
+            for name in ("a", "a2")
+        ]
         runs = {
-            "duckdb read_csv (scan)": _best(_run(*scan), _run(*scan)),
+            "duckdb read_csv (scan)": _best(pairs[0][0], pairs[1][0]),
             "duckdb read_csv (scan, 1 thread)": _run("--child", "duckdb", str(csv), tmp, "scan1"),
             "duckdb read_csv -> table": _run("--child", "duckdb", str(csv), tmp, "table"),
-            "krx history import (csv)": _best(
-                _run("--child", "krx", str(csv), _fresh(tmp, "a")),
-                _run("--child", "krx", str(csv), _fresh(tmp, "a2")),
-            ),
+            "krx history import (csv)": _best(pairs[0][1], pairs[1][1]),
         }
         if args.zip:
             bundle = Path(tmp) / "Kraken_Trading_History.zip"

@@ -200,6 +200,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     command = build_root(app, _global_options)
     activate(AppState(format=os.environ.get("KRX_FORMAT") or default_format(), debug=debug))
+    if any("\0" in arg for arg in args):  # no shell passes one; paths and symbols cannot hold it
+        report_error(UsageError("an argument contains a NUL character"), get_state())
+        return exit_codes.USAGE
     try:
         result = command.main(args=args, prog_name="krx", standalone_mode=False)
         code = result if isinstance(result, int) else exit_codes.SUCCESS

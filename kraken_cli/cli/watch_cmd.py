@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli.common import get_settings, get_state
+from kraken_cli.cli.complete import complete_symbol
 from kraken_cli.cli.markets import MarketOption, pick_market
 from kraken_cli.errors import UsageError
 
@@ -17,6 +18,10 @@ VIEWS = ("ticker", "book", "trades")
 BOOK_DEPTHS = (10, 25, 100, 500, 1000)
 
 
+def _complete_view(incomplete: str) -> list[str]:
+    return [view for view in VIEWS if view.startswith(incomplete)]
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``watch`` command."""
     app.command("watch")(watch)
@@ -24,9 +29,19 @@ def register(app: typer.Typer) -> None:
 
 def watch(
     ctx: typer.Context,
-    view: Annotated[str, typer.Argument(help="ticker | book | trades", show_default=False)],
+    view: Annotated[
+        str,
+        typer.Argument(
+            help="ticker | book | trades", show_default=False, autocompletion=_complete_view
+        ),
+    ],
     symbols: Annotated[
-        list[str], typer.Argument(help="Symbols: BTCUSDT, BTC/USD ...", show_default=False)
+        list[str],
+        typer.Argument(
+            help="Symbols: BTCUSDT, BTC/USD ...",
+            show_default=False,
+            autocompletion=complete_symbol,
+        ),
     ],
     depth: Annotated[
         int,
@@ -43,7 +58,7 @@ def watch(
     \b
     Examples:
       krx watch book BTC/USD
-      krx watch ticker BTCUSD ETHUSD SOLUSD
+      krx watch ticker BTCUSD ETHUSD DOGEUSD
       krx --sandbox watch trades BTCUSD
     """
     channel = _check(ctx, view, symbols)
@@ -57,7 +72,7 @@ def watch(
     settings = get_settings(ctx)
     where = "sandbox" if get_state(ctx).sandbox else "Kraken"
     title = f"krx watch {view} {' '.join(symbols)} · {where}"
-    screen = WatchScreen(view, symbols, levels=depth, title=title)
+    screen = WatchScreen(view, levels=depth, title=title)
     with open_stream(settings, pick_market(ctx, market), args) as prepared:
         show_live(screen, prepared.run, Console())
 

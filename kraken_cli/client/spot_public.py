@@ -18,14 +18,13 @@ from kraken_cli.models.market import (
     BookLevel,
     Candle,
     Trade,
-    TradeRowsPage,
     parse_book_side,
     parse_ohlc_row,
     parse_trade_row,
-    parse_trade_rows,
 )
 from kraken_cli.models.numbers import Malformed, reply_of, wire_int
 from kraken_cli.models.symbols import result_rows
+from kraken_cli.models.trade_rows import TradeRowsPage, parse_trade_rows
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ def load_settings(
         raise ConfigError(
             "no config file found",
             hint="searched ./config/, ./ and "
-            f"{s.config_dir()} for {CONFIG_NAME}; create one with `krx config init`",
+            f"{s.config_dir()} for {CONFIG_NAME}; create one with `krx setup` (interactive) or"
+            " `krx config init`",
         )
     raw = read_config(path) if path is not None else None
     dotenvs = [raw.path.parent / ".env", cwd / ".env"] if raw else [cwd / ".env"]

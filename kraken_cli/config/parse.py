@@ -42,7 +42,8 @@ def read_regular(path: Path, what: str = "config") -> tuple[bytes, os.stat_resul
     except FileNotFoundError as exc:
         raise ConfigError(
             f"{what} file not found: {path}",
-            hint="check --config / KRX_CONFIG, or create one with `krx config init`",
+            hint="check --config / KRX_CONFIG, or create one with `krx setup` (interactive) or"
+            " `krx config init`",
         ) from exc
     except IsADirectoryError as exc:
         raise ConfigError(f"{what} {path} is a directory", hint="point --config at a file") from exc

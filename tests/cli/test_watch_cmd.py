@@ -30,3 +30,10 @@ def test_watch_names_its_views(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_watch_needs_a_symbol(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["watch", "book"]) == 2
+
+
+def test_watch_completes_its_views() -> None:
+    from kraken_cli.cli.watch_cmd import _complete_view
+
+    assert _complete_view("t") == ["ticker", "trades"]
+    assert _complete_view("") == ["ticker", "book", "trades"]

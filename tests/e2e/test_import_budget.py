@@ -84,8 +84,9 @@ COMMANDS = {
 
 #: A command answered from local caches opens no connection: no HTTP, TLS or socket modules.
 OFFLINE_FORBIDDEN = {"cached candles": ("http.client", "ssl", "socket", "email")}
-#: What a command may import although the others may not (it is what the command does).
-ALLOWED = {"cached candles": ("sqlite3", "kraken_cli.archive.layout")}
+#: What a command may import although the others may not (it is what the command does:
+#: candles look for a Parquet archive covering the range before the trade store).
+ALLOWED = {"cached candles": ("sqlite3", "kraken_cli.archive.layout", "kraken_cli.archive.trades")}
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def test_in_a_real_terminal_the_secret_is_not_echoed(
     run_ = PtyProcess(["setup", "--dir", str(target)], env)
     for prompt, answer in (
         (b"[1/2]", "1"),
-        (b"API key", sandbox.api_key),
+        (b"API key:", sandbox.api_key),
         (b"API secret (hidden)", sandbox.api_secret),
         (b"Futures", "n"),
     ):

@@ -35,9 +35,9 @@ def screen_text(output: bytes) -> str:
     [
         # the verified checksum, then ladder rows (price, volume, cumulative volume: whole) and
         # the spread between asks and bids
-        ("book", ["BTCUSD"], r"checksum \d+\n.*\n\d{5}\.\d +\d+\.\d{8} +\d+\.\d{8} .*spread"),
-        ("ticker", ["BTCUSD", "ETHUSD"], r"\nBTC/USD +\d{5}\.\d +[-+]\d+\.\d +[-+]\d+\.\d+%"),
-        ("trades", ["BTCUSD"], r"\n\d\d:\d\d:\d\d\.\d{3} +(buy|sell) +\d{5}\.\d{5} +\d+\.\d{8}"),
+        ("book", ["BTCUSD"], r"checksum \d+\n.*\n\d+\.\d+ +\d+\.\d{8} +\d+\.\d{8} .*spread"),
+        ("ticker", ["BTCUSD", "ETHUSD"], r"\nBTC/USD +\d+\.\d+ +[-+]\d+\.\d+ +[-+]\d+\.\d+%"),
+        ("trades", ["BTCUSD"], r"\n\d\d:\d\d:\d\d\.\d{3} +(buy|sell) +\d+\.\d+ +\d+\.\d{8}"),
     ],
 )
 def test_watch_draws_live_and_ctrl_c_exits_cleanly(

@@ -11,8 +11,8 @@ import pytest
 from kraken_cli.client.spot_public import OhlcPage
 from kraken_cli.models.intervals import parse_interval
 from kraken_cli.models.market import Candle as MarketCandle
-from kraken_cli.models.market import TradeRowsPage, trade_row
 from kraken_cli.models.symbols import Pair
+from kraken_cli.models.trade_rows import TradeRowsPage, trade_row
 from kraken_cli.services.history.aggregate import NS, Precision, aggregate
 from kraken_cli.services.history.candles import HistoryStats, history_candles
 from kraken_cli.services.history.store import TradeStore

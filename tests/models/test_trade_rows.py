@@ -11,8 +11,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kraken_cli.models.market import parse_trade_row, parse_trade_rows, trade_row
+from kraken_cli.models.market import parse_trade_row
 from kraken_cli.models.numbers import Malformed
+from kraken_cli.models.trade_rows import parse_trade_rows, trade_row
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 

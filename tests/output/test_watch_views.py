@@ -91,7 +91,7 @@ def _assert_whole(text: str, numbers: set[str], width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_book_ladder_keeps_every_price_and_volume_whole(width: int) -> None:
     book = _book()
-    screen = WatchScreen("book", ["MATICUSD"], levels=5, title="krx watch book MATICUSD")
+    screen = WatchScreen("book", levels=5, title="krx watch book MATICUSD")
     screen.write(book)
     text = _draw(screen, width)
     _assert_whole(text, _numbers([book]), width)
@@ -109,7 +109,7 @@ def test_book_ladder_keeps_every_price_and_volume_whole(width: int) -> None:
 
 def test_two_books_side_by_side_at_160_and_stacked_at_80() -> None:
     book = _book()
-    screen = WatchScreen("book", ["A", "B"], levels=3, title="t")
+    screen = WatchScreen("book", levels=3, title="t")
     screen.write(book)
     screen.write(book | {"symbol": "MATIC/EUR"})
     wide = _draw(screen, 160)
@@ -120,7 +120,7 @@ def test_two_books_side_by_side_at_160_and_stacked_at_80() -> None:
 
 
 def test_short_terminal_shows_fewer_levels() -> None:
-    screen = WatchScreen("book", ["MATICUSD"], levels=10, title="t")
+    screen = WatchScreen("book", levels=10, title="t")
     screen.write(_book())
     text = _draw(screen, 80, height=12)
     assert len(text.splitlines()) <= 12
@@ -130,7 +130,7 @@ def test_short_terminal_shows_fewer_levels() -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_ticker_board_shows_24h_change_and_keeps_numbers_whole(width: int) -> None:
     tickers = _tickers()
-    screen = WatchScreen("ticker", ["BTCUSD", "DOGEUSD"], title="t")
+    screen = WatchScreen("ticker", title="t")
     for record in tickers:
         screen.write(record)
     text = _draw(screen, width)
@@ -152,7 +152,7 @@ def test_ticker_change_is_coloured_by_direction(
         monkeypatch.setenv("NO_COLOR", "1")
     else:
         monkeypatch.delenv("NO_COLOR", raising=False)
-    screen = WatchScreen("ticker", ["BTCUSD", "DOGEUSD"], title="t")
+    screen = WatchScreen("ticker", title="t")
     for record in _tickers():
         screen.write(record)
     out = io.StringIO()
@@ -167,7 +167,7 @@ def test_ticker_change_is_coloured_by_direction(
 @pytest.mark.parametrize("width", WIDTHS)
 def test_trade_tape_newest_first_coloured_by_side(width: int) -> None:
     trades = _trades()
-    screen = WatchScreen("trades", ["BTCUSD"], title="t")
+    screen = WatchScreen("trades", title="t")
     for trade in trades:
         screen.write(trade)
     text = _draw(screen, width)
@@ -180,7 +180,7 @@ def test_trade_tape_newest_first_coloured_by_side(width: int) -> None:
 
 
 def test_events_show_on_the_status_line() -> None:
-    screen = WatchScreen("trades", ["BTCUSD"], title="t")
+    screen = WatchScreen("trades", title="t")
     assert "waiting for the first trade" in _draw(screen, 80)
     screen.write(_trades()[0])
     screen.write({"channel": "heartbeat"})  # not for this view: ignored
@@ -192,7 +192,7 @@ def test_events_show_on_the_status_line() -> None:
 
 @pytest.mark.parametrize("width", [40, 50, 60, 70, 80, 100])
 def test_boards_use_the_width_they_have_and_no_more(width: int) -> None:
-    screen = WatchScreen("ticker", ["BTCUSD", "DOGEUSD"], title="t")
+    screen = WatchScreen("ticker", title="t")
     for record in _tickers():
         screen.write(record)
     lines = _draw(screen, width).splitlines()

@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from kraken_cli.models import figures
+from kraken_cli.models import figures, valuation
 from kraken_cli.models.market import OrderBook, parse_book_side, parse_ticker
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
@@ -68,7 +68,7 @@ def test_notional_and_fee_are_exact() -> None:
 
 
 def test_value_balances_exact_total_and_names_the_unpriced() -> None:
-    valued = figures.value_balances(
+    valued = valuation.value_balances(
         [
             ("BTC", Decimal("0.5000000000")),
             ("ETH.F", Decimal("2")),

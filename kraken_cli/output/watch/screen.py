@@ -11,20 +11,21 @@ the deque, taken whole under the GIL) of records that the stream never mutates o
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
+from kraken_cli.output import style
 from kraken_cli.output.sanitize import for_terminal
 from kraken_cli.output.sink import StreamOnlySink
 from kraken_cli.output.watch import views
 
 Record = Mapping[str, Any]
-#: The stream channel each view shows.
-VIEWS = {"ticker": "ticker", "book": "book", "trades": "trade"}
+#: The views a screen draws.
+VIEWS = ("ticker", "book", "trades")
 #: Trades kept for the tape (more than any terminal shows).
 TAPE_SIZE = 500
 #: Below this width two books sit one above the other rather than side by side.
@@ -41,7 +42,6 @@ class WatchScreen(StreamOnlySink):
     def __init__(
         self,
         view: str,
-        symbols: Sequence[str],
         *,
         levels: int = 10,
         title: str = "",
@@ -51,7 +51,6 @@ class WatchScreen(StreamOnlySink):
         self.view = view
         self.levels = levels
         self.title = title
-        self.symbols = list(symbols)  # names as typed, until the stream says Kraken's form
         self.books: dict[str, Record] = {}
         self.tickers: dict[str, Record] = {}
         self.trades: deque[Record] = deque(maxlen=TAPE_SIZE)
@@ -92,25 +91,25 @@ class WatchScreen(StreamOnlySink):
 
     def frame(self, width: int, height: int) -> RenderableType:
         """Return the whole frame at ``width`` x ``height``: title, view, status line."""
-        head = Text(self.title, style="bold")
-        head.append("  Ctrl-C to quit", style="dim")
+        head = Text(self.title, style=style.HEADER)
+        head.append("  Ctrl-C to quit", style=style.MUTED)
         body_rows = max(1, height - FRAME_ROWS)
         body = self._body(width, body_rows)
-        return Group(head, body, Text(self.status, style="dim"))
+        return Group(head, body, Text(self.status, style=style.MUTED))
 
     def _body(self, width: int, rows: int) -> RenderableType:
         if self.view == "ticker":
             if not self.tickers:
-                return Text("waiting for the first ticker…", style="dim")
+                return Text("waiting for the first ticker…", style=style.MUTED)
             return views.ticker_board(list(self.tickers.values()), width)
         if self.view == "trades":
             trades = list(self.trades)  # a snapshot: the stream appends as this frame is drawn
             if not trades:
-                return Text("waiting for the first trade…", style="dim")
+                return Text("waiting for the first trade…", style=style.MUTED)
             symbols = len({t.get("symbol") for t in trades})
             return views.trade_tape(trades, rows - 1, width, symbols=symbols)
         if not self.books:
-            return Text("waiting for the book…", style="dim")
+            return Text("waiting for the book…", style=style.MUTED)
         return self._ladders(width, rows)
 
     def _ladders(self, width: int, rows: int) -> RenderableType:
@@ -124,7 +123,7 @@ class WatchScreen(StreamOnlySink):
         ladders = [views.book_ladder(book, levels, column_width) for book in books]
         if across == 1:
             return Group(*_spaced(ladders))
-        grid = Table.grid(padding=(0, views.GAP // 2 * 2))
+        grid = Table.grid(padding=(0, views.GAP))  # a grid collapses padding: GAP between
         for _ in range(across):
             grid.add_column(width=column_width, no_wrap=True)
         for start in range(0, len(ladders), across):

@@ -50,8 +50,8 @@ def book_ladder(record: Record, levels: int, width: int) -> RenderableType:
     deepest = max([row[3] for row in ask_rows + bid_rows] or [Decimal(0)])
     for price, volume, cum, total in reversed(ask_rows):
         _ladder_row(table, (price, volume, cum), total, deepest, bar_width, style.ASK)
-    spread = Text("—", style="dim") if top is None else Text(f"{top.spread:f}", style="bold")
-    middle = [spread, Text("spread", style="dim"), Text("")]
+    spread = Text("—", style=style.MUTED) if top is None else Text(f"{top.spread:f}", style="bold")
+    middle = [spread, Text("spread", style=style.MUTED), Text("")]
     table.add_row(*middle, *([Text("")] if bar_width else []))
     for price, volume, cum, total in bid_rows:
         _ladder_row(table, (price, volume, cum), total, deepest, bar_width, style.BID)
@@ -102,7 +102,7 @@ def _book_title(record: Record, top: figures.Spread | None, places: int) -> Text
     checksum = record.get("checksum")
     if checksum is not None:
         title.append(f"  {style.ok_mark(True)} ", style=style.OK)
-        title.append(f"checksum {checksum}", style="dim")
+        title.append(f"checksum {checksum}", style=style.MUTED)
     return title
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from kraken_cli.errors import UsageError
 from kraken_cli.models.fees import FeeTier
-from kraken_cli.models.figures import Valuation, asset_of, value_balances
+from kraken_cli.models.valuation import Valuation, asset_of, value_balances
 from kraken_cli.services.account import Account
 from kraken_cli.services.market import MarketData
 

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from kraken_cli.models.intervals import MONTH
-from kraken_cli.models.market import Candle, Trade, TradeRow, TradeRowsPage, trade_row
+from kraken_cli.models.market import Candle, Trade
 from kraken_cli.models.numbers import reply_of
+from kraken_cli.models.trade_rows import TradeRow, TradeRowsPage, trade_row
 from kraken_cli.services.history.aggregate import (
     NS,
     period_end,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final, NamedTuple
 
 from kraken_cli.errors import ConfigError
-from kraken_cli.models.market import TradeRow
+from kraken_cli.models.trade_rows import TradeRow
 from kraken_cli.services.history.aggregate import NS
 from kraken_cli.services.history.archive_store import ARCHIVE_SCHEMA, TRADES, ArchiveStore, union
 from kraken_cli.services.history.seam import merge_sources

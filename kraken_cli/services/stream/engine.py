@@ -150,6 +150,7 @@ class StreamService:
         self._ws: WsClient | None = None
         #: Whether the current connection delivered data (a drop then retries at once).
         self._healthy = False
+        self._reached = False  # a handshake ever succeeded (unreachable vs. dropped)
         self._pending: dict[int, _Pending] = {}
         #: subscriptions waiting for the pacer: (request, symbols or None for all)
         self._outbox: deque[tuple[StreamRequest, list[str] | None]] = deque()
@@ -231,7 +232,6 @@ class StreamService:
         connects: deque[float] = deque()
         attempt = 0
         ever_connected = False
-        reached = False  # any connection opened (data or not)
         reason = ""
         try:
             while True:
@@ -240,7 +240,7 @@ class StreamService:
                     self.reconnects += 1
                     self.event("reconnect", attempt=attempt, delay_s=round(delay, 3), reason=reason)
                     if self._deadline is not None and clock() + delay >= self._deadline:
-                        if not reached:  # --duration never hides an unreachable server
+                        if not self._reached:  # --duration never hides an unreachable server
                             raise NetworkError(
                                 f"no connection before --duration ran out: {reason}",
                                 hint="check the network or KRX_WS_URL",
@@ -251,8 +251,8 @@ class StreamService:
                 connects.append(clock())
                 try:
                     self._session(reconnect=ever_connected)
-                except ConnectionLost as lost:  # it was open: the server is reachable
-                    reason, healthy, reached = lost.reason, lost.healthy, True
+                except ConnectionLost as lost:
+                    reason, healthy = lost.reason, lost.healthy
                 except NetworkError as exc:
                     reason, healthy = exc.message, False
                 if healthy:
@@ -291,6 +291,7 @@ class StreamService:
     def _session(self, *, reconnect: bool) -> None:
         """Run one connection; raise ConnectionLost(reason, healthy) when it ends."""
         ws = self._open()
+        self._reached = True
         self._healthy = False
         try:
             self._outbox.clear()
