@@ -119,7 +119,7 @@ class BookSide:
                         self._top = None
                         top = self._frags
                         if top is not None:
-                            top[bisect_left(keys, k, 0, min(10, len(keys)))] = frag
+                            top[keys.index(k, 0, 10)] = frag
                 else:
                     i = bisect_left(keys, k)
                     keys.insert(i, k)
