@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -104,6 +105,8 @@ def _soak(home: Path, env: dict[str, str]) -> tuple[list[tuple[float, float]], i
         if "ready on" not in line:
             raise SystemExit(f"serve did not start: {line}")
         base = line.split("ready on ", 1)[1].split()[0]
+        # drain the access log, or a full pipe would stall serve
+        threading.Thread(target=serve.stderr.read, daemon=True).start()
         _wait_ready(base)
         started = time.monotonic()
         samples: list[tuple[float, float]] = []
@@ -141,6 +144,8 @@ def main() -> int:
         [(f"{at_warm:.1f} MB", f"{final:.1f} MB", f"{peak:.1f} MB", f"{growth:.1f} MB",
           f"{slope:+.2f} MB/10 min")],
     )  # fmt: skip
+    minutes = [(t, m) for t, m in samples if int(t) % 60 < SAMPLE_S]
+    print("\nRSS by minute (MB): " + " ".join(f"{m:.1f}" for _, m in minutes))
     result = Result("serve RSS growth after warm-up", growth, None, "MB", TARGET_GROWTH_MB)
     return 0 if report([result]) else 1
 

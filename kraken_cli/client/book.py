@@ -30,8 +30,11 @@ from kraken_cli.protocol.checksum import pad_decimal
 DEPTHS = (10, 25, 100, 500, 1000)
 
 Level = tuple[str, str]
-#: Distinct wire prices remembered per side (a day of a busy pair stays well under it).
-_PRICE_CACHE_MAX = 1 << 16
+#: Distinct wire prices remembered per side, then forgotten at once. Small on purpose: a price
+#: walks to new levels for as long as a stream runs, and 65,536 entries (~250 B each) made a
+#: long-running book (krx serve, archive) grow ~16 MB per side; the levels that repeat are the
+#: few near the top, so 1,024 keeps nearly every hit (bench/serve_soak.py).
+_PRICE_CACHE_MAX = 1 << 10
 
 
 def norm_decimal(value: object, decimals: int) -> str:
