@@ -6,9 +6,11 @@ templates, never the concrete paths, so a scan of random URLs cannot grow the la
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 #: Seconds; tuned for a cached answer (~ms) up to a long history download.
@@ -55,6 +57,69 @@ class Metrics:
         children[0].inc()
         children[1].observe(seconds)
 
+    def watch(
+        self,
+        streams: Callable[[], Sequence[dict[str, Any]]],
+        budget: Callable[[], dict[str, float] | None],
+    ) -> None:
+        """Export the live streams' health and the key's limiter counter, read at each scrape."""
+        self.registry.register(_LiveCollector(streams, budget))
+
     def exposition(self) -> bytes:
         """Return the Prometheus text format."""
         return generate_latest(self.registry)
+
+
+#: Stream health counters of the runtime proof -> their metric names.
+_STREAM_COUNTERS = {
+    "reconnects": "krx_stream_reconnects",
+    "checksumFailures": "krx_stream_checksum_failures",
+    "resyncs": "krx_stream_resyncs",
+    "gapsRepaired": "krx_stream_gaps_repaired",
+}
+
+
+class _LiveCollector:
+    """Gauges and counters computed when scraped (the same figures as the runtime proof)."""
+
+    def __init__(
+        self,
+        streams: Callable[[], Sequence[dict[str, Any]]],
+        budget: Callable[[], dict[str, float] | None],
+    ) -> None:
+        self._streams = streams
+        self._budget = budget
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the limiter and per-stream metrics."""
+        budget = self._budget()
+        if budget is not None:
+            for key, help_text in (
+                ("counter", "The spot key's call counter now (Kraken's decaying counter)."),
+                ("max", "Kraken's maximum for the key's counter (its tier)."),
+                ("headroom", "Room left on the key's counter before Kraken refuses calls."),
+            ):
+                yield GaugeMetricFamily(f"krx_limiter_{key}", help_text, value=budget[key])
+        labels = ("channel", "symbol")
+        age = GaugeMetricFamily(
+            "krx_stream_last_message_age_seconds",
+            "Age of each stream's last message.",
+            labels=labels,
+        )
+        connected = GaugeMetricFamily(
+            "krx_stream_connected", "1 when the stream's last message is fresh.", labels=labels
+        )
+        counters = {
+            key: CounterMetricFamily(name, f"Stream {key} so far.", labels=labels)
+            for key, name in _STREAM_COUNTERS.items()
+        }
+        for stream in self._streams():
+            values = [stream["channel"], stream["symbol"]]
+            if stream["lastMessageAgeMs"] is not None:
+                age.add_metric(values, stream["lastMessageAgeMs"] / 1000)
+            connected.add_metric(values, 1.0 if stream["connected"] else 0.0)
+            for key, family in counters.items():
+                family.add_metric(values, stream[key])
+        yield age
+        yield connected
+        yield from counters.values()

@@ -72,6 +72,6 @@ def runtime_proof(request: Request) -> JSONResponse:
 
 @router.get("/metrics", responses=METRICS_RESPONSES)
 def metrics(request: Request) -> Response:
-    """Prometheus text: requests, latencies, shared single flights."""
+    """Prometheus text: requests, latencies, single flights, the key's limiter, stream health."""
     state = state_of(request)
     return Response(state.metrics.exposition(), media_type=CONTENT_TYPE)

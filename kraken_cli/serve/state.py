@@ -38,6 +38,9 @@ class ServeState:
     def __post_init__(self) -> None:
         self.flight = SingleFlight(on_shared=self.metrics.flights.inc)
         self.verify = VerifyRows(self.sources.verify, self.flight)
+        self.metrics.watch(
+            lambda: self.live.streams() if self.live is not None else [], self.sources.key_budget
+        )
         self.streams = StreamHub(
             lambda key, feed: self.sources.stream(Market(key[0]), key[1], key[2], feed)
         )

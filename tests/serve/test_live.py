@@ -93,3 +93,7 @@ def test_book_from_the_live_stream_and_health_in_the_runtime_proof(served: str) 
     assert len(prices) == 5 and prices == sorted(prices, reverse=True)
     ready = _get(served, "/api/health/ready")
     assert ready["ready"] and set(ready["checks"]) >= {"book:BTC/USD", "trade:BTC/USD"}
+    metrics = httpx.get(served + "/api/metrics", headers={"x-api-token": TOKEN}, timeout=30).text
+    assert 'krx_stream_connected{channel="book",symbol="BTC/USD"} 1.0' in metrics
+    assert 'krx_stream_resyncs_total{channel="book",symbol="BTC/USD"}' in metrics
+    assert "krx_limiter_headroom " in metrics  # the same figures as the runtime proof

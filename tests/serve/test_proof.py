@@ -43,6 +43,8 @@ def test_runtime_proof_carries_verify_rows_and_the_keys_headroom(client: TestCli
     again = client.get("/api/exchanges/runtime-proof", headers=AUTH).json()["connectors"][0]
     assert again["checks"] == spot["checks"]  # reused: polling does not spend the key
     assert again["rateLimit"]["counter"] <= budget["counter"]
+    metrics = client.get("/api/metrics", headers=AUTH).text
+    assert "krx_limiter_max 15.0" in metrics and "krx_limiter_headroom " in metrics
 
 
 def test_verify_rows_are_reused_until_their_ttl_then_refreshed_behind_the_answer() -> None:
