@@ -261,16 +261,32 @@ def _say_interrupted() -> None:
 
 
 def _local_state_error(exc: Exception) -> KrxError | None:
-    """Map a damaged local store surfacing mid-command (not krx's bug) to a ConfigError."""
+    """Map a local file or store failing mid-command (not krx's bug) to a user-facing error.
+
+    A path the user named that cannot be a file (too long, a folder, a loop) is a usage error;
+    a file krx cannot read or write (permissions, disk full) and a damaged trade store are
+    configuration errors. Anything else stays an internal error.
+    """
+    from kraken_cli.errors import ConfigError
+
+    if isinstance(exc, OSError) and exc.filename is not None:
+        where = f"{exc.strerror or exc}: {exc.filename}"
+        if exc.errno in _PATH_ERRNOS:
+            return UsageError(where, hint="check the path you gave")
+        return ConfigError(where, hint="check the file's permissions and the free disk space")
     sqlite3 = sys.modules.get("sqlite3")
     if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
         return None
-    from kraken_cli.errors import ConfigError
-
     return ConfigError(
         f"the local trade store failed: {exc}",
         hint="run `krx cache clear` to delete it; trades are downloaded again when needed",
     )
+
+
+#: errno values that say the path itself is wrong, not the file behind it.
+_PATH_ERRNOS = frozenset(
+    {errno.ENAMETOOLONG, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP}
+)
 
 
 def _report_click_error(exc: Exception) -> None:

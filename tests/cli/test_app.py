@@ -201,3 +201,18 @@ def test_shell_completion_lists_commands() -> None:
         timeout=60,
     )
     assert "ticker" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["history", "import", "x" * 300], 2),  # a path no file system takes: usage
+        (["archive", "\0", "BTCUSD"], 2),  # no shell can pass a NUL: usage, before any command
+    ],
+)
+def test_impossible_paths_are_usage_errors_not_internal_ones(
+    args: list[str], code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(args) == code
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
