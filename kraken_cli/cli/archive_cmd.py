@@ -6,6 +6,8 @@ import importlib.util
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -15,7 +17,7 @@ import typer.main
 from typer import _click as click
 from typer.core import TyperCommand
 
-from kraken_cli.cli.common import emit, get_settings
+from kraken_cli.cli.common import emit, get_settings, get_state
 from kraken_cli.errors import ConfigError, UsageError
 from kraken_cli.models.segment import Market
 
@@ -144,7 +146,7 @@ def archive(
     args = ArchiveArgs(tuple(decimals), chosen, depth, interval, duration_s)
     sink = open_sink(
         directory, Market.SPOT.value, decimals=decimals, depth=depth, roll_s=roll_s,
-        on_event=_report, on_commit=_committed,
+        on_event=_report, on_commit=CommitReport(0 if get_state(ctx).debug else COMMIT_REPORT_S),
     )  # fmt: skip
     stop = threading.Event()
     with StopOnSignals(stop):
@@ -156,8 +158,36 @@ def _report(event: Any) -> None:
     sys.stderr.write(f"krx: {event.get('event', 'event')}: {dict(event)}\n")
 
 
-def _committed(path: Path, rows: int) -> None:
-    sys.stderr.write(f"krx: archived {rows} rows: {path}\n")
+#: Seconds between progress lines (``--all`` commits thousands of parts an hour).
+COMMIT_REPORT_S = 60.0
+
+
+class CommitReport:
+    """Report committed parts on stderr: every part when ``every_s`` is 0, else a summary."""
+
+    def __init__(
+        self,
+        every_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        write: Callable[[str], object] = sys.stderr.write,
+    ) -> None:
+        self.every_s, self.clock, self.write = every_s, clock, write
+        self.rows = self.parts = 0
+        self.last: float | None = None  # the first commit is reported at once
+
+    def __call__(self, path: Path, rows: int) -> None:
+        """Count one committed part; write a line when one is due."""
+        self.rows += rows
+        self.parts += 1
+        now = self.clock()
+        if self.every_s and self.last is not None and now - self.last < self.every_s:
+            return
+        if self.parts == 1:
+            self.write(f"krx: archived {rows} rows: {path}\n")
+        else:
+            self.write(f"krx: archived {self.rows} rows in {self.parts} parts (latest: {path})\n")
+        self.rows = self.parts = 0
+        self.last = now
 
 
 class StopOnSignals:
