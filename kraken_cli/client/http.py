@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
@@ -46,6 +47,31 @@ if TYPE_CHECKING:
     import httpx
 
 USER_AGENT = "krx/0.1 (+https://github.com/krx)"
+
+
+class RequestCount:
+    """Requests this process sent, by outcome (the HTTP status, or ``error``): one IP, one count.
+
+    Kraken's budget is per key and per IP, not per client object, so the count is process-wide;
+    ``krx serve`` exports it as a metric.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_outcome: dict[str, int] = {}
+
+    def add(self, outcome: str) -> None:
+        """Count one request."""
+        with self._lock:
+            self._by_outcome[outcome] = self._by_outcome.get(outcome, 0) + 1
+
+    def snapshot(self) -> dict[str, int]:
+        """Return the counts so far."""
+        with self._lock:
+            return dict(self._by_outcome)
+
+
+SENT = RequestCount()
 #: Header and body fields that never appear in a log line.
 SECRET_HEADERS = frozenset({"api-key", "api-sign", "authent", "apikey", "authorization"})
 SECRET_FIELDS = frozenset({"nonce", "otp"})
@@ -273,8 +299,7 @@ class KrakenHttp:
         target = path + (f"?{query_text}" if query_text else "")
         t0, w0 = self._clock(), self._wall()
         try:
-            with bounds.Deadline(self.timeout) as deadline:
-                response = self._transport.request(verb, target, body, req_headers, deadline)
+            response = self._counted(verb, target, body, req_headers)
         # each error's cause is the original failure (the socket's or httpx's), not the wrapper
         except TimeoutFailure as exc:
             self._log(f"{verb} {shown} -> timeout after {self._ms(t0)} ms")
@@ -320,6 +345,19 @@ class KrakenHttp:
         )
         err.retryable = status >= 500
         return err
+
+    def _counted(
+        self, verb: str, target: str, body: str | None, headers: Mapping[str, str]
+    ) -> RawReply:
+        """Send one request within the timeout and count it in :data:`SENT`."""
+        try:
+            with bounds.Deadline(self.timeout) as deadline:
+                response = self._transport.request(verb, target, body, headers, deadline)
+        except Exception:  # transport failures and caps exceeded: sent, but no reply
+            SENT.add("error")
+            raise
+        SENT.add(str(response.status_code))
+        return response
 
     def _ms(self, t0: float) -> int:
         return round((self._clock() - t0) * 1000)

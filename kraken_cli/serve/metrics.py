@@ -61,9 +61,10 @@ class Metrics:
         self,
         streams: Callable[[], Sequence[dict[str, Any]]],
         budget: Callable[[], dict[str, float] | None],
+        kraken_requests: Callable[[], dict[str, int]],
     ) -> None:
-        """Export the live streams' health and the key's limiter counter, read at each scrape."""
-        self.registry.register(_LiveCollector(streams, budget))
+        """Export stream health, the key's limiter and Kraken calls, read at each scrape."""
+        self.registry.register(_LiveCollector(streams, budget, kraken_requests))
 
     def exposition(self) -> bytes:
         """Return the Prometheus text format."""
@@ -86,12 +87,22 @@ class _LiveCollector:
         self,
         streams: Callable[[], Sequence[dict[str, Any]]],
         budget: Callable[[], dict[str, float] | None],
+        kraken_requests: Callable[[], dict[str, int]],
     ) -> None:
         self._streams = streams
         self._budget = budget
+        self._kraken_requests = kraken_requests
 
     def collect(self) -> Iterator[Metric]:
-        """Yield the limiter and per-stream metrics."""
+        """Yield Kraken calls, the limiter and per-stream metrics."""
+        sent = CounterMetricFamily(
+            "krx_kraken_requests",
+            "REST requests sent to Kraken by this process, by outcome (HTTP status or error).",
+            labels=("outcome",),
+        )
+        for outcome, count in sorted(self._kraken_requests().items()):
+            sent.add_metric([outcome], count)
+        yield sent
         budget = self._budget()
         if budget is not None:
             for key, help_text in (

@@ -17,6 +17,7 @@ from kraken_cli.serve.metrics import Metrics
 from kraken_cli.serve.proof import VerifyRows
 from kraken_cli.serve.sources import Sources
 from kraken_cli.serve.streams import StreamHub
+from kraken_cli.services.runtime import kraken_requests
 
 
 @dataclass
@@ -39,7 +40,9 @@ class ServeState:
         self.flight = SingleFlight(on_shared=self.metrics.flights.inc)
         self.verify = VerifyRows(self.sources.verify, self.flight)
         self.metrics.watch(
-            lambda: self.live.streams() if self.live is not None else [], self.sources.key_budget
+            lambda: self.live.streams() if self.live is not None else [],
+            self.sources.key_budget,
+            kraken_requests,
         )
         self.streams = StreamHub(
             lambda key, feed: self.sources.stream(Market(key[0]), key[1], key[2], feed)

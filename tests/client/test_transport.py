@@ -144,3 +144,12 @@ def test_threads_sharing_a_client_each_get_their_own_reply() -> None:
     ):
         results = list(pool.map(lambda n: call(http, n), range(8)))
     assert all(all(r) for r in results)
+
+
+def test_every_request_is_counted_by_outcome() -> None:
+    from kraken_cli.client.http import RequestCount
+
+    count = RequestCount()
+    for outcome in ("200", "200", "error"):
+        count.add(outcome)
+    assert count.snapshot() == {"200": 2, "error": 1}

@@ -58,3 +58,4 @@ def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
     text = client.get("/api/metrics", headers=AUTH).text
     assert 'route="/api/candles/kraken/{market}/{symbol}/{interval}"' in text
     assert "krx_http_request_seconds_bucket" in text
+    assert 'krx_kraken_requests_total{outcome="200"}' in text  # the candles' Kraken calls
