@@ -240,7 +240,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return exit_codes.exit_code_for(exc)
     except Exception as exc:  # a bug: say so plainly, traceback only with --debug
         stop_live_displays()
-        known = _local_state_error(exc)
+        known = _local_file_error(exc)
         if known is not None:
             report_error(known, get_state())
             return exit_codes.exit_code_for(known)
@@ -260,7 +260,7 @@ def _say_interrupted() -> None:
     sys.stderr.write("\nkrx: interrupted\n")
 
 
-def _local_state_error(exc: Exception) -> KrxError | None:
+def _local_file_error(exc: Exception) -> KrxError | None:
     """Map a local file or store failing mid-command (not krx's bug) to a user-facing error.
 
     A path the user named that cannot be a file (too long, a folder, a loop) is a usage error;
