@@ -140,6 +140,7 @@ def run_archive(
             subscribe_burst=SUBSCRIBE_BURST,
             connect_gate=gate.wait,
             rest=rest,
+            backfill_beside_reads=True,
         )
         try:
             with open_stream(settings, market, stream_args) as prepared:
