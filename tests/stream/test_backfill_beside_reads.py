@@ -9,6 +9,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from kraken_cli.services.stream.backfill import InlinePager, PageRequest, ThreadPager
 from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
 from kraken_cli.services.stream.records import StreamPair, StreamRequest
@@ -168,3 +170,17 @@ def test_thread_pager_fetches_beside_the_caller_and_never_blocks_collect() -> No
         assert [r.rows for r in results] == [[["AUSD"]]]
     finally:
         pager.close()
+
+
+def test_thread_pager_hands_a_crash_to_the_stream_thread() -> None:
+    def fetch(pair: str, since: str | None) -> tuple[list[list[Any]], str | None]:
+        raise RuntimeError("client closed")
+
+    pager = ThreadPager(fetch, time.sleep)
+    pager.submit(PageRequest("A/USD", "AUSD", "1"))
+    deadline = time.monotonic() + 5
+    with pytest.raises(RuntimeError, match="client closed"):
+        while time.monotonic() < deadline:
+            pager.collect()
+            time.sleep(0.01)
+    pager.close()

@@ -118,8 +118,9 @@ class ThreadPager:
         self._fetch = fetch
         self._sleep = sleep
         self._requests: queue.SimpleQueue[PageRequest | None] = queue.SimpleQueue()
-        self._results: queue.SimpleQueue[PageResult] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[PageResult | Exception] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     def submit(self, request: PageRequest) -> None:
         """Queue a page request for the worker."""
@@ -129,20 +130,30 @@ class ThreadPager:
         self._requests.put(request)
 
     def collect(self) -> list[PageResult]:
-        """Return the answers that arrived so far."""
+        """Return the answers that arrived so far (raise what broke the worker, if anything)."""
         out: list[PageResult] = []
         while True:
             try:
-                out.append(self._results.get_nowait())
+                result = self._results.get_nowait()
             except queue.Empty:
                 return out
+            if isinstance(result, BaseException):
+                raise result  # in the stream's thread, which reports it as usual
+            out.append(result)
 
     def close(self) -> None:
         """Stop the worker after its current call (its answer is dropped)."""
+        self._closed = True
         if self._thread is not None:
             self._requests.put(None)
             self._thread = None
 
     def _work(self) -> None:
         while (req := self._requests.get()) is not None:
-            self._results.put(_fetch(self._fetch, self._sleep, req))
+            try:
+                self._results.put(_fetch(self._fetch, self._sleep, req))
+            except Exception as exc:  # handed to the stream's thread, raised there
+                if self._closed:
+                    return  # the REST client closed under a call at shutdown
+                self._results.put(exc)
+                return

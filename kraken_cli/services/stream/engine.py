@@ -78,7 +78,7 @@ class StreamOptions:
     resume_trades: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     #: Live trades held per symbol while its backfill runs beside the reads (the memory
     #: bound: past it they are dropped and REST brings them).
-    trade_hold_max: int = 5000
+    trade_hold_max: int = 2000
 
 
 @dataclass

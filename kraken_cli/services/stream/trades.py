@@ -70,7 +70,7 @@ class TradeHandler(Handler):
         full_page: int = 1000,
         resume: Mapping[str, tuple[int, str]] | None = None,
         pager: Pager | None = None,
-        hold_max: int = 5000,
+        hold_max: int = 2000,
     ) -> None:
         super().__init__(ctx, request)
         self.fetch = fetch
