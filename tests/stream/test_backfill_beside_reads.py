@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from kraken_cli.errors import IntegrityError
 from kraken_cli.services.stream.backfill import InlinePager, PageRequest, ThreadPager
 from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
 from kraken_cli.services.stream.records import StreamPair, StreamRequest
@@ -184,3 +185,26 @@ def test_thread_pager_hands_a_crash_to_the_stream_thread() -> None:
             pager.collect()
             time.sleep(0.01)
     pager.close()
+
+
+def test_a_gap_rest_cannot_fill_is_an_integrity_error_after_paced_retries() -> None:
+    clock = FakeClock()
+    btc = StreamPair("BTC/USD", "XXBTZUSD", 1, 8)
+    rest = FakeTrades([1, 2, 5, 6])  # REST lacks 3 and 4 too
+    records: list[dict[str, Any]] = []
+    deps = StreamDeps(
+        ws_url="wss://ws.example/v2",
+        connect=FakeConnect([[trade_msg(1, 2), trade_msg(5), *[HEARTBEAT] * 10]], clock),
+        fetch_trades=rest,
+        clock=clock,
+        sleep=clock.sleep,
+        trade_pager=InlinePager,
+    )
+    service = StreamService(
+        [StreamRequest("trade", (btc,))], deps, StreamOptions(), records.append, lambda e: None
+    )
+    with pytest.raises(IntegrityError, match="next live trade_id 5"):
+        service.run()
+    assert [r["trade_id"] for r in records] == [1, 2]
+    # 4 attempts of 2 pages each (the second finds nothing new), 1 s apart
+    assert len(rest.calls) == 8 and clock.slept == [1.0, 1.0, 1.0]

@@ -244,11 +244,7 @@ class TradeHandler(Handler):
         if upto is None:
             self._finish(st, fill)
             return
-        raise IntegrityError(
-            f"trades of {st.pair.symbol} after trade_id {st.last_id} are missing and REST did "
-            f"not return them (next live trade_id {upto})",
-            hint="the output has a gap; restart the stream",
-        )
+        raise _unfilled(st, upto)
 
     def _finish(self, st: _TradeState, fill: _Fill) -> None:
         st.fill = None
@@ -291,11 +287,7 @@ class TradeHandler(Handler):
                     to_trade_id=st.last_id,
                 )
         if upto is not None and (st.last_id is None or st.last_id < upto - 1):
-            raise IntegrityError(
-                f"trades of {sym} after trade_id {st.last_id} are missing and REST did not "
-                f"return them (next live trade_id {upto})",
-                hint="the output has a gap; restart the stream",
-            )
+            raise _unfilled(st, upto)
 
     def _pages(self, st: _TradeState, upto: int | None) -> int:
         """Page REST Trades from the last trade written; return how many trades were written."""
@@ -339,3 +331,12 @@ class TradeHandler(Handler):
             if attempt + 1 < self.attempts:
                 self.ctx.sleep(self.retry_delay_s)
         return written
+
+
+def _unfilled(st: _TradeState, upto: int) -> IntegrityError:
+    """The error of a gap before live trade ``upto`` that REST could not fill."""
+    return IntegrityError(
+        f"trades of {st.pair.symbol} after trade_id {st.last_id} are missing and REST did not "
+        f"return them (next live trade_id {upto})",
+        hint="the output has a gap; restart the stream",
+    )
