@@ -92,3 +92,32 @@ def test_futures_archive_survives_drops_and_kill_9_with_every_trade_once(
             assert verdict.ok, verdict.mismatches
     finally:
         handle.stop()
+
+
+def test_all_archives_every_tradeable_futures_instrument(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from kraken_cli.sandbox.futures.market import CONTRACTS
+
+    handle = start_sandbox(tmp_path_factory.mktemp("sb"), live_rate=5)
+    root, home = tmp_path_factory.mktemp("archive"), tmp_path_factory.mktemp("home")
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "kraken_cli", "--sandbox", "archive", str(root), "--all",
+             "--market", "futures", "--channels", "trades,ticker", "--duration", "3s"],
+            capture_output=True, text=True, env=krx_env(home, sandbox=handle), cwd=home,
+            timeout=90,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        rows = run_query(root, "SELECT DISTINCT symbol FROM trades")
+        assert {r["symbol"] for r in rows} == {c.symbol for c in CONTRACTS}
+        assert list(run_query(root, "SELECT count(*) AS n FROM ticker"))[0]["n"] > 0
+        refused = subprocess.run(
+            [sys.executable, "-m", "kraken_cli", "--sandbox", "archive", str(root), "PF_XBTUSD",
+             "--market", "futures", "--channels", "candles"],
+            capture_output=True, text=True, env=krx_env(home, sandbox=handle), cwd=home,
+            timeout=60,
+        )  # fmt: skip
+        assert refused.returncode == 2 and "trades,book,ticker" in refused.stderr
+    finally:
+        handle.stop()
