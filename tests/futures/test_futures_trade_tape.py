@@ -98,3 +98,25 @@ def test_without_a_mark_the_first_snapshot_starts_the_stream() -> None:
     tape.connected([P])
     assert len(tape.admit(P, _live(rows), snapshot=True)) == 10
     assert history.calls == []
+
+
+def test_a_failed_rest_page_is_tried_again_from_the_start_of_the_gap() -> None:
+    from kraken_cli.errors import NetworkError
+
+    rows = _tape_rows(list(range(2000, 2300)))
+    history = History(rows)
+    calls = {"n": 0}
+
+    def flaky(symbol: str, last_time: str | None) -> list[dict[str, Any]]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise NetworkError("HTTP 520")
+        return history(symbol, last_time)
+
+    events: list[dict[str, Any]] = []
+    slept: list[float] = []
+    tape = TradeTape({P: Mark(2010, {"u10"})}, flaky, events.append, sleep=slept.append)
+    tape.connected([P])
+    out = tape.admit(P, _live(rows[290:]), snapshot=True)
+    assert [r["trade_uid"] for r in out] == [f"u{n}" for n in range(11, 300)]
+    assert [e["event"] for e in events] == ["backfill_error", "backfill"] and slept == [1.0]

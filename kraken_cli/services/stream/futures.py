@@ -78,7 +78,7 @@ def stream(
         clock=clock,
     )
     ws.deadline = deadline
-    tape = TradeTape(marks_from(resume or {}), fetch_history, emit)
+    tape = TradeTape(marks_from(resume or {}), fetch_history, emit, sleep=sleep)
     sent = 0
     reconnects = 0
     connected = False

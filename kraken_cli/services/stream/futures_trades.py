@@ -15,6 +15,7 @@ or not) and are told apart by uid.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,9 @@ Event = Callable[[dict[str, Any]], None]
 #: Pages a gap may take (100 trades each); past it the gap is reported, not filled.
 MAX_PAGES = 200
 FULL_PAGE = 100
+#: REST attempts per gap (a failed one starts the gap again after ``RETRY_S``).
+ATTEMPTS = 3
+RETRY_S = 1.0
 #: Live trades held while a product's ``trade_snapshot`` is awaited (then given without it).
 MAX_HELD = 1000
 
@@ -105,8 +109,10 @@ class TradeTape:
         emit: Event,
         *,
         max_pages: int = MAX_PAGES,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.marks, self.fetch, self.emit, self.max_pages = marks, fetch, emit, max_pages
+        self.sleep = sleep
         self._opening: set[str] = set()
         self._held: dict[str, list[dict[str, Any]]] = {}
 
@@ -153,27 +159,18 @@ class TradeTape:
         if self.fetch is None:
             self._gap(product, mark, first, "no REST backfill")
             return []
-        pages: list[dict[str, Any]] = []  # newest first
+        pages: list[dict[str, Any]] = []
         seen: set[str] = set()
-        cursor = _ms(first) + 1  # the first live trade's millisecond comes again: overlap by uid
         covered = False
-        try:
-            for _ in range(self.max_pages):
-                rows = self.fetch(product, iso_ms(cursor))
-                fresh = [r for r in rows if str(r.get("uid")) not in seen]
-                seen.update(str(r.get("uid")) for r in fresh)
-                pages += [rest_record(product, r) for r in fresh]
-                oldest = min((ms_from_iso(str(r["time"])) for r in rows), default=None)
-                if oldest is None or oldest < mark.time_ms:
-                    covered = oldest is not None  # every trade at the mark's ms is in hand
-                    break
-                if len(rows) < FULL_PAGE:
-                    break  # REST keeps no older trades (7 days, or an engine restart)
-                # a full page without a new trade: >100 trades in one ms; step past it
-                cursor = min(oldest + 1 if fresh else oldest, cursor - 1)
-        except (KrxError, KeyError, TypeError, ValueError) as exc:
-            self.emit({"event": "backfill_error", "channel": "trade", "symbol": product,
-                       "error": str(exc)})  # fmt: skip
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                pages, seen, covered = self._pages(product, mark, _ms(first))
+                break
+            except (KrxError, KeyError, TypeError, ValueError) as exc:
+                self.emit({"event": "backfill_error", "channel": "trade", "symbol": product,
+                           "attempt": attempt, "error": str(exc)})  # fmt: skip
+                if attempt < ATTEMPTS:
+                    self.sleep(RETRY_S)
         if not covered:
             self._gap(product, mark, first, "REST history does not reach back to it")
         elif mark.uids and not mark.uids & seen:
@@ -190,6 +187,30 @@ class TradeTape:
                        "count": len(gap), "from_time": gap[0]["time"],
                        "to_time": gap[-1]["time"]})  # fmt: skip
         return gap
+
+    def _pages(
+        self, product: str, mark: Mark, first_ms: int
+    ) -> tuple[list[dict[str, Any]], set[str], bool]:
+        """Page REST back from the first live trade to the mark: ``(records newest first, uids
+        seen, whether every trade after the mark is in hand)``."""
+        assert self.fetch is not None  # checked by _fill
+        pages: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        cursor = first_ms + 1  # the first live trade's millisecond comes again: overlap by uid
+        for _ in range(self.max_pages):
+            rows = self.fetch(product, iso_ms(cursor))
+            fresh = [r for r in rows if str(r.get("uid")) not in seen]
+            seen.update(str(r.get("uid")) for r in fresh)
+            pages += [rest_record(product, r) for r in fresh]
+            oldest = min((ms_from_iso(str(r["time"])) for r in rows), default=None)
+            if oldest is None or oldest < mark.time_ms:
+                # past the mark's millisecond: every trade after the mark is in hand
+                return pages, seen, oldest is not None
+            if len(rows) < FULL_PAGE:
+                break  # REST keeps no older trades (7 days, or an engine restart)
+            # a full page without a new trade: >100 trades in one ms; step past it
+            cursor = min(oldest + 1 if fresh else oldest, cursor - 1)
+        return pages, seen, False
 
     def _gap(self, product: str, mark: Mark, first: Mapping[str, Any], why: str) -> None:
         self.emit(
