@@ -112,7 +112,10 @@ def archive(
             show_default="every channel of the market",
         ),
     ] = None,
-    depth: Annotated[int, typer.Option(help="Book depth: 10, 25, 100, 500 or 1000.")] = 10,
+    depth: Annotated[
+        int,
+        typer.Option(help="Book depth: 10, 25, 100, 500 or 1000 (futures: every level)."),
+    ] = 10,
     interval: Annotated[str, typer.Option(help="Candle interval.")] = "min1",
     roll: Annotated[str, typer.Option(help="Start a new part file after this long.")] = "1h",
     duration: Annotated[str | None, typer.Option(help="Stop after this long (30m, 8h).")] = None,
