@@ -60,6 +60,19 @@ def kill_9_then_restart(start: Callable[..., subprocess.Popen[str]], root: Path)
     return err
 
 
+def archived_books_verify(root: Path) -> list[dict[str, Any]]:
+    """Rebuild every archived book and assert each passes ``verify``; return the book rows."""
+    table = ds.dataset(root / "exchange=kraken", format="parquet", partitioning="hive")
+    books = table.filter(ds.field("channel") == "book").to_table().to_pylist()
+    assert books
+    for _symbol, levels in groupby(
+        sorted(books, key=lambda r: (r["symbol"], r["message"])), key=lambda r: r["symbol"]
+    ):
+        verdict = verify(levels)
+        assert verdict.ok, verdict.mismatches
+    return books
+
+
 def _tape(handle: SandboxHandle, pair: str) -> dict[int, dict[str, Any]]:
     text = httpx.get(f"{handle.rest_url}/sandbox/tape", params={"pair": pair}, timeout=30).text
     return {row["trade_id"]: row for row in map(json.loads, text.splitlines()) if row}
@@ -82,13 +95,6 @@ def test_archive_survives_drops_and_kill_9_with_every_trade_once(
                 truth = tape[row["trade_id"]]
                 assert row["price"] == type(row["price"])(truth["price"])
                 assert row["volume"] == type(row["volume"])(truth["volume"])
-        table = ds.dataset(root / "exchange=kraken", format="parquet", partitioning="hive")
-        books = table.filter(ds.field("channel") == "book").to_table().to_pylist()
-        assert books
-        for _symbol, levels in groupby(
-            sorted(books, key=lambda r: (r["symbol"], r["message"])), key=lambda r: r["symbol"]
-        ):
-            verdict = verify(levels)
-            assert verdict.ok, verdict.mismatches
+        assert archived_books_verify(root)
     finally:
         handle.stop()
