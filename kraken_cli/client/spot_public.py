@@ -19,7 +19,7 @@ from kraken_cli.models.symbols import result_rows
 # Start-up (issue 17): the records and parsers of the other endpoints load with their method.
 if TYPE_CHECKING:
     from kraken_cli.client.spot_replies import OhlcPage, ServerTime, SystemStatus, TradesPage
-    from kraken_cli.models.market import BookLevel
+    from kraken_cli.models.orderbook import BookLevel
     from kraken_cli.models.trade_rows import TradeRowsPage
 
 #: Records that moved to ``spot_replies``, still importable from here.
@@ -110,7 +110,7 @@ class SpotPublic:
 
     def depth(self, altname: str, count: int) -> DepthSnapshot:
         """Get the order book. https://docs.kraken.com/api/docs/rest-api/get-order-book"""
-        from kraken_cli.models.market import parse_book_side
+        from kraken_cli.models.orderbook import parse_book_side
 
         res = _result(self.http.public("Depth", {"pair": altname, "count": count}), "Depth")
         book = _rows(res, "Depth")

@@ -12,10 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kraken_cli.models.market import BookLevel, FuturesTicker, OrderBook, Ticker
 from kraken_cli.models.numbers import exact
+
+if TYPE_CHECKING:
+    from kraken_cli.models.orderbook import BookLevel, OrderBook
+    from kraken_cli.models.ticker import Ticker
 
 #: Ratios (percent, basis points) are shown to 0.01.
 RATIO_PLACES = Decimal("0.01")
@@ -113,11 +116,9 @@ def ticker_change(ticker: Ticker) -> Change | None:
     """Return the ticker's change: futures against ``open_24h``, spot against today's open.
 
     Kraken's spot REST ticker publishes one reference price, ``o`` (the open at 00:00 UTC);
-    Kraken Futures tickers publish the open 24 hours ago.
+    Kraken Futures tickers publish the open 24 hours ago (``Ticker.reference_open``).
     """
-    if isinstance(ticker, FuturesTicker):
-        return change(ticker.last, ticker.open_24h)
-    return change(ticker.last, ticker.open_today)
+    return change(ticker.last, ticker.reference_open)
 
 
 def notional(volume: Decimal, price: Decimal) -> Decimal:

@@ -24,6 +24,11 @@ class Malformed(ValueError):
     """A wire value that does not parse into its record field."""
 
 
+def malformed_row(kind: str, row: Any) -> Malformed:
+    """Return the error for a ``kind`` row (trade, OHLC, ticker, book) that does not fit."""
+    return Malformed(f"malformed {kind} row: {str(row)[:80]}")
+
+
 @contextmanager
 def reply_of(endpoint: str) -> Iterator[None]:
     """Turn a parse failure while reading ``endpoint``'s reply into a ProtocolError (exit 6)."""

@@ -38,8 +38,10 @@ if TYPE_CHECKING:
 
     from kraken_cli.config.settings import Settings
     from kraken_cli.models.intervals import Interval
-    from kraken_cli.models.market import BookLevel, Candle, OrderBook, Ticker, Trade
+    from kraken_cli.models.market import Candle, Trade
+    from kraken_cli.models.orderbook import BookLevel, OrderBook
     from kraken_cli.models.symbols import Asset, Pair
+    from kraken_cli.models.ticker import Ticker
     from kraken_cli.services.explain import Note
     from kraken_cli.services.history.archived_trades import ArchiveLookup, TradeArchive
     from kraken_cli.services.market.status import SkewSample, StatusReport
@@ -152,7 +154,7 @@ class SpotMarketData(Session):
 
     def ticker(self, symbols: Sequence[str]) -> list[Ticker]:
         """Return the tickers of several symbols with one request, in the order asked."""
-        from kraken_cli.models.market import parse_ticker
+        from kraken_cli.models.ticker import parse_ticker
 
         pairs = self.resolver.resolve_many(symbols)
         raw = self.api.ticker([p.altname for p in pairs])
@@ -178,7 +180,7 @@ class SpotMarketData(Session):
 
     def orderbook(self, symbol: str, depth: int = 10) -> OrderBook:
         """Return the top ``depth`` levels per side with Kraken's checksum at pair precision."""
-        from kraken_cli.models.market import OrderBook
+        from kraken_cli.models.orderbook import OrderBook
 
         check_depth(depth)
         pair = self.resolver.resolve(symbol)
