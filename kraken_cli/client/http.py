@@ -16,7 +16,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -321,7 +320,7 @@ class KrakenHttp:
                 f"{verb} {url} failed: {exc.cause_name}: {exc}",
                 hint="the connection broke; try again",
             ) from exc.__cause__ or exc
-        response = replace(response, content=_scrub_echo(response.content, req_headers))
+        response = response._replace(content=_scrub_echo(response.content, req_headers))
         self.last_span = (w0, self._wall())
         self.last_date = response.headers.get("date")
         self._log(f"{verb} {shown} -> {response.status_code} in {self._ms(t0)} ms")

@@ -7,9 +7,8 @@ read from the one key that is not ``last``, whatever spelling Kraken used for it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kraken_cli.client.http import KrakenHttp
 from kraken_cli.errors import ProtocolError
@@ -35,8 +34,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
-class DepthSnapshot:
+class DepthSnapshot(NamedTuple):
     """One ``Depth`` answer: the book sides (price, volume, timestamp), best first."""
 
     bids: tuple[BookLevel, ...]
