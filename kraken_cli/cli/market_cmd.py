@@ -1,7 +1,7 @@
 """Public market-data commands: status, symbols, assets, ticker, orderbook, trades, candles."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer reads the commands' annotations when it
+# builds one, and evaluated ones spare it compiling each string (~1 ms a command).
 from typing import Annotated
 
 import typer
