@@ -11,7 +11,6 @@ https://docs.kraken.com/api/docs/guides/spot-rest-intro
 
 from __future__ import annotations
 
-import random
 import re
 import threading
 import time
@@ -21,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from kraken_cli.client import bounds
 from kraken_cli.client.pacing import PublicPacer
-from kraken_cli.client.retry import RetryPolicy, run_with_retry
+from kraken_cli.client.retry import RetryPolicy, jitter, run_with_retry
 from kraken_cli.client.transport import (
     ConnectFailure,
     DecodeFailure,
@@ -173,7 +172,7 @@ class KrakenHttp:
         sleep: Callable[[float], None] = time.sleep,
         pacer: PublicPacer | None = None,
         debug_log: Callable[[str], None] | None = None,
-        rng: Callable[[], float] = random.random,
+        rng: Callable[[], float] = jitter,
         wall: Callable[[], float] = time.time,
         url_setting: str = "KRX_REST_URL",
     ) -> None:
