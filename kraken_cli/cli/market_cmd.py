@@ -115,7 +115,7 @@ def ticker(
       krx ticker BTCUSDT ETH/USD
       krx ticker PF_XBTUSD PF_ETHUSD --market futures
     """
-    from kraken_cli.models.figures import change_record, ticker_change
+    from kraken_cli.models.change import change_record, ticker_change
     from kraken_cli.output import views
 
     with market_data(ctx, market) as md:

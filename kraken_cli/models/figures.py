@@ -1,8 +1,9 @@
 """The figures traders look for, computed exactly from the typed records (pure, no I/O).
 
 Book: spread, mid, spread in basis points and cumulative depth per level. Ticker: the change
-against the reference open (absolute and percent). Orders: notional value and estimated fee
-(:mod:`kraken_cli.models.order_value`, apart so that market commands do not load them).
+against the reference open, absolute and percent (:mod:`kraken_cli.models.change`). Orders:
+notional value and estimated fee (:mod:`kraken_cli.models.order_value`). Each command loads
+only its own (start-up, issue 17).
 Sums, differences, products and halves are exact Decimals; only ratios (percent, basis points)
 are rounded, to :data:`RATIO_PLACES`, half-even.
 """
@@ -15,24 +16,32 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
+from kraken_cli.models.numbers import RATIO_PLACES as RATIO_PLACES
 from kraken_cli.models.numbers import exact
+from kraken_cli.models.numbers import ratio as ratio
 
 if TYPE_CHECKING:
+    from kraken_cli.models.change import Change as Change
+    from kraken_cli.models.change import change as change
+    from kraken_cli.models.change import change_record as change_record
+    from kraken_cli.models.change import ticker_change as ticker_change
     from kraken_cli.models.orderbook import BookLevel, OrderBook
-    from kraken_cli.models.ticker import Ticker
 
-#: Ratios (percent, basis points) are shown to 0.01.
-RATIO_PLACES = Decimal("0.01")
 _HALF = Decimal("0.5")
-_HUNDRED = Decimal(100)
 _BPS = Decimal(10_000)
 
+#: The ticker's change, in its own module (``krx ticker`` creates no book figure, ``krx
+#: orderbook`` no change: start-up, issue 17); still importable from here.
+_CHANGE = ("Change", "change", "change_record", "ticker_change")
 
-def ratio(part: Decimal, whole: Decimal, scale: Decimal = _HUNDRED) -> Decimal | None:
-    """Return ``part / whole * scale`` rounded to 0.01 (None when ``whole`` is zero)."""
-    if whole == 0:
-        return None
-    return (part * scale / whole).quantize(RATIO_PLACES)
+
+def __getattr__(name: str) -> Any:
+    """Import a change figure from :mod:`kraken_cli.models.change` on first use (PEP 562)."""
+    if name in _CHANGE:
+        from kraken_cli.models import change
+
+        return getattr(change, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,37 +95,3 @@ def cumulative(volumes: Iterable[Decimal]) -> list[Decimal]:
 def depth(levels: Sequence[BookLevel]) -> list[tuple[BookLevel, Decimal]]:
     """Pair each level (best first) with the cumulative volume up to and including it."""
     return list(zip(levels, cumulative(lv.volume for lv in levels), strict=True))
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """How far a price moved from a reference price."""
-
-    reference: Decimal
-    absolute: Decimal
-    #: percent of the reference, rounded to 0.01; None for a zero reference
-    percent: Decimal | None
-
-
-def change_record(moved: Change | None) -> dict[str, Any]:
-    """Return the record fields ``change`` and ``change_pct`` (None when unknown)."""
-    if moved is None:
-        return {"change": None, "change_pct": None}
-    return {"change": exact(moved.absolute), "change_pct": exact(moved.percent)}
-
-
-def change(last: Decimal | None, reference: Decimal | None) -> Change | None:
-    """Return ``last - reference`` and its percent (None when either price is unknown)."""
-    if last is None or reference is None:
-        return None
-    moved = last - reference
-    return Change(reference, moved, ratio(moved, reference))
-
-
-def ticker_change(ticker: Ticker) -> Change | None:
-    """Return the ticker's change: futures against ``open_24h``, spot against today's open.
-
-    Kraken's spot REST ticker publishes one reference price, ``o`` (the open at 00:00 UTC);
-    Kraken Futures tickers publish the open 24 hours ago (``Ticker.reference_open``).
-    """
-    return change(ticker.last, ticker.reference_open)
