@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from kraken_cli.models.market import Candle, Trade
+if TYPE_CHECKING:
+    from kraken_cli.models.market import Candle, Trade
 
 
 @dataclass(frozen=True)
