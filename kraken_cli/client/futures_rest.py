@@ -13,7 +13,6 @@ https://docs.kraken.com/api/docs/guides/futures-rest
 from __future__ import annotations
 
 import contextlib
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_
 from kraken_cli.client.http import KrakenHttp
 from kraken_cli.client.nonce import MsNonce
 from kraken_cli.client.pacing import PublicPacer
-from kraken_cli.client.retry import RetryPolicy, run_with_retry
+from kraken_cli.client.retry import RetryPolicy, jitter, run_with_retry
 from kraken_cli.client.transport import RawReply
 from kraken_cli.config.settings import Credentials
 from kraken_cli.errors import AuthError, KrxError, ProtocolError
@@ -64,7 +63,7 @@ class FuturesRest:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall: Callable[[], float] = time.time,
-        rng: Callable[[], float] = random.random,
+        rng: Callable[[], float] = jitter,
         debug_log: Callable[[str], None] | None = None,
         no_credentials: KrxError | None = None,
     ) -> None:
