@@ -72,14 +72,14 @@ class _RefSide:
         return "".join(out)
 
 
-def run_reference(feed: list[bytes], depth: int) -> tuple[int, float, int]:
+def run_reference(feed: list[str], depth: int) -> tuple[int, float, int]:
     """Replay the feed through the reference; return (updates, CPU seconds, mismatches)."""
     decode = json.JSONDecoder(parse_float=str).decode
     asks, bids = _RefSide(False), _RefSide(True)
     bad = 0
     t0 = time.process_time()
     for text in feed:
-        msg = decode(text.decode())
+        msg = decode(text)
         d = msg["data"][0]
         if msg["type"] == "snapshot":
             asks, bids = _RefSide(False), _RefSide(True)
@@ -97,7 +97,7 @@ def run_reference(feed: list[bytes], depth: int) -> tuple[int, float, int]:
 def _engine(
     book_class: type, decode: Callable[[Any], Any]
 ) -> Callable[..., tuple[int, float, int]]:
-    def run(feed: list[bytes], depth: int) -> tuple[int, float, int]:
+    def run(feed: list[str], depth: int) -> tuple[int, float, int]:
         """Replay the feed as the stream does: decode, apply, verify checksum and crossing."""
         book = book_class("BTC/USD", depth, 1, 8)
         bad = 0
@@ -116,7 +116,7 @@ def _engine(
     return run
 
 
-def run_parse_only(feed: list[bytes], depth: int) -> tuple[int, float, int]:
+def run_parse_only(feed: list[str], depth: int) -> tuple[int, float, int]:
     """Decode every message with msgspec (exact text) and nothing else."""
     decode = exact_decoder()
     t0 = time.process_time()
@@ -128,7 +128,7 @@ def run_parse_only(feed: list[bytes], depth: int) -> tuple[int, float, int]:
 RUNNERS = {
     "krx": _engine(Book, exact_decoder()),
     "krx, pure-Python fallback (no msgspec)": _engine(Book, exact_decoder(fast=False)),
-    "before issue 17": _engine(book_before.Book, lambda raw: book_before.decode(raw.decode())),
+    "before issue 17": _engine(book_before.Book, book_before.decode),
     "reference (research)": run_reference,
     "msgspec decoding alone": run_parse_only,
 }
@@ -139,7 +139,8 @@ def bench_book(n: int, repeat: int) -> list[Result]:
     results = []
     rows = []
     for depth in (10, 1000):
-        feed = [text.encode() for text in make_feed(depth, n, seed=depth)]
+        # text frames, as the WebSocket client hands them to the stream
+        feed = make_feed(depth, n, seed=depth)
         rates: dict[str, list[float]] = {name: [] for name in RUNNERS}
         for _ in range(repeat):
             for name, runner in RUNNERS.items():
