@@ -69,18 +69,12 @@ class BookSide:
         self.keys: list[int] = []
         #: key -> (price, qty, checksum fragment: both without the dot and leading zeros)
         self.levels: dict[int, tuple[str, str, str]] = {}
-        # The top 10's fragments, kept in step, and their checksum text (None: rebuild it).
+        # The top 10's fragments, kept in step, and their checksum text: None when they changed
+        # since Book.checksum() last read it (only it sets the text: it caches the CRC too).
         self._frags: list[str] = []
         self._top: bytes | None = None
         #: wire price -> (key, padded price text, price digits for the checksum)
         self._prices: dict[str | int, tuple[int, str, str]] = {}
-
-    def top_text(self) -> bytes:
-        """Return the checksum text of the top 10 levels (price+qty fragments)."""
-        top = self._top
-        if top is None:
-            top = self._top = "".join(self._frags).encode()
-        return top
 
     def best(self) -> int | None:
         """Return the best key (scaled price; negative for bids) or None when empty."""
@@ -188,7 +182,16 @@ class BookSide:
 class Book:
     """An L2 book for one symbol at one subscribed depth, verified against Kraken's checksum."""
 
-    __slots__ = ("asks", "bids", "depth", "price_decimals", "qty_decimals", "symbol", "truncated")
+    __slots__ = (
+        "_crc",
+        "asks",
+        "bids",
+        "depth",
+        "price_decimals",
+        "qty_decimals",
+        "symbol",
+        "truncated",
+    )
 
     def __init__(self, symbol: str, depth: int, price_decimals: int, qty_decimals: int) -> None:
         self.symbol = symbol
@@ -199,6 +202,7 @@ class Book:
         self.bids = BookSide(True, depth)
         #: Levels dropped by the last truncation, as ``(side, price)``; only kept when not None.
         self.truncated: list[tuple[str, str]] | None = None
+        self._crc = 0  # the checksum of the sides' cached top texts
 
     # -- applying wire data ------------------------------------------------------------------
     def apply_snapshot(
@@ -235,14 +239,16 @@ class Book:
     def checksum(self) -> int:
         """Return the CRC32 of the top 10 asks then bids, as Kraken computes it."""
         asks, bids = self.asks, self.bids
-        # top_text() inlined: this runs for every book message
         a = asks._top
+        b = bids._top
+        if a is not None and b is not None:
+            return self._crc  # neither top 10 changed (most updates of a deep book)
         if a is None:
             a = asks._top = "".join(asks._frags).encode()
-        b = bids._top
         if b is None:
             b = bids._top = "".join(bids._frags).encode()
-        return crc32(b, crc32(a))
+        crc = self._crc = crc32(b, crc32(a))
+        return crc
 
     def crossed(self) -> bool:
         """Return True when the best bid is at or above the best ask (a broken book)."""
