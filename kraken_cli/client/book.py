@@ -253,7 +253,9 @@ class Book:
     def crossed(self) -> bool:
         """Return True when the best bid is at or above the best ask (a broken book)."""
         ask, bid = self.asks.keys, self.bids.keys
-        return bool(ask) and bool(bid) and -bid[0] >= ask[0]
+        if ask and bid:  # a truth test, not bool(): this runs for every book message
+            return -bid[0] >= ask[0]
+        return False
 
     def snapshot(self, levels: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
         """Return ``(bids, asks)`` as ``[[price, qty], ...]`` best first."""
