@@ -59,10 +59,25 @@ def norm_decimal(value: object, decimals: int) -> str:
 class BookSide:
     """One side of the book: sorted keys (best first), levels by key, the top 10's text."""
 
-    __slots__ = ("_cache_max", "_frags", "_prices", "_top", "is_bid", "keys", "levels", "sign")
+    __slots__ = (
+        "_cache_max",
+        "_frags",
+        "_prices",
+        "_top",
+        "depth",
+        "is_bid",
+        "keys",
+        "levels",
+        "pdec",
+        "qdec",
+        "sign",
+    )
 
-    def __init__(self, is_bid: bool, depth: int = 10) -> None:
+    def __init__(self, is_bid: bool, depth: int, pdec: int, qdec: int) -> None:
         self.is_bid = is_bid
+        self.depth = depth
+        self.pdec = pdec
+        self.qdec = qdec
         self._cache_max = 2 * depth + _PRICE_CACHE_SPARE
         self.sign = -1 if is_bid else 1
         #: Scaled prices (negated for bids): ascending, best first.
@@ -90,10 +105,15 @@ class BookSide:
         levels = self.levels
         return [(levels[k][0], levels[k][1]) for k in self.keys]
 
-    def apply(self, wire: Iterable[Mapping[str, Any]], pdec: int, qdec: int) -> None:
-        """Apply levels in order: qty 0 deletes the level, any other qty sets it."""
+    def apply(self, wire: Iterable[Mapping[str, Any]]) -> list[str] | None:
+        """Apply levels in order (qty 0 deletes), truncate to depth; return prices dropped."""
         # one function on purpose: this runs for every level of every book message
-        keys, levels, cache, top = self.keys, self.levels, self._prices, self._frags
+        keys = self.keys
+        levels = self.levels
+        cache = self._prices
+        top = self._frags
+        pdec = self.pdec
+        qdec = self.qdec
         qdot = -qdec - 1  # where the dot of a quantity at the pair's precision is
         changed = False
         for lv in wire:
@@ -136,6 +156,7 @@ class BookSide:
                     changed = True
         if changed:
             self._top = None
+        return self.truncate(self.depth) if len(keys) > self.depth else None
 
     def _parse_price(self, wire: object, pdec: int) -> tuple[int, str, str]:
         """Return ``(key, padded text, checksum digits)`` of a wire price; cache it."""
@@ -198,8 +219,8 @@ class Book:
         self.depth = depth
         self.price_decimals = price_decimals
         self.qty_decimals = qty_decimals
-        self.asks = BookSide(False, depth)
-        self.bids = BookSide(True, depth)
+        self.asks = BookSide(False, depth, price_decimals, qty_decimals)
+        self.bids = BookSide(True, depth, price_decimals, qty_decimals)
         #: Levels dropped by the last truncation, as ``(side, price)``; only kept when not None.
         self.truncated: list[tuple[str, str]] | None = None
         self._crc = 0  # the checksum of the sides' cached top texts
@@ -209,8 +230,8 @@ class Book:
         self, asks: Iterable[Mapping[str, Any]], bids: Iterable[Mapping[str, Any]]
     ) -> None:
         """Replace the book with a snapshot's levels."""
-        self.asks = BookSide(False, self.depth)
-        self.bids = BookSide(True, self.depth)
+        self.asks = BookSide(False, self.depth, self.price_decimals, self.qty_decimals)
+        self.bids = BookSide(True, self.depth, self.price_decimals, self.qty_decimals)
         self.apply_update(asks, bids)
 
     def apply_update(
@@ -218,22 +239,10 @@ class Book:
     ) -> None:
         """Apply the levels of one message in order (qty 0 deletes), then truncate to depth."""
         # a side the message does not touch costs nothing (most messages touch one)
-        depth = self.depth
-        if asks:
-            side = self.asks
-            side.apply(asks, self.price_decimals, self.qty_decimals)
-            if len(side.keys) > depth:
-                self._truncate("ask", side)
-        if bids:
-            side = self.bids
-            side.apply(bids, self.price_decimals, self.qty_decimals)
-            if len(side.keys) > depth:
-                self._truncate("bid", side)
-
-    def _truncate(self, name: str, side: BookSide) -> None:
-        dropped = side.truncate(self.depth)
-        if self.truncated is not None:
-            self.truncated.extend((name, price) for price in dropped)
+        if asks and (dropped := self.asks.apply(asks)) and self.truncated is not None:
+            self.truncated.extend(("ask", price) for price in dropped)
+        if bids and (dropped := self.bids.apply(bids)) and self.truncated is not None:
+            self.truncated.extend(("bid", price) for price in dropped)
 
     # -- reading -----------------------------------------------------------------------------
     def checksum(self) -> int:
