@@ -204,8 +204,9 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
     from kraken_cli.client.spot_public import SpotPublic
     from kraken_cli.models.intervals import parse_interval
     from kraken_cli.models.symbols import Pair
-    from kraken_cli.output.columns import CANDLE
+    from kraken_cli.output.candles import write_candles
     from kraken_cli.output.sink import StdoutSink
+    from kraken_cli.output.views import CANDLE_VIEW
     from kraken_cli.services.history.candles import history_candles, store_pair_name, sync_trades
     from kraken_cli.services.history.store import TradeStore
 
@@ -268,7 +269,8 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
                     window_start=window_start,
                     store=store,
                 )
-                StdoutSink("jsonl", out=buf).write_records((c.to_record() for c in rows), CANDLE)
+                # what `krx candles ... --format jsonl` does with the service's candles
+                write_candles(StdoutSink("jsonl", out=buf), rows, view=CANDLE_VIEW)
             outputs["krx"] = buf.getvalue()
 
         def floor_query() -> None:
