@@ -14,7 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from kraken_cli.models.market import Candle, ScaledCandle
@@ -30,7 +32,10 @@ if TYPE_CHECKING:
 #: Rows joined into one write (``krx candles ... | head`` still stops at the first failed write).
 BATCH = 512
 
-RowText = Callable[[Candle], str]
+_SYMBOL, _TIME, _COUNT, _TEXTS = map(attrgetter, ("symbol", "time", "count", "texts"))
+Texts = tuple[str, str, str, str, str, str]
+Counts = Iterable[int | None]
+Rows = list[str]
 
 
 def write_candles(
@@ -39,41 +44,25 @@ def write_candles(
     """Write candles in the sink's format, byte for byte the general renderer's; return how many."""
     if sink.picked or sink.fmt == "table" or (view is not None and view.table_only):
         return sink.write_records((c.to_record() for c in candles), CANDLE, view=view)
-    if sink.fmt == "json":
-        return _write_json(sink, candles)
-    row = _Rows(sink.fmt)
-    if sink.fmt == "csv":
-        sink.write_text(iter((_csv_row(CANDLE),)))
+    rows = _Rows(sink.fmt)
+    it = iter(candles)
+    batches = iter(lambda: list(islice(it, BATCH)), [])
+    if sink.fmt == "json":  # one document: ``json.dumps(records, indent=2)``, element by element
+        parts = [row for batch in batches for row in rows.of(batch)]
+        sink.write_text(("[\n" + ",\n".join(parts) + "\n]\n" if parts else "[]\n",))
+        return len(parts)
     count = 0
 
-    def rows() -> Iterator[str]:
+    def texts() -> Iterator[str]:
         nonlocal count
-        for batch in _batches(candles):
+        if sink.fmt == "csv":
+            yield _csv_row(CANDLE)  # the header, even without rows
+        for batch in batches:
             count += len(batch)
-            yield "".join(map(row, batch))
+            yield "".join(rows.of(batch))
 
-    sink.write_text(rows())
+    sink.write_text(texts())
     return count
-
-
-def _write_json(sink: StdoutSink, candles: Iterable[Candle]) -> int:
-    """Write the pretty JSON array ``json.dumps(records, indent=2)`` writes, element by element."""
-    element = _Rows("json")
-    parts = [element(c) for c in candles]
-    sink.write_text(iter(("[\n" + ",\n".join(parts) + "\n]\n" if parts else "[]\n",)))
-    return len(parts)
-
-
-def _batches(candles: Iterable[Candle]) -> Iterator[list[Candle]]:
-    batch: list[Candle] = []
-    append = batch.append
-    for candle in candles:
-        append(candle)
-        if len(batch) >= BATCH:
-            yield batch
-            batch.clear()
-    if batch:
-        yield batch
 
 
 class _Rows:
@@ -85,20 +74,28 @@ class _Rows:
         self._general = {"jsonl": _jsonl_general, "csv": _csv_general, "json": _json_general}[fmt]
         self._template = _TEMPLATES[fmt]
 
+    def of(self, batch: list[Candle]) -> Iterable[str]:
+        """Return a batch's rows; a batch of ScaledCandles of one symbol column by column."""
+        symbols = set(map(_SYMBOL, batch))
+        if len(symbols) == 1 and set(map(type, batch)) == {ScaledCandle}:
+            try:
+                texts = list(map(_TEXTS, batch))
+            except AttributeError:  # one was made by dataclasses.replace: ordinary fields
+                return map(self, batch)
+            (sym,) = symbols
+            esc = self._symbols.get(sym) or self._symbol(sym)
+            times = map(iso_from_unix, map(_TIME, batch))
+            # the texts are decimal numbers (the aggregator writes them): nothing to escape
+            return self._template(esc, times, texts, map(_COUNT, batch))
+        return map(self, batch)
+
     def __call__(self, candle: Candle) -> str:
-        """Return the candle's row: one template when it is a ScaledCandle, else the general."""
-        if candle.__class__ is not ScaledCandle:
-            return self._general(candle)
-        try:
-            o, h, lo, c, vwap, vol = candle.texts
-        except AttributeError:  # made by dataclasses.replace: ordinary fields
-            return self._general(candle)
-        sym = candle.symbol
-        esc = self._symbols.get(sym) or self._symbol(sym)
-        # the texts are decimal numbers (the aggregator writes them): nothing to escape or quote
-        return self._template.format(
-            esc, iso_from_unix(candle.time), o, h, lo, c, vwap, vol, candle.count
-        )
+        """Return one candle's row (a batch of other candles: row by row)."""
+        return "".join(self.of([candle])) if self._fast(candle) else self._general(candle)
+
+    @staticmethod
+    def _fast(candle: Candle) -> bool:
+        return candle.__class__ is ScaledCandle and hasattr(candle, "texts")
 
     def _symbol(self, sym: str) -> str:
         text = _csv_row([cell_text(sym)])[:-1] if self.fmt == "csv" else COMPACT.encode(sym)
@@ -108,19 +105,32 @@ class _Rows:
         return text
 
 
-#: Row templates: symbol (already in the format's text), time, the six numbers, count.
-_TEMPLATES = {
-    "jsonl": (
-        '{{"symbol":{},"time":"{}","open":"{}","high":"{}","low":"{}","close":"{}",'
-        '"vwap":"{}","volume":"{}","count":{}}}\n'
-    ),
-    "csv": "{},{},{},{},{},{},{},{},{}\n",
-    "json": (
-        '  {{\n    "symbol": {},\n    "time": "{}",\n    "open": "{}",\n    "high": "{}",\n'
-        '    "low": "{}",\n    "close": "{}",\n    "vwap": "{}",\n    "volume": "{}",\n'
-        '    "count": {}\n  }}'
-    ),
-}
+# Rows of a batch of one symbol: its text in the format, ISO times, number texts, counts.
+def _jsonl_rows(sym: str, times: Iterable[str], texts: Iterable[Texts], counts: Counts) -> Rows:
+    return [
+        f'{{"symbol":{sym},"time":"{t}","open":"{o}","high":"{h}","low":"{lo}","close":"{c}",'
+        f'"vwap":"{vwap}","volume":"{vol}","count":{n}}}\n'
+        for t, (o, h, lo, c, vwap, vol), n in zip(times, texts, counts, strict=True)
+    ]
+
+
+def _csv_rows(sym: str, times: Iterable[str], texts: Iterable[Texts], counts: Counts) -> Rows:
+    return [
+        f"{sym},{t},{o},{h},{lo},{c},{vwap},{vol},{n}\n"
+        for t, (o, h, lo, c, vwap, vol), n in zip(times, texts, counts, strict=True)
+    ]
+
+
+def _json_rows(sym: str, times: Iterable[str], texts: Iterable[Texts], counts: Counts) -> Rows:
+    return [
+        f'  {{\n    "symbol": {sym},\n    "time": "{t}",\n    "open": "{o}",\n'
+        f'    "high": "{h}",\n    "low": "{lo}",\n    "close": "{c}",\n    "vwap": "{vwap}",\n'
+        f'    "volume": "{vol}",\n    "count": {n}\n  }}'
+        for t, (o, h, lo, c, vwap, vol), n in zip(times, texts, counts, strict=True)
+    ]
+
+
+_TEMPLATES = {"jsonl": _jsonl_rows, "csv": _csv_rows, "json": _json_rows}
 
 
 def _csv_row(cells: Iterable[str]) -> str:

@@ -178,8 +178,7 @@ class Aggregator:
         ip, iv = -ps - 1, -vs - 1
         key, o, h, lo, c, spv, sv, n = self._state
         flush = self._flush_base
-        for trade in it:
-            t, p_s, v_s = trade
+        for t, p_s, v_s in it:
             try:
                 try:
                     p = int(p_s.replace(".", "")) if p_s[ip] == "." else to_units(p_s, ps)
@@ -188,7 +187,7 @@ class Aggregator:
                     p, v = to_units(p_s, ps), to_units(v_s, vs)
             except _Finer:
                 self._state = [key, o, h, lo, c, spv, sv, n]
-                raise _Retry(trade) from None
+                raise _Retry((t, p_s, v_s)) from None
             k = t // base_ns
             if k != key:
                 if k < key:
