@@ -21,6 +21,7 @@ import math
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -218,6 +219,7 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
         stdout=subprocess.PIPE,
         text=True,
     )
+    tmp = Path(tempfile.mkdtemp())  # seven 20 MB stores: removed when done
     try:
         assert proc.stdout is not None
         rest = f"http://127.0.0.1:{proc.stdout.readline().split()[-1]}"
@@ -225,7 +227,6 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
             tape = json.loads(reply.read())
         start_ns, end_ns = tape[0][0], tape[-1][0] + 1
         n = len(tape)
-        tmp = Path(tempfile.mkdtemp())
         counter = iter(range(1000))
 
         def floor_download() -> None:
@@ -287,6 +288,7 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
     # the summary's figures (make bench): CPU ms against the floor's, target 1.3x
     report(
         [

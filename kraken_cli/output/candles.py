@@ -11,8 +11,6 @@ Tables, ``--columns`` and views with table-only figures take the general path wh
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -134,6 +132,9 @@ _TEMPLATES = {"jsonl": _jsonl_rows, "csv": _csv_rows, "json": _json_rows}
 
 
 def _csv_row(cells: Iterable[str]) -> str:
+    import csv  # the csv format only
+    import io
+
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow([csv_safe(cell) for cell in cells])
     return buf.getvalue()
