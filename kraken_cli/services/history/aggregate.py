@@ -271,6 +271,7 @@ class Aggregator:
         self._pd = ps if self._prec.price is None else self._prec.price
         self._vd = vs if self._prec.volume is None else self._prec.volume
         self._price_text.clear()  # texts of units at the old scale
+        self._price_step = _POW[ps - self._pd] if ps >= self._pd else 0  # units per shown digit
         # vwap in 10**-pd: Σ(p·v) / Σv with p in 10**-ps
         self._vwap_num, self._vwap_den = _POW[self._pd], _POW[ps]
 
@@ -304,7 +305,16 @@ class Aggregator:
         known = self._price_text
         if len(known) >= 65_536:
             known.clear()
-        text = known[units] = units_text(units, self._ps, self._pd)
+        pd, step = self._pd, self._price_step
+        q, r = divmod(units, step) if step else (0, 1)
+        if r or units < 0 or not pd:
+            text = units_text(units, self._ps, pd)
+        else:  # exact at the pair's decimals: fixed_text(q, pd), inlined (a third of candles)
+            digits = str(q)
+            if len(digits) <= pd:
+                digits = digits.rjust(pd + 1, "0")
+            text = f"{digits[:-pd]}.{digits[-pd:]}"
+        known[units] = text
         return text
 
 
