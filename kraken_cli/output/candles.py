@@ -43,8 +43,7 @@ def write_candles(
     if sink.picked or sink.fmt == "table" or (view is not None and view.table_only):
         return sink.write_records((c.to_record() for c in candles), CANDLE, view=view)
     rows = _Rows(sink.fmt)
-    it = iter(candles)
-    batches = iter(lambda: list(islice(it, BATCH)), [])
+    batches = _batches(candles)
     if sink.fmt == "json":  # one document: ``json.dumps(records, indent=2)``, element by element
         parts = [row for batch in batches for row in rows.of(batch)]
         sink.write_text(("[\n" + ",\n".join(parts) + "\n]\n" if parts else "[]\n",))
@@ -61,6 +60,22 @@ def write_candles(
 
     sink.write_text(texts())
     return count
+
+
+def _batches(candles: Iterable[Candle]) -> Iterator[list[Candle]]:
+    """Yield candles BATCH at a time; if they fail midway, those made before are yielded first."""
+    it = iter(candles)
+    while True:
+        batch: list[Candle] = []
+        try:
+            batch.extend(islice(it, BATCH))  # keeps what came before an exception
+        except BaseException:
+            if batch:  # written as the general renderer would have, then the error
+                yield batch
+            raise
+        if not batch:
+            return
+        yield batch
 
 
 class _Rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 
@@ -92,3 +93,24 @@ def test_a_replaced_candle_renders_its_new_fields() -> None:
     (candle,) = built([(T0 * NS, "1.5", "2")], "BTC/USD", Precision())
     moved = replace(candle, time=T0 + 60, close=Decimal("9.9"))
     assert '"close":"9.9"' in fast("jsonl", [moved])[0]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_failure_midway_writes_what_came_before_it_as_before(fmt: str) -> None:
+    trades = [(T0 * NS + i * 60 * NS, "1.5", "2") for i in range(5)]
+    candles = built(trades, "BTC/USD", Precision())
+
+    def failing() -> Iterator[Candle]:
+        yield from candles
+        raise RuntimeError("network down")
+
+    outs = []
+    for write in (
+        lambda sink: write_candles(sink, failing(), view=CANDLE_VIEW),
+        lambda sink: sink.write_records((c.to_record() for c in failing()), CANDLE),
+    ):
+        out = io.StringIO()
+        with pytest.raises(RuntimeError):
+            write(StdoutSink(fmt, out=out))
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1]
