@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Final
 
 from kraken_cli.errors import UsageError
-from kraken_cli.services.history.archive_vector import Checked, check_rows
+from kraken_cli.services.history.archive_vector import Checked, check_rows, keep_freed_memory
 
 ARCHIVE_MINUTES: Final = (1, 5, 15, 30, 60, 240, 720, 1440)
 CHUNK_BYTES: Final = 1 << 20
@@ -215,6 +215,7 @@ def _vector_check() -> Callable[[bytes, int], Checked | None] | None:
         import numpy  # noqa: F401
     except ImportError:
         return None
+    keep_freed_memory()
     return check_rows
 
 

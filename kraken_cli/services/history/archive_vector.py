@@ -19,6 +19,11 @@ _COMMA: Final = 44
 _DOT: Final = 46
 _DIGIT_MAX: Final = 57  # "9"; every separator the grammar allows (\n , .) is below "0"
 _TS_WIDTH: Final = 10
+# glibc mallopt(): blocks above the mmap threshold get their own mapping (faulted in afresh on
+# every allocation); the top pad is what a shrinking heap keeps for the next allocations
+_M_TOP_PAD: Final = -2
+_M_MMAP_THRESHOLD: Final = -3
+_KEEP_BYTES: Final = 32 << 20
 
 
 class Checked(NamedTuple):
@@ -42,55 +47,46 @@ def check_rows(body: bytes, prev_s: int) -> Checked | None:
     b = np.frombuffer(body, np.uint8)
     if not len(b) or int(b.max()) > _DIGIT_MAX:
         return None  # letters, spaces, non-ASCII: the pure path names them
-    sep = np.flatnonzero(b < ord("0"))
+    sep = np.flatnonzero(b < ord("0"))  # every byte that is not a digit
     kinds = b[sep]
-    nl = sep[kinds == _NL]
-    commas = sep[kinds == _COMMA]
-    dots = np.flatnonzero(kinds == _DOT)
-    n = len(nl)
-    if not n or len(commas) != 2 * n or n + len(commas) + len(dots) != len(sep):
+    is_nl, is_comma = kinds == _NL, kinds == _COMMA
+    n, commas = int(np.count_nonzero(is_nl)), int(np.count_nonzero(is_comma))
+    dots = int(np.count_nonzero(kinds == _DOT))
+    if not n or commas != 2 * n or n + commas + dots != len(sep):
         return None  # another separator ("+", "-", " ", "/") or a wrong field count
+    # digits between any two separators: no empty field, a dot has digits on both sides
+    if not (np.diff(sep) > 1).all():
+        return None
+    # a dot comes right after a comma: one per field at most, none in the timestamp
+    if dots and (kinds[0] == _DOT or ((kinds[1:] == _DOT) & ~is_comma[:-1]).any()):
+        return None
+    nl = sep[is_nl]
     starts = np.empty_like(nl)
     starts[0] = 0
     starts[1:] = nl[:-1] + 1
-    first, second = commas[0::2], commas[1::2]
-    # exactly two commas per line: the first ends a 10-character timestamp, both fields non-empty
-    if not (
-        (first == starts + _TS_WIDTH).all()
-        and (second > first + 1).all()
-        and (nl > second + 1).all()
-    ):
+    comma_at = sep[is_comma]
+    # two commas a line: the first ends a 10-digit timestamp, the second is before the newline
+    if not ((comma_at[0::2] == starts + _TS_WIDTH).all() and (comma_at[1::2] < nl).all()):
         return None
-    if len(dots) and not _dots_ok(b, sep, kinds, dots):
-        return None
-    stamps = _stamps(b, starts)
-    if not _in_order(stamps):
-        return None
-    hi, lo = stamps
-    last_second = int(np.count_nonzero((hi == hi[-1]) & (lo == lo[-1])))
-    cut = n - last_second
-    first_s, last_s = int(body[:_TS_WIDTH]), _second_at(body, int(starts[-1]))
-    if first_s < prev_s:
-        return None
-    before = _second_at(body, int(starts[cut - 1])) if cut else -1
-    return Checked(n, first_s, last_s, cut, int(starts[cut]), before)
+    return _shape(body, starts, prev_s)
 
 
-def _dots_ok(
-    b: NDArray[np.uint8], sep: NDArray[np.intp], kinds: NDArray[np.uint8], dots: NDArray[np.intp]
-) -> bool:
-    """Return whether each dot is alone in a price/amount field with digits on both sides."""
-    # in separator order a dot must follow a comma: not in the timestamp, not a field's second
-    if dots[0] == 0 or (kinds[dots - 1] != _COMMA).any():
-        return False
-    at = sep[dots]
-    return bool(_is_digit(b[at - 1]).all() and _is_digit(b[at + 1]).all())
-
-
-def _is_digit(x: NDArray[np.uint8]) -> NDArray[np.bool_]:
+def _shape(body: bytes, starts: NDArray[np.intp], prev_s: int) -> Checked | None:
+    """Return the chunk's shape if its seconds never go back (from ``prev_s`` on), else None."""
     import numpy as np
 
-    return (x - np.uint8(ord("0"))) < 10
+    first_s = int(body[:_TS_WIDTH])
+    if first_s < prev_s:
+        return None
+    hi, lo = _stamps(np.frombuffer(body, np.uint8), starts)
+    hi_step, lo_step = np.diff(hi), np.diff(lo)
+    if ((hi_step < 0) | ((hi_step == 0) & (lo_step < 0))).any():
+        return None
+    n = len(starts)
+    cut = n - int(np.count_nonzero((hi == hi[-1]) & (lo == lo[-1])))
+    last_s = _second_at(body, int(starts[-1]))
+    before = _second_at(body, int(starts[cut - 1])) if cut else -1
+    return Checked(n, first_s, last_s, cut, int(starts[cut]), before)
 
 
 Stamps = tuple["NDArray[np.int64]", "NDArray[np.int64]"]
@@ -112,14 +108,25 @@ def _stamps(b: NDArray[np.uint8], starts: NDArray[np.intp]) -> Stamps:
     return at(">u8", starts), at(">u2", starts + 8)
 
 
-def _in_order(stamps: Stamps) -> bool:
-    """Return whether the timestamps never go back."""
-    import numpy as np
-
-    hi, lo = stamps
-    hi_step, lo_step = np.diff(hi), np.diff(lo)
-    return not ((hi_step < 0) | ((hi_step == 0) & (lo_step < 0))).any()
-
-
 def _second_at(body: bytes, start: int) -> int:
     return int(body[start : start + _TS_WIDTH])
+
+
+def keep_freed_memory() -> None:
+    """Let glibc keep 32 MB of freed heap for reuse instead of handing it back at once.
+
+    Each chunk's arrays (a few MB) are freed, returned to the system and faulted in again for
+    the next chunk; that page churn cost as much CPU as the checks themselves. Elsewhere than
+    glibc this does nothing.
+    """
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES)
+        libc.mallopt(_M_TOP_PAD, _KEEP_BYTES)
+    except (OSError, AttributeError):
+        return
