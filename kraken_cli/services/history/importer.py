@@ -172,7 +172,8 @@ class _FileJob:
         with self.f.open() as fh:
             # later chunks are read and validated while chunk N is written (SQLite frees the
             # GIL); eight in flight (8 MB) ride out the writes that stall on a busy disk
-            chunks = trade_chunks(fh, self.f.name, self.chunk_bytes, fast=self.fast)
+            # a ZIP member inflates in its own thread (zlib frees the GIL) while rows are checked
+            chunks = trade_chunks(fh, self.f.name, self.chunk_bytes, fast=self.fast, read_ahead=2)
             for chunk in prefetch(chunks, depth=8):
                 with self.archive.transaction():
                     self._trade_chunk(import_id, chunk, cursor)
