@@ -60,13 +60,23 @@ def check_rows(body: bytes, prev_s: int) -> Checked | None:
     # a dot comes right after a comma: one per field at most, none in the timestamp
     if dots and (kinds[0] == _DOT or ((kinds[1:] == _DOT) & ~is_comma[:-1]).any()):
         return None
-    nl = sep[is_nl]
+    ends = np.flatnonzero(is_nl)  # index of each line's newline among the separators
+    firsts = np.empty_like(ends)  # index of each line's first separator
+    firsts[0] = 0
+    firsts[1:] = ends[:-1] + 1
+    nl = sep[ends]
     starts = np.empty_like(nl)
     starts[0] = 0
     starts[1:] = nl[:-1] + 1
-    comma_at = sep[is_comma]
-    # two commas a line: the first ends a 10-digit timestamp, the second is before the newline
-    if not ((comma_at[0::2] == starts + _TS_WIDTH).all() and (comma_at[1::2] < nl).all()):
+    # each line: a comma right after its 10-digit timestamp, then a second comma (after a dot,
+    # maybe) before the newline; two commas a line at least and 2n in all: exactly two each
+    after = kinds.take(firsts + 1, mode="clip")
+    second = (after == _COMMA) | ((after == _DOT) & (kinds.take(firsts + 2, mode="clip") == _COMMA))
+    if not (
+        (kinds[firsts] == _COMMA).all()
+        and (sep[firsts] == starts + _TS_WIDTH).all()
+        and second.all()
+    ):
         return None
     return _shape(body, starts, prev_s)
 
