@@ -13,6 +13,9 @@
 (c) Peak memory (VmHWM) of that run at 1,500 pairs, and per pair: (peak at 1,500 - peak at 1
     pair) / 1,499, both runs of the same channels and length.
 
+(a') ``--futures``: (a) for futures trade records (no ``trade_id``; a UUID ``trade_uid`` and
+    ``seq``) written as ``market=futures``; (b) and (c) are not run.
+
 Run: ``python bench/archive.py`` (``--pairs N --channels trades,book --seconds S``).
 """
 
@@ -43,9 +46,27 @@ REPEAT = 3
 SANDBOX_RATE, SANDBOX_BURST = 30.0, 60.0
 
 
-def records(n: int, symbols: int) -> list[dict[str, Any]]:
+def records(n: int, symbols: int, futures: bool = False) -> list[dict[str, Any]]:
     """Return ``n`` trade stream records spread over ``symbols`` pairs, as the stream emits."""
     start = datetime(2026, 11, 30, tzinfo=UTC)
+    if futures:
+        import uuid
+
+        return [
+            {
+                "channel": "trade",
+                "symbol": f"PF_S{i % symbols:04d}USD",
+                "trade_id": None,
+                "trade_uid": str(uuid.UUID(int=i * 7919 + 1, version=4)),
+                "time": f"{start + timedelta(milliseconds=i):%Y-%m-%dT%H:%M:%S.%f}"[:-3] + "Z",
+                "price": f"{64000 + i % 977}.{i % 10}",
+                "volume": f"0.{i % 9_999:04d}",
+                "side": "buy" if i % 2 else "sell",
+                "ord_type": "market",
+                "seq": 421_000 + i,
+            }
+            for i in range(n)
+        ]
     return [
         {
             "channel": "trade",
@@ -61,11 +82,11 @@ def records(n: int, symbols: int) -> list[dict[str, Any]]:
     ]
 
 
-def krx_write(rows: list[dict[str, Any]], root: Path) -> float:
+def krx_write(rows: list[dict[str, Any]], root: Path, market: str = "spot") -> float:
     """Write through krx's archive sink; return seconds."""
     from kraken_cli.archive.sink import open_sink
 
-    sink = open_sink(root, "spot", decimals={}, depth=10, roll_s=3600)
+    sink = open_sink(root, market, decimals={}, depth=10, roll_s=3600)
     start = time.perf_counter()
     for row in rows:
         sink.write(row)
@@ -94,21 +115,24 @@ def floor_write(rows: list[dict[str, Any]], root: Path) -> float:
     return time.perf_counter() - start
 
 
-def bench_write() -> list[Result]:
-    rows = records(N_TRADES, SYMBOLS)
+def bench_write(futures: bool = False) -> list[Result]:
+    rows = records(N_TRADES, SYMBOLS, futures)
+    market = "futures" if futures else "spot"
     krx_s, floor_s = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(REPEAT):
             floor_s.append(floor_write(rows, _fresh(tmp, f"f{n}")))
-            krx_s.append(krx_write(rows, _fresh(tmp, f"k{n}")))
+            krx_s.append(krx_write(rows, _fresh(tmp, f"k{n}"), market))
     krx_rate = N_TRADES / statistics.median(krx_s)
     floor_rate = N_TRADES / statistics.median(floor_s)
     print_table(
-        f"(a) trades written to Parquet ({N_TRADES:,} trades, {SYMBOLS} pairs, median of {REPEAT})",
+        f"(a) {market} trades written to Parquet ({N_TRADES:,} trades, {SYMBOLS} symbols, "
+        f"median of {REPEAT})",
         ["writer", "trades/s"],
         [["krx archive sink", f"{krx_rate:,.0f}"], ["plain pyarrow floor", f"{floor_rate:,.0f}"]],
     )
-    return [Result("archive trades/s written", krx_rate, floor_rate, "trades/s", 0.5, True)]
+    name = "archive futures trades/s written" if futures else "archive trades/s written"
+    return [Result(name, krx_rate, floor_rate, "trades/s", 0.5, True)]
 
 
 def _fresh(tmp: str, name: str) -> Path:
@@ -230,7 +254,10 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=1500)
     parser.add_argument("--channels", default="trades,book")
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--futures", action="store_true", help="(a) for futures trades only")
     args = parser.parse_args()
+    if args.futures:
+        return 0 if report(bench_write(futures=True)) else 1
     results = bench_write() + bench_all(args.pairs, args.channels, args.seconds)
     return 0 if report(results) else 1
 

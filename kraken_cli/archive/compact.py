@@ -11,8 +11,9 @@ Crash-safe at every step, and a reader never sees a row twice:
 
 Between 3's renames the day's rows are briefly invisible, never doubled. Parts are merged in
 the order of their first row (trade id, book message, time), so the file is in archive order;
-row groups are rebuilt at a size engines like. Without ``--date`` only days before today (UTC)
-are compacted: a running archive still adds parts to today.
+row groups are rebuilt at a size engines like, in the channel's current schema (a part written
+before a column was added gets that column as nulls). Without ``--date`` only days before today
+(UTC) are compacted: a running archive still adds parts to today.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kraken_cli.archive import layout
-from kraken_cli.archive.schema import column_range
+from kraken_cli.archive.schema import SCHEMAS, column_range, conform
 
 #: Rows per row group of a compacted file (DuckDB and Spark read ~100k-1M row groups well).
 ROW_GROUP_ROWS = 250_000
@@ -38,8 +39,14 @@ PREFIX = "compacted-"
 READY = ".ready"
 REPLACED = ".replaced"
 SOURCES_KEY = b"krx.compacted_from"
-#: The column a channel's rows are ordered by.
-ORDER = {"trades": "trade_id", "book": "message", "ticker": "time", "candles": "time"}
+#: The columns a channel's rows are ordered by, the first a part has values of (futures
+#: trades have no ``trade_id``: their parts order by time).
+ORDER = {
+    "trades": ("trade_id", "time"),
+    "book": ("message",),
+    "ticker": ("time",),
+    "candles": ("time",),
+}
 
 
 @dataclass(frozen=True)
@@ -87,11 +94,11 @@ def compact_dir(directory: Path, *, tag: Callable[[], str] | None = None) -> Com
     parts = sorted(layout.committed(directory, "*.parquet"))
     if not parts:
         return None
-    if len(parts) == 1 and parts[0].name.startswith(PREFIX):
+    if len(parts) == 1 and parts[0].name.startswith(PREFIX) and _current(parts[0], channel):
         rows = pq.ParquetFile(parts[0]).metadata.num_rows
         return Compacted(channel, symbol, directory.name[5:], 0, rows, str(parts[0]))
     final = directory / f"{PREFIX}{(tag or _tag)()}.parquet"
-    rows = _merge(parts, layout.temporary(final), ORDER.get(channel))
+    rows = _merge(parts, layout.temporary(final), channel)
     ready = _ready_name(final)
     os.replace(layout.temporary(final), ready)
     layout.fsync_dir(directory)
@@ -143,19 +150,27 @@ def _tag() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
 
 
-def _merge(parts: list[Path], tmp: Path, order: str | None) -> int:
+def _current(path: Path, channel: str) -> bool:
+    """Whether a file already has the channel's current schema (else compaction rewrites it)."""
+    schema = SCHEMAS.get(channel)
+    return schema is None or pq.ParquetFile(path).schema_arrow.remove_metadata().equals(schema)
+
+
+def _merge(parts: list[Path], tmp: Path, channel: str) -> int:
     """Write every row of ``parts`` (in archive order) to ``tmp``; fsync; return the rows."""
+    order = ORDER.get(channel)
     if order is not None:
         parts = sorted(parts, key=lambda p: _first(p, order))
     files = [pq.ParquetFile(p) for p in parts]
-    schema = files[0].schema_arrow.remove_metadata()
+    current = SCHEMAS.get(channel)
+    schema = current if current is not None else files[0].schema_arrow.remove_metadata()
     names = json.dumps([p.name for p in parts]).encode()
     schema = schema.with_metadata({SOURCES_KEY: names})
     rows, buffer, buffered = 0, [], 0
     with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
         for file in files:
             for batch in file.iter_batches(batch_size=65_536):
-                buffer.append(batch)
+                buffer.append(conform(batch, schema))
                 buffered += batch.num_rows
                 if buffered >= ROW_GROUP_ROWS:
                     rows += _write(writer, buffer, schema)
@@ -174,7 +189,11 @@ def _write(writer: pq.ParquetWriter, batches: list[pa.RecordBatch], schema: pa.S
     return int(table.num_rows)
 
 
-def _first(path: Path, column: str) -> tuple[int, Any]:
-    """Order key of a part: its smallest ``column`` value (files without statistics last)."""
-    found = column_range(path, column)
-    return (0, found[0]) if found else (1, 0)
+def _first(path: Path, columns: tuple[str, ...]) -> tuple[int, Any]:
+    """Order key of a part: its smallest value of the first of ``columns`` it has statistics
+    of (files without statistics last)."""
+    for rank, column in enumerate(columns):
+        found = column_range(path, column)
+        if found:
+            return (rank, found[0])
+    return (len(columns), 0)

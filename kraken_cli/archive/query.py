@@ -3,7 +3,8 @@
 
 The views read every committed part with Hive partitioning, so ``exchange``, ``market``,
 ``symbol`` and ``date`` are columns too; ``symbol`` reads in Kraken's form (``BTC/USD``) although
-the directories spell it ``BTC-USD``.
+the directories spell it ``BTC-USD``. Parts written before a column was added (``trade_uid``,
+``seq``) read with that column null (the views union the parts' columns by name).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _view_sql(root: Path, channel: str) -> str | None:
     quoted = pattern.replace("'", "''")
     return (
         f"CREATE VIEW {channel} AS SELECT * REPLACE (replace(symbol, '-', '/') AS symbol) "
-        f"FROM read_parquet('{quoted}', hive_partitioning = true)"
+        f"FROM read_parquet('{quoted}', hive_partitioning = true, union_by_name = true)"
     )
 
 

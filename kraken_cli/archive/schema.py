@@ -6,6 +6,13 @@ in the files: Spark refuses a column that is both. Prices and volumes are
 SHIB volumes at 10^12, prices at 10^-8) without rounding, and DuckDB, Spark and Polars read the
 type natively. Book rows keep the pair's price and lot decimals, so a book rebuilt from the
 archive formats its levels as Kraken's checksum does.
+
+Every market shares these schemas; a column a market lacks is null. Spot trades carry Kraken's
+integer ``trade_id``; futures trades have none and carry their ``trade_uid`` (a UUID) and the
+feed's ``seq``. Futures books carry no checksum (null) but their ``seq``, so a rebuilt futures
+book is proven by ``seq`` continuity instead. Columns added later (``trade_uid``, ``seq``) are
+absent from older parts: readers union by name and ``krx archive compact`` rewrites old parts to
+the current schema.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("volume", DECIMAL),
             ("side", pa.string()),
             ("ord_type", pa.string()),
+            ("trade_uid", pa.string()),
+            ("seq", pa.int64()),
         ]
     ),
     "book": pa.schema(
@@ -45,6 +54,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("depth", pa.int16()),
             ("price_decimals", pa.int8()),
             ("lot_decimals", pa.int8()),
+            ("seq", pa.int64()),
         ]
     ),
     "ticker": pa.schema(
@@ -122,12 +132,26 @@ def table(channel: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """Return ``batch`` in ``schema``: columns by name, a column the batch lacks as nulls."""
+    names = batch.schema.names
+    columns = [
+        batch.column(names.index(f.name)).cast(f.type)
+        if f.name in names
+        else pa.nulls(batch.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
 def column_range(path: Any, column: str) -> tuple[Any, Any] | None:
     """Return a column's ``(min, max)`` in one file from its row-group statistics (no data
     read); None without rows or when a row group lacks statistics."""
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(path).metadata
+    if column not in meta.schema.names:
+        return None  # a part written before the column existed
     index = meta.schema.names.index(column)
     low = high = None
     for group in range(meta.num_row_groups):

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kraken_cli.archive.books import book_rows
-from kraken_cli.archive.writer import ArchiveWriter, last_trade
+from kraken_cli.archive.writer import ArchiveWriter, last_trade, last_trade_uids
+from kraken_cli.models.segment import Market
 from kraken_cli.output.sink import StreamOnlySink
 
 Record = Mapping[str, Any]
@@ -25,6 +26,7 @@ TICKER_FIELDS = ("bid", "ask", "last", "volume_24h", "vwap_24h", "low_24h", "hig
 CANDLE_FIELDS = ("open", "high", "low", "close", "vwap", "volume", "count")
 #: How often open parts are checked for their roll period.
 ROLL_CHECK_S = 1.0
+FUTURES = Market.FUTURES.value
 
 
 class ArchiveSink(StreamOnlySink):
@@ -34,8 +36,8 @@ class ArchiveSink(StreamOnlySink):
         self,
         writer: ArchiveWriter,
         *,
-        decimals: Mapping[str, tuple[int, int]],
-        depth: int,
+        decimals: Mapping[str, tuple[int | None, int | None]],
+        depth: int | None,
         on_event: Callable[[Record], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -55,9 +57,23 @@ class ArchiveSink(StreamOnlySink):
 
     def resume_points(self, symbols: Iterable[str]) -> dict[str, tuple[int, str]]:
         """Return, per symbol with archived trades, the last committed ``(trade_id, time)``."""
-        points = {}
+        points: dict[str, tuple[int, str]] = {}
+        if self.writer.market == FUTURES:
+            return points  # futures trades have no trade_id: see resume_uids
         for symbol in symbols:
             found = last_trade(self.writer.root, self.writer.market, symbol)
+            if found is not None:
+                points[symbol] = found
+        return points
+
+    def resume_uids(self, symbols: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Return, per futures symbol with archived trades, the last committed trade time and
+        the uids of the trades at that time (empty for spot, which resumes by trade_id)."""
+        points: dict[str, tuple[str, tuple[str, ...]]] = {}
+        if self.writer.market != FUTURES:
+            return points
+        for symbol in symbols:
+            found = last_trade_uids(self.writer.root, self.writer.market, symbol)
             if found is not None:
                 points[symbol] = found
         return points
@@ -98,7 +114,7 @@ class ArchiveSink(StreamOnlySink):
             return [record]  # each stream record is a new dict: no copy needed
         if channel == "book":
             message = self._messages[symbol] = self._messages.get(symbol, self._first_message) + 1
-            price_decimals, lot_decimals = self.decimals[symbol]
+            price_decimals, lot_decimals = self.decimals.get(symbol, (None, None))
             stamped = record if record.get("time") else {**record, "time": self._now()}
             return book_rows(
                 stamped,
@@ -122,8 +138,8 @@ def open_sink(
     root: Path,
     market: str,
     *,
-    decimals: Mapping[str, tuple[int, int]],
-    depth: int,
+    decimals: Mapping[str, tuple[int | None, int | None]],
+    depth: int | None,
     roll_s: float,
     on_event: Callable[[Record], None] | None = None,
     on_commit: Callable[[Path, int], None] | None = None,

@@ -210,6 +210,32 @@ def last_trade(root: Path, market: str, symbol: str) -> tuple[int, str] | None:
     return last_id, moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def last_trade_uids(root: Path, market: str, symbol: str) -> tuple[str, tuple[str, ...]] | None:
+    """Return the last committed trade time of a symbol and the ``trade_uid`` of every trade
+    at that time, as ``(RFC3339 time, uids)``: futures trades have no ordered id, so a restart
+    resumes after that time, skipping those uids (several trades may share a millisecond)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    base = root / f"exchange={layout.EXCHANGE}" / f"market={market}" / "channel=trades"
+    latest: dict[Path, datetime] = {}
+    for path in layout.committed(base / f"symbol={layout.symbol_key(symbol)}", "*/*.parquet"):
+        times = column_range(path, "time")
+        if times is not None:
+            latest[path] = times[1]
+    if not latest:
+        return None
+    moment = max(latest.values())
+    files = [str(path) for path, when in latest.items() if when == moment]
+    stamp = pa.scalar(moment, pa.timestamp("us", tz="UTC"))
+    rows = ds.dataset(files, format="parquet", schema=SCHEMAS["trades"]).to_table(
+        columns=["trade_uid"], filter=ds.field("time") == stamp
+    )
+    uids = tuple(sorted(str(u) for u in rows.column("trade_uid").to_pylist() if u is not None))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z"), uids
+
+
 def last_trade_id(root: Path, market: str, symbol: str) -> int | None:
     """Return the highest committed ``trade_id`` of a symbol."""
     found = last_trade(root, market, symbol)

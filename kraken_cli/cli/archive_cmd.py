@@ -18,8 +18,8 @@ from typer import _click as click
 from typer.core import TyperCommand
 
 from kraken_cli.cli.common import emit, get_settings, get_state
+from kraken_cli.cli.markets import FUTURES, SPOT, MarketOption, pick_market
 from kraken_cli.errors import ConfigError, UsageError
-from kraken_cli.models.segment import Market
 
 
 def register(app: typer.Typer) -> None:
@@ -94,29 +94,44 @@ def archive(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Archive directory (created if missing).")],
     symbols: Annotated[
-        list[str] | None, typer.Argument(help="Spot symbols: BTCUSD ETH/USD ... (or --all)")
+        list[str] | None,
+        typer.Argument(help="Symbols: BTCUSD ETH/USD ... (futures: PF_XBTUSD ...) or --all"),
     ] = None,
     all_pairs: Annotated[
-        bool, typer.Option("--all", help="Every online pair (paced within Kraken's WS limits).")
+        bool,
+        typer.Option(
+            "--all",
+            help="Every online pair (futures: tradeable instrument), within Kraken's WS limits.",
+        ),
     ] = False,
+    market: MarketOption = None,
     channels: Annotated[
-        str, typer.Option(help="Comma list of trades, book, ticker, candles.")
-    ] = "trades,book,ticker,candles",
-    depth: Annotated[int, typer.Option(help="Book depth: 10, 25, 100, 500 or 1000.")] = 10,
+        str | None,
+        typer.Option(
+            help="Comma list of trades, book, ticker, candles (futures: no candles).",
+            show_default="every channel of the market",
+        ),
+    ] = None,
+    depth: Annotated[
+        int,
+        typer.Option(help="Book depth: 10, 25, 100, 500 or 1000 (futures: every level)."),
+    ] = 10,
     interval: Annotated[str, typer.Option(help="Candle interval.")] = "min1",
     roll: Annotated[str, typer.Option(help="Start a new part file after this long.")] = "1h",
     duration: Annotated[str | None, typer.Option(help="Stop after this long (30m, 8h).")] = None,
 ) -> None:
     """Archive live trades, books, tickers and candles to Parquet (Ctrl-C or SIGTERM stops).
 
-    Books are checksum-verified, trades gapless; after a restart trades resume after the last
-    committed one, the gap filled from REST. Files become visible only when complete.
+    Books are checksum-verified (futures: seq-checked), trades gapless; after a restart trades
+    resume after the last committed one, the gap filled from REST. Files become visible only
+    when complete.
 
     \b
     Examples:
       krx archive ./archive BTCUSD ETHUSD
       krx archive ./archive BTCUSD --channels trades,book --depth 25 --roll 10m
       krx archive ./archive --all --channels trades,book
+      krx archive ./archive PF_XBTUSD PF_ETHUSD --market futures
       krx archive compact ./archive --date 2026-11-30
       krx query "SELECT count(*) FROM trades" --archive ./archive
     """
@@ -126,8 +141,7 @@ def archive(
     from kraken_cli.models.times import parse_duration
     from kraken_cli.services.archive import (
         ArchiveArgs,
-        online_pairs,
-        pair_decimals,
+        archive_symbols,
         parse_channels,
         run_archive,
     )
@@ -136,21 +150,22 @@ def archive(
         raise UsageError(
             "name symbols or --all (not both)", hint="krx archive DIR BTCUSD ... | --all"
         )
-    chosen, roll_s = parse_channels(channels), parse_duration(roll, "--roll")
+    segment = pick_market(ctx, market, (SPOT, FUTURES))
+    chosen, roll_s = parse_channels(channels, segment), parse_duration(roll, "--roll")
     duration_s = parse_duration(duration, "--duration") if duration else None
     settings = get_settings(ctx)
     # canonical symbols, before any file
-    decimals = (
-        online_pairs(settings) if all_pairs else pair_decimals(settings, tuple(symbols or ()))
-    )
+    decimals = archive_symbols(settings, segment, tuple(symbols or ()))
     args = ArchiveArgs(tuple(decimals), chosen, depth, interval, duration_s)
     sink = open_sink(
-        directory, Market.SPOT.value, decimals=decimals, depth=depth, roll_s=roll_s,
-        on_event=_report, on_commit=CommitReport(0 if get_state(ctx).debug else COMMIT_REPORT_S),
+        directory, segment.value, decimals=decimals,
+        depth=None if segment is FUTURES else depth, roll_s=roll_s, on_event=_report,
+        on_commit=CommitReport(0 if get_state(ctx).debug else COMMIT_REPORT_S),
     )  # fmt: skip
     stop = threading.Event()
+    resume = sink.resume_points(args.symbols), sink.resume_uids(args.symbols)
     with StopOnSignals(stop):
-        run_archive(settings, Market.SPOT, args, sink, stop, sink.resume_points(args.symbols))
+        run_archive(settings, segment, args, sink, stop, *resume)
     emit([{"channel": name, "rows": rows} for name, rows in sink.rows.items()], ctx=ctx)
 
 

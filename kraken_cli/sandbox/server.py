@@ -128,6 +128,7 @@ def _private(sb: Sandbox, request: Request, body: bytes) -> Response:
 def build_app(sb: Sandbox) -> Any:
     """Return the ASGI app: WS to :func:`serve_ws`, HTTP (and futures WS) to Starlette routes."""
     from kraken_cli.sandbox.futures import FuturesState, futures_routes
+    from kraken_cli.sandbox.futures.ws import RAW_SEND
 
     def bind(fn: Any) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -136,7 +137,13 @@ def build_app(sb: Sandbox) -> Any:
 
         return endpoint
 
-    futures = futures_routes(FuturesState.from_seed(sb.options.seed))
+    futures_state = FuturesState.from_seed(
+        sb.options.seed,
+        started_ms=sb.started_ns // 1_000_000,
+        live_rate=sb.options.live_rate,
+        faults=sb.faults,
+    )
+    futures = futures_routes(futures_state)
     http = Starlette(
         routes=[
             Route("/0/public/{method}", bind(public_endpoint), methods=["GET", "POST"]),
@@ -157,6 +164,9 @@ def build_app(sb: Sandbox) -> Any:
         path = str(scope.get("path", ""))
         if scope["type"] == "websocket" and not (path.startswith("/futures/") or path == "/ws/v1"):
             await serve_ws(sb, scope, receive, send)
+        elif scope["type"] == "websocket":
+            # the server's own send, under Starlette's wrappers: the drop fault cuts its socket
+            await http({**scope, RAW_SEND: send}, receive, send)
         else:
             await http(scope, receive, send)
 

@@ -9,6 +9,10 @@ Many symbols (``--all``: every online pair, ~1,450 on Kraken) stay inside Kraken
 a channel's symbols are spread over connections of at most ``symbols_per_connection``, each
 connection subscribes in paced batches, and every connect of the process passes one gate
 (``services/stream/pacing.py``).
+
+Futures (``Market.FUTURES``) archives trades, books and tickers of futures instruments (``--all``:
+every tradeable one); its trades resume after the last committed trade's time and uids, the gap
+filled from REST ``history`` (``services/stream/futures_trades.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ if TYPE_CHECKING:
 
 #: Archive channels -> the stream channel that feeds each.
 CHANNELS = {"trades": "trades", "book": "book", "ticker": "ticker", "candles": "candles"}
+#: The channels Kraken Futures streams (no candles feed).
+FUTURES_CHANNELS = ("trades", "book", "ticker")
+#: Decimals of a symbol's book rows: (price, lot); futures books carry none (``seq`` instead).
+Decimals = dict[str, tuple[int | None, int | None]]
 #: Seconds between checks for a stop while the streams run.
 POLL_S = 0.2
 #: Symbols of one channel per connection (Kraken's level3 caps a connection at 200 symbols;
@@ -59,16 +67,43 @@ class ArchiveArgs:
     symbols_per_connection: int = SYMBOLS_PER_CONNECTION
 
 
-def parse_channels(text: str) -> tuple[str, ...]:
-    """Parse ``trades,book`` (any order, no repeats) into archive channels."""
+def parse_channels(text: str | None, market: Market = Market.SPOT) -> tuple[str, ...]:
+    """Parse ``trades,book`` (any order, no repeats) into archive channels (None: every one
+    the market streams)."""
+    offered = FUTURES_CHANNELS if market.uses_futures_api else tuple(CHANNELS)
+    if text is None:
+        return offered
     chosen = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
-    unknown = [c for c in chosen if c not in CHANNELS]
+    unknown = [c for c in chosen if c not in offered]
     if unknown or not chosen:
         raise UsageError(
-            f"unknown channel(s): {', '.join(unknown) or text!r}",
-            hint="choose from " + ",".join(CHANNELS),
+            f"unknown channel(s) for {market}: {', '.join(unknown) or text!r}",
+            hint="choose from " + ",".join(offered),
         )
     return chosen
+
+
+def archive_symbols(settings: Settings, market: Market, symbols: tuple[str, ...]) -> Decimals:
+    """Resolve the symbols to archive (none: every online pair or tradeable instrument)."""
+    if market.uses_futures_api:
+        return futures_symbols(settings, symbols)
+    return dict(pair_decimals(settings, symbols) if symbols else online_pairs(settings))
+
+
+def futures_symbols(settings: Settings, symbols: tuple[str, ...]) -> Decimals:
+    """Resolve futures symbols (none: every tradeable instrument) to their canonical names."""
+    from kraken_cli.services.market.futures import futures_client, instrument_index
+
+    client = futures_client(settings)
+    try:
+        index = instrument_index(client)
+        if symbols:
+            chosen = [index.resolve(s).symbol for s in symbols]
+        else:
+            chosen = sorted(i.symbol for i in index.instruments if i.tradeable)
+    finally:
+        client.close()
+    return dict.fromkeys(chosen, (None, None))
 
 
 def pair_decimals(settings: Settings, symbols: tuple[str, ...]) -> dict[str, tuple[int, int]]:
@@ -112,10 +147,12 @@ def run_archive(
     target: Sink,
     stop: threading.Event,
     resume: Mapping[str, tuple[int, str]],
+    resume_uids: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
 ) -> None:
     """Stream every chosen channel into ``target`` until ``stop`` is set or the duration ends.
 
-    ``resume``: per symbol, the last trade the archive already holds (trades start after it).
+    ``resume``: per symbol, the last trade the archive already holds (trades start after it);
+    ``resume_uids`` likewise for futures (its time and the uids at that time).
     """
     from kraken_cli.services.market.spot import MarketService
     from kraken_cli.services.stream.pacing import ConnectGate
@@ -124,7 +161,8 @@ def run_archive(
     failures: list[BaseException] = []
     gate = ConnectGate(args.connect_budget, spacing_s=CONNECT_SPACING_S)
     # one REST client for every shard: backfills share one public-call pacer (1 call/s)
-    rest = MarketService.from_settings(settings)
+    rest = None if market.uses_futures_api else MarketService.from_settings(settings)
+    uids = resume_uids or {}
 
     def run(channel: str, symbols: tuple[str, ...]) -> None:
         stream_args = StreamArgs(
@@ -138,6 +176,7 @@ def run_archive(
             resume_trades={s: resume[s] for s in symbols if s in resume}
             if channel == "trades"
             else {},
+            resume_uids={s: uids[s] for s in symbols if s in uids} if channel == "trades" else {},
             subscribe_batch=SUBSCRIBE_BATCH,
             subscribe_rate=SUBSCRIBE_RATE,
             subscribe_burst=SUBSCRIBE_BURST,
@@ -164,7 +203,8 @@ def run_archive(
             pass
     finally:
         target.close()  # commit what was written, also when stopped mid-stream
-        rest.close()
+        if rest is not None:
+            rest.close()
     for failure in failures:
         if isinstance(failure, KrxError):
             raise failure

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,34 @@ def _wait_for_parts(root: Path, channel: str, count: int, timeout_s: float = 60)
     raise AssertionError(f"fewer than {count} committed {channel} parts")
 
 
+def kill_9_then_restart(start: Callable[..., subprocess.Popen[str]], root: Path) -> str:
+    """Start an archive, ``kill -9`` it once 4 trade parts are committed, let trades happen,
+    restart it for 5 s; return the restart's stderr (it exits 0, no temporary part left)."""
+    first = start()
+    _wait_for_parts(root, "trades", 4)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    time.sleep(1.5)  # trades happen while krx is down: the restart must backfill them
+    second = start("--duration", "5s")
+    _out, err = second.communicate(timeout=90)
+    assert second.returncode == 0, err
+    assert not list(root.glob(f"**/.*{layout.TMP_SUFFIX}"))
+    return err
+
+
+def archived_books_verify(root: Path) -> list[dict[str, Any]]:
+    """Rebuild every archived book and assert each passes ``verify``; return the book rows."""
+    table = ds.dataset(root / "exchange=kraken", format="parquet", partitioning="hive")
+    books = table.filter(ds.field("channel") == "book").to_table().to_pylist()
+    assert books
+    for _symbol, levels in groupby(
+        sorted(books, key=lambda r: (r["symbol"], r["message"])), key=lambda r: r["symbol"]
+    ):
+        verdict = verify(levels)
+        assert verdict.ok, verdict.mismatches
+    return books
+
+
 def _tape(handle: SandboxHandle, pair: str) -> dict[int, dict[str, Any]]:
     text = httpx.get(f"{handle.rest_url}/sandbox/tape", params={"pair": pair}, timeout=30).text
     return {row["trade_id"]: row for row in map(json.loads, text.splitlines()) if row}
@@ -55,15 +84,7 @@ def test_archive_survives_drops_and_kill_9_with_every_trade_once(
     handle = start_sandbox(tmp_path_factory.mktemp("sb"), live_rate=20, drop_every=40)
     root, home = tmp_path_factory.mktemp("archive"), tmp_path_factory.mktemp("home")
     try:
-        first = _archive(handle, root, home)
-        _wait_for_parts(root, "trades", 4)
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-        time.sleep(1.5)  # trades happen while krx is down: the restart must backfill them
-        second = _archive(handle, root, home, "--duration", "5s")
-        _out, err = second.communicate(timeout=90)
-        assert second.returncode == 0, err
-        assert not list(root.glob(f"**/.*{layout.TMP_SUFFIX}"))
+        kill_9_then_restart(lambda *extra: _archive(handle, root, home, *extra), root)
         rows = list(run_query(root, "SELECT symbol, trade_id, price, volume FROM trades"))
         for symbol, pair in SYMBOLS.items():
             ids = sorted(r["trade_id"] for r in rows if r["symbol"] == symbol)
@@ -74,13 +95,6 @@ def test_archive_survives_drops_and_kill_9_with_every_trade_once(
                 truth = tape[row["trade_id"]]
                 assert row["price"] == type(row["price"])(truth["price"])
                 assert row["volume"] == type(row["volume"])(truth["volume"])
-        table = ds.dataset(root / "exchange=kraken", format="parquet", partitioning="hive")
-        books = table.filter(ds.field("channel") == "book").to_table().to_pylist()
-        assert books
-        for _symbol, levels in groupby(
-            sorted(books, key=lambda r: (r["symbol"], r["message"])), key=lambda r: r["symbol"]
-        ):
-            verdict = verify(levels)
-            assert verdict.ok, verdict.mismatches
+        assert archived_books_verify(root)
     finally:
         handle.stop()

@@ -29,7 +29,9 @@ pytestmark = pytest.mark.e2e
 def server() -> Iterator[tuple[str, FuturesState]]:
     import uvicorn
 
-    state = FuturesState.from_seed(3, ws_interval=0.02, book_gap_every=7)
+    state = FuturesState.from_seed(
+        3, ws_interval=0.02, book_gap_every=7, live_rate=20, started_ms=int(time.time() * 1000)
+    )
     app = Starlette(routes=[Mount("/futures", routes=futures_routes(state))])
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

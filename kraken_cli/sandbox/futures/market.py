@@ -3,6 +3,12 @@
 Everything derives from the seed and the clock: the tape has one trade per minute whose price
 is a smooth function of time plus seeded noise, so every endpoint (history, charts, tickers,
 book, WS) agrees with every other and with a second run on the same seed.
+
+With a ``live_rate`` the tape after ``started_ms`` is live: slots of ``1000 / live_rate`` ms,
+each with one trade or (a quarter of them) two sharing one millisecond, as a taker order
+filling two makers does; UUID ``uid`` and a growing ``seq`` like Kraken's. REST ``history``,
+``executions``, the WS ``trade`` feed and ``/sandbox/futures/tape`` read this one tape (charts
+and tickers keep the minute samples).
 """
 
 from __future__ import annotations
@@ -11,8 +17,11 @@ import hashlib
 import json
 import math
 import re
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import islice, takewhile
 from typing import Any
 
 
@@ -108,6 +117,8 @@ RESOLUTIONS = {
     "1d": 86400,
     "1w": 604800,
 }
+#: ``seq`` of the first live trade: above every minute-tape ``seq`` (unix minutes).
+LIVE_SEQ = 1_000_000_000
 #: Minute samples a charts page may scan; bigger ranges page with ``more_candles``.
 MAX_PAGE_MINUTES = 20_000
 MAX_PAGE_CANDLES = 2000
@@ -139,8 +150,11 @@ class Trade:
 class FuturesMarket:
     """The seeded futures market: prices and trades as pure functions of time."""
 
-    def __init__(self, seed: int = 1) -> None:
+    def __init__(self, seed: int = 1, *, started_ms: int = 0, live_rate: float = 0.0) -> None:
         self.seed = seed
+        self.started_ms = started_ms
+        self.live_rate = live_rate
+        self.slot_ms = max(1, round(1000 / live_rate)) if live_rate > 0 else 0
 
     def price_at(self, contract: Contract, minute: int) -> Decimal:
         """Return the trade price of ``minute`` (unix minutes)."""
@@ -168,13 +182,52 @@ class FuturesMarket:
 
     def trades_before(self, contract: Contract, before_ms: int, count: int = 100) -> list[Trade]:
         """Return up to ``count`` trades strictly before ``before_ms``, newest first."""
+        return list(islice(self._newest_first(contract, before_ms), count))
+
+    def trades_between(self, contract: Contract, after_ms: int, upto_ms: int) -> list[Trade]:
+        """Return the trades with ``after_ms < time <= upto_ms``, oldest first."""
+        newer = self._newest_first(contract, upto_ms + 1)
+        return list(reversed(list(takewhile(lambda t: t.time_ms > after_ms, newer))))
+
+    def _newest_first(self, contract: Contract, before_ms: int) -> Iterator[Trade]:
+        """Yield the tape's trades before ``before_ms``, newest first, without end."""
+        if self.slot_ms and before_ms > self.started_ms:
+            slot = (before_ms - 1 - self.started_ms) // self.slot_ms
+            for n in range(slot, -1, -1):
+                for t in reversed(self.live_slot(contract, n)):
+                    if t.time_ms < before_ms:
+                        yield t
+            before_ms = self.started_ms
         minute = before_ms // 60_000
-        out: list[Trade] = []
-        while len(out) < count:
+        while True:
             t = self.trade(contract, minute)
             if t.time_ms < before_ms:
-                out.append(t)
+                yield t
             minute -= 1
+
+    def live_slot(self, contract: Contract, slot: int) -> list[Trade]:
+        """Return the trades of one live slot (one, or two in one millisecond), oldest first."""
+        start = self.started_ms + slot * self.slot_ms
+        u = unit(self.seed, contract.symbol, "live", slot)
+        time_ms = start + int(u * self.slot_ms)
+        step = Decimal(1).scaleb(-contract.precision)
+        price = self.price_at(contract, time_ms // 60_000)
+        out = []
+        for k in range(2 if u < 0.25 else 1):
+            v = unit(self.seed, contract.symbol, "live", slot, k)
+            size = max(step, quantize(Decimal(str(v * 0.3)), step))
+            digest = hashlib.blake2b(f"{self.seed}:{contract.symbol}:{slot}:{k}".encode(),
+                                     digest_size=16).digest()  # fmt: skip
+            out.append(
+                Trade(
+                    seq=LIVE_SEQ + 2 * slot + k,
+                    time_ms=time_ms,
+                    price=price + contract.tick * k,
+                    size=size,
+                    side="buy" if v < 0.5 else "sell",
+                    uid=str(uuid.UUID(bytes=digest, version=4)),
+                )
+            )
         return out
 
     def candles(

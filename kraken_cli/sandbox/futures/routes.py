@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from kraken_cli.protocol.signing import futures_signature
-from kraken_cli.sandbox.futures.market import CONTRACTS, dumps
+from kraken_cli.sandbox.control import _local
+from kraken_cli.sandbox.futures.market import BY_SYMBOL, CONTRACTS, dumps
 from kraken_cli.sandbox.futures.public import (
     PUBLIC,
     BadSymbol,
@@ -165,6 +166,37 @@ async def market_executions(state: FuturesState, request: Request) -> Response:
     return Response(dumps(body), media_type="application/json")
 
 
+async def tape(state: FuturesState, request: Request) -> Response:
+    """``GET /sandbox/futures/tape?symbol=&since=&until=`` (ms; since exclusive, until now at
+    most): the ground truth of every trade the feed and REST serve, oldest first, NDJSON."""
+    if not _local(request):
+        return PlainTextResponse("forbidden", status_code=403)
+    contract = BY_SYMBOL.get(request.query_params.get("symbol", "").upper())
+    if contract is None:
+        return JSONResponse({"error": "unknown symbol"}, status_code=400)
+    now = state.clock_ms()
+    try:
+        since = int(request.query_params.get("since", state.market.started_ms - 1))
+        until = min(int(request.query_params.get("until", now)), now)
+    except ValueError:
+        return JSONResponse({"error": "since/until must be integers (ms)"}, status_code=400)
+    rows = state.market.trades_between(contract, since, until)
+    lines = [
+        dumps(
+            {
+                "uid": t.uid,
+                "time_ms": t.time_ms,
+                "price": t.price,
+                "size": t.size,
+                "side": t.side,
+                "seq": t.seq,
+            }
+        )
+        for t in rows
+    ]
+    return PlainTextResponse("".join(line + "\n" for line in lines))
+
+
 async def chart_lists(state: FuturesState, request: Request) -> Response:
     """``/api/charts/v1/``, ``/{tick_type}``, ``/{tick_type}/{symbol}``: what can be charted."""
     params = request.path_params
@@ -197,4 +229,5 @@ def futures_routes(state: FuturesState) -> list[BaseRoute]:
             methods=["GET"],
         ),
         WebSocketRoute("/ws/v1", ws_endpoint),
+        Route("/sandbox/futures/tape", bind(tape), methods=["GET"]),
     ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from kraken_cli.config.sandbox_state import SANDBOX_FUTURES_KEY, SANDBOX_FUTURES_SECRET
 from kraken_cli.models.futures import iso_ms, ms_from_iso
+from kraken_cli.sandbox.faults import Faults
 from kraken_cli.sandbox.futures.market import Contract, FuturesMarket, unit
 from kraken_cli.sandbox.futures.trading import Account
 
@@ -30,10 +31,16 @@ class FuturesState:
     #: WS pacing (seconds between published updates).
     ws_interval: float = 0.2
 
+    #: The sandbox's faults (``drop_every``, ``drop_random`` cut futures WS connections too).
+    faults: Faults | None = None
+
     @classmethod
-    def from_seed(cls, seed: int = 1, **kwargs: Any) -> FuturesState:
-        """Build the state for a seed."""
-        return cls(market=FuturesMarket(seed), **kwargs)
+    def from_seed(
+        cls, seed: int = 1, *, started_ms: int = 0, live_rate: float = 0.0, **kwargs: Any
+    ) -> FuturesState:
+        """Build the state for a seed (``live_rate``: live trades/s per contract after
+        ``started_ms``; 0 keeps the one-a-minute tape)."""
+        return cls(market=FuturesMarket(seed, started_ms=started_ms, live_rate=live_rate), **kwargs)
 
     def server_time(self) -> str:
         """Return ``serverTime`` (ISO-8601 ms, UTC)."""

@@ -2,7 +2,9 @@
 
 Frames follow the live samples (``futures-ws-public.json``): ``trade_snapshot`` newest first,
 ``book_snapshot`` then ``book`` deltas with a growing ``seq`` (``book_gap_every`` skips one to
-exercise gap detection), ``ticker`` rows, epoch-millisecond times.
+exercise gap detection), ``ticker`` rows, epoch-millisecond times. Trades are the market's tape
+(the same trades REST ``history`` serves), each sent once its time has come; ``drop_every``
+(the sandbox's faults) cuts a connection, no close frame, after every N data messages.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kraken_cli.protocol.signing import futures_ws_challenge
-from kraken_cli.sandbox.futures.market import BY_SYMBOL, dumps, quantize
+from kraken_cli.sandbox.futures.market import BY_SYMBOL, Trade, dumps, quantize
 from kraken_cli.sandbox.futures.state import FuturesState, ws_ticker
 
 if TYPE_CHECKING:
@@ -34,13 +36,20 @@ class _Session:
         self.book_seq: dict[str, int] = {}
         #: the minute each book snapshot was taken at (the book is re-centred every minute)
         self.book_minute: dict[str, int] = {}
-        self.trade_seq: dict[str, int] = {}
+        #: per product, the last millisecond whose trades were sent
+        self.trades_sent: dict[str, int] = {}
         self.deltas = 0
+        self.data_sent = 0
         self.lock = asyncio.Lock()
 
     async def send(self, payload: dict[str, Any]) -> None:
         async with self.lock:
             await self.ws.send_text(dumps(payload))
+        faults = self.state.faults
+        if "feed" in payload and faults is not None:
+            self.data_sent += 1
+            if faults.should_drop(self.data_sent):
+                _abort(self.ws)
 
     async def handle(self, text: str) -> None:
         try:
@@ -108,11 +117,8 @@ class _Session:
         if feed == "trade":
             c = BY_SYMBOL[product]
             tape = market.trades_before(c, now, 20)
-            self.trade_seq[product] = tape[0].seq * 10 if tape else 0
-            trades = [
-                self._trade_frame(product, t.uid, t.side, t.time_ms, t.size, t.price, t.seq * 10)
-                for t in tape
-            ]
+            self.trades_sent[product] = now - 1
+            trades = [self._trade_frame(product, t) for t in tape]
             await self.send({"feed": "trade_snapshot", "product_id": product, "trades": trades})
         elif feed == "book":
             c = BY_SYMBOL[product]
@@ -134,26 +140,17 @@ class _Session:
         elif feed in ("ticker", "ticker_lite"):
             await self.send(ws_ticker(self.state, BY_SYMBOL[product], now))
 
-    def _trade_frame(
-        self,
-        product: str,
-        uid: str,
-        side: str,
-        time_ms: int,
-        qty: Decimal,
-        price: Decimal,
-        seq: int,
-    ) -> dict[str, Any]:
+    def _trade_frame(self, product: str, t: Trade) -> dict[str, Any]:
         return {
             "product_id": product,
             "feed": "trade",
-            "uid": uid,
-            "side": side,
+            "uid": t.uid,
+            "side": t.side,
             "type": "fill",
-            "time": time_ms,
-            "qty": qty,
-            "price": price,
-            "seq": seq,
+            "time": t.time_ms,
+            "qty": t.size,
+            "price": t.price,
+            "seq": t.seq,
         }
 
     async def tick(self, n: int) -> None:
@@ -194,21 +191,24 @@ class _Session:
                     }
                 )
             elif feed == "trade":
-                self.trade_seq[product] = self.trade_seq.get(product, 0) + 1
-                side = "buy" if n % 3 else "sell"
-                await self.send(
-                    self._trade_frame(
-                        product,
-                        str(uuid.uuid5(uuid.NAMESPACE_OID, f"{product}/{n}")),
-                        side,
-                        now,
-                        Decimal("0.0010"),
-                        price,
-                        self.trade_seq[product],
-                    )
-                )
+                after = self.trades_sent.get(product, now - 1)
+                self.trades_sent[product] = now
+                for t in self.state.market.trades_between(c, after, now):
+                    await self.send(self._trade_frame(product, t))
             elif n % 5 == 0:
                 await self.send(ws_ticker(self.state, BY_SYMBOL[product], now))
+
+
+#: Scope key of the server's own ASGI ``send`` (set by the sandbox app; Starlette wraps it).
+RAW_SEND = "krx.sandbox.raw_send"
+
+
+def _abort(ws: WebSocket) -> None:
+    """Cut the TCP connection without a close frame (the ``drop_every`` fault)."""
+    send = ws.scope.get(RAW_SEND)
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None:
+        transport.abort()
 
 
 async def serve_futures_ws(state: FuturesState, ws: WebSocket) -> None:

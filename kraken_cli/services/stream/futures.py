@@ -6,12 +6,16 @@ and a ``resync`` event; a dropped connection reconnects with backoff and a ``rec
 Events go to ``on_event`` (the CLI prints them to stderr, or stdout with ``--events``), shaped
 like the spot stream's. ``watchdog_s`` bounds the wait for any frame: a silent connection is
 dropped and reconnected.
+
+Trades are given exactly once across reconnects: each connect's first trades are checked against
+the last trade given (or ``resume``, the archive's last) and a gap is filled from REST
+``history`` (``fetch_history``), matched by ``uid`` (``futures_trades.py``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from kraken_cli.client.futures_ws import (
@@ -26,6 +30,7 @@ from kraken_cli.client.ws import is_timeout
 from kraken_cli.config.settings import Settings
 from kraken_cli.errors import IntegrityError, NetworkError, UsageError
 from kraken_cli.models.futures import iso_ms, normalize_symbol, num
+from kraken_cli.services.stream.futures_trades import FetchHistory, TradeTape, marks_from
 
 FEEDS = {"trades": "trade", "trade": "trade", "ticker": "ticker", "book": "book"}
 MAX_RESYNCS = 20
@@ -47,8 +52,15 @@ def stream(
     watchdog_s: float = 10.0,
     deadline: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    resume: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+    fetch_history: FetchHistory | None = None,
+    connect_gate: Callable[[], object] | None = None,
+    updates: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Yield stream records of ``channel`` (trades|ticker|book) for futures ``symbols``.
+
+    ``resume``: per symbol, the RFC3339 time of the last trade already held and the uids of
+    the trades at that time; trades start after it, the gap filled by ``fetch_history``.
 
     ``deadline`` (``clock`` seconds, from --duration) ends the stream however silent the
     server: no read, reconnect or backoff outlasts it. Reaching it is a normal end once a
@@ -66,6 +78,7 @@ def stream(
         clock=clock,
     )
     ws.deadline = deadline
+    tape = TradeTape(marks_from(resume or {}), fetch_history, emit, sleep=sleep)
     sent = 0
     reconnects = 0
     connected = False
@@ -75,7 +88,10 @@ def stream(
 
     while True:
         try:
-            for record in _session(ws, feed, products, depth, emit, expired):
+            if connect_gate is not None:
+                connect_gate()
+            books = _Books(ws, products, depth, emit, updates=updates)
+            for record in _session(ws, feed, products, books, expired, tape):
                 connected = True
                 if record is _CONNECTED:
                     continue
@@ -126,15 +142,15 @@ def _session(
     ws: FuturesWs,
     feed: str,
     products: list[str],
-    depth: int,
-    emit: Event,
+    books: _Books,
     expired: Callable[[], bool],
+    tape: TradeTape,
 ) -> Iterator[dict[str, Any]]:
     ws.open()
     yield _CONNECTED
+    tape.connected(products)
     ws.subscribe(feed, products)
     ws.subscribe("heartbeat")  # traffic even on a quiet feed, so the watchdog sees a live link
-    books = _Books(ws, products, depth, emit)
     while not expired():  # checked on every frame, heartbeats and acks included
         frame = ws.recv()
         if "event" in frame:  # info, subscribed, unsubscribed acks carry no data
@@ -142,10 +158,12 @@ def _session(
             continue
         kind = frame.get("feed")
         if kind == "trade_snapshot":
-            for raw in reversed(frame.get("trades", [])):  # newest first on the wire
-                yield trade_record(raw)
+            trades = [trade_record(raw) for raw in reversed(frame.get("trades", []))]
+            product = str(frame.get("product_id", "")).upper()
+            yield from tape.admit(product, trades, snapshot=True)
         elif kind == "trade":
-            yield trade_record(frame)
+            trade = trade_record(frame)
+            yield from tape.admit(trade["symbol"], [trade])
         elif kind == "ticker":
             yield ticker_record(frame)
         elif kind in ("book_snapshot", "book"):
@@ -157,8 +175,10 @@ def _session(
 class _Books:
     """The books of one session: seq-checked, resnapshotted (a ``resync`` event) on a gap."""
 
-    def __init__(self, ws: FuturesWs, products: list[str], depth: int, emit: Event) -> None:
-        self.ws, self.depth, self.emit = ws, depth, emit
+    def __init__(
+        self, ws: FuturesWs, products: list[str], depth: int, emit: Event, *, updates: bool
+    ) -> None:
+        self.ws, self.depth, self.emit, self.updates = ws, depth, emit, updates
         self.books = {p: FuturesBook(p) for p in products}
         self.resyncs = 0
 
@@ -175,6 +195,8 @@ class _Books:
             except BookGap as gap:
                 self._resync(book, gap)
                 return None
+        if self.updates:
+            return _book_change(book, frame, snapshot=snapshot)
         return _book_record(book, self.depth, frame)
 
     def _resync(self, book: FuturesBook, gap: BookGap) -> None:
@@ -198,11 +220,12 @@ class _Books:
 
 
 def trade_record(raw: dict[str, Any]) -> dict[str, Any]:
-    """Map a futures ``trade`` frame to a trade stream record."""
+    """Map a futures ``trade`` frame to a trade stream record (no ``trade_id``: a ``uid``)."""
     return {
         "channel": "trade",
         "symbol": str(raw.get("product_id", "")).upper(),
-        "trade_id": raw.get("uid"),
+        "trade_id": None,
+        "trade_uid": raw.get("uid"),
         "time": iso_ms(int(raw["time"])),
         "price": num(raw.get("price")),
         "volume": num(raw.get("qty")),
@@ -237,6 +260,26 @@ def _book_record(book: FuturesBook, depth: int, frame: dict[str, Any]) -> dict[s
     return {
         "channel": "book",
         "symbol": book.symbol,
+        "time": iso_ms(int(stamp)) if stamp is not None else None,
+        "bids": bids,
+        "asks": asks,
+        "checksum": None,
+        "seq": book.seq,
+    }
+
+
+def _book_change(book: FuturesBook, frame: dict[str, Any], *, snapshot: bool) -> dict[str, Any]:
+    """Return a snapshot (every level) or the one level a delta set (qty 0 deletes it)."""
+    if snapshot:
+        bids, asks = book.levels()
+    else:
+        level = [[str(frame["price"]), str(frame["qty"])]]
+        bids, asks = (level, []) if frame.get("side") == "buy" else ([], level)
+    stamp = frame.get("timestamp")
+    return {
+        "channel": "book",
+        "symbol": book.symbol,
+        "type": "snapshot" if snapshot else "update",
         "time": iso_ms(int(stamp)) if stamp is not None else None,
         "bids": bids,
         "asks": asks,

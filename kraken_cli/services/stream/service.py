@@ -43,6 +43,9 @@ class StreamArgs:
     connect_budget: int = 100
     #: Trades: start after these (symbol -> (trade_id, RFC3339 time)), backfilling from REST.
     resume_trades: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    #: Futures trades: start after these (symbol -> (RFC3339 time, uids of the trades at that
+    #: time)), backfilling from REST ``history``.
+    resume_uids: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     #: Subscription pacing (symbols per request, symbols per second, burst; 0: none) and a
     #: gate every connect of the process passes (``services/stream/pacing.py``).
     subscribe_batch: int = 0
@@ -179,13 +182,17 @@ class FuturesStream(Stream):
         self.settings = settings
         self.args = args
         self.kinds = frozenset({check_request(args.channel or "", args.symbols)})
+        self.rest: Any = None
 
     def run(self, sink: Sink) -> int:
         """Run the futures feed into ``sink``, honouring --levels and --duration."""
+        from kraken_cli.services.market.futures import futures_client
         from kraken_cli.services.stream import futures
 
         args = self.args
         deadline = None if args.duration_s is None else time.monotonic() + args.duration_s
+        if self.kinds == {"trade"} and self.rest is None:
+            self.rest = futures_client(self.settings)  # REST history fills reconnect gaps
         records = futures.stream(
             self.settings,
             args.channel or "",
@@ -195,6 +202,10 @@ class FuturesStream(Stream):
             on_event=sink.write_event,
             watchdog_s=args.watchdog_s,
             deadline=deadline,
+            resume=args.resume_uids,
+            fetch_history=None if self.rest is None else self.rest.history,
+            connect_gate=args.connect_gate,
+            updates=args.updates,
         )
         write, levels, written = sink.write, args.levels, 0
         try:
@@ -215,7 +226,10 @@ class FuturesStream(Stream):
         return written
 
     def close(self) -> None:
-        """Nothing to release: the feed's socket closes with its run."""
+        """Close the REST client of the trade backfill (the socket closes with its run)."""
+        if self.rest is not None:
+            self.rest.close()
+            self.rest = None
 
 
 def _token_fetcher(settings: Settings) -> Any:
