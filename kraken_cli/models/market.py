@@ -151,12 +151,13 @@ class ScaledCandle(Candle):
         cls, symbol: str, time: int, texts: tuple[str, str, str, str, str, str], count: int
     ) -> ScaledCandle:
         """Return the candle of ``texts`` (exact decimal text: open .. close, vwap, volume)."""
-        self = object.__new__(cls)
-        put = object.__setattr__  # the dataclass is frozen
-        put(self, "symbol", symbol)
-        put(self, "time", time)
-        put(self, "count", count)
-        put(self, "texts", texts)
+        # the dataclass is frozen: its slots are set through their descriptors (the fastest way;
+        # this runs once per candle of a long history)
+        self = _new(cls)
+        _set_symbol(self, symbol)
+        _set_time(self, time)
+        _set_count(self, count)
+        _set_texts(self, texts)
         return self
 
     def __getattr__(self, name: str) -> Decimal:
@@ -192,6 +193,13 @@ class ScaledCandle(Candle):
             "volume": volume,
             "count": self.count,
         }
+
+
+_new = object.__new__
+_set_symbol = Candle.__dict__["symbol"].__set__
+_set_time = Candle.__dict__["time"].__set__
+_set_count = Candle.__dict__["count"].__set__
+_set_texts = ScaledCandle.__dict__["texts"].__set__
 
 
 def _candle_fields(c: Candle) -> tuple[Any, ...]:
