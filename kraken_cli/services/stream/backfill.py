@@ -132,14 +132,13 @@ class ThreadPager:
     def collect(self) -> list[PageResult]:
         """Return the answers that arrived so far (raise what broke the worker, if anything)."""
         out: list[PageResult] = []
-        while True:
-            try:
-                result = self._results.get_nowait()
-            except queue.Empty:
-                return out
+        results = self._results
+        while not results.empty():  # polled between messages: no exception when none came
+            result = results.get_nowait()
             if isinstance(result, BaseException):
                 raise result  # in the stream's thread, which reports it as usual
             out.append(result)
+        return out
 
     def close(self) -> None:
         """Stop the worker after its current call (its answer is dropped)."""
