@@ -30,6 +30,9 @@ class ArchivedTrades:
     def __init__(self, root: Path, market: str = "spot") -> None:
         self.root = root
         self.market = market
+        # spot: Kraken's per-pair trade_id. Futures trades have none (null): by time, and the
+        # stable sort keeps the written (feed) order of fills sharing a millisecond
+        self._order = "time" if market == "futures" else "trade_id"
 
     def _files(self, symbol: str) -> list[Path]:
         base = (
@@ -64,7 +67,7 @@ class ArchivedTrades:
                 columns=["trade_id", "time", "price", "volume"],
                 filter=(ds.field("time") >= start) & (ds.field("time") < end),
             )
-            .sort_by("trade_id")
+            .sort_by(self._order)
         )
         micros = pc.cast(table.column("time"), pa.int64()).to_pylist()
         # Arrow's decimal-to-string uses exponents (4.3E-7); the aggregator wants plain text

@@ -57,10 +57,28 @@ def archived_candles(
     ``since_ts`` is a candle's open time. Without ``until`` the range runs up to the forming
     candle, which the archive cannot prove complete: ``partial`` then goes the usual way.
     """
+    precision = Precision(pair.pair_decimals, pair.lot_decimals)
+    return covered_candles(
+        archive, pair.symbol, precision, interval, since_ts, until_ts, now=now, partial=partial
+    )
+
+
+def covered_candles(
+    archive: TradeArchive,
+    symbol: str,
+    precision: Precision,
+    interval: Interval,
+    since_ts: int,
+    until_ts: int | None,
+    *,
+    now: int,
+    partial: bool,
+) -> list[Candle] | None:
+    """Return :func:`archived_candles` of any market's ``symbol``, numbers at ``precision``."""
     period = interval.seconds
     if period <= 0 or period % 60:
         return None  # calendar months and odd periods: the usual way
-    span = archive.span(pair.symbol)
+    span = archive.span(symbol)
     if span is None:
         return None
     if until_ts is None:
@@ -74,7 +92,6 @@ def archived_candles(
     first_ns, last_ns = span
     if not (first_ns < since_ts * NS and end * NS <= last_ns):
         return None
-    precision = Precision(pair.pair_decimals, pair.lot_decimals)
-    trades = archive.trades(pair.symbol, since_ts * NS, end * NS)
-    candles = aggregate(trades, [period], precision, symbol=pair.symbol)
+    trades = archive.trades(symbol, since_ts * NS, end * NS)
+    candles = aggregate(trades, [period], precision, symbol=symbol)
     return [c for _, c in candles if since_ts <= c.time < until_ts]
