@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from kraken_cli.archive import layout
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NS = 1_000_000_000
+#: Trades turned into Python objects at a time (memory stays bounded on long ranges).
+BATCH = 65_536
 
 
 def archive_for(rest_url: str, market: str = "spot") -> ArchivedTrades | None:
@@ -69,12 +73,25 @@ class ArchivedTrades:
             )
             .sort_by(self._order)
         )
-        micros = pc.cast(table.column("time"), pa.int64()).to_pylist()
-        # Arrow's decimal-to-string uses exponents (4.3E-7); the aggregator wants plain text
-        prices = table.column("price").to_pylist()
-        volumes = table.column("volume").to_pylist()
-        for us, price, volume in zip(micros, prices, volumes, strict=True):
-            yield us * 1000, format(price, "f"), format(volume, "f")
+        for start_row in range(0, table.num_rows, BATCH):  # Python objects of one batch at a time
+            batch = table.slice(start_row, BATCH)
+            micros = pc.cast(batch.column("time"), pa.int64()).to_pylist()
+            prices, volumes = _plain(batch.column("price")), _plain(batch.column("volume"))
+            for us, price, volume in zip(micros, prices, volumes, strict=True):
+                yield us * 1000, price, volume
+
+
+def _plain(column: Any) -> list[str]:
+    """Return an Arrow decimal column as plain decimal text, in C but for tiny values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pc.cast(column, pa.string())
+    out: list[str] = texts.to_pylist()
+    # Arrow writes exponents below 1e-6 (4.3E-7, 0E-18); the aggregator wants plain text
+    if pc.any(pc.match_substring(texts, "E")).as_py():
+        out = [format(Decimal(t), "f") if "E" in t else t for t in out]
+    return out
 
 
 def _ns(moment: datetime) -> int:
