@@ -21,6 +21,7 @@ import math
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -204,8 +205,9 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
     from kraken_cli.client.spot_public import SpotPublic
     from kraken_cli.models.intervals import parse_interval
     from kraken_cli.models.symbols import Pair
-    from kraken_cli.output.columns import CANDLE
+    from kraken_cli.output.candles import write_candles
     from kraken_cli.output.sink import StdoutSink
+    from kraken_cli.output.views import CANDLE_VIEW
     from kraken_cli.services.history.candles import history_candles, store_pair_name, sync_trades
     from kraken_cli.services.history.store import TradeStore
 
@@ -217,6 +219,7 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
         stdout=subprocess.PIPE,
         text=True,
     )
+    tmp = Path(tempfile.mkdtemp())  # seven 20 MB stores: removed when done
     try:
         assert proc.stdout is not None
         rest = f"http://127.0.0.1:{proc.stdout.readline().split()[-1]}"
@@ -224,7 +227,6 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
             tape = json.loads(reply.read())
         start_ns, end_ns = tape[0][0], tape[-1][0] + 1
         n = len(tape)
-        tmp = Path(tempfile.mkdtemp())
         counter = iter(range(1000))
 
         def floor_download() -> None:
@@ -268,7 +270,8 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
                     window_start=window_start,
                     store=store,
                 )
-                StdoutSink("jsonl", out=buf).write_records((c.to_record() for c in rows), CANDLE)
+                # what `krx candles ... --format jsonl` does with the service's candles
+                write_candles(StdoutSink("jsonl", out=buf), rows, view=CANDLE_VIEW)
             outputs["krx"] = buf.getvalue()
 
         def floor_query() -> None:
@@ -285,6 +288,7 @@ def bench_floors(days: float, trade_interval: float, runs: int) -> list[list[obj
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
     # the summary's figures (make bench): CPU ms against the floor's, target 1.3x
     report(
         [

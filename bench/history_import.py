@@ -3,7 +3,9 @@
 Generates a Kraken-shaped trades archive (``XBTUSD.csv``: ``timestamp,price,amount``, no header,
 runs of trades sharing a second) of N trades in a temp dir (never committed), then, each in its
 own process so peak RSS is its own:
-- krx: the real import (validation, chunk transactions, SQLite store) into a fresh store;
+- krx: the real import (validation, chunk transactions, SQLite store) into a fresh store; once
+  more into a store created with 4 KB pages (stores made before 16 KB pages), once without
+  numpy (the pure-Python fallback), and once reading and validating only (no store);
 - DuckDB: ``read_csv`` with exact DECIMAL columns, scanned to the end (count + volume sum) with
   its default threads (the reference) and with one thread, and into a table of an on-disk
   database.
@@ -53,17 +55,34 @@ def generate(path: Path, n: int, seed: int = 1) -> None:
         fh.writelines(out)
 
 
-def child_krx(source: str, store_dir: str) -> None:
-    """Import ``source`` into a fresh store; print rows, seconds and peak RSS as JSON."""
-    from kraken_cli.services.history.archive_csv import discover
+def child_krx(source: str, store_dir: str, mode: str = "new") -> None:
+    """Import ``source``; print rows, seconds and peak RSS as JSON.
+
+    ``mode``: ``new`` (a fresh store), ``old`` (a store made before 16 KB pages: 4 KB),
+    ``pure`` (a fresh store, numpy not used), ``read`` (read and validate only, no store).
+    """
+    import sqlite3
+
+    from kraken_cli.services.history.archive_csv import discover, trade_chunks
     from kraken_cli.services.history.importer import import_archives
     from kraken_cli.services.history.store import TradeStore
 
+    path = Path(store_dir) / "trades.sqlite"
+    if mode == "old":
+        with sqlite3.connect(path) as db:
+            db.execute("PRAGMA page_size=4096")
+            db.execute("PRAGMA journal_mode=WAL")
+        db.close()
     start, cpu = time.perf_counter(), _cpu()
-    with TradeStore(Path(store_dir) / "trades.sqlite") as store:
-        results = import_archives(store, discover([Path(source)]), lambda f: "XXBTZUSD")
+    if mode == "read":
+        with Path(source).open("rb") as fh:
+            rows = sum(c.rows for c in trade_chunks(fh, source))
+    else:
+        with TradeStore(path) as store:
+            files = discover([Path(source)])
+            results = import_archives(store, files, lambda f: "XXBTZUSD", fast=mode != "pure")
+        rows = sum(r.rows for r in results)
     elapsed = time.perf_counter() - start
-    rows = sum(r.rows for r in results)
     print(json.dumps({"rows": rows, "seconds": elapsed, **_usage(cpu)}))
 
 
@@ -139,6 +158,15 @@ def main() -> int:
             "duckdb read_csv -> table": _run("--child", "duckdb", str(csv), tmp, "table"),
             "krx history import (csv)": _best(pairs[0][1], pairs[1][1]),
         }
+        runs["krx, an existing store (4 KB pages)"] = _run(
+            "--child", "krx", str(csv), _fresh(tmp, "old"), "old"
+        )
+        runs["krx, pure Python (no numpy)"] = _run(
+            "--child", "krx", str(csv), _fresh(tmp, "pure"), "pure"
+        )
+        runs["krx read + validate only (no store)"] = _run(
+            "--child", "krx", str(csv), _fresh(tmp, "read"), "read"
+        )
         if args.zip:
             bundle = Path(tmp) / "Kraken_Trading_History.zip"
             with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -164,6 +192,13 @@ def main() -> int:
         f"history import, {args.trades:,} trades",
         ["reader", "rows", "wall s", "rows/s", "x duckdb scan", "CPU s", "x per CPU s", "peak MB"],
         rows,
+    )
+    per_m = 1e6 / args.trades
+    read, whole = runs["krx read + validate only (no store)"], runs["krx history import (csv)"]
+    print(
+        f"\nper million rows, CPU s: read + validate {read['cpu'] * per_m:.3f}, the rest of the "
+        f"import (store writes, transactions) {(whole['cpu'] - read['cpu']) * per_m:.3f}; "
+        f"DuckDB's whole scan {runs['duckdb read_csv (scan)']['cpu'] * per_m:.3f}"
     )
     krx = runs["krx history import (csv)"]
     assert krx["rows"] == args.trades, "every row imported"

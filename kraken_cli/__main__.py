@@ -1,6 +1,6 @@
 """Run krx as ``python -m kraken_cli``."""
 
-from kraken_cli.cli.app import main
+from kraken_cli.cli.entry import main
 
 if __name__ == "__main__":
     main()

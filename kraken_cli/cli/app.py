@@ -1,7 +1,7 @@
 """The ``krx`` entry point: global options, command registration, errors -> exit codes."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer reads the global options' annotations on
+# every run, and evaluated ones spare it compiling each string (~1 ms).
 import errno
 import importlib
 import importlib.util
@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,8 +27,9 @@ from kraken_cli.errors import KrxError, UsageError
 from kraken_cli.output.formats import FORMATS, default_format
 from kraken_cli.output.sanitize import for_terminal_lines
 
-#: Command modules, each exposing ``register(app)``. Imported at start-up, so they must stay
-#: light: heavy imports (httpx, websocket, jsonschema, services) happen inside commands.
+#: Command modules, each exposing ``register(app)``. Imported at start-up (all of them for
+#: ``krx --help``), so they must stay light: heavy imports (httpx, websocket, jsonschema,
+#: services) happen inside commands.
 COMMAND_MODULES = (
     "setup_cmd",
     "verify_cmd",
@@ -47,6 +48,15 @@ COMMAND_MODULES = (
     "futures_cmd",
     "mcp_cmd",
 )
+
+#: The module that registers each top-level command or group: ``krx ticker ...`` imports and
+#: registers market_cmd alone (start-up, issue 17). A test checks it against the modules.
+COMMAND_INDEX = {
+    **dict.fromkeys(
+        ("status", "symbols", "assets", "ticker", "orderbook", "trades", "candles"), "market_cmd"
+    ),
+    **{name.removesuffix("_cmd"): name for name in COMMAND_MODULES if name != "market_cmd"},
+}
 
 HELP = """Kraken market data, account and orders from the shell: exact, verified, gapless.
 
@@ -67,14 +77,63 @@ def _rich_help() -> str | None:
         return None
 
 
-app = typer.Typer(
-    name="krx",
-    help=HELP,
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=_rich_help(),  # type: ignore[arg-type]
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def _new_app(modules: Sequence[str]) -> typer.Typer:
+    """Return the krx Typer app with the commands of ``modules`` registered."""
+    new = typer.Typer(
+        name="krx",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=_rich_help(),  # type: ignore[arg-type]
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for name in modules:
+        module_name = f"kraken_cli.cli.{name}"
+        if importlib.util.find_spec(module_name) is not None:
+            importlib.import_module(module_name).register(new)
+    return new
+
+
+_full_app: typer.Typer | None = None
+
+
+def full_app() -> typer.Typer:
+    """Return the app with every command registered (made once; ``app`` is the same one)."""
+    global _full_app
+    if _full_app is None:
+        _full_app = _new_app(COMMAND_MODULES)
+    return _full_app
+
+
+def __getattr__(name: str) -> Any:
+    """Build ``app`` (every command) on first use: one command needs its own module only."""
+    if name == "app":
+        return full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def command_module(args: Sequence[str]) -> str | None:
+    """Return the one command module ``args`` (hoisted) need; None: they need every command.
+
+    Help, a typo ("did you mean"), a root option and shell completion need every command.
+    """
+    if "_KRX_COMPLETE" in os.environ:
+        return None
+    return COMMAND_INDEX.get(invoked_command(args) or "")
+
+
+def invoked_command(args: Sequence[str]) -> str | None:
+    """Return the first argument after the (hoisted) global options: the command, if any."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg.split("=", 1)[0] in _GLOBAL_WITH_VALUE:
+            index += 1 if "=" in arg else 2
+        elif arg in _GLOBAL_FLAGS:
+            index += 1
+        else:
+            return arg
+    return None
 
 
 def _version(value: bool) -> None:
@@ -83,7 +142,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _global_options(
     ctx: typer.Context,
     output_format: Annotated[
@@ -136,16 +194,6 @@ def _global_options(
     ctx.obj = state
     activate(state)
 
-
-def _register_commands() -> None:
-    for name in COMMAND_MODULES:
-        module_name = f"kraken_cli.cli.{name}"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        importlib.import_module(module_name).register(app)
-
-
-_register_commands()
 
 _GLOBAL_WITH_VALUE = ("--format", "-f", "--config", "--columns")
 _GLOBAL_FLAGS = ("--sandbox", "--debug")
@@ -200,7 +248,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args or env_flag("KRX_DEBUG")
     from kraken_cli.cli.lazy import build_root
 
-    command = build_root(app, _global_options)
+    module = command_module(args)
+    app = full_app() if module is None else _new_app((module,))
+    # --install-completion is a root option: given before a command, it is not a command
+    command = build_root(app, _global_options, completion=module is None)
     activate(AppState(format=os.environ.get("KRX_FORMAT") or default_format(), debug=debug))
     if any("\0" in arg for arg in args):  # no shell passes one; paths and symbols cannot hold it
         report_error(UsageError("an argument contains a NUL character"), get_state())

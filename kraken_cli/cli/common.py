@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,19 +21,40 @@ if TYPE_CHECKING:
     from kraken_cli.output.views import TableView
 
 
-@dataclass
 class AppState:
-    """Global options of one krx invocation (set by the app callback)."""
+    """Global options of one krx invocation (set by the app callback).
 
-    format: str = "jsonl"
-    #: Whether the format was asked for (--format / KRX_FORMAT) rather than defaulted.
-    format_given: bool = False
-    config_path: Path | None = None
-    sandbox: bool = False
-    debug: bool = False
-    #: ``--columns``: exactly these columns, in this order, in every format.
-    columns: tuple[str, ...] | None = None
-    _settings: Settings | None = field(default=None, repr=False)
+    A plain class: every run makes one, and a dataclass costs ~0.5 ms to create (start-up).
+    """
+
+    __slots__ = (
+        "_settings",
+        "columns",
+        "config_path",
+        "debug",
+        "format",
+        "format_given",
+        "sandbox",
+    )
+
+    def __init__(
+        self,
+        format: str = "jsonl",
+        format_given: bool = False,
+        config_path: Path | None = None,
+        sandbox: bool = False,
+        debug: bool = False,
+        columns: tuple[str, ...] | None = None,
+    ) -> None:
+        self.format = format
+        #: Whether the format was asked for (--format / KRX_FORMAT) rather than defaulted.
+        self.format_given = format_given
+        self.config_path = config_path
+        self.sandbox = sandbox
+        self.debug = debug
+        #: ``--columns``: exactly these columns, in this order, in every format.
+        self.columns = columns
+        self._settings: Settings | None = None
 
     @property
     def structured_errors(self) -> bool:

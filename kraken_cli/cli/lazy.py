@@ -70,9 +70,15 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, DefaultPlaceholder) else value
 
 
-def build_root(app: typer.Typer, root_callback: Callable[..., Any]) -> LazyGroup:
-    """Return ``app`` as a click group whose commands and groups are built lazily."""
+def build_root(
+    app: typer.Typer, root_callback: Callable[..., Any], *, completion: bool = True
+) -> LazyGroup:
+    """Return ``app`` as a click group whose commands and groups are built lazily.
+
+    ``completion``: with typer's --install-completion and --show-completion options.
+    """
     shell = typer.Typer(
+        add_completion=completion,
         name=_plain(app.info.name),
         help=_plain(app.info.help),
         cls=LazyGroup,

@@ -10,6 +10,7 @@ import importlib.util
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,6 +21,7 @@ from kraken_cli.models.segment import Market, parse_market
 
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
+    from kraken_cli.services.history.archived_trades import ArchiveLookup
     from kraken_cli.services.market import MarketData
 
 SPOT, MARGIN, FUTURES = Market.SPOT, Market.MARGIN, Market.FUTURES
@@ -87,3 +89,23 @@ def trade_archive(rest_url: str, market: str) -> Any:
     from kraken_cli.archive.trades import ArchivedTrades
 
     return ArchivedTrades(root, market)
+
+
+def archive_lookup(root: Path | None = None) -> ArchiveLookup:
+    """Return how a long-running front end (serve, mcp) finds the archive its candles read.
+
+    ``root`` (``--archive DIR``) is read whatever the server, like ``KRX_ARCHIVE``, and may
+    fill up while the server runs; without it, the rule of ``krx candles`` (``trade_archive``).
+    """
+    if root is None:
+        return trade_archive
+    named = root
+
+    def at_root(rest_url: str, market: str) -> Any:
+        if importlib.util.find_spec("pyarrow") is None:
+            return None
+        from kraken_cli.archive.trades import ArchivedTrades
+
+        return ArchivedTrades(named, market)
+
+    return at_root

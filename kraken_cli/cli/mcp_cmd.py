@@ -34,7 +34,8 @@ def mcp(
         typer.Option(
             "--archive",
             envvar="KRX_ARCHIVE",
-            help="Archive the query tool reads (default: user data dir).",
+            help="Archive the query tool reads, and whose trades spot candles read where it "
+            "covers the range (default: user data dir).",
         ),
     ] = None,
 ) -> None:
@@ -56,12 +57,18 @@ def mcp(
             hint="pip install 'kraken-cli-krx[mcp]' or make install",
         )
     from kraken_cli.cli.common import get_settings
-    from kraken_cli.cli.markets import debug_log, default_market
+    from kraken_cli.cli.markets import archive_lookup, debug_log, default_market
     from kraken_cli.mcp.calls import Calls
     from kraken_cli.mcp.server import serve
 
     settings = get_settings(ctx)
-    calls = Calls(settings, default_market(settings), debug_log(ctx), _archive_query(archive))
+    calls = Calls(
+        settings,
+        default_market(settings),
+        debug_log(ctx),
+        _archive_query(archive),
+        archive_lookup(archive),
+    )
     serve(calls, allow_trading=allow_trading)
 
 

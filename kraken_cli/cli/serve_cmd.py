@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from kraken_cli.cli.common import get_settings
-from kraken_cli.cli.markets import debug_log
+from kraken_cli.cli.markets import archive_lookup, debug_log
 from kraken_cli.errors import ConfigError, UsageError
 
 
@@ -39,6 +39,15 @@ def serve(
     no_stream: Annotated[
         bool, typer.Option("--no-stream", help="Do not run the config's subscriptions.")
     ] = False,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            envvar="KRX_ARCHIVE",
+            help="Archive (`krx archive DIR`) whose trades spot candles read where it covers "
+            "the range (default: the user data dir's, for Kraken itself).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the platform's Provider API for Kraken (candles, trades, book, symbols, health).
 
@@ -80,6 +89,7 @@ def serve(
         keyfile=keyfile,
         debug_log=debug_log(ctx),
         subscriptions=not no_stream,
+        archive_lookup=archive_lookup(archive),
         announce=lambda line: print(line, file=sys.stderr, flush=True),
     )
 

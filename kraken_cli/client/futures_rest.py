@@ -1,4 +1,4 @@
-"""Kraken Futures REST client: ``Authent`` signing, the futures envelope, errors, rate budget.
+"""Kraken Futures REST client: ``Authent`` signing, the futures envelope, errors.
 
 Futures is a separate platform (PROTOCOL §7): host ``futures.kraken.com``, paths under
 ``/derivatives/api/v3``, its own keys and its envelope ``{"result": "success"|"error", ...,
@@ -13,17 +13,17 @@ https://docs.kraken.com/api/docs/guides/futures-rest
 from __future__ import annotations
 
 import contextlib
-import random
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from kraken_cli.client.futures_budget import COSTS, FILLS_SINCE_COST, FuturesBudget
 from kraken_cli.client.futures_errors import charts_error, status_error, unwrap_futures
 from kraken_cli.client.http import KrakenHttp
+from kraken_cli.client.nonce import MsNonce
 from kraken_cli.client.pacing import PublicPacer
-from kraken_cli.client.retry import RetryPolicy, run_with_retry
+from kraken_cli.client.retry import RetryPolicy, jitter, run_with_retry
 from kraken_cli.client.transport import RawReply
 from kraken_cli.config.settings import Credentials
 from kraken_cli.errors import AuthError, KrxError, ProtocolError
@@ -35,19 +35,6 @@ V3 = "/derivatives/api/v3"
 CHARTS = "/api/charts/v1"
 DOCS = "https://docs.kraken.com/api/docs/futures-api"
 
-#: §7.6 cost of each private /derivatives endpoint in the 500-per-10-s budget.
-COSTS = {
-    "sendorder": 10,
-    "editorder": 10,
-    "cancelorder": 10,
-    "cancelallorders": 25,
-    "cancelallordersafter": 25,
-    "accounts": 2,
-    "openpositions": 2,
-    "openorders": 2,
-    "fills": 2,
-}
-FILLS_SINCE_COST = 25
 #: Resolutions the charts API serves (§7.4).
 RESOLUTIONS = ("1m", "5m", "15m", "30m", "1h", "4h", "12h", "1d", "1w")
 
@@ -57,58 +44,6 @@ if TYPE_CHECKING:
     import httpx
 
     from kraken_cli.client.nonce import NonceSource
-
-
-class FuturesBudget:
-    """Client-side pacing of the §7.6 budget: ``capacity`` points refilled over ``window_s``."""
-
-    def __init__(
-        self,
-        capacity: float = 500.0,
-        window_s: float = 10.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.capacity = capacity
-        self.rate = capacity / window_s
-        self._clock = clock
-        self._sleep = sleep
-        self._tokens = capacity
-        self._at = clock()
-        self._lock = threading.Lock()
-
-    def spend(self, cost: float) -> float:
-        """Take ``cost`` points, sleeping first if the budget is short; return seconds slept."""
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
-            self._at = now
-            self._tokens -= cost
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-    def penalize(self) -> None:
-        """Empty the budget after an ``apiLimitExceeded`` so the next call waits a full refill."""
-        with self._lock:
-            self._tokens = min(self._tokens, 0.0)
-            self._at = self._clock()
-
-
-class MsNonce:
-    """Millisecond nonces, strictly increasing within the process (futures tolerates reorder)."""
-
-    def __init__(self, wall: Callable[[], float] = time.time) -> None:
-        self._wall = wall
-        self._last = 0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> int:
-        with self._lock:
-            self._last = max(self._last + 1, int(self._wall() * 1000))
-            return self._last
 
 
 class FuturesRest:
@@ -128,7 +63,7 @@ class FuturesRest:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall: Callable[[], float] = time.time,
-        rng: Callable[[], float] = random.random,
+        rng: Callable[[], float] = jitter,
         debug_log: Callable[[str], None] | None = None,
         no_credentials: KrxError | None = None,
     ) -> None:

@@ -11,18 +11,16 @@ https://docs.kraken.com/api/docs/guides/spot-rest-intro
 
 from __future__ import annotations
 
-import random
 import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from kraken_cli.client import bounds
 from kraken_cli.client.pacing import PublicPacer
-from kraken_cli.client.retry import RetryPolicy, run_with_retry
+from kraken_cli.client.retry import RetryPolicy, jitter, run_with_retry
 from kraken_cli.client.transport import (
     ConnectFailure,
     DecodeFailure,
@@ -174,7 +172,7 @@ class KrakenHttp:
         sleep: Callable[[float], None] = time.sleep,
         pacer: PublicPacer | None = None,
         debug_log: Callable[[str], None] | None = None,
-        rng: Callable[[], float] = random.random,
+        rng: Callable[[], float] = jitter,
         wall: Callable[[], float] = time.time,
         url_setting: str = "KRX_REST_URL",
     ) -> None:
@@ -321,7 +319,7 @@ class KrakenHttp:
                 f"{verb} {url} failed: {exc.cause_name}: {exc}",
                 hint="the connection broke; try again",
             ) from exc.__cause__ or exc
-        response = replace(response, content=_scrub_echo(response.content, req_headers))
+        response = response._replace(content=_scrub_echo(response.content, req_headers))
         self.last_span = (w0, self._wall())
         self.last_date = response.headers.get("date")
         self._log(f"{verb} {shown} -> {response.status_code} in {self._ms(t0)} ms")

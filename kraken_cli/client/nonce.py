@@ -220,3 +220,17 @@ class NonceSource:
                 f"cannot persist the nonce state {self.state_path}: {exc.strerror}",
                 hint="check the permissions and free space of krx's state dir",
             ) from exc
+
+
+class MsNonce:
+    """Millisecond nonces, strictly increasing within the process (futures tolerates reorder)."""
+
+    def __init__(self, wall: Callable[[], float] = time.time) -> None:
+        self._wall = wall
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            self._last = max(self._last + 1, int(self._wall() * 1000))
+            return self._last

@@ -7,60 +7,34 @@ read from the one key that is not ``last``, whatever spelling Kraken used for it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kraken_cli.client.http import KrakenHttp
 from kraken_cli.errors import ProtocolError
-from kraken_cli.models.market import (
-    BookLevel,
-    Candle,
-    Trade,
-    parse_book_side,
-    parse_ohlc_row,
-    parse_trade_row,
-)
 from kraken_cli.models.numbers import Malformed, reply_of, wire_int
 from kraken_cli.models.symbols import result_rows
-from kraken_cli.models.trade_rows import TradeRowsPage, parse_trade_rows
+
+# Start-up (issue 17): the records and parsers of the other endpoints load with their method.
+if TYPE_CHECKING:
+    from kraken_cli.client.spot_replies import OhlcPage, ServerTime, SystemStatus, TradesPage
+    from kraken_cli.models.orderbook import BookLevel
+    from kraken_cli.models.trade_rows import TradeRowsPage
+
+#: Records that moved to ``spot_replies``, still importable from here.
+_MOVED = ("OhlcPage", "ServerTime", "SystemStatus", "TradesPage")
 
 
-@dataclass(frozen=True)
-class ServerTime:
-    """Kraken's clock: whole unix seconds and the RFC 1123 text (2-digit year on the wire)."""
+def __getattr__(name: str) -> Any:
+    """Import a moved reply record on first use (PEP 562)."""
+    if name in _MOVED:
+        from kraken_cli.client import spot_replies
 
-    unixtime: int
-    rfc1123: str
-
-
-@dataclass(frozen=True)
-class SystemStatus:
-    """Trading state of the exchange and Kraken's timestamp of the answer (1-s resolution)."""
-
-    status: str
-    timestamp: datetime
+        return getattr(spot_replies, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
-class TradesPage:
-    """One page of ``Trades``: the rows and the nanosecond cursor for the next page."""
-
-    trades: list[Trade]
-    last: str
-
-
-@dataclass(frozen=True)
-class OhlcPage:
-    """One ``OHLC`` answer: up to 720 rows (the last one still forming) and ``last``."""
-
-    candles: list[Candle]
-    last: int | None
-
-
-@dataclass(frozen=True)
-class DepthSnapshot:
+class DepthSnapshot(NamedTuple):
     """One ``Depth`` answer: the book sides (price, volume, timestamp), best first."""
 
     bids: tuple[BookLevel, ...]
@@ -95,6 +69,8 @@ class SpotPublic:
 
     def time(self) -> ServerTime:
         """Get the server time. https://docs.kraken.com/api/docs/rest-api/get-server-time"""
+        from kraken_cli.client.spot_replies import ServerTime
+
         res = _result(self.http.public("Time"), "Time")
         with reply_of("Time"):
             unixtime = wire_int(res["unixtime"], "unixtime")
@@ -104,6 +80,10 @@ class SpotPublic:
 
     def system_status(self) -> SystemStatus:
         """Get the system status. https://docs.kraken.com/api/docs/rest-api/get-system-status"""
+        from datetime import UTC, datetime
+
+        from kraken_cli.client.spot_replies import SystemStatus
+
         res = _result(self.http.public("SystemStatus"), "SystemStatus")
         with reply_of("SystemStatus"):
             stamp = datetime.fromisoformat(str(res["timestamp"]).replace("Z", "+00:00"))
@@ -128,6 +108,8 @@ class SpotPublic:
 
     def depth(self, altname: str, count: int) -> DepthSnapshot:
         """Get the order book. https://docs.kraken.com/api/docs/rest-api/get-order-book"""
+        from kraken_cli.models.orderbook import parse_book_side
+
         res = _result(self.http.public("Depth", {"pair": altname, "count": count}), "Depth")
         book = _rows(res, "Depth")
         with reply_of("Depth"):
@@ -142,12 +124,17 @@ class SpotPublic:
         self, altname: str, symbol: str, since: str | None = None, count: int | None = None
     ) -> TradesPage:
         """Get one page of trades. https://docs.kraken.com/api/docs/rest-api/get-recent-trades"""
+        from kraken_cli.client.spot_replies import TradesPage
+        from kraken_cli.models.market import parse_trade_row
+
         rows, last = self._trades(altname, since, count, Decimal)
         with reply_of("Trades"):
             return TradesPage([parse_trade_row(row, symbol) for row in rows], last)
 
     def trade_rows(self, altname: str, symbol: str, since: str | None = None) -> TradeRowsPage:
         """Get one page of trades as the trade store's rows: exact text, no Decimal per trade."""
+        from kraken_cli.models.trade_rows import TradeRowsPage, parse_trade_rows
+
         rows, last = self._trades(altname, since, None, str)
         with reply_of("Trades"):
             return TradeRowsPage(parse_trade_rows(rows, symbol), last)
@@ -169,6 +156,9 @@ class SpotPublic:
 
     def ohlc(self, altname: str, symbol: str, minutes: int, since: int | None = None) -> OhlcPage:
         """Get OHLC candles (≤ 720). https://docs.kraken.com/api/docs/rest-api/get-ohlc-data"""
+        from kraken_cli.client.spot_replies import OhlcPage
+        from kraken_cli.models.market import parse_ohlc_row
+
         params: dict[str, str | int] = {"pair": altname, "interval": minutes}
         if since is not None:
             params["since"] = since

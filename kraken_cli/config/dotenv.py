@@ -80,10 +80,10 @@ def parse_dotenv(text: str, *, source: str = ".env") -> tuple[dict[str, str], li
 
 def read_dotenv(path: Path) -> tuple[dict[str, str], list[str]]:
     """Read one .env file; a missing file (or a directory) gives nothing."""
-    from kraken_cli.config.parse import read_regular
-
     if not path.is_file():
         return {}, []
+    from kraken_cli.config.parse import read_regular  # with a file only (start-up, issue 17)
+
     data, _stat = read_regular(path, ".env")
     try:
         text = data.decode("utf-8-sig")

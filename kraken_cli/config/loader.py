@@ -12,39 +12,40 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kraken_cli.config import settings as s
 from kraken_cli.config.dotenv import overlay_env
-from kraken_cli.config.expand import PLACEHOLDER, PathPart, expand, format_path
-from kraken_cli.config.parse import RawConfig, plain_problems, read_config
-from kraken_cli.config.redaction import has_literal_secret
-from kraken_cli.config.validate import (
-    ConfigProblems,
-    Problem,
-    check,
-    schema_version,
-    soft_warnings,
-)
 from kraken_cli.errors import ConfigError
+
+# Start-up (issue 17): reading, expanding and validating a file loads with the file; a command
+# run without one (environment keys, the sandbox) does not pay for it.
+if TYPE_CHECKING:
+    from kraken_cli.config.expand import PathPart
+    from kraken_cli.config.parse import RawConfig
 
 CONFIG_NAME = "config.provider.json"
 _ALT_NAMES = (CONFIG_NAME, "config.provider.yaml", "config.provider.yml")
 
 
-@dataclass
-class LoadResult:
-    """What :func:`load_settings` found: settings, warnings for stderr, and the file used."""
+class LoadResult(NamedTuple):
+    """What :func:`load_settings` found: settings, warnings for stderr, and the file used.
+
+    A NamedTuple, not a dataclass: about a tenth of the cost to create (start-up, issue 17).
+    """
 
     settings: s.Settings
-    warnings: list[str] = field(default_factory=list)
-    source: Path | None = None
+    warnings: list[str]
+    source: Path | None
     #: The expanded document (None without a config file); `krx config show` prints it redacted.
-    document: dict[str, Any] | None = field(default=None, repr=False)
-    dotenv_files: list[Path] = field(default_factory=list)
+    document: dict[str, Any] | None
+    dotenv_files: list[Path]
+
+    def __repr__(self) -> str:
+        # never the document: it holds the expanded keys and secrets
+        return f"LoadResult(settings={self.settings!r}, source={self.source!r})"
 
 
 def search_paths(cwd: Path | None = None) -> list[Path]:
@@ -99,7 +100,11 @@ def load_settings(
             f"{s.config_dir()} for {CONFIG_NAME}; create one with `krx setup` (interactive) or"
             " `krx config init`",
         )
-    raw = read_config(path) if path is not None else None
+    raw = None
+    if path is not None:
+        from kraken_cli.config.parse import read_config
+
+        raw = read_config(path)
     dotenvs = [raw.path.parent / ".env", cwd / ".env"] if raw else [cwd / ".env"]
     full_env, used_dotenvs, warnings = overlay_env(base_env, dotenvs)
     document: dict[str, Any] | None = None
@@ -152,6 +157,15 @@ def _expand_and_validate(
     raw: RawConfig, env: Mapping[str, str], *, use_cache: bool, defer_keys: bool = True
 ) -> tuple[dict[str, Any], list[str]]:
     from kraken_cli.config import vcache
+    from kraken_cli.config.expand import expand, format_path
+    from kraken_cli.config.parse import plain_problems
+    from kraken_cli.config.validate import (
+        ConfigProblems,
+        Problem,
+        check,
+        schema_version,
+        soft_warnings,
+    )
 
     document, undefined = expand(raw.document, env)
     # an environment value may carry undecodable bytes (surrogate escapes) into the document
@@ -192,6 +206,8 @@ def _expand_and_validate(
 
 
 def _permission_warnings(raw: RawConfig) -> list[str]:
+    from kraken_cli.config.redaction import has_literal_secret
+
     mode = raw.stat.st_mode & 0o777
     if os.name == "nt" or not mode & 0o077 or not has_literal_secret(raw.document):
         return []
@@ -296,6 +312,8 @@ def krx_options(section: object) -> s.KrxOptions:
 
 
 def _kraken_connector(document: dict[str, Any], warnings: list[str]) -> dict[str, Any] | None:
+    from kraken_cli.config.expand import format_path
+
     connectors = document.get("provider", {}).get("connectors") or []
     enabled = [
         (index, c)
@@ -326,6 +344,8 @@ def _api_token(doc: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
 
 def _undefined_in(connector: Mapping[str, Any], *fields: str) -> tuple[str, ...]:
     """Return the ``${VAR}`` names still unexpanded in ``fields`` (left so by the loader)."""
+    from kraken_cli.config.expand import PLACEHOLDER
+
     names: list[str] = []
     for name in fields:
         value = connector.get(name)

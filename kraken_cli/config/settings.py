@@ -10,12 +10,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from kraken_cli.errors import ConfigError
+from typing import TYPE_CHECKING, Any
 
 from kraken_cli.config.dirs import user_dir
+
+if TYPE_CHECKING:
+    from kraken_cli.config.specs import MarketSpec as MarketSpec
+    from kraken_cli.config.specs import SubscriptionSpec as SubscriptionSpec
+    from kraken_cli.config.specs import SymbolSpec as SymbolSpec
+    from kraken_cli.errors import ConfigError
 
 DEFAULT_REST_URL = "https://api.kraken.com"
 DEFAULT_WS_URL = "wss://ws.kraken.com/v2"
@@ -89,33 +92,6 @@ class KrxOptions:
 
 
 @dataclass(frozen=True)
-class SymbolSpec:
-    """A configured symbol of a market (``{name, leverage?, quantity?}``)."""
-
-    name: str
-    leverage: float | None = None
-    quantity: str | None = None
-
-
-@dataclass(frozen=True)
-class MarketSpec:
-    """A configured market of the Kraken connector (spot, margin or futures)."""
-
-    market_type: str
-    symbols: tuple[SymbolSpec, ...] = ()
-
-
-@dataclass(frozen=True)
-class SubscriptionSpec:
-    """A platform subscription (PROVIDER_MARKETDATA_CANDLE / TRADE / ORDERBOOK ...)."""
-
-    type: str
-    symbols: tuple[str, ...] = ()
-    intervals: tuple[str, ...] = ()
-    active: bool = True
-
-
-@dataclass(frozen=True)
 class Settings:
     """Everything a service needs to know about where and how to talk to Kraken."""
 
@@ -162,3 +138,17 @@ def cache_dir() -> Path:
 def state_dir() -> Path:
     """Return the user state dir for krx (honours XDG_STATE_HOME)."""
     return user_dir("state")
+
+
+#: What a config file lists (``kraken_cli.config.specs``), importable from here too: loaded
+#: only when a config lists some (start-up, issue 17).
+_SPECS = ("MarketSpec", "SubscriptionSpec", "SymbolSpec")
+
+
+def __getattr__(name: str) -> Any:
+    """Import a config spec record on first use (PEP 562)."""
+    if name in _SPECS:
+        from kraken_cli.config import specs
+
+        return getattr(specs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

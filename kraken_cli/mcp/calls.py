@@ -21,6 +21,7 @@ from kraken_cli.services.market.request import Window
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
     from kraken_cli.services.account import Account
+    from kraken_cli.services.history.archived_trades import ArchiveLookup
     from kraken_cli.services.market import MarketData
     from kraken_cli.services.trading import Trading
 
@@ -37,6 +38,8 @@ class Calls:
     #: runs one confined SELECT over the archive (wired by the CLI: the archive is a sibling
     #: front end, so krx mcp gets it injected); None when the archive extra is missing
     query_archive: Callable[[str], Iterable[Mapping[str, Any]]] | None = None
+    #: where spot candles find the Parquet archive (wired by the CLI, as for ``krx candles``)
+    archive_lookup: ArchiveLookup | None = None
 
     # -- sessions, opened like the CLI's ------------------------------------------------------
     def market(self, text: str | None, allowed: tuple[Market, ...] = tuple(Market)) -> Market:
@@ -74,7 +77,10 @@ class Calls:
         from kraken_cli.services.market import open_market_data
 
         with open_market_data(
-            self.settings, self.market(market), debug_log=self.debug_log
+            self.settings,
+            self.market(market),
+            debug_log=self.debug_log,
+            archive_lookup=self.archive_lookup,
         ) as service:
             yield service
 

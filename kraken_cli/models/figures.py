@@ -1,7 +1,9 @@
 """The figures traders look for, computed exactly from the typed records (pure, no I/O).
 
 Book: spread, mid, spread in basis points and cumulative depth per level. Ticker: the change
-against the reference open (absolute and percent). Orders: notional value and estimated fee.
+against the reference open, absolute and percent (:mod:`kraken_cli.models.change`). Orders:
+notional value and estimated fee (:mod:`kraken_cli.models.order_value`). Each command loads
+only its own (start-up, issue 17).
 Sums, differences, products and halves are exact Decimals; only ratios (percent, basis points)
 are rounded, to :data:`RATIO_PLACES`, half-even.
 """
@@ -12,23 +14,34 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kraken_cli.models.market import BookLevel, FuturesTicker, OrderBook, Ticker
+from kraken_cli.models.numbers import RATIO_PLACES as RATIO_PLACES
 from kraken_cli.models.numbers import exact
+from kraken_cli.models.numbers import ratio as ratio
 
-#: Ratios (percent, basis points) are shown to 0.01.
-RATIO_PLACES = Decimal("0.01")
+if TYPE_CHECKING:
+    from kraken_cli.models.change import Change as Change
+    from kraken_cli.models.change import change as change
+    from kraken_cli.models.change import change_record as change_record
+    from kraken_cli.models.change import ticker_change as ticker_change
+    from kraken_cli.models.orderbook import BookLevel, OrderBook
+
 _HALF = Decimal("0.5")
-_HUNDRED = Decimal(100)
 _BPS = Decimal(10_000)
 
+#: The ticker's change, in its own module (``krx ticker`` creates no book figure, ``krx
+#: orderbook`` no change: start-up, issue 17); still importable from here.
+_CHANGE = ("Change", "change", "change_record", "ticker_change")
 
-def ratio(part: Decimal, whole: Decimal, scale: Decimal = _HUNDRED) -> Decimal | None:
-    """Return ``part / whole * scale`` rounded to 0.01 (None when ``whole`` is zero)."""
-    if whole == 0:
-        return None
-    return (part * scale / whole).quantize(RATIO_PLACES)
+
+def __getattr__(name: str) -> Any:
+    """Import a change figure from :mod:`kraken_cli.models.change` on first use (PEP 562)."""
+    if name in _CHANGE:
+        from kraken_cli.models import change
+
+        return getattr(change, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,91 +95,3 @@ def cumulative(volumes: Iterable[Decimal]) -> list[Decimal]:
 def depth(levels: Sequence[BookLevel]) -> list[tuple[BookLevel, Decimal]]:
     """Pair each level (best first) with the cumulative volume up to and including it."""
     return list(zip(levels, cumulative(lv.volume for lv in levels), strict=True))
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """How far a price moved from a reference price."""
-
-    reference: Decimal
-    absolute: Decimal
-    #: percent of the reference, rounded to 0.01; None for a zero reference
-    percent: Decimal | None
-
-
-def change_record(moved: Change | None) -> dict[str, Any]:
-    """Return the record fields ``change`` and ``change_pct`` (None when unknown)."""
-    if moved is None:
-        return {"change": None, "change_pct": None}
-    return {"change": exact(moved.absolute), "change_pct": exact(moved.percent)}
-
-
-def change(last: Decimal | None, reference: Decimal | None) -> Change | None:
-    """Return ``last - reference`` and its percent (None when either price is unknown)."""
-    if last is None or reference is None:
-        return None
-    moved = last - reference
-    return Change(reference, moved, ratio(moved, reference))
-
-
-def ticker_change(ticker: Ticker) -> Change | None:
-    """Return the ticker's change: futures against ``open_24h``, spot against today's open.
-
-    Kraken's spot REST ticker publishes one reference price, ``o`` (the open at 00:00 UTC);
-    Kraken Futures tickers publish the open 24 hours ago.
-    """
-    if isinstance(ticker, FuturesTicker):
-        return change(ticker.last, ticker.open_24h)
-    return change(ticker.last, ticker.open_today)
-
-
-def notional(volume: Decimal, price: Decimal) -> Decimal:
-    """Return the order's value in the quote currency: volume x price (exact)."""
-    return volume * price
-
-
-def fee_of(value: Decimal, fee_percent: Decimal) -> Decimal:
-    """Return the fee on ``value`` at ``fee_percent`` (Kraken quotes fees in percent; exact)."""
-    return value * fee_percent / _HUNDRED
-
-
-@dataclass(frozen=True, slots=True)
-class OrderEstimate:
-    """What an order is worth and what it should cost, before it is sent."""
-
-    price: Decimal
-    #: where the price came from: the order's own price, or the book's best ask/bid
-    price_basis: str
-    notional: Decimal
-    quote: str
-    fee_pct: Decimal | None = None
-    #: the fee side assumed: maker (post-only), else taker (the most it can cost)
-    fee_side: str = "taker"
-
-    @property
-    def fee(self) -> Decimal | None:
-        """Return the estimated fee in the quote currency (None when the tier is unknown)."""
-        return None if self.fee_pct is None else trimmed(fee_of(self.notional, self.fee_pct))
-
-    def describe(self) -> str:
-        """Return one line for the user: notional value and estimated fee."""
-        at = "" if self.price_basis == "limit" else f" at the {self.price_basis} {self.price}"
-        text = f"notional ≈ {self.notional} {self.quote}{at}"
-        if self.fee is None:
-            return text + "; fee unknown (TradeVolume not readable with this key)"
-        pct = trimmed(self.fee_pct) if self.fee_pct is not None else None
-        return f"{text}; est. fee {self.fee} {self.quote} ({pct}% {self.fee_side})"
-
-
-def estimate_order(
-    volume: Decimal, price: Decimal, quote: str, *, basis: str = "limit"
-) -> OrderEstimate:
-    """Return the order's notional value at ``price`` (the fee is added with the tier)."""
-    return OrderEstimate(price, basis, trimmed(notional(volume, price)), quote)
-
-
-def trimmed(value: Decimal) -> Decimal:
-    """Return ``value`` without trailing zeros (same number; a product's scale is no precision)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()

@@ -1,5 +1,7 @@
 """Kraken Futures market rows -> the shared market records of :mod:`kraken_cli.models.market`.
 
+The futures ticker adds its own fields, so its record (:class:`FuturesTicker`) lives here.
+
 Futures bodies carry numbers as JSON numbers read as exact text (``parse_float=str``); each
 value becomes a :class:`~kraken_cli.models.numbers.WireDecimal` that renders as sent. Parsers
 raise :class:`~kraken_cli.models.numbers.Malformed` for a row that does not fit its record.
@@ -8,13 +10,53 @@ raise :class:`~kraken_cli.models.numbers.Malformed` for a row that does not fit 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from kraken_cli.models.futures import wire_symbol
-from kraken_cli.models.market import BookLevel, Candle, FuturesTicker, FuturesTrade, OrderBook
-from kraken_cli.models.numbers import Malformed, WireDecimal, wire_dec, wire_int
+from kraken_cli.models.market import Candle, FuturesTrade
+from kraken_cli.models.numbers import Malformed, WireDecimal, exact, wire_dec, wire_int
+from kraken_cli.models.orderbook import BookLevel, OrderBook
+from kraken_cli.models.ticker import Ticker
 from kraken_cli.models.times import iso_wire, ms_from_iso
+
+
+@dataclass(frozen=True, slots=True)
+class FuturesTicker(Ticker):
+    """A Kraken Futures ticker: the common fields plus mark/index price, funding, interest."""
+
+    open_24h: Decimal | None = None
+    mark_price: Decimal | None = None
+    index_price: Decimal | None = None
+    funding_rate: Decimal | None = None
+    funding_rate_prediction: Decimal | None = None
+    open_interest: Decimal | None = None
+    bid_size: Decimal | None = None
+    ask_size: Decimal | None = None
+    last_time: str | None = None
+    suspended: Any = None
+    tag: Any = None
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the SPEC ticker record with the futures extras (no trade count)."""
+        extras = (
+            "open_24h",
+            "mark_price",
+            "index_price",
+            "funding_rate",
+            "funding_rate_prediction",
+            "open_interest",
+            "bid_size",
+            "ask_size",
+        )
+        record = self._common() | {key: exact(getattr(self, key)) for key in extras}
+        return record | {"last_time": self.last_time, "suspended": self.suspended, "tag": self.tag}
+
+    @property
+    def reference_open(self) -> Decimal | None:
+        """Return the price the change is measured from: the open 24 hours ago."""
+        return self.open_24h
 
 
 def _mapping(raw: Any, what: str) -> Mapping[str, Any]:

@@ -9,20 +9,25 @@ variants add their extra keys. Parsers raise :class:`~kraken_cli.models.numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kraken_cli.models.numbers import Malformed, dec, exact
+from kraken_cli.models.numbers import dec, exact, malformed_row
 from kraken_cli.models.times import iso_from_unix, iso_ms
+
+# The ticker and book records have their own modules: `krx ticker` creates only the records it
+# prints (start-up, issue 17). They stay importable from here.
+if TYPE_CHECKING:
+    from kraken_cli.models.orderbook import BookLevel as BookLevel
+    from kraken_cli.models.orderbook import OrderBook as OrderBook
+    from kraken_cli.models.orderbook import parse_book_side as parse_book_side
+    from kraken_cli.models.ticker import Ticker as Ticker
+    from kraken_cli.models.ticker import parse_ticker as parse_ticker
 
 _SIDES = {"b": "buy", "s": "sell"}
 _ORD_TYPES = {"m": "market", "l": "limit"}
-
-
-def _malformed(kind: str, row: Any) -> Malformed:
-    return Malformed(f"malformed {kind} row: {str(row)[:80]}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,22 +73,22 @@ class FuturesTrade(Trade):
 def parse_trade_row(row: Sequence[Any], symbol: str) -> Trade:
     """Parse ``[price, volume, time, b|s, m|l, misc, trade_id, ...]`` (extra elements ignored)."""
     if not isinstance(row, list | tuple) or len(row) < 5:
-        raise _malformed("trade", row)
+        raise malformed_row("trade", row)
     side = _SIDES.get(str(row[3]))
     ord_type = _ORD_TYPES.get(str(row[4]))
     if side is None or ord_type is None:
-        raise _malformed("trade", row)
+        raise malformed_row("trade", row)
     trade_id = row[6] if len(row) > 6 else None
     if isinstance(trade_id, bool):
-        raise _malformed("trade", row)
+        raise malformed_row("trade", row)
     if trade_id is not None and not isinstance(trade_id, int):
         try:
             trade_id = int(trade_id)
         except (TypeError, ValueError) as exc:
-            raise _malformed("trade", row) from exc
+            raise malformed_row("trade", row) from exc
     when = dec(row[2], "trade time")
     if when < 0:
-        raise _malformed("trade", row)
+        raise malformed_row("trade", row)
     return Trade(
         symbol=symbol,
         trade_id=trade_id,
@@ -146,12 +151,13 @@ class ScaledCandle(Candle):
         cls, symbol: str, time: int, texts: tuple[str, str, str, str, str, str], count: int
     ) -> ScaledCandle:
         """Return the candle of ``texts`` (exact decimal text: open .. close, vwap, volume)."""
-        self = object.__new__(cls)
-        put = object.__setattr__  # the dataclass is frozen
-        put(self, "symbol", symbol)
-        put(self, "time", time)
-        put(self, "count", count)
-        put(self, "texts", texts)
+        # the dataclass is frozen: its slots are set through their descriptors (the fastest way;
+        # this runs once per candle of a long history)
+        self = _new(cls)
+        _set_symbol(self, symbol)
+        _set_time(self, time)
+        _set_count(self, count)
+        _set_texts(self, texts)
         return self
 
     def __getattr__(self, name: str) -> Decimal:
@@ -189,6 +195,13 @@ class ScaledCandle(Candle):
         }
 
 
+_new = object.__new__
+_set_symbol = Candle.__dict__["symbol"].__set__
+_set_time = Candle.__dict__["time"].__set__
+_set_count = Candle.__dict__["count"].__set__
+_set_texts = ScaledCandle.__dict__["texts"].__set__
+
+
 def _candle_fields(c: Candle) -> tuple[Any, ...]:
     return (c.symbol, c.time, c.open, c.high, c.low, c.close, c.vwap, c.volume, c.count)
 
@@ -196,155 +209,29 @@ def _candle_fields(c: Candle) -> tuple[Any, ...]:
 def parse_ohlc_row(row: Sequence[Any], symbol: str) -> Candle:
     """Parse ``[time, open, high, low, close, vwap, volume, count]``."""
     if not isinstance(row, list | tuple) or len(row) < 8:
-        raise _malformed("OHLC", row)
+        raise malformed_row("OHLC", row)
     try:
         open_time, count = int(row[0]), int(row[7])
     except (TypeError, ValueError) as exc:
-        raise _malformed("OHLC", row) from exc
+        raise malformed_row("OHLC", row) from exc
     if open_time < 0 or count < 0 or isinstance(row[0], bool):
-        raise _malformed("OHLC", row)
+        raise malformed_row("OHLC", row)
     o, h, lo, c, vwap, vol = (dec(v, "OHLC value") for v in row[1:7])
     return Candle(symbol, open_time, o, h, lo, c, vwap, vol, count)
 
 
-@dataclass(frozen=True, slots=True)
-class Ticker:
-    """The 24-hour ticker of a market (a futures index row has no bid/ask)."""
-
-    symbol: str
-    bid: Decimal | None
-    ask: Decimal | None
-    last: Decimal | None
-    volume_24h: Decimal | None
-    vwap_24h: Decimal | None
-    low_24h: Decimal | None
-    high_24h: Decimal | None
-    trades_24h: int | None = None
-    open_today: Decimal | None = None
-
-    def _common(self) -> dict[str, Any]:
-        return {
-            "symbol": self.symbol,
-            "bid": exact(self.bid),
-            "ask": exact(self.ask),
-            "last": exact(self.last),
-            "volume_24h": exact(self.volume_24h),
-            "vwap_24h": exact(self.vwap_24h),
-            "low_24h": exact(self.low_24h),
-            "high_24h": exact(self.high_24h),
-        }
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the SPEC ticker record."""
-        return self._common() | {"trades_24h": self.trades_24h}
+_TICKER = ("Ticker", "parse_ticker")
+_BOOK = ("BookLevel", "OrderBook", "parse_book_side")
 
 
-@dataclass(frozen=True, slots=True)
-class FuturesTicker(Ticker):
-    """A Kraken Futures ticker: the common fields plus mark/index price, funding, interest."""
+def __getattr__(name: str) -> Any:
+    """Import a ticker or book record from its own module on first use (PEP 562)."""
+    if name in _TICKER:
+        from kraken_cli.models import ticker
 
-    open_24h: Decimal | None = None
-    mark_price: Decimal | None = None
-    index_price: Decimal | None = None
-    funding_rate: Decimal | None = None
-    funding_rate_prediction: Decimal | None = None
-    open_interest: Decimal | None = None
-    bid_size: Decimal | None = None
-    ask_size: Decimal | None = None
-    last_time: str | None = None
-    suspended: Any = None
-    tag: Any = None
+        return getattr(ticker, name)
+    if name in _BOOK:
+        from kraken_cli.models import orderbook
 
-    def to_record(self) -> dict[str, Any]:
-        """Return the SPEC ticker record with the futures extras (no trade count)."""
-        extras = (
-            "open_24h",
-            "mark_price",
-            "index_price",
-            "funding_rate",
-            "funding_rate_prediction",
-            "open_interest",
-            "bid_size",
-            "ask_size",
-        )
-        record = self._common() | {key: exact(getattr(self, key)) for key in extras}
-        return record | {"last_time": self.last_time, "suspended": self.suspended, "tag": self.tag}
-
-
-def parse_ticker(raw: Mapping[str, Any], symbol: str) -> Ticker:
-    """Parse one Ticker entry (``a b c v p t l h o``); the 24-hour value is index 1."""
-    try:
-        return Ticker(
-            symbol=symbol,
-            bid=dec(raw["b"][0]),
-            ask=dec(raw["a"][0]),
-            last=dec(raw["c"][0]),
-            volume_24h=dec(raw["v"][1]),
-            vwap_24h=dec(raw["p"][1]),
-            low_24h=dec(raw["l"][1]),
-            high_24h=dec(raw["h"][1]),
-            trades_24h=int(raw["t"][1]),
-            open_today=dec(raw["o"]) if "o" in raw else None,
-        )
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise _malformed("ticker", raw) from exc
-
-
-@dataclass(frozen=True, slots=True)
-class BookLevel:
-    """One price level of an order book."""
-
-    price: Decimal
-    volume: Decimal
-    timestamp: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OrderBook:
-    """A REST order-book snapshot: bids descending, asks ascending, and Kraken's checksum.
-
-    Futures books publish no checksum (``None``).
-    """
-
-    symbol: str
-    bids: tuple[BookLevel, ...]
-    asks: tuple[BookLevel, ...]
-    checksum: int | None
-
-    def level_records(self) -> list[dict[str, Any]]:
-        """Return ``side, price, volume`` records (bids then asks) for csv/jsonl/table."""
-        return [
-            {
-                "symbol": self.symbol,
-                "side": side,
-                "price": exact(lv.price),
-                "volume": exact(lv.volume),
-            }
-            for side, levels in (("bid", self.bids), ("ask", self.asks))
-            for lv in levels
-        ]
-
-    def to_object(self) -> dict[str, Any]:
-        """Return the ``--format json`` object ``{symbol, bids, asks, checksum}``."""
-        return {
-            "symbol": self.symbol,
-            "bids": [[exact(lv.price), exact(lv.volume)] for lv in self.bids],
-            "asks": [[exact(lv.price), exact(lv.volume)] for lv in self.asks],
-            "checksum": self.checksum,
-        }
-
-
-def parse_book_side(rows: Sequence[Any]) -> tuple[BookLevel, ...]:
-    """Parse ``[[price, volume, timestamp], ...]``."""
-    if not isinstance(rows, list | tuple):
-        raise _malformed("book", rows)
-    out = []
-    for row in rows:
-        if not isinstance(row, list | tuple) or len(row) < 2:
-            raise _malformed("book", row)
-        try:
-            ts = int(row[2]) if len(row) > 2 else None
-        except (TypeError, ValueError) as exc:
-            raise _malformed("book", row) from exc
-        out.append(BookLevel(dec(row[0], "price"), dec(row[1], "volume"), ts))
-    return tuple(out)
+        return getattr(orderbook, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,8 +20,25 @@ from kraken_cli.errors import ProtocolError
 MAX_MAGNITUDE = Decimal("1e24")
 
 
+#: Ratios (percent, basis points) are shown to 0.01: the only rounded figures.
+RATIO_PLACES = Decimal("0.01")
+_HUNDRED = Decimal(100)
+
+
+def ratio(part: Decimal, whole: Decimal, scale: Decimal = _HUNDRED) -> Decimal | None:
+    """Return ``part / whole * scale`` rounded to 0.01 (None when ``whole`` is zero)."""
+    if whole == 0:
+        return None
+    return (part * scale / whole).quantize(RATIO_PLACES)
+
+
 class Malformed(ValueError):
     """A wire value that does not parse into its record field."""
+
+
+def malformed_row(kind: str, row: Any) -> Malformed:
+    """Return the error for a ``kind`` row (trade, OHLC, ticker, book) that does not fit."""
+    return Malformed(f"malformed {kind} row: {str(row)[:80]}")
 
 
 @contextmanager

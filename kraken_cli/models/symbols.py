@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -190,14 +190,19 @@ def normalise_input(text: str) -> str:
     return "/".join(p for p in parts if p)
 
 
-@dataclass
 class SymbolIndex:
-    """Every spelling of every pair, resolved to the one :class:`Pair`."""
+    """Every spelling of every pair, resolved to the one :class:`Pair`.
 
-    pairs: tuple[Pair, ...]
-    assets: Mapping[str, Asset]
-    _by_name: dict[str, Pair] = field(default_factory=dict, repr=False)
-    _asset_codes: dict[str, str] = field(default_factory=dict, repr=False)
+    A plain class: every market command builds one, and a dataclass costs ~0.3 ms to create.
+    """
+
+    __slots__ = ("_asset_codes", "_by_name", "assets", "pairs")
+
+    def __init__(self, pairs: tuple[Pair, ...], assets: Mapping[str, Asset]) -> None:
+        self.pairs = pairs
+        self.assets = assets
+        self._by_name: dict[str, Pair] = {}
+        self._asset_codes: dict[str, str] = {}
 
     @classmethod
     def build(

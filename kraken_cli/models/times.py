@@ -8,9 +8,10 @@ from decimal import Decimal, InvalidOperation
 
 from kraken_cli.errors import UsageError
 
-_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)", re.IGNORECASE)
+# Patterns that re compiles (and caches) on first use: most commands parse no time (start-up).
+_AGE = r"(?i)(\d+(?:\.\d+)?)\s*(s|m|h|d|w)"
 _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_UNIX = re.compile(r"\d{9,11}(?:\.\d+)?")
+_UNIX = r"\d{9,11}(?:\.\d+)?"
 
 ACCEPTED_HELP = (
     "ISO-8601 (2026-11-01, 2026-11-01T12:00:00Z), unix seconds, or an age (90m, 12h, 7d);"
@@ -47,12 +48,12 @@ def _bad(raw: str, why: str = "") -> UsageError:
 
 
 def _parse(raw: str, now: datetime) -> datetime:
-    age = _AGE.fullmatch(raw)
+    age = re.fullmatch(_AGE, raw)
     try:
         if age:
             seconds = float(age.group(1)) * _AGE_UNITS[age.group(2).lower()]
             return now - timedelta(seconds=seconds)
-        if _UNIX.fullmatch(raw):
+        if re.fullmatch(_UNIX, raw):
             return datetime.fromtimestamp(float(Decimal(raw)), UTC)
         iso = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
         moment = datetime.fromisoformat(iso)
@@ -67,7 +68,7 @@ def _parse(raw: str, now: datetime) -> datetime:
 
 def parse_duration(text: str, what: str = "duration") -> float:
     """Parse a span such as ``30s``, ``10m``, ``1h``, ``2d`` into seconds (positive, finite)."""
-    match = _AGE.fullmatch(text.strip())
+    match = re.fullmatch(_AGE, text.strip())
     seconds = float(match.group(1)) * _AGE_UNITS[match.group(2).lower()] if match else 0.0
     if not 0 < seconds < float("inf"):
         raise UsageError(f"bad {what} {text!r}", hint="e.g. 30s, 10m, 1h, 1d")

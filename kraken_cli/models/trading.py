@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from kraken_cli.models.account import Record
 
 if TYPE_CHECKING:
-    from kraken_cli.models.figures import OrderEstimate
+    from kraken_cli.models.order_value import OrderEstimate
 
 
 @dataclass(frozen=True)

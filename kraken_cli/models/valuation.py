@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kraken_cli.models.account import Record
-from kraken_cli.models.figures import trimmed
+from kraken_cli.models.order_value import trimmed
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ trades``: its encoder is built once and the writer is a closure.
 
 from __future__ import annotations
 
-import csv
 import errno
 import os
 import select
@@ -128,6 +127,8 @@ def csv_writer(write_text: WriteText, columns: tuple[str, ...], kind: str) -> Wr
     The header is ``columns`` plus the first record's other keys; later keys outside it are
     left out (csv has one header). A book record becomes one row per level, ``side`` bid|ask.
     """
+    import csv  # csv output only (start-up, issue 17)
+
     sheet = csv.writer(_Forward(write_text), lineterminator="\n")
     header: list[str] = []
     nested = kind in NESTED_STREAM

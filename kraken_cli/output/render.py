@@ -7,7 +7,6 @@ json and table collect first.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -71,6 +70,8 @@ def render_object(obj: Mapping[str, Any], fmt: str, *, out: TextIO | None = None
     if fmt == "jsonl":
         out.write(_COMPACT.encode(data) + "\n")
     elif fmt == "csv":
+        import csv  # csv output only (start-up, issue 17)
+
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["key", "value"])
         for key, value in data.items():
@@ -84,6 +85,8 @@ def render_object(obj: Mapping[str, Any], fmt: str, *, out: TextIO | None = None
 def _render_csv(
     records: Iterable[Mapping[str, Any]], columns: Sequence[str] | None, out: TextIO
 ) -> int:
+    import csv  # csv output only (start-up, issue 17)
+
     writer = csv.writer(out, lineterminator="\n")
     header: list[str] | None = list(columns) if columns is not None else None
     count = 0

@@ -161,6 +161,13 @@ class StdoutSink:
         """Write one object in the sink's format."""
         render_object(obj, self.fmt, out=self._out)
 
+    def write_text(self, chunks: Iterable[str]) -> None:
+        """Write a batch already rendered in the sink's format (output/candles.py), then flush."""
+        write = self._out.write
+        for chunk in chunks:
+            write(chunk)
+        self._out.flush()
+
     # -- live (write is set in __init__) --------------------------------------------------------
     def write_event(self, event: Record) -> None:
         """Write an event as a JSON line to stdout (``--events``) or ``krx: event:`` on stderr."""

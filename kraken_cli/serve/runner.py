@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kraken_cli.config.settings import Settings
 from kraken_cli.errors import UsageError
@@ -14,6 +15,9 @@ from kraken_cli.serve.app import create_app
 from kraken_cli.serve.live import LiveState, keep_live
 from kraken_cli.serve.sources import Sources
 from kraken_cli.serve.state import ServeState
+
+if TYPE_CHECKING:
+    from kraken_cli.services.history.archived_trades import ArchiveLookup
 
 #: Idle keep-alive connections stay open this long (clients' pools reuse them; uvicorn's 5 s
 #: default closes them just as a client sends, giving ECONNRESET).
@@ -34,12 +38,15 @@ def run(
     debug_log: Callable[[str], None] | None = None,
     announce: Callable[[str], None] | None = None,
     subscriptions: bool = True,
+    archive_lookup: ArchiveLookup | None = None,
 ) -> None:
     """Serve until interrupted; the services' connections are closed on the way out."""
     import uvicorn
 
     patient = replace(settings.krx, max_pacing_wait_s=MAX_PACING_WAIT_S)
-    sources = Sources(replace(settings, krx=patient), debug_log=debug_log)
+    sources = Sources(
+        replace(settings, krx=patient), debug_log=debug_log, archive_lookup=archive_lookup
+    )
     state = ServeState(sources, token, access_log=_stderr_line)
     stop = threading.Event()
     if subscriptions and any(s.active for s in settings.subscriptions):

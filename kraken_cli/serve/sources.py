@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kraken_cli.config.settings import Settings
 from kraken_cli.models.intervals import Interval
@@ -20,13 +20,24 @@ from kraken_cli.models.symbols import Pair
 from kraken_cli.output.cells import plain
 from kraken_cli.services.market import MarketData, SymbolRecord, Window, open_market_data
 
+if TYPE_CHECKING:
+    from kraken_cli.services.history.archived_trades import ArchiveLookup
+
 
 class Sources:
     """The market-data service of each segment, built once and closed on shutdown."""
 
-    def __init__(self, settings: Settings, *, debug_log: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        debug_log: Callable[[str], None] | None = None,
+        archive_lookup: ArchiveLookup | None = None,
+    ):
         self.settings = settings
         self._debug_log = debug_log
+        #: where spot candles find the Parquet archive (``krx serve --archive``)
+        self._archive_lookup = archive_lookup
         self._lock = threading.Lock()
         self._services: dict[Market, MarketData] = {}
 
@@ -35,7 +46,12 @@ class Sources:
         with self._lock:
             found = self._services.get(market)
             if found is None:
-                found = open_market_data(self.settings, market, debug_log=self._debug_log)
+                found = open_market_data(
+                    self.settings,
+                    market,
+                    debug_log=self._debug_log,
+                    archive_lookup=self._archive_lookup,
+                )
                 self._services[market] = found
             return found
 

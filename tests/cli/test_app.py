@@ -185,6 +185,43 @@ def test_root_builds_only_the_command_used() -> None:
     assert ticker is not None and list(root.commands) == ["ticker"]
 
 
+def test_the_command_index_names_each_command_s_module() -> None:
+    import importlib
+
+    import typer
+    import typer.main
+
+    registered = {}
+    for module in app_module.COMMAND_MODULES:
+        app = typer.Typer()
+        importlib.import_module(f"kraken_cli.cli.{module}").register(app)
+        names = [
+            c.name or typer.main.get_command_name(c.callback.__name__)  # type: ignore[union-attr]
+            for c in app.registered_commands
+        ]
+        names += [str(typer.main.solve_typer_info_defaults(g).name) for g in app.registered_groups]
+        for name in names:
+            assert name not in registered, f"{name} is registered twice"
+            registered[name] = module
+    assert registered == app_module.COMMAND_INDEX
+
+
+@pytest.mark.parametrize(
+    ("args", "module"),
+    [
+        (["ticker", "BTCUSD"], "market_cmd"),
+        (["--format", "json", "--sandbox", "--debug", "config", "show"], "config_cmd"),
+        (["--format=csv", "--columns", "symbol", "orderbook", "BTCUSD"], "market_cmd"),
+        (["--format", "json"], None),  # no command: the root's help
+        (["--help"], None),
+        (["--install-completion"], None),
+        (["tickr", "BTCUSD"], None),  # a typo: "did you mean" needs every command
+    ],
+)
+def test_one_command_needs_its_module_only(args: list[str], module: str | None) -> None:
+    assert app_module.command_module(args) == module
+
+
 def test_shell_completion_lists_commands() -> None:
     env = {
         **os.environ,

@@ -222,7 +222,7 @@ def test_validation_cache_in_process(isolated: Path, monkeypatch: pytest.MonkeyP
         calls.append(1)
         return real_check(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(loader, "check", counting_check)
+    monkeypatch.setattr(validate, "check", counting_check)  # the loader imports it per call
     path = write_json(isolated / "c.json", example())
     loader.load_settings(path, env=KEYS)
     loader.load_settings(path, env=KEYS)

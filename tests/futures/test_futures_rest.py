@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from kraken_cli.client.futures_rest import FuturesBudget, FuturesRest, MsNonce
+from kraken_cli.client.futures_budget import FuturesBudget
+from kraken_cli.client.futures_rest import FuturesRest
+from kraken_cli.client.nonce import MsNonce
 from kraken_cli.errors import (
     AuthError,
     InternalServerError,

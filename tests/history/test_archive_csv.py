@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 
 from kraken_cli.services.history.archive_csv import (
     ArchiveFormatError,
+    _vector_check,
     parse_name,
     split_rows,
     trade_chunks,
@@ -55,3 +57,11 @@ def test_names() -> None:
     assert parse_name("XBTUSD.csv") == ("XBTUSD", None)
     assert parse_name("xdgusd_1440.csv") == ("XDGUSD", 1440)
     assert parse_name("README.md") is None
+
+
+def test_without_numpy_the_pure_path_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = b"\n".join(ROWS) + b"\n"
+    want = _read(data)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # `import numpy` raises ImportError
+    assert _vector_check() is None
+    assert _read(data) == want

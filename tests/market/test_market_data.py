@@ -9,13 +9,15 @@ import httpx
 import pytest
 from market_samples import NOW, mock_spot
 
-from kraken_cli.cli.market_cmd import CANDLE_COLUMNS, TICKER_COLUMNS, TRADE_COLUMNS
+from kraken_cli.cli.market_cmd import TICKER_COLUMNS, TRADE_COLUMNS
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.config.settings import Endpoints, Settings
 from kraken_cli.errors import UsageError
+from kraken_cli.models.futures_market import FuturesTicker
 from kraken_cli.models.intervals import parse_interval
-from kraken_cli.models.market import Candle, FuturesTicker, OrderBook, Ticker, Trade
+from kraken_cli.models.market import Candle, OrderBook, Ticker, Trade
 from kraken_cli.models.segment import Market
+from kraken_cli.output.columns import CANDLE as CANDLE_COLUMNS
 from kraken_cli.services.market import MarketData, Window, open_market_data
 from kraken_cli.services.market.futures import FuturesMarketData
 from kraken_cli.services.market.spot import SpotMarketData

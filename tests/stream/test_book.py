@@ -142,3 +142,131 @@ def test_synthetic_feed_verifies(depth: int) -> None:
     feed = make_feed(depth, 2000, seed=3)
     book = Book("BTC/USD", depth, 1, 8)
     assert all(replay(book, [DECODE(t) for t in feed]))
+
+
+def test_checksum_without_isal_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pure-Python install (zlib's CRC32, stdlib decoding) verifies the same messages."""
+    import zlib
+
+    from kraken_cli.client import book as book_module
+    from kraken_cli.client.exact_json import exact_decoder
+
+    frames = raw_frames("ws-v2-book-sequence-raw-2026.json")
+    fast = exact_decoder()
+    assert all(replay(Book("BTC/USD", 10, 1, 8), [fast(t) for t in frames]))
+    monkeypatch.setattr(book_module, "crc32", zlib.crc32)
+    slow = exact_decoder(fast=False)
+    assert all(replay(Book("BTC/USD", 10, 1, 8), [slow(t) for t in frames]))
+
+
+def _spell(n: int, dec: int, style: int) -> object:
+    """Write ``n / 10**dec`` as a wire number: padded, trimmed, a JSON integer, or exponents."""
+    padded = f"{n // 10**dec}.{n % 10**dec:0{dec}d}" if dec else str(n)
+    if style == 1 and dec:
+        return padded.rstrip("0").rstrip(".") or "0"
+    if style == 2 and n % 10**dec == 0:
+        return n // 10**dec  # what a decoder gives for a whole number
+    exp = "e" if n % 2 else "E"
+    if style == 3 and n:
+        return f"{n}{exp}-{dec}"
+    if style == 4 and dec >= 3:  # a dot where the padded text has it, yet an exponent
+        return f"{n}.{'0' * (dec - 2 - len(str(dec)))}{exp}-{dec}"
+    return padded
+
+
+class _Reference:
+    """The simplest correct book: sorted dicts rebuilt from scratch, levels by their value."""
+
+    def __init__(self, depth: int, pdec: int, qdec: int) -> None:
+        self.depth, self.pdec, self.qdec = depth, pdec, qdec
+        self.sides: dict[str, dict[int, int]] = {"ask": {}, "bid": {}}
+        self.truncated: list[tuple[str, str]] = []
+
+    def apply(self, name: str, levels: list[tuple[int, int]]) -> None:
+        side = self.sides[name]
+        for price, qty in levels:
+            if qty:
+                side[price] = qty
+            else:
+                side.pop(price, None)
+        ranked = sorted(side, reverse=name == "bid")
+        for price in ranked[self.depth :]:
+            del side[price]
+            self.truncated.append((name, self.text(price, self.pdec)))
+
+    def text(self, n: int, dec: int) -> str:
+        return str(_spell(n, dec, 0))
+
+    def pairs(self, name: str) -> list[tuple[str, str]]:
+        side = self.sides[name]
+        return [
+            (self.text(p, self.pdec), self.text(side[p], self.qdec))
+            for p in sorted(side, reverse=name == "bid")
+        ]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    pdec=st.integers(min_value=0, max_value=4),
+    qdec=st.integers(min_value=0, max_value=8),
+    depth=st.sampled_from([10, 12, 25]),
+    spare=st.sampled_from([0, 4, 1024]),
+    messages=st.lists(
+        st.lists(
+            st.tuples(
+                st.booleans(),
+                st.integers(min_value=1, max_value=60),
+                st.integers(min_value=0, max_value=3000),
+                st.integers(min_value=0, max_value=4),
+            ),
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+)
+def test_engine_equals_simple_reference_over_messages(
+    pdec: int,
+    qdec: int,
+    depth: int,
+    spare: int,
+    messages: list[list[tuple[bool, int, int, int]]],
+) -> None:
+    """Messages of several levels (repeats, deletes, any spelling) give the reference's book."""
+    from kraken_cli.client import book as book_module
+
+    # a tiny price cache forgets prices all the time: the result must not change
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(book_module, "_PRICE_CACHE_SPARE", spare)
+        book = Book("X/Y", depth, pdec, qdec)
+    book.truncated = []
+    ref = _Reference(depth, pdec, qdec)
+    for msg in messages:
+        wire: dict[str, list[dict[str, object]]] = {"ask": [], "bid": []}
+        plain: dict[str, list[tuple[int, int]]] = {"ask": [], "bid": []}
+        for is_bid, tick, qty, style in msg:
+            name = "bid" if is_bid else "ask"
+            price = tick if is_bid else tick + 100  # the sides never cross
+            wire[name].append(
+                {"price": _spell(price, pdec, style), "qty": _spell(qty, qdec, style)}
+            )
+            plain[name].append((price, qty))
+        book.apply_update(wire["ask"], wire["bid"])
+        ref.apply("ask", plain["ask"])
+        ref.apply("bid", plain["bid"])
+        asks, bids = ref.pairs("ask"), ref.pairs("bid")
+        assert book.asks.pairs() == asks
+        assert book.bids.pairs() == bids
+        assert book.checksum() == book_checksum(asks, bids)
+        assert sorted(book.truncated) == sorted(ref.truncated)
+        book.truncated.clear()
+        ref.truncated.clear()
+    assert book.snapshot(5) == ([list(p) for p in bids[:5]], [list(p) for p in asks[:5]])
+
+
+def test_isal_crc32_is_used_when_installed() -> None:
+    """The ``fast`` extra's CRC32 is the one the book uses (make install includes it)."""
+    from kraken_cli.client import book as book_module
+
+    isal_zlib = pytest.importorskip("isal.isal_zlib")
+    assert book_module.crc32 is isal_zlib.crc32

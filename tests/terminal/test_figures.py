@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from kraken_cli.models import figures, valuation
+from kraken_cli.models import figures, order_value, valuation
 from kraken_cli.models.market import OrderBook, parse_book_side, parse_ticker
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
@@ -62,9 +62,9 @@ def test_change_without_reference_is_unknown() -> None:
 
 
 def test_notional_and_fee_are_exact() -> None:
-    value = figures.notional(Decimal("0.00123"), Decimal("64349.30000"))
+    value = order_value.notional(Decimal("0.00123"), Decimal("64349.30000"))
     assert value == Decimal("79.1496390000")
-    assert figures.fee_of(value, Decimal("0.2600")) == Decimal("0.205789061400")
+    assert order_value.fee_of(value, Decimal("0.2600")) == Decimal("0.205789061400")
 
 
 def test_value_balances_exact_total_and_names_the_unpriced() -> None:
@@ -91,9 +91,9 @@ def test_value_balances_exact_total_and_names_the_unpriced() -> None:
 
 
 def test_order_estimate_line() -> None:
-    estimate = figures.estimate_order(Decimal("0.01"), Decimal("50000.0"), "USD")
+    estimate = order_value.estimate_order(Decimal("0.01"), Decimal("50000.0"), "USD")
     assert estimate.describe().startswith("notional ≈ 500 USD; fee unknown")
-    with_fee = figures.OrderEstimate(
+    with_fee = order_value.OrderEstimate(
         Decimal("64000.1"), "best ask", estimate.notional, "USD", Decimal("0.4000")
     )
     assert with_fee.describe() == (

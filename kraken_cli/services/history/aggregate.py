@@ -149,7 +149,7 @@ class Aggregator:
         self._set_scales(max(1, precision.price or 0), max(1, precision.volume or 0))
         # the running base candle: key, o, h, l, c, spv, sv, n (key -1: none)
         self._state: list[int] = [-1, 0, 0, 0, 0, 0, 0, 0]
-        self.trades = 0
+        self._flushed = 0  # trades in the base candles flushed so far
 
     # -- feeding -----------------------------------------------------------------------------
     def feed(self, trades: Iterable[TradeTuple]) -> None:
@@ -174,26 +174,24 @@ class Aggregator:
     def _run(self, it: Iterator[TradeTuple]) -> None:
         base_ns = self._base_ns
         ps, vs = self._ps, self._vs
-        # where the dot sits when a number has exactly the scale's digits (slices never raise)
+        # where the dot sits when a number has exactly the scale's digits
         ip, iv = -ps - 1, -vs - 1
-        ip1, iv1 = ip + 1, iv + 1
         key, o, h, lo, c, spv, sv, n = self._state
-        count = 0
         flush = self._flush_base
-        for trade in it:
-            t, p_s, v_s = trade
+        for t, p_s, v_s in it:
             try:
-                p = int(p_s.replace(".", "")) if p_s[ip:ip1] == "." else to_units(p_s, ps)
-                v = int(v_s.replace(".", "")) if v_s[iv:iv1] == "." else to_units(v_s, vs)
+                try:
+                    p = int(p_s.replace(".", "")) if p_s[ip] == "." else to_units(p_s, ps)
+                    v = int(v_s.replace(".", "")) if v_s[iv] == "." else to_units(v_s, vs)
+                except IndexError:  # fewer characters than the scale's digits
+                    p, v = to_units(p_s, ps), to_units(v_s, vs)
             except _Finer:
                 self._state = [key, o, h, lo, c, spv, sv, n]
-                self.trades += count
-                raise _Retry(trade) from None
+                raise _Retry((t, p_s, v_s)) from None
             k = t // base_ns
             if k != key:
                 if k < key:
                     self._state = [key, o, h, lo, c, spv, sv, n]
-                    self.trades += count
                     raise ValueError(f"trades out of time order at {t} ns")
                 if n:
                     flush(key, o, h, lo, c, spv, sv, n)
@@ -207,9 +205,12 @@ class Aggregator:
                 spv += p * v
                 sv += v
                 n += 1
-            count += 1
         self._state = [key, o, h, lo, c, spv, sv, n]
-        self.trades += count
+
+    @property
+    def trades(self) -> int:
+        """Return how many trades were consumed so far."""
+        return self._flushed + self._state[7]
 
     def finish(self) -> None:
         """Emit the candles still open (the last, possibly partial, one of each period)."""
@@ -229,6 +230,7 @@ class Aggregator:
     def _flush_base(
         self, key: int, o: int, h: int, lo: int, c: int, spv: int, sv: int, n: int
     ) -> None:
+        self._flushed += n
         start = key * self._step
         if self._direct:
             self._emit(self.periods[0], start, o, h, lo, c, spv, sv, n)
@@ -269,11 +271,13 @@ class Aggregator:
         self._pd = ps if self._prec.price is None else self._prec.price
         self._vd = vs if self._prec.volume is None else self._prec.volume
         self._price_text.clear()  # texts of units at the old scale
+        self._price_step = _POW[ps - self._pd] if ps >= self._pd else 0  # units per shown digit
+        # vwap in 10**-pd: Σ(p·v) / Σv with p in 10**-ps
+        self._vwap_num, self._vwap_den = _POW[self._pd], _POW[ps]
 
     def _emit(
         self, period: int, start: int, o: int, h: int, lo: int, c: int, spv: int, sv: int, n: int
     ) -> None:
-        ps, pd = self._ps, self._pd
         # a range's candles share few price levels: each level's text is written once
         get = self._price_text.get
         o_t = get(o) or self._price(o)
@@ -281,8 +285,19 @@ class Aggregator:
         l_t = get(lo) or self._price(lo)
         c_t = get(c) or self._price(c)
         # vwap: with only zero-volume trades there is no weight to average: the close
-        vwap = fixed_text(round_half_even(spv * _POW[pd], sv * _POW[ps]), pd) if sv else c_t
-        texts = (o_t, h_t, l_t, c_t, vwap, units_text(sv, self._vs, self._vd))
+        if sv:
+            vwap = fixed_text(round_half_even(spv * self._vwap_num, sv * self._vwap_den), self._pd)
+        else:
+            vwap = c_t
+        vd = self._vd
+        if vd == self._vs and sv > 0:  # the volume's text as it is (fixed_text, inlined)
+            digits = str(sv)
+            if len(digits) <= vd:
+                digits = digits.rjust(vd + 1, "0")
+            volume = f"{digits[:-vd]}.{digits[-vd:]}" if vd else digits
+        else:
+            volume = units_text(sv, self._vs, vd)
+        texts = (o_t, h_t, l_t, c_t, vwap, volume)
         self._sink(period, ScaledCandle.of(self.symbol, start, texts, n))
 
     def _price(self, units: int) -> str:
@@ -290,7 +305,16 @@ class Aggregator:
         known = self._price_text
         if len(known) >= 65_536:
             known.clear()
-        text = known[units] = units_text(units, self._ps, self._pd)
+        pd, step = self._pd, self._price_step
+        q, r = divmod(units, step) if step else (0, 1)
+        if r or units < 0 or not pd:
+            text = units_text(units, self._ps, pd)
+        else:  # exact at the pair's decimals: fixed_text(q, pd), inlined (a third of candles)
+            digits = str(q)
+            if len(digits) <= pd:
+                digits = digits.rjust(pd + 1, "0")
+            text = f"{digits[:-pd]}.{digits[-pd:]}"
+        known[units] = text
         return text
 
 

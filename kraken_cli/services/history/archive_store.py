@@ -209,17 +209,26 @@ class ArchiveStore:
 
     # -- trades --------------------------------------------------------------------------------
     def add_block(
-        self, pid: int, import_id: int, data: bytes, first_s: int, last_s: int, rank: int = 0
+        self,
+        pid: int,
+        import_id: int,
+        data: bytes,
+        span: tuple[int, int],
+        *,
+        rows: int | None = None,
+        rank: int = 0,
     ) -> None:
-        """Store trade rows (the caller records coverage).
+        """Store trade rows of seconds ``span`` (first, last); the caller records coverage.
 
+        ``rows``: how many lines ``data`` holds, when the caller knows (else they are counted).
         Blocks are read in (first second, rank, last second, insertion) order; ``rank`` -1 puts
         rows added to the start of an already stored second before that second's stored rows.
         """
+        count = data.count(b"\n") if rows is None else rows
         self._db.execute(
             "INSERT INTO archive_blocks (pair, import_id, first_s, last_s, rank, rows, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (pid, import_id, first_s, last_s, rank, data.count(b"\n"), data),
+            (pid, import_id, *span, rank, count, data),
         )
 
     def trade_rows(self, pid: int | None, start_s: int, end_s: int) -> Iterator[list[bytes]]:

@@ -17,7 +17,6 @@ The progress callback is injected (the CLI draws a rich bar; services never impo
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -101,7 +100,11 @@ def store_pair_name(pair_key: str, rest_url: str) -> str:
     host = urlsplit(rest_url).netloc or rest_url
     if host == DEFAULT_REST_HOST:
         return pair_key
-    tag = host if len(host) <= 40 else hashlib.sha256(host.encode()).hexdigest()[:12]
+    if len(host) <= 40:
+        return f"{pair_key}@{host}"
+    import hashlib  # rare (a long host name): not on every candle query's start-up
+
+    tag = hashlib.sha256(host.encode()).hexdigest()[:12]
     return f"{pair_key}@{tag}"
 
 

@@ -75,7 +75,8 @@ def _flush(
     if not rows:
         return 0
     data = b"".join(b",".join(r) + b"\n" for r in rows)
-    archive.add_block(pid, import_id, data, int(rows[0][0]), int(rows[-1][0]), rank=-int(first))
+    span = int(rows[0][0]), int(rows[-1][0])
+    archive.add_block(pid, import_id, data, span, rows=len(rows), rank=-int(first))
     count = len(rows)
     rows.clear()
     return count

@@ -25,6 +25,7 @@ from kraken_cli.services.history.archive_store import ARCHIVE_SCHEMA, TRADES, Ar
 from kraken_cli.services.history.seam import merge_sources
 
 SCHEMA_VERSION: Final = 1
+PAGE_BYTES: Final = 16384
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,6 +118,9 @@ class TradeStore:
         # autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT)
         self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         try:
+            # a new store only (an existing file keeps its own): 16 KB pages write the archive's
+            # 1 MB trade blocks with a quarter of the 4 KB default's page writes
+            self._db.execute(f"PRAGMA page_size={PAGE_BYTES}")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)

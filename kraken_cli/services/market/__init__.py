@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
     from kraken_cli.config.settings import Settings
     from kraken_cli.models.intervals import Interval
-    from kraken_cli.models.market import Candle, OrderBook, Ticker, Trade
+    from kraken_cli.models.market import Candle, Trade
+    from kraken_cli.models.orderbook import OrderBook
     from kraken_cli.models.symbols import Asset
+    from kraken_cli.models.ticker import Ticker
     from kraken_cli.services.history.archived_trades import ArchiveLookup
     from kraken_cli.services.market.status import StatusReport
 

@@ -23,14 +23,17 @@ from kraken_cli.models.futures import (
     unknown_futures_symbol,
 )
 from kraken_cli.models.futures_market import (
+    FuturesTicker,
     parse_futures_book,
     parse_futures_ticker,
     parse_futures_trade,
 )
 from kraken_cli.models.intervals import Interval, parse_interval
-from kraken_cli.models.market import Candle, FuturesTicker, OrderBook, Ticker, Trade
+from kraken_cli.models.market import Candle, Trade
 from kraken_cli.models.numbers import reply_of
+from kraken_cli.models.orderbook import OrderBook
 from kraken_cli.models.segment import Market
+from kraken_cli.models.ticker import Ticker
 from kraken_cli.services.history.select import forming_by_clock, select_candles
 from kraken_cli.services.market.charts import chart_candle, chart_candles, chart_opens, chart_plan
 from kraken_cli.services.market.paging import page_history

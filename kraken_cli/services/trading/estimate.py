@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from kraken_cli.errors import KrxError
 from kraken_cli.models.fees import FeeTier
-from kraken_cli.models.figures import OrderEstimate, estimate_order
-from kraken_cli.models.market import Ticker
+from kraken_cli.models.order_value import OrderEstimate, estimate_order
 from kraken_cli.models.symbols import Pair
+from kraken_cli.models.ticker import Ticker
 from kraken_cli.models.trading import OrderRequest
 from kraken_cli.services.trading.rules import is_relative
 

@@ -47,7 +47,7 @@ from kraken_cli.services.trading.rules import (
 if TYPE_CHECKING:
     from kraken_cli.config.settings import Settings
     from kraken_cli.models.fees import FeeTier
-    from kraken_cli.models.market import Ticker
+    from kraken_cli.models.ticker import Ticker
 
 __all__ = ["OrderRequest", "SpotTrading", "TradingService", "check_order"]
 
