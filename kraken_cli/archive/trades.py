@@ -65,20 +65,27 @@ class ArchivedTrades:
             return
         start = pa.scalar(start_ns // 1000, pa.timestamp("us", tz="UTC"))
         end = pa.scalar(end_ns // 1000, pa.timestamp("us", tz="UTC"))
-        table = (
-            ds.dataset([str(f) for f in files], format="parquet")
-            .to_table(
-                columns=["trade_id", "time", "price", "volume"],
-                filter=(ds.field("time") >= start) & (ds.field("time") < end),
-            )
-            .sort_by(self._order)
+        table = ds.dataset([str(f) for f in files], format="parquet").to_table(
+            columns=["trade_id", "time", "price", "volume"],
+            filter=(ds.field("time") >= start) & (ds.field("time") < end),
         )
+        if not _ascending(table.column(self._order)):  # files in name order usually are
+            table = table.sort_by(self._order)
         for start_row in range(0, table.num_rows, BATCH):  # Python objects of one batch at a time
             batch = table.slice(start_row, BATCH)
-            micros = pc.cast(batch.column("time"), pa.int64()).to_pylist()
+            nanos = pc.multiply(pc.cast(batch.column("time"), pa.int64()), 1000).to_pylist()
             prices, volumes = _plain(batch.column("price")), _plain(batch.column("volume"))
-            for us, price, volume in zip(micros, prices, volumes, strict=True):
-                yield us * 1000, price, volume
+            yield from zip(nanos, prices, volumes, strict=True)
+
+
+def _ascending(column: Any) -> bool:
+    """Whether a column never goes down (a stable sort would leave it as it is)."""
+    import pyarrow.compute as pc
+
+    if len(column) < 2 or column.null_count:
+        return len(column) < 2
+    steps = pc.greater_equal(column.slice(1), column.slice(0, len(column) - 1))
+    return bool(pc.all(steps).as_py())
 
 
 def _plain(column: Any) -> list[str]:

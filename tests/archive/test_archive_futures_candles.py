@@ -149,3 +149,21 @@ def test_futures_candles_the_archive_cannot_prove_go_to_the_charts(
         with pytest.raises(Exception):  # noqa: B017 - the transport fails every call
             list(service.candles(SYMBOL, "1m", window, **options))
         assert len(calls) > before
+
+
+def test_archived_futures_trades_read_in_time_order_fills_of_one_ms_as_written(
+    tmp_path: Path,
+) -> None:
+    trades = _trades(40)
+    late, early = trades[20:], trades[:20]
+    for name, rows in (("part-a.parquet", late), ("part-b.parquet", early)):
+        writer = ArchiveWriter(tmp_path, "futures")
+        for row in rows:
+            writer.write("trades", SYMBOL, row)
+        writer.close()
+        (part,) = tmp_path.rglob("part-2*.parquet")
+        part.rename(part.with_name(name))  # the first part by name holds the later trades
+    got = list(ArchivedTrades(tmp_path, "futures").trades(SYMBOL, 0, 2**62))
+    want = [datetime.fromisoformat(t["time"]) for t in trades]
+    assert [ns // 1000 for ns, _, _ in got] == [int(w.timestamp() * 1e6) for w in want]
+    assert [Decimal(p) for _, p, _ in got] == [Decimal(t["price"]) for t in trades]
