@@ -141,7 +141,7 @@ def main() -> int:
             ],
         ],
     )
-    return 0 if report([Result("archived futures candles (CPU)", krx, floor, "ms", 6.0)]) else 1
+    return 0 if report([Result("archived futures candles (CPU)", krx, floor, "ms", 8.0)]) else 1
 
 
 if __name__ == "__main__":
