@@ -5,7 +5,6 @@ charts API as before."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +19,7 @@ from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.models.futures_market import parse_chart_candle
 from kraken_cli.services.market.futures import FuturesMarketData
 from kraken_cli.services.market.request import Window
+from tests.archive.test_archive_candles import _reference
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 START = NOW - timedelta(hours=6)
@@ -46,26 +46,6 @@ def _trades(count: int) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: r["time"])  # stable: fills of one millisecond keep their order
     return rows
-
-
-def _reference(trades: list[dict[str, Any]], lo: datetime, hi: datetime) -> list[tuple[Any, ...]]:
-    buckets: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for t in trades:
-        minute = int(datetime.fromisoformat(t["time"]).timestamp()) // 60 * 60
-        if lo.timestamp() <= minute < hi.timestamp():
-            buckets[minute].append(t)
-    return [
-        (
-            minute,
-            Decimal(rows[0]["price"]),
-            max(Decimal(r["price"]) for r in rows),
-            min(Decimal(r["price"]) for r in rows),
-            Decimal(rows[-1]["price"]),
-            sum(Decimal(r["volume"]) for r in rows),
-            len(rows),
-        )
-        for minute, rows in sorted(buckets.items())
-    ]
 
 
 @pytest.fixture

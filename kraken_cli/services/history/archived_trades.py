@@ -25,7 +25,6 @@ from kraken_cli.services.history.aggregate import NS, Precision, aggregate, peri
 if TYPE_CHECKING:
     from kraken_cli.models.intervals import Interval
     from kraken_cli.models.market import Candle
-    from kraken_cli.models.symbols import Pair
 
 
 class TradeArchive(Protocol):
@@ -44,7 +43,8 @@ ArchiveLookup = Callable[[str, str], TradeArchive | None]
 
 def archived_candles(
     archive: TradeArchive,
-    pair: Pair,
+    symbol: str,
+    precision: Precision,
     interval: Interval,
     since_ts: int,
     until_ts: int | None,
@@ -56,25 +56,8 @@ def archived_candles(
 
     ``since_ts`` is a candle's open time. Without ``until`` the range runs up to the forming
     candle, which the archive cannot prove complete: ``partial`` then goes the usual way.
+    Numbers are rendered at ``precision`` (a spot pair's decimals; futures: as the trades carry).
     """
-    precision = Precision(pair.pair_decimals, pair.lot_decimals)
-    return covered_candles(
-        archive, pair.symbol, precision, interval, since_ts, until_ts, now=now, partial=partial
-    )
-
-
-def covered_candles(
-    archive: TradeArchive,
-    symbol: str,
-    precision: Precision,
-    interval: Interval,
-    since_ts: int,
-    until_ts: int | None,
-    *,
-    now: int,
-    partial: bool,
-) -> list[Candle] | None:
-    """Return :func:`archived_candles` of any market's ``symbol``, numbers at ``precision``."""
     period = interval.seconds
     if period <= 0 or period % 60:
         return None  # calendar months and odd periods: the usual way

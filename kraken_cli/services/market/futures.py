@@ -245,11 +245,11 @@ class FuturesMarketData(Session):
         if self.trade_archive is None:
             return None
         from kraken_cli.services.history.aggregate import Precision
-        from kraken_cli.services.history.archived_trades import covered_candles
+        from kraken_cli.services.history.archived_trades import archived_candles
 
         chart_plan(iv)  # an interval the charts do not serve is refused either way
         lo, hi = chart_opens(iv, start, until or now)
-        candles = covered_candles(
+        candles = archived_candles(
             self.trade_archive,
             symbol,
             Precision(),  # every digit the trades carry (no instruments call for tick sizes)
