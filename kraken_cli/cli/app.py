@@ -247,7 +247,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args or env_flag("KRX_DEBUG")
     from kraken_cli.cli.lazy import build_root
+    from kraken_cli.services.progress import set_progress_factory
 
+    set_progress_factory(_download_progress)  # any command may download trades
     module = command_module(args)
     app = full_app() if module is None else _new_app((module,))
     # --install-completion is a root option: given before a command, it is not a command
@@ -303,6 +305,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"krx: error: internal error: {detail}\n")
         sys.stderr.write("hint: rerun with --debug for a traceback, and report it\n")
         return exit_codes.INTERNAL
+
+
+def _download_progress() -> Any:
+    """Return the download progress bar (cache_cmd's; imported when a download starts)."""
+    from kraken_cli.cli.cache_cmd import progress_bar
+
+    return progress_bar()
 
 
 def _say_interrupted() -> None:

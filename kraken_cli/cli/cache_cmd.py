@@ -1,7 +1,8 @@
 """``krx cache info | clear``: the local trade store behind long candle history.
 
-Also installs the progress bar that trade downloads report to (rich, on stderr, only when
-stderr is a terminal); the services only ever see a plain callback.
+Also the progress bar that trade downloads report to (rich, on stderr, only when stderr is a
+terminal), installed by ``cli.app.run`` for every command; the services only ever see a plain
+callback.
 """
 
 from __future__ import annotations
@@ -27,11 +28,8 @@ cache_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``cache`` command group and the download progress bar."""
+    """Add the ``cache`` command group."""
     app.add_typer(cache_app, name="cache")
-    from kraken_cli.services.progress import set_progress_factory
-
-    set_progress_factory(progress_bar)
 
 
 def progress_bar() -> Callable[[HistoryProgress], None] | None:
