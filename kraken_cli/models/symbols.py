@@ -10,12 +10,13 @@ lookup, never by splitting the string heuristically (PROTOCOL §5.3).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kraken_cli.errors import UnknownSymbolError
+from kraken_cli.models.numbers import reply_of
 
 #: Kraken's legacy asset codes and the names the rest of the world (and WS v2) uses.
 ALIASES = {"XBT": "BTC", "XDG": "DOGE"}
@@ -193,58 +194,110 @@ def normalise_input(text: str) -> str:
 class SymbolIndex:
     """Every spelling of every pair, resolved to the one :class:`Pair`.
 
-    A plain class: every market command builds one, and a dataclass costs ~0.3 ms to create.
+    Names are indexed from the raw ``AssetPairs``/``Assets`` results and a :class:`Pair` is built
+    only when asked for: a one-shot command resolves one symbol of Kraken's ~1,450 pairs, and
+    building them all (Decimals, a dataclass each) cost more than the rest of its start-up.
     """
 
-    __slots__ = ("_asset_codes", "_by_name", "assets", "pairs")
+    __slots__ = ("_asset_codes", "_assets", "_built", "_by_name", "_pairs", "_raw", "_raw_assets")
 
-    def __init__(self, pairs: tuple[Pair, ...], assets: Mapping[str, Asset]) -> None:
-        self.pairs = pairs
-        self.assets = assets
-        self._by_name: dict[str, Pair] = {}
+    def __init__(self, asset_pairs: Mapping[str, Any], assets: Mapping[str, Any]) -> None:
+        self._raw = asset_pairs
+        self._raw_assets = assets
+        self._by_name: dict[str, str] = {}  # spelling -> pair key
         self._asset_codes: dict[str, str] = {}
+        self._built: dict[str, Pair] = {}
+        self._pairs: tuple[Pair, ...] | None = None
+        self._assets: dict[str, Asset] | None = None
 
     @classmethod
     def build(
         cls, asset_pairs: Mapping[str, Any], assets: Mapping[str, Any] | None = None
     ) -> SymbolIndex:
         """Build from the ``AssetPairs`` and ``Assets`` results (``result`` objects)."""
-        table = {k: Asset.from_kraken(k, v) for k, v in (assets or {}).items()}
-        pairs = tuple(Pair.from_kraken(k, v, table) for k, v in asset_pairs.items())
-        index = cls(pairs=pairs, assets=table)
+        index = cls(asset_pairs, assets or {})
         index._build()
         return index
 
+    @property
+    def assets(self) -> Mapping[str, Asset]:
+        """Every asset by Kraken id."""
+        if self._assets is None:
+            with reply_of("Assets"):
+                self._assets = {k: Asset.from_kraken(k, v) for k, v in self._raw_assets.items()}
+        return self._assets
+
+    @property
+    def pairs(self) -> tuple[Pair, ...]:
+        """Every pair, in Kraken's order."""
+        if self._pairs is None:
+            self._pairs = tuple(self._pair(key) for key in self._raw)
+        return self._pairs
+
+    def _pair(self, key: str) -> Pair:
+        pair = self._built.get(key)
+        if pair is None:
+            assets = self.assets
+            with reply_of("AssetPairs"):  # built on first use, so checked on first use
+                pair = self._built[key] = Pair.from_kraken(key, self._raw[key], assets)
+        return pair
+
     def _build(self) -> None:
+        # The same names as Pair.from_kraken gives a pair, computed from the raw entries.
+        codes = self._asset_codes
+        for asset_id, raw_asset in self._raw_assets.items():
+            altname = str(raw_asset.get("altname") or asset_id)
+            code = norm_code(altname)
+            for name in (asset_id, altname, code, *code_variants(code)):
+                codes.setdefault(name.upper(), code)
+        named: list[tuple[str, list[str], list[str]]] = []
+        pair_codes: list[tuple[str, str, str, str]] = []
+        for key, raw in self._raw.items():
+            base_id = str(raw.get("base", ""))
+            quote_id = str(raw.get("quote", ""))
+            wsname = str(raw.get("wsname") or "")
+            ws_base, _, ws_quote = wsname.partition("/")
+            base = self._code_of(base_id, ws_base)
+            quote = self._code_of(quote_id, ws_quote)
+            exact = [key.upper(), str(raw.get("altname") or key).upper(), f"{base}/{quote}"]
+            if wsname:
+                exact.append(wsname.upper())
+            named.append((key, exact, _symbol_names(base, quote, base_id, quote_id)))
+            pair_codes.append((base_id, base, quote_id, quote))
         by_name = self._by_name
         # Priority order: a name already taken by a stronger spelling is never overwritten.
-        for spelling in (_exact_names, _symbol_names):
-            for pair in self.pairs:
-                for name in spelling(pair):
-                    by_name.setdefault(name, pair)
-        codes = self._asset_codes
-        for asset in self.assets.values():
-            for name in (asset.id, asset.altname, asset.code, *code_variants(asset.code)):
-                codes.setdefault(name.upper(), asset.code)
-        for pair in self.pairs:
-            for asset_id, code in ((pair.base_id, pair.base), (pair.quote_id, pair.quote)):
+        for key, exact, _ in named:
+            for name in exact:
+                by_name.setdefault(name, key)
+        for key, _, spelled in named:
+            for name in spelled:
+                by_name.setdefault(name, key)
+        for base_id, base, quote_id, quote in pair_codes:
+            for asset_id, code in ((base_id, base), (quote_id, quote)):
                 for name in (asset_id, code, *code_variants(code)):
                     codes.setdefault(name.upper(), code)
+
+    def _code_of(self, asset_id: str, ws_part: str) -> str:
+        raw_asset = self._raw_assets.get(asset_id)
+        if raw_asset is not None:
+            return norm_code(str(raw_asset.get("altname") or asset_id))
+        if ws_part:
+            return norm_code(ws_part)
+        return norm_code(_strip_legacy_prefix(asset_id))
 
     def lookup(self, text: str) -> Pair | None:
         """Return the pair a user spelling names, or None."""
         name = normalise_input(text)
         if not name:
             return None
-        hit = self._by_name.get(name) or self._by_name.get(name.replace("/", ""))
-        if hit is not None:
-            return hit
-        base, slash, quote = name.partition("/")
-        if slash and "/" not in quote:
-            b, q = self._asset_codes.get(base), self._asset_codes.get(quote)
-            if b and q:
-                return self._by_name.get(f"{b}/{q}")
-        return None
+        key = self._by_name.get(name) or self._by_name.get(name.replace("/", ""))
+        if key is None:
+            base, slash, quote = name.partition("/")
+            if slash and "/" not in quote:
+                b, q = self._asset_codes.get(base), self._asset_codes.get(quote)
+                if b and q:
+                    key = self._by_name.get(f"{b}/{q}")
+        return None if key is None else self._pair(key)
 
     def resolve(self, text: str) -> Pair:
         """Return the pair for ``text`` or raise UnknownSymbolError with close matches."""
@@ -281,20 +334,13 @@ class SymbolIndex:
         return sorted(chosen, key=lambda p: p.symbol)
 
 
-def _exact_names(pair: Pair) -> Iterable[str]:
-    yield pair.key.upper()
-    yield pair.altname.upper()
-    yield pair.symbol
-    if pair.wsname:
-        yield pair.wsname.upper()
-
-
-def _symbol_names(pair: Pair) -> Iterable[str]:
-    for base in code_variants(pair.base):
-        for quote in code_variants(pair.quote):
-            yield f"{base}/{quote}"
-            yield f"{base}{quote}"
-    yield (pair.base_id + pair.quote_id).upper()
+def _symbol_names(base: str, quote: str, base_id: str, quote_id: str) -> list[str]:
+    names: list[str] = []
+    for b in code_variants(base):
+        for q in code_variants(quote):
+            names += (f"{b}/{q}", f"{b}{q}")
+    names.append((base_id + quote_id).upper())
+    return names
 
 
 def unknown_symbol(text: str, suggestions: list[str]) -> UnknownSymbolError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -191,3 +192,16 @@ def test_an_unreachable_pair_list_is_a_clear_usage_error() -> None:
         name(f)
     assert "cannot resolve 'BCHEUR'" in info.value.message
     assert info.value.hint is not None and "krx symbols" in info.value.hint
+
+
+def test_a_new_store_has_16k_pages_and_an_older_one_keeps_its_own(tmp_path: Path) -> None:
+    older = tmp_path / "older.sqlite"
+    with sqlite3.connect(older) as db:  # a store made before 16 KB pages
+        db.execute("PRAGMA page_size=4096")
+        db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+    for path, pages in ((tmp_path / "new.sqlite", 16384), (older, 4096)):
+        with TradeStore(path) as store:
+            _import(store, FULL, INCREMENTAL)
+            assert store._db.execute("PRAGMA page_size").fetchone()[0] == pages
+            assert _stored(store) == _rows(FULL, INCREMENTAL)

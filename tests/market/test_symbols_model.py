@@ -170,3 +170,24 @@ def test_property_lookup_returns_pair_or_raises_usage(text: str) -> None:
     except UnknownSymbolError:
         return
     assert pair in idx.pairs
+
+
+def test_pairs_are_built_on_first_use_and_every_spelling_reaches_its_own_pair() -> None:
+    pairs, assets = with_usdt(load("rest-public-AssetPairs.json"), load("rest-public-Assets.json"))
+    index = SymbolIndex.build(pairs, assets)
+    btc = index.resolve("BTCUSD")
+    assert btc.key == "XXBTZUSD" and index.resolve("xbt/usd") is btc  # built once, then reused
+    for pair in index.pairs:  # the eagerly listed pairs are the ones lookups return
+        spellings = (pair.key, pair.altname, pair.symbol, pair.wsname, pair.compact)
+        assert all(index.lookup(s) is pair for s in spellings if s), pair.symbol
+
+
+def test_a_malformed_pair_is_a_protocol_error_when_it_is_first_used() -> None:
+    from kraken_cli.errors import ProtocolError
+
+    pairs = load("rest-public-AssetPairs.json")
+    pairs["XXBTZUSD"] = dict(pairs["XXBTZUSD"], pair_decimals="one")
+    index = SymbolIndex.build(pairs, load("rest-public-Assets.json"))
+    assert index.resolve("SOLUSD").symbol == "SOL/USD"  # the others still resolve
+    with pytest.raises(ProtocolError, match="AssetPairs"):
+        index.resolve("BTCUSD")

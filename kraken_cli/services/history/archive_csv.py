@@ -7,10 +7,10 @@ Two kinds of file, recognised by name and checked by shape (no header in either)
 ZIP members are read straight from the archive as a stream of byte chunks (``zipfile`` inflates
 as we read); nothing is unpacked to disk and no file is held whole in memory.
 
-Trades chunks are validated with whole-chunk C-speed checks (character set, commas per line,
-digits before the first comma, dot placement, time order) instead of a per-row parse: the fast
-path is what makes a multi-GB archive import at millions of rows a minute. When any check fails,
-the chunk is re-read line by line to name the exact file, line and reason.
+Trades chunks are validated whole instead of parsed row by row: with numpy (the ``archive``
+extra) by :mod:`~kraken_cli.services.history.archive_vector`, else by the distinct digit shapes
+of the chunk's lines (C-speed string methods). Both accept exactly the same rows. When a check
+fails, the chunk is re-read line by line to name the exact file, line and reason.
 """
 
 from __future__ import annotations
