@@ -25,6 +25,7 @@ BENCHES = (
     "nonce_concurrency",
     "stream",
     "archive",
+    "archive_candles",
 )
 
 

@@ -25,7 +25,9 @@ def default_root() -> Path:
     return Path(platformdirs.user_data_dir("krx", appauthor=False)) / "archive"
 
 
+#: Kraken's own servers (spot, futures): the default archive holds their tapes.
 KRAKEN_REST = "https://api.kraken.com"
+KRAKEN_FUTURES = "https://futures.kraken.com"
 
 
 def trades_archive_root(rest_url: str, market: str) -> Path | None:
@@ -37,7 +39,7 @@ def trades_archive_root(rest_url: str, market: str) -> Path | None:
     named = os.environ.get("KRX_ARCHIVE")
     if named:
         root = Path(named)
-    elif rest_url.rstrip("/") == KRAKEN_REST:
+    elif rest_url.rstrip("/") in (KRAKEN_REST, KRAKEN_FUTURES):
         root = default_root()
     else:
         return None

@@ -25,7 +25,6 @@ from kraken_cli.services.history.aggregate import NS, Precision, aggregate, peri
 if TYPE_CHECKING:
     from kraken_cli.models.intervals import Interval
     from kraken_cli.models.market import Candle
-    from kraken_cli.models.symbols import Pair
 
 
 class TradeArchive(Protocol):
@@ -44,7 +43,8 @@ ArchiveLookup = Callable[[str, str], TradeArchive | None]
 
 def archived_candles(
     archive: TradeArchive,
-    pair: Pair,
+    symbol: str,
+    precision: Precision,
     interval: Interval,
     since_ts: int,
     until_ts: int | None,
@@ -56,11 +56,12 @@ def archived_candles(
 
     ``since_ts`` is a candle's open time. Without ``until`` the range runs up to the forming
     candle, which the archive cannot prove complete: ``partial`` then goes the usual way.
+    Numbers are rendered at ``precision`` (a spot pair's decimals; futures: as the trades carry).
     """
     period = interval.seconds
     if period <= 0 or period % 60:
         return None  # calendar months and odd periods: the usual way
-    span = archive.span(pair.symbol)
+    span = archive.span(symbol)
     if span is None:
         return None
     if until_ts is None:
@@ -74,7 +75,6 @@ def archived_candles(
     first_ns, last_ns = span
     if not (first_ns < since_ts * NS and end * NS <= last_ns):
         return None
-    precision = Precision(pair.pair_decimals, pair.lot_decimals)
-    trades = archive.trades(pair.symbol, since_ts * NS, end * NS)
-    candles = aggregate(trades, [period], precision, symbol=pair.symbol)
+    trades = archive.trades(symbol, since_ts * NS, end * NS)
+    candles = aggregate(trades, [period], precision, symbol=symbol)
     return [c for _, c in candles if since_ts <= c.time < until_ts]

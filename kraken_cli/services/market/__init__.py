@@ -77,13 +77,13 @@ def open_market_data(
 ) -> MarketData:
     """Return the market-data service of ``market`` for ``settings`` (close it when done).
 
-    ``archive_lookup``: how a front end finds its Parquet archive (spot candles read it).
+    ``archive_lookup``: how a front end finds its Parquet archive (trade candles read it).
     """
     if market.uses_futures_api:
         from kraken_cli.services.market.futures import FuturesMarketData, futures_client
 
         client = futures_client(settings, transport=transport, debug_log=debug_log)
-        return FuturesMarketData(client)
+        return FuturesMarketData(client, archive_lookup=archive_lookup)
     from kraken_cli.services.market.spot import SpotMarketData
 
     return SpotMarketData.from_settings(

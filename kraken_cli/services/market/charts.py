@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.errors import BadIntervalError, ProtocolError, UsageError
@@ -49,10 +50,49 @@ def chart_candles(
         raise UsageError(f"unknown tick type {tick_type!r}", hint="trade | mark | spot")
     iv, resolution, aggregate = chart_plan(interval)
     rows = list(_pages(client, tick_type, symbol, resolution, start, end))
-    lo, hi = int(start.timestamp()), int(end.timestamp())
     if aggregate:
-        rows, lo = aggregate_candles(rows, iv), iv.open_time(lo)
+        rows = aggregate_candles(rows, iv)
+    lo, hi = chart_opens(iv, start, end)
     return [c for c in rows if lo <= c.time < hi]
+
+
+def chart_opens(interval: Interval, start: datetime, end: datetime) -> tuple[int, int]:
+    """Return ``[lo, hi)``: the open times of the candles :func:`chart_candles` gives.
+
+    Native resolutions: candles opening at or after ``start``; aggregated ones (h2, month):
+    from the one holding ``start``.
+    """
+    lo, hi = int(start.timestamp()), int(end.timestamp())
+    opened = interval.open_time(lo)
+    if interval.minutes in AGGREGATED or opened == lo:
+        return opened, hi
+    return interval.next_open(opened), hi
+
+
+def chart_candle(candle: Candle) -> Candle:
+    """Return a candle built from trades as the charts API's record: numbers as plain text.
+
+    Charts send prices without trailing zeros (``"84406"``) and no vwap or count; a candle
+    from trades keeps its exact numbers without trailing zeros (whatever the range, so the
+    same candle is the same bytes) and its trade count; vwap stays null (rounding it needs the
+    tick size, an ``instruments`` call).
+    """
+    return Candle(
+        candle.symbol,
+        candle.time,
+        _plain(candle.open),
+        _plain(candle.high),
+        _plain(candle.low),
+        _plain(candle.close),
+        None,
+        _plain(candle.volume),
+        candle.count,
+    )
+
+
+def _plain(value: Decimal) -> WireDecimal:
+    text = format(value, "f")
+    return WireDecimal(text.rstrip("0").rstrip(".") if "." in text else text)
 
 
 def _pages(

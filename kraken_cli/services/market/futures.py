@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kraken_cli.client.futures_rest import FuturesRest
 from kraken_cli.config.settings import Settings
@@ -35,7 +35,7 @@ from kraken_cli.models.orderbook import OrderBook
 from kraken_cli.models.segment import Market
 from kraken_cli.models.ticker import Ticker
 from kraken_cli.services.history.select import forming_by_clock, select_candles
-from kraken_cli.services.market.charts import chart_candles
+from kraken_cli.services.market.charts import chart_candle, chart_candles, chart_opens, chart_plan
 from kraken_cli.services.market.paging import page_history
 from kraken_cli.services.market.request import (
     ANY_TIME,
@@ -47,6 +47,9 @@ from kraken_cli.services.market.request import (
     refuse_fill,
 )
 from kraken_cli.services.market.status import StatusReport
+
+if TYPE_CHECKING:
+    from kraken_cli.services.history.archived_trades import ArchiveLookup, TradeArchive
 
 
 def futures_client(
@@ -106,9 +109,19 @@ class FuturesMarketData(Session):
 
     market = Market.FUTURES
 
-    def __init__(self, client: FuturesRest, *, wall: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        client: FuturesRest,
+        *,
+        wall: Callable[[], float] = time.time,
+        trade_archive: TradeArchive | None = None,
+        archive_lookup: ArchiveLookup | None = None,
+    ) -> None:
         super().__init__(wall)
         self.client = client
+        #: the Parquet archive trade candles may come from (as spot: the lookup runs once)
+        self.trade_archive = trade_archive
+        self._archive_lookup = archive_lookup
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -193,7 +206,11 @@ class FuturesMarketData(Session):
         fill: bool = False,
         tick_type: str = "trade",
     ) -> Iterator[Candle]:
-        """Return candles from the charts API; without a start, the last day."""
+        """Return candles from the charts API; without a start, the last day.
+
+        Trade candles over a range the Parquet archive covers are built from its trades
+        instead, with no Kraken call (``chart_candle`` says which fields they fill).
+        """
         iv = parse_interval(interval) if isinstance(interval, str) else interval
         refuse_fill(fill)
         now = self.now()
@@ -204,9 +221,45 @@ class FuturesMarketData(Session):
             raise UsageError("--since must be before --until")
         # a spelled-out futures symbol needs no instruments call (the charts API checks it)
         sym = symbol.upper() if is_futures_symbol(symbol) else self.resolve(symbol).symbol
+        if tick_type == "trade":
+            archived = self._archived(sym, iv, start, until, now, partial)
+            if archived is not None:
+                return iter(archived)
         rows = chart_candles(self.client, sym, iv, start, end, tick_type)
         forming = forming_by_clock(iv, int(now.timestamp()))
         return select_candles(rows, None, None, forming_from=forming, partial=partial)
+
+    def _archived(
+        self,
+        symbol: str,
+        iv: Interval,
+        start: datetime,
+        until: datetime | None,
+        now: datetime,
+        partial: bool,
+    ) -> list[Candle] | None:
+        """Return the charts' candles of the range from the archive if it covers them all."""
+        if self._archive_lookup is not None:
+            lookup, self._archive_lookup = self._archive_lookup, None
+            self.trade_archive = lookup(self.client.base_url, self.market.value)
+        if self.trade_archive is None:
+            return None
+        from kraken_cli.services.history.aggregate import Precision
+        from kraken_cli.services.history.archived_trades import archived_candles
+
+        chart_plan(iv)  # an interval the charts do not serve is refused either way
+        lo, hi = chart_opens(iv, start, until or now)
+        candles = archived_candles(
+            self.trade_archive,
+            symbol,
+            Precision(),  # every digit the trades carry (no instruments call for tick sizes)
+            iv,
+            lo,
+            hi if until is not None else None,
+            now=int(now.timestamp()),
+            partial=partial,
+        )
+        return None if candles is None else [chart_candle(c) for c in candles]
 
 
 def _no_futures_variant(command: str) -> NoReturn:

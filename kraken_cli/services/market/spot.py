@@ -329,6 +329,7 @@ class SpotMarketData(Session):
         partial: bool,
     ) -> list[Candle] | None:
         """Return the range's candles from the Parquet archive if it covers them all."""
+        from kraken_cli.services.history.aggregate import Precision
         from kraken_cli.services.history.archived_trades import archived_candles
 
         if self._archive_lookup is not None:
@@ -337,9 +338,11 @@ class SpotMarketData(Session):
         if self.trade_archive is None:
             return None
         start = since_ts if since_ts is not None else window_start
+        precision = Precision(pair.pair_decimals, pair.lot_decimals)
         return archived_candles(
-            self.trade_archive, pair, interval, start, until_ts, now=now, partial=partial
-        )
+            self.trade_archive, pair.symbol, precision, interval, start, until_ts,
+            now=now, partial=partial,
+        )  # fmt: skip
 
 
 #: The name other modules know the spot service by.
