@@ -18,7 +18,8 @@ from kraken_cli.client.futures_ws import FuturesBook, FuturesWs
 from kraken_cli.client.ws import ConnectionLost, WsClient, websocket_connect
 from kraken_cli.client.ws_socket import CLOSE_WAIT_S, MAX_MESSAGE_BYTES, BoundedWebSocket
 from kraken_cli.errors import IntegrityError, NetworkError, ProtocolError
-from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
+from kraken_cli.services.stream.engine import StreamService
+from kraken_cli.services.stream.options import StreamDeps, StreamOptions
 from kraken_cli.services.stream.records import StreamPair, StreamRequest
 from tests.client import hostile
 from tests.client import hostile_ws as hw

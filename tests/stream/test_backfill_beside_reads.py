@@ -13,7 +13,8 @@ import pytest
 
 from kraken_cli.errors import IntegrityError
 from kraken_cli.services.stream.backfill import InlinePager, PageRequest, ThreadPager
-from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
+from kraken_cli.services.stream.engine import StreamService
+from kraken_cli.services.stream.options import StreamDeps, StreamOptions
 from kraken_cli.services.stream.records import StreamPair, StreamRequest
 from tests.stream.fakes import DROP, FakeConnect, FakeTrades, trade_msg
 from tests.support.fakes import FakeClock

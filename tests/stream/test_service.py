@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from kraken_cli.errors import AuthError, IntegrityError, NetworkError, UnknownSymbolError
-from kraken_cli.services.stream.engine import StreamDeps, StreamOptions, StreamService
+from kraken_cli.services.stream.engine import StreamService
+from kraken_cli.services.stream.options import StreamDeps, StreamOptions
 from kraken_cli.services.stream.records import StreamPair, StreamRequest
 from tests.stream.fakes import (
     DROP,

@@ -23,7 +23,8 @@ from kraken_cli.services.stream.records import PRIVATE_CHANNELS
 if TYPE_CHECKING:
     from kraken_cli.output.sink import Sink
     from kraken_cli.services.market.spot import MarketService
-    from kraken_cli.services.stream.engine import StreamOptions, StreamService
+    from kraken_cli.services.stream.engine import StreamService
+    from kraken_cli.services.stream.options import StreamOptions
     from kraken_cli.services.stream.records import StreamPair, StreamRequest
 
 
@@ -119,7 +120,8 @@ class SpotStream(Stream):
             self.market = None
 
     def _engine(self, market: MarketService, sink: Sink) -> StreamService:
-        from kraken_cli.services.stream.engine import StreamDeps, StreamService
+        from kraken_cli.services.stream.engine import StreamService
+        from kraken_cli.services.stream.options import StreamDeps
         from kraken_cli.services.stream.setup import rest_fetchers
 
         settings, endpoints = self.settings, self.settings.endpoints
@@ -155,7 +157,7 @@ class SpotStream(Stream):
         )
 
     def _options(self) -> StreamOptions:
-        from kraken_cli.services.stream.engine import StreamOptions
+        from kraken_cli.services.stream.options import StreamOptions
 
         args = self.args
         return StreamOptions(
