@@ -146,14 +146,16 @@ class Pair:
         }
 
     @classmethod
-    def from_kraken(cls, key: str, raw: Mapping[str, Any], assets: Mapping[str, Asset]) -> Pair:
-        """Build from one ``AssetPairs`` result entry and the ``Assets`` table."""
+    def from_kraken(
+        cls, key: str, raw: Mapping[str, Any], assets: Mapping[str, Mapping[str, Any]]
+    ) -> Pair:
+        """Build from one ``AssetPairs`` result entry and the ``Assets`` result."""
         base_id = str(raw.get("base", ""))
         quote_id = str(raw.get("quote", ""))
         wsname = str(raw.get("wsname") or "")
         ws_base, _, ws_quote = wsname.partition("/")
-        base = _code_for(base_id, assets, ws_base)
-        quote = _code_for(quote_id, assets, ws_quote)
+        base = asset_code(base_id, assets, ws_base)
+        quote = asset_code(quote_id, assets, ws_quote)
         return cls(
             key=key,
             altname=str(raw.get("altname") or key),
@@ -176,10 +178,11 @@ class Pair:
         )
 
 
-def _code_for(asset_id: str, assets: Mapping[str, Asset], ws_part: str) -> str:
-    asset = assets.get(asset_id)
-    if asset is not None:
-        return asset.code
+def asset_code(asset_id: str, assets: Mapping[str, Mapping[str, Any]], ws_part: str) -> str:
+    """Return the canonical code of a pair's asset: its ``Assets`` altname, else its wsname part."""
+    raw_asset = assets.get(asset_id)
+    if raw_asset is not None:
+        return norm_code(str(raw_asset.get("altname") or asset_id))
     if ws_part:
         return norm_code(ws_part)
     return norm_code(_strip_legacy_prefix(asset_id))
@@ -237,13 +240,12 @@ class SymbolIndex:
     def _pair(self, key: str) -> Pair:
         pair = self._built.get(key)
         if pair is None:
-            assets = self.assets
             with reply_of("AssetPairs"):  # built on first use, so checked on first use
-                pair = self._built[key] = Pair.from_kraken(key, self._raw[key], assets)
+                pair = self._built[key] = Pair.from_kraken(key, self._raw[key], self._raw_assets)
         return pair
 
     def _build(self) -> None:
-        # The same names as Pair.from_kraken gives a pair, computed from the raw entries.
+        # The names of each pair's Pair (same codes: asset_code), from the raw entries.
         codes = self._asset_codes
         for asset_id, raw_asset in self._raw_assets.items():
             altname = str(raw_asset.get("altname") or asset_id)
@@ -257,8 +259,8 @@ class SymbolIndex:
             quote_id = str(raw.get("quote", ""))
             wsname = str(raw.get("wsname") or "")
             ws_base, _, ws_quote = wsname.partition("/")
-            base = self._code_of(base_id, ws_base)
-            quote = self._code_of(quote_id, ws_quote)
+            base = asset_code(base_id, self._raw_assets, ws_base)
+            quote = asset_code(quote_id, self._raw_assets, ws_quote)
             exact = [key.upper(), str(raw.get("altname") or key).upper(), f"{base}/{quote}"]
             if wsname:
                 exact.append(wsname.upper())
@@ -276,14 +278,6 @@ class SymbolIndex:
             for asset_id, code in ((base_id, base), (quote_id, quote)):
                 for name in (asset_id, code, *code_variants(code)):
                     codes.setdefault(name.upper(), code)
-
-    def _code_of(self, asset_id: str, ws_part: str) -> str:
-        raw_asset = self._raw_assets.get(asset_id)
-        if raw_asset is not None:
-            return norm_code(str(raw_asset.get("altname") or asset_id))
-        if ws_part:
-            return norm_code(ws_part)
-        return norm_code(_strip_legacy_prefix(asset_id))
 
     def lookup(self, text: str) -> Pair | None:
         """Return the pair a user spelling names, or None."""
