@@ -26,7 +26,7 @@ demo: install  ## run the main job against a local sandbox (offline)
 	PY=$(PY) bash scripts/demo.sh
 
 test: install-test  ## the whole test suite
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS) -m ''
 
 lint: install-test layers
 	$(VENV)/bin/ruff format --check kraken_cli tests bench scripts

@@ -18,7 +18,7 @@ from kraken_cli.archive import layout
 from tests.e2e.conftest import SandboxHandle, start_sandbox
 from tests.support.env import krx_env
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # ~a minute of live sandbox
 PAIRS = 260  # more than 250: two connections a channel
 
 

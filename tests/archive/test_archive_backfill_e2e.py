@@ -16,7 +16,7 @@ from kraken_cli.archive.query import run_query
 from tests.e2e.conftest import SandboxHandle, start_sandbox
 from tests.support.env import krx_env
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # ~a minute of live sandbox
 PAIRS = 40
 
 

@@ -23,7 +23,7 @@ from tests.archive.test_archive_futures_e2e import _tape
 from tests.e2e.conftest import start_sandbox
 from tests.support.env import krx_env
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # ~a minute of live sandbox
 SYMBOL = "PF_XBTUSD"
 MINUTE_MS = 60_000
 
